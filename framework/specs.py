@@ -1,0 +1,95 @@
+"""What plugins register: one small record per venue, strategy, risk check,
+simulator, config section and CLI command.
+
+A plugin returns these from its registration hooks (see
+:mod:`framework.hookspecs`). Settings and parameters are ``msgspec.Struct``
+classes: the config layer validates the YAML against them, with file, line and
+key in every error, and derives the JSON Schema from them.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+__all__ = [
+    "CommandSpec",
+    "ConfigSectionSpec",
+    "RiskCheckSpec",
+    "SimulatorSpec",
+    "StrategySpec",
+    "VenueSpec",
+]
+
+
+class NoSettings(msgspec.Struct, forbid_unknown_fields=True):
+    """Settings of a plugin that takes none."""
+
+
+@dataclass(frozen=True)
+class VenueSpec:
+    """A venue adapter: ``factory(ctx: VenueContext, settings) -> VenueAdapter``.
+
+    ``simulator`` names the :class:`SimulatorSpec` that serves this venue
+    offline (used by ``simulate: true`` in a run config)."""
+
+    name: str
+    factory: Callable[..., Any]
+    settings: type[msgspec.Struct] = NoSettings
+    description: str = ""
+    simulator: str | None = None
+
+
+@dataclass(frozen=True)
+class StrategySpec:
+    """A strategy class and the Struct of its typed parameters."""
+
+    name: str
+    factory: Callable[..., Any]
+    params: type[msgspec.Struct] = NoSettings
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class RiskCheckSpec:
+    """A pre-trade check: ``factory(settings) -> check``; settings from ``risk.checks.<name>``."""
+
+    name: str
+    factory: Callable[..., Any]
+    settings: type[msgspec.Struct] = NoSettings
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SimulatorSpec:
+    """A local venue simulator: ``factory(settings)`` returns an async context
+    manager that serves on 127.0.0.1 and yields an object with the endpoints."""
+
+    name: str
+    factory: Callable[..., Any]
+    settings: type[msgspec.Struct] = NoSettings
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ConfigSectionSpec:
+    """A top-level section of the run config owned by a plugin (e.g. ``risk``)."""
+
+    name: str
+    type: type[msgspec.Struct]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A ``backplane`` sub-command: ``configure(parser)`` adds its arguments,
+    ``run(args) -> int`` runs it and returns the exit code."""
+
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
