@@ -1,0 +1,1 @@
+"""Generated protobuf and gRPC modules for ``polymarket.v1`` (see ``protogen``)."""
