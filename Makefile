@@ -19,7 +19,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/backplane run configs/demo.yaml
+	@if [ -f configs/demo.yaml ]; then \
+		$(BIN)/backplane run configs/demo.yaml; \
+	else \
+		$(BIN)/backplane plugins; \
+		echo "The no-credentials demo (configs/demo.yaml) is coming; above: the installed plugins."; \
+	fi
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 -p no:cacheprovider
