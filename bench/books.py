@@ -1,0 +1,423 @@
+"""Apply rate of the L3 and L2 books, beside deliberately naive references.
+
+The L3 workload is a realistic dYdX-like mix around a fixed mid: 45% place,
+45% remove, 10% fill update, with about 1,000 resting orders over about 200
+levels per side. Every operation is followed by a read of the best bid and
+best ask price, as a strategy reacting to each change would do. The naive
+references (:class:`NaiveL3Book`, :class:`NaiveL2Book`: dicts of lists, every
+view recomputed from scratch) are what the property tests check the books
+against; here they are the baseline.
+
+Figures: operations per second for each book, with the best read after each
+operation; the driver loop alone (the floor no book can beat); the cost of one
+best-price read (attribute) and of one ``best_bid()`` call; the ratios.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Hashable, Iterable, Sequence
+from fractions import Fraction
+from typing import Any
+
+from bench._timing import best_of
+from framework.l2book import L2Book
+from framework.l3book import L3Book
+
+__all__ = ["NaiveL2Book", "NaiveL3Book", "l3_workload", "run"]
+
+MID = 100_000
+LEVELS = 200
+RESTING = 1_000
+
+
+# --- naive reference models ----------------------------------------------------
+
+
+class NaiveL3Book:
+    """The L3 rules, written as plainly as possible: dicts of lists.
+
+    ``side -> price -> [[id, size, filled], ...]`` in FIFO order, plus an id ->
+    (side, price) index; every view is recomputed from scratch on each call.
+    """
+
+    def __init__(self) -> None:
+        self.sides: dict[int, dict[int, list[list[Any]]]] = {1: {}, -1: {}}
+        self.where: dict[Hashable, tuple[int, int]] = {}  # id -> (side, price)
+        self.stats: dict[str, int] = {}
+
+    def _count(self, kind: str) -> None:
+        self.stats[kind] = self.stats.get(kind, 0) + 1
+
+    def _find(self, order_id: Hashable) -> tuple[int, int, list[Any]] | None:
+        if order_id not in self.where:
+            return None
+        side, price = self.where[order_id]
+        for entry in self.sides[side][price]:
+            if entry[0] == order_id:
+                return side, price, entry
+        raise AssertionError("index and levels disagree")
+
+    def place(self, order_id: Hashable, side: int, price: int, size: int, filled: int = 0) -> bool:
+        if self._find(order_id) is not None:
+            self._count("duplicate_place")
+            return False
+        if filled > size:
+            self._count("overfill")
+        self.sides[int(side)].setdefault(price, []).append([order_id, size, filled])
+        self.where[order_id] = (int(side), price)
+        return True
+
+    def update(self, order_id: Hashable, filled: int) -> bool:
+        found = self._find(order_id)
+        if found is None:
+            self._count("unknown_update")
+            return False
+        entry = found[2]
+        if filled < entry[2]:
+            self._count("fill_decreased")
+        if filled > entry[1]:
+            self._count("overfill")
+        entry[2] = filled
+        return True
+
+    def remove(self, order_id: Hashable) -> bool:
+        found = self._find(order_id)
+        if found is None:
+            self._count("unknown_remove")
+            return False
+        side, price, entry = found
+        queue = self.sides[side][price]
+        queue.remove(entry)
+        del self.where[order_id]
+        if not queue:
+            del self.sides[side][price]
+        return True
+
+    @staticmethod
+    def _remaining(entry: list[Any]) -> int:
+        return max(0, entry[1] - entry[2])
+
+    def levels(self, side: int) -> list[tuple[int, int]]:
+        """Visible levels (aggregate remaining > 0), best first."""
+        out = []
+        for price, queue in self.sides[int(side)].items():
+            total = sum(self._remaining(e) for e in queue)
+            if total > 0:
+                out.append((price, total))
+        out.sort(reverse=side == 1)
+        return out
+
+    def _best(self, side: int) -> tuple[int, int] | None:
+        levels = self.sides[side]
+        pick = max if side == 1 else min
+        price = pick(
+            (p for p, queue in levels.items() if any(self._remaining(e) for e in queue)),
+            default=None,
+        )
+        if price is None:
+            return None
+        return price, sum(self._remaining(e) for e in levels[price])
+
+    def best_bid(self) -> tuple[int, int] | None:
+        return self._best(1)
+
+    def best_ask(self) -> tuple[int, int] | None:
+        return self._best(-1)
+
+    def queue_position(self, order_id: Hashable) -> int | None:
+        found = self._find(order_id)
+        if found is None:
+            return None
+        side, price, entry = found
+        ahead = 0
+        for other in self.sides[side][price]:
+            if other is entry:
+                return ahead
+            ahead += self._remaining(other)
+        return None
+
+    def order_ids(self, side: int) -> list[Hashable]:
+        """Queue order: best price first, FIFO within a price."""
+        levels = self.sides[int(side)]
+        return [e[0] for p in sorted(levels, reverse=side == 1) for e in levels[p]]
+
+
+class NaiveL2Book:
+    """The L2 rules, written plainly: one dict per side, views recomputed."""
+
+    def __init__(self) -> None:
+        self.sides: dict[int, dict[int, int]] = {1: {}, -1: {}}
+
+    def snapshot(self, bids: Iterable[tuple[int, int]], asks: Iterable[tuple[int, int]]) -> None:
+        self.sides = {1: {p: s for p, s in bids if s}, -1: {p: s for p, s in asks if s}}
+
+    def set_level(self, side: int, price: int, size: int) -> None:
+        if size:
+            self.sides[side][price] = size
+        else:
+            self.sides[side].pop(price, None)
+
+    def levels(self, side: int) -> list[tuple[int, int]]:
+        return sorted(self.sides[side].items(), reverse=side == 1)
+
+    def replace_top(self, side: int, levels: Sequence[tuple[int, int]], depth: int) -> None:
+        old = self.levels(side)
+        if len(levels) < depth:
+            kept: dict[int, int] = {}
+        else:
+            worst = levels[-1][0]
+            old_top = {p for p, _ in old[:depth]}
+            worse = (lambda p: p < worst) if side == 1 else (lambda p: p > worst)
+            kept = {p: s for p, s in old if worse(p) and p not in old_top}
+        for p, s in levels:
+            if s:
+                kept[p] = s
+        self.sides[side] = kept
+
+    def best(self, side: int) -> tuple[int, int] | None:
+        levels = self.levels(side)
+        return levels[0] if levels else None
+
+    def mid(self) -> Fraction | None:
+        bid, ask = self.best(1), self.best(-1)
+        return None if bid is None or ask is None else Fraction(bid[0] + ask[0], 2)
+
+
+# --- workloads -------------------------------------------------------------------
+
+Op = tuple[int, Any, int, int, int]
+"""``(kind, order_id, side, price, size_or_filled)``; kind 0 place, 1 remove, 2 update."""
+
+
+def l3_workload(n_ops: int, seed: int = 7) -> tuple[list[tuple[Any, int, int, int, int]], list[Op]]:
+    """Initial orders (a snapshot) and ``n_ops`` operations that keep the book near steady state.
+
+    Prices are uniform over ``LEVELS`` ticks on each side of ``MID`` (bids
+    below, asks at or above: never crossed), so about 200 levels per side stay
+    occupied by about ``RESTING`` orders in all.
+    """
+    rng = random.Random(seed)
+    live: list[Any] = []  # ids resting, for O(1) random choice
+    where: dict[Any, int] = {}
+    info: dict[Any, tuple[int, int]] = {}  # id -> (size, filled)
+    next_id = 0
+
+    def new_order() -> tuple[Any, int, int, int, int]:
+        nonlocal next_id
+        next_id += 1
+        oid = ("owner", next_id, next_id & 0xFFFF, 64, 0)  # dYdX-shaped tuple id
+        side = 1 if rng.random() < 0.5 else -1
+        offset = rng.randrange(LEVELS)
+        price = MID - 1 - offset if side == 1 else MID + offset
+        size = rng.randrange(1, 50) * 10
+        where[oid] = len(live)
+        live.append(oid)
+        info[oid] = (size, 0)
+        return oid, side, price, size, 0
+
+    def drop(oid: Any) -> None:
+        i = where.pop(oid)
+        last = live.pop()
+        if last is not oid:
+            live[i] = last
+            where[last] = i
+        del info[oid]
+
+    initial = [new_order() for _ in range(RESTING)]
+    ops: list[Op] = []
+    for _ in range(n_ops):
+        r = rng.random()
+        if r < 0.45 or len(live) < RESTING // 2:
+            oid, side, price, size, _f = new_order()
+            ops.append((0, oid, side, price, size))
+        elif r < 0.90:
+            oid = live[rng.randrange(len(live))]
+            drop(oid)
+            ops.append((1, oid, 0, 0, 0))
+        else:
+            oid = live[rng.randrange(len(live))]
+            size, filled = info[oid]
+            filled = min(size, filled + rng.randrange(1, 5) * 10)
+            info[oid] = (size, filled)
+            ops.append((2, oid, 0, 0, filled))
+    return initial, ops
+
+
+# --- measurement -----------------------------------------------------------------
+
+
+def _drive_l3(book: Any, ops: list[Op]) -> float:
+    """Seconds to apply ``ops`` reading the best bid and ask price after each."""
+    place, remove, update = book.place, book.remove, book.update
+    start = time.perf_counter()
+    for kind, oid, side, price, amount in ops:
+        if kind == 0:
+            place(oid, side, price, amount)
+        elif kind == 1:
+            remove(oid)
+        else:
+            update(oid, amount)
+        book.best_bid_price  # noqa: B018
+        book.best_ask_price  # noqa: B018
+    return time.perf_counter() - start
+
+
+def _drive_l3_tuples(book: Any, ops: list[Op]) -> float:
+    """As :func:`_drive_l3` but reading ``best_bid()``/``best_ask()`` tuples."""
+    place, remove, update = book.place, book.remove, book.update
+    best_bid, best_ask = book.best_bid, book.best_ask
+    start = time.perf_counter()
+    for kind, oid, side, price, amount in ops:
+        if kind == 0:
+            place(oid, side, price, amount)
+        elif kind == 1:
+            remove(oid)
+        else:
+            update(oid, amount)
+        best_bid()
+        best_ask()
+    return time.perf_counter() - start
+
+
+def _drive_empty(ops: list[Op]) -> float:
+    """The driver loop with no book: dispatch and unpacking only."""
+
+    def nop(*_args: Any) -> None:
+        return None
+
+    place = remove = update = nop
+    start = time.perf_counter()
+    for kind, oid, side, price, amount in ops:
+        if kind == 0:
+            place(oid, side, price, amount)
+        elif kind == 1:
+            remove(oid)
+        else:
+            update(oid, amount)
+    return time.perf_counter() - start
+
+
+class _NaiveAdapter:
+    """The naive L3 model seen through the fast book's read names."""
+
+    def __init__(self, naive: NaiveL3Book) -> None:
+        self.place, self.remove, self.update = naive.place, naive.remove, naive.update
+        self._naive = naive
+
+    @property
+    def best_bid_price(self) -> int | None:
+        best = self._naive.best_bid()
+        return None if best is None else best[0]
+
+    @property
+    def best_ask_price(self) -> int | None:
+        best = self._naive.best_ask()
+        return None if best is None else best[0]
+
+
+def _best_of_fresh(make: Any, initial: list[Any], ops: list[Op], drive: Any, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        book = make()
+        for order in initial:
+            book.place(*order)
+        best = min(best, drive(book, ops))
+    return best
+
+
+def _read_ns(book: Any, n: int) -> tuple[float, float]:
+    """ns per best-price attribute read, and per ``best_bid()`` call."""
+    reps = range(n)
+
+    def attr() -> None:
+        for _ in reps:
+            book.best_bid_price  # noqa: B018
+
+    def call(fn: Any = book.best_bid) -> None:
+        for _ in reps:
+            fn()
+
+    def empty() -> None:
+        for _ in reps:
+            pass
+
+    loop = best_of(empty)
+    return (best_of(attr) - loop) / n * 1e9, (best_of(call) - loop) / n * 1e9
+
+
+def _l2_figures(n: int) -> dict[str, float]:
+    rng = random.Random(11)
+    ops = []
+    for _ in range(n):
+        side = 1 if rng.random() < 0.5 else -1
+        offset = rng.randrange(LEVELS)
+        price = MID - 1 - offset if side == 1 else MID + offset
+        ops.append((side, price, 0 if rng.random() < 0.3 else rng.randrange(1, 500)))
+
+    def fast() -> None:
+        book = L2Book()
+        set_level = book.set_level
+        for side, price, size in ops:
+            set_level(side, price, size)
+            book.best_bid_price  # noqa: B018
+            book.best_ask_price  # noqa: B018
+
+    def naive() -> None:
+        book = NaiveL2Book()
+        for side, price, size in ops:
+            book.set_level(side, price, size)
+            book.best(1)
+            book.best(-1)
+
+    small = ops[: max(1, n // 20)]
+    t_fast = best_of(fast, 3)
+    ops_all, ops[:] = list(ops), small
+    t_naive = best_of(naive, 1)
+    ops[:] = ops_all
+    return {
+        "l2_ops_per_s": n / t_fast,
+        "naive_l2_ops_per_s": len(small) / t_naive,
+        "l2_over_naive_speed_ratio": (n / t_fast) / (len(small) / t_naive),
+    }
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    n = 20_000 if quick else 200_000
+    initial, ops = l3_workload(n)
+    naive_ops = ops[: max(1, n // 40)]
+    repeat = 2 if quick else 5
+    t_fast = _best_of_fresh(L3Book, initial, ops, _drive_l3, repeat)
+    t_tuples = _best_of_fresh(L3Book, initial, ops, _drive_l3_tuples, repeat)
+    t_naive = _best_of_fresh(
+        lambda: _NaiveAdapter(NaiveL3Book()), initial, naive_ops, _drive_l3, 1
+    )
+    t_empty = min(_drive_empty(ops) for _ in range(repeat))
+    book = L3Book()
+    for order in initial:
+        book.place(*order)
+    attr_ns, call_ns = _read_ns(book, 20_000 if quick else 500_000)
+    naive_book = NaiveL3Book()
+    for order in initial:
+        naive_book.place(*order)
+    start = time.perf_counter()
+    for _ in range(200):
+        naive_book.best_bid()
+    naive_read_ns = (time.perf_counter() - start) / 200 * 1e9
+    l3 = n / t_fast
+    naive = len(naive_ops) / t_naive
+    figures = {
+        "l3_ops_per_s": l3,
+        "l3_ops_per_s_tuple_reads": n / t_tuples,
+        "naive_l3_ops_per_s": naive,
+        "l3_over_naive_speed_ratio": l3 / naive,
+        "driver_loop_only_ops_per_s": n / t_empty,
+        "driver_share_of_l3_time_ratio": t_empty / t_fast,
+        "best_read_ns": attr_ns,
+        "best_bid_call_ns": call_ns,
+        "naive_best_read_ns": naive_read_ns,
+        "naive_over_fast_best_read_ratio": naive_read_ns / max(attr_ns, 1e-3),
+    }
+    figures.update(_l2_figures(n))
+    return figures
