@@ -1,0 +1,396 @@
+"""Sans-IO codec: Polymarket stream messages -> framework events.
+
+No sockets, no event loop, no clock: the transport hands each decoded protobuf
+message in with its receive time and publishes what comes back. Replay, the
+simulator tests and the fuzzers drive these classes directly.
+
+Market data (:class:`MarketDataCodec`)
+    There is no snapshot arm and no sequence number. The first update per
+    symbol after a (re)subscribe carries the book and becomes a
+    :class:`BookSnapshot`; later updates replace the top ``depth`` levels of
+    each side (reference open question 4, :meth:`L2Book.replace_top`) and
+    become a :class:`BookDelta` holding only the levels that changed.
+    ``state`` -> :class:`InstrumentStatus` when it changes; ``stats`` ->
+    :class:`Trade` when the last-trade figures move. A malformed update is
+    counted and skipped and its symbol resynced: because every update is a
+    full top-N picture, the next one is taken as a snapshot.
+
+Orders (:class:`OrderCodec`)
+    Snapshot (open orders) first, then executions and cancel rejects.
+    Delivery is at-least-once, so executions are dropped when their id was
+    seen, and a fill is also dropped when the order's cumulative quantity does
+    not grow (that covers a redelivered execution after a resync synthesized
+    its fill). After a reconnect the new snapshot is reconciled against the
+    open-order table: fills that happened while we were away are synthesized
+    from the cumulative quantity, and orders missing from the snapshot are
+    reported as :class:`OrderUnresolved`.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from framework.events import (
+    BookDelta,
+    BookSnapshot,
+    CancelRejected,
+    Event,
+    InstrumentStatus,
+    Liquidity,
+    OrderAccepted,
+    OrderCanceled,
+    OrderFilled,
+    OrderRejected,
+    Side,
+    Trade,
+    TradingStatus,
+)
+from framework.l2book import L2Book
+from plugins.polymarket.events import OrderReplaced, OrderUnresolved
+from plugins.polymarket.gen import enums_pb2 as E
+from plugins.polymarket.scales import Scales
+
+__all__ = ["MarketDataCodec", "OpenOrder", "OrderCodec", "TRADING_STATUS", "side_from_wire", "side_to_wire"]
+
+TRADING_STATUS: dict[int, TradingStatus] = {
+    E.INSTRUMENT_STATE_CLOSED: TradingStatus.CLOSED,
+    E.INSTRUMENT_STATE_OPEN: TradingStatus.OPEN,
+    E.INSTRUMENT_STATE_PREOPEN: TradingStatus.PREOPEN,
+    E.INSTRUMENT_STATE_SUSPENDED: TradingStatus.SUSPENDED,
+    E.INSTRUMENT_STATE_EXPIRED: TradingStatus.EXPIRED,
+    E.INSTRUMENT_STATE_TERMINATED: TradingStatus.EXPIRED,
+    E.INSTRUMENT_STATE_HALTED: TradingStatus.HALTED,
+    # An auction or a pending listing does not trade continuously.
+    E.INSTRUMENT_STATE_MATCH_AND_CLOSE_AUCTION: TradingStatus.PREOPEN,
+    E.INSTRUMENT_STATE_PENDING: TradingStatus.PREOPEN,
+}
+
+_BUY, _SELL = int(Side.BUY), int(Side.SELL)
+
+
+def side_from_wire(side: int) -> Side:
+    """SIDE_BUY/SIDE_SELL -> :class:`Side`; ``ValueError`` for anything else."""
+    if side == E.SIDE_BUY:
+        return Side.BUY
+    if side == E.SIDE_SELL:
+        return Side.SELL
+    raise ValueError(f"unknown side {side}")
+
+
+def side_to_wire(side: Side) -> int:
+    return E.SIDE_BUY if side is Side.BUY else E.SIDE_SELL
+
+
+def ts_ns(ts: Any) -> int:
+    """A google.protobuf.Timestamp as ns since the epoch (0 when unset)."""
+    return ts.seconds * 1_000_000_000 + ts.nanos
+
+
+class MarketDataCodec:
+    """Turns ``MarketDataUpdate`` messages into book, status and trade events.
+
+    ``scales`` maps each subscribed symbol to its :class:`Scales`; ``depth``
+    is the depth requested from the venue. ``books`` holds one
+    :class:`L2Book` per symbol; ``errors`` counts skipped malformed updates.
+    """
+
+    def __init__(self, venue: str, scales: Mapping[str, Scales], depth: int) -> None:
+        self.venue = venue
+        self.scales = scales
+        self.depth = depth
+        self.books: dict[str, L2Book] = {}
+        self.errors = 0
+        self.last_error = ""
+        self._fresh: set[str] = set()
+        self._status: dict[str, int] = {}
+        self._last_trade: dict[str, tuple[int, int, int]] = {}
+
+    def resync(self, symbols: Any) -> None:
+        """The stream carrying ``symbols`` was (re)opened: their next update is a snapshot."""
+        self._fresh.update(symbols)
+
+    def on_update(self, msg: Any, ts_recv: int) -> list[Event]:
+        """Decode one ``MarketDataUpdate``; returns the events to publish (maybe none)."""
+        symbol = msg.symbol
+        try:
+            return self._decode(msg, symbol, ts_recv)
+        except (ValueError, TypeError, KeyError) as exc:
+            self.errors += 1
+            self.last_error = f"{symbol or '?'}: {exc}"
+            self._fresh.add(symbol)
+            return []
+
+    def _decode(self, msg: Any, symbol: str, ts_recv: int) -> list[Event]:
+        sc = self.scales[symbol]
+        ts = msg.transact_time
+        ts_event = ts.seconds * 1_000_000_000 + ts.nanos
+        if sc.tick_wire == 1:
+            bids = [(e.px, e.qty) for e in msg.bids]
+            asks = [(e.px, e.qty) for e in msg.offers]
+        else:
+            tk = sc.to_ticks
+            bids = [(tk(e.px), e.qty) for e in msg.bids]
+            asks = [(tk(e.px), e.qty) for e in msg.offers]
+        book = self.books.get(symbol)
+        if book is None:
+            book = self.books[symbol] = L2Book(self.venue, symbol)
+            self._fresh.add(symbol)
+        if symbol in self._fresh:
+            _check_snapshot(bids, asks, max(self.depth, len(bids), len(asks)))
+            book.apply_snapshot(bids, asks)
+            self._fresh.discard(symbol)
+            out: list[Event] = [
+                BookSnapshot(self.venue, symbol, ts_event, ts_recv, tuple(book.levels(Side.BUY)), tuple(book.levels(Side.SELL)))
+            ]
+        else:
+            out = []
+            changes = self._replace(book, bids, asks)
+            if changes:
+                out.append(BookDelta(self.venue, symbol, ts_event, ts_recv, changes))
+        if msg.HasField("state"):
+            self._on_state(symbol, msg.state, ts_event, ts_recv, out)
+        if msg.HasField("stats"):
+            self._on_stats(symbol, sc, msg.stats, ts_event, ts_recv, out)
+        return out
+
+    def _replace(self, book: L2Book, bids: list[tuple[int, int]], asks: list[tuple[int, int]]) -> tuple[tuple[int, int, int], ...]:
+        depth = max(self.depth, len(bids), len(asks))
+        old_b = dict(book.levels(Side.BUY))
+        old_a = dict(book.levels(Side.SELL))
+        # replace_top validates first and leaves the book unchanged on error.
+        book.replace_top(Side.BUY, bids, depth)
+        book.replace_top(Side.SELL, asks, depth)
+        changes = _diff(_BUY, old_b, book.levels(Side.BUY))
+        changes.extend(_diff(_SELL, old_a, book.levels(Side.SELL)))
+        return tuple(changes)
+
+    def _on_state(self, symbol: str, state: int, ts_event: int, ts_recv: int, out: list[Event]) -> None:
+        if self._status.get(symbol) != state:
+            self._status[symbol] = state
+            status = TRADING_STATUS.get(state, TradingStatus.UNKNOWN)
+            name = E.InstrumentState.Name(state) if state in TRADING_STATUS else str(state)
+            out.append(InstrumentStatus(self.venue, symbol, ts_event, ts_recv, status, name))
+
+    def _on_stats(self, symbol: str, sc: Scales, stats: Any, ts_event: int, ts_recv: int, out: list[Event]) -> None:
+        if not (stats.HasField("last_trade_px") and stats.HasField("last_trade_qty")):
+            return
+        key = (stats.shares_traded, stats.last_trade_px, stats.last_trade_qty)
+        prev = self._last_trade.get(symbol)
+        self._last_trade[symbol] = key
+        # The first stats after (re)subscribing describe an old print, not a new one.
+        if prev is not None and prev != key and stats.last_trade_qty > 0:
+            out.append(Trade(self.venue, symbol, ts_event, ts_recv, sc.to_ticks(stats.last_trade_px), stats.last_trade_qty))
+
+
+def _check_snapshot(bids: list[tuple[int, int]], asks: list[tuple[int, int]], depth: int) -> None:
+    # A snapshot must obey the same rules as an update (best first, distinct,
+    # sizes >= 0); check on a scratch book so a bad one leaves ours untouched.
+    scratch = L2Book()
+    scratch.replace_top(Side.BUY, bids, depth)
+    scratch.replace_top(Side.SELL, asks, depth)
+
+
+def _diff(side: int, old: dict[int, int], new: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    changes = []
+    for price, size in new:
+        if old.pop(price, 0) != size:
+            changes.append((side, price, size))
+    changes.extend((side, price, 0) for price in old)
+    return changes
+
+
+class OpenOrder:
+    """What the codec knows about one working order."""
+
+    __slots__ = ("order_id", "clord_id", "symbol", "side", "price", "size", "filled", "strategy", "fills")
+
+    def __init__(self, order_id: str, clord_id: str, symbol: str, side: Side, price: int, size: int, filled: int, strategy: str) -> None:
+        self.order_id = order_id
+        self.clord_id = clord_id
+        self.symbol = symbol
+        self.side = side
+        self.price = price
+        self.size = size
+        self.filled = filled
+        self.strategy = strategy
+        self.fills: dict[int, int] = {}  # wire price -> quantity we have reported
+
+    def __repr__(self) -> str:
+        return f"OpenOrder({self.order_id!r}, {self.clord_id!r}, {self.symbol!r}, {self.side.name} {self.size}@{self.price}, filled={self.filled})"
+
+
+_TERMINAL_TYPES = {E.EXECUTION_TYPE_CANCELED, E.EXECUTION_TYPE_EXPIRED, E.EXECUTION_TYPE_DONE_FOR_DAY}
+
+
+class OrderCodec:
+    """Turns order-stream responses into order events, exactly once per execution.
+
+    ``strategy_of(clord_id)`` names the strategy that owns an order ('' if
+    unknown). ``open_orders`` (venue order id -> :class:`OpenOrder`) is the
+    reconciled open-order table; ``duplicates`` counts dropped redeliveries.
+    """
+
+    def __init__(
+        self,
+        venue: str,
+        scales: Mapping[str, Scales],
+        strategy_of: Callable[[str], str] = lambda clord: "",
+        remember: int = 200_000,
+    ) -> None:
+        self.venue = venue
+        self.scales = scales
+        self.strategy_of = strategy_of
+        self.open_orders: dict[str, OpenOrder] = {}
+        self.duplicates = 0
+        self.errors = 0
+        self.last_error = ""
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._remember = remember
+
+    def on_response(self, msg: Any, ts_recv: int) -> list[Event]:
+        """Decode one ``CreateOrderSubscriptionResponse`` (heartbeats give nothing)."""
+        arm = msg.WhichOneof("event")
+        try:
+            if arm == "update":
+                out: list[Event] = []
+                for ex in msg.update.executions:
+                    self._on_execution(ex, ts_recv, out)
+                if msg.update.HasField("cancel_reject"):
+                    out.append(self._cancel_reject(msg.update.cancel_reject, ts_recv))
+                return out
+            if arm == "snapshot":
+                return self.on_snapshot(msg.snapshot.orders, ts_recv)
+        except (ValueError, KeyError) as exc:
+            self.errors += 1
+            self.last_error = str(exc)
+        return []
+
+    # --- snapshot / reconciliation ------------------------------------------
+
+    def on_snapshot(self, orders: Any, ts_recv: int) -> list[Event]:
+        """Reconcile the open-order table with a fresh snapshot of open orders."""
+        out: list[Event] = []
+        before = self.open_orders
+        now: dict[str, OpenOrder] = {}
+        for o in orders:
+            sc = self.scales[o.symbol]
+            known = before.pop(o.id, None)
+            if known is None:
+                known = self._open_from(o, sc)
+            elif o.cum_qty > known.filled:
+                out.extend(self._synth_fills(known, o, sc, ts_recv))
+            known.price, known.size, known.filled = sc.to_ticks(o.price), o.order_qty, o.cum_qty
+            now[o.id] = known
+        for gone in before.values():
+            out.append(
+                OrderUnresolved(
+                    self.venue, gone.symbol, 0, ts_recv, gone.clord_id, gone.strategy, gone.order_id,
+                    gone.filled, "missing from the snapshot after a reconnect",
+                )
+            )
+        self.open_orders = now
+        return out
+
+    def _open_from(self, o: Any, sc: Scales) -> OpenOrder:
+        known = OpenOrder(o.id, o.clord_id, o.symbol, side_from_wire(o.side), sc.to_ticks(o.price), o.order_qty, o.cum_qty, self.strategy_of(o.clord_id))
+        known.fills = dict(o.price_to_quantity_filled)
+        return known
+
+    def _synth_fills(self, known: OpenOrder, o: Any, sc: Scales, ts_recv: int) -> list[OrderFilled]:
+        """One fill per price for what the order filled while we were away.
+
+        ``price_to_quantity_filled`` gives the order's fills by price; what it
+        holds beyond the fills we reported is what we missed, exactly.
+        """
+        out = []
+        cum = known.filled
+        ts = ts_ns(o.last_transact_time)
+        for wire_px, qty in sorted(o.price_to_quantity_filled.items()):
+            missed = qty - known.fills.get(wire_px, 0)
+            if missed <= 0:
+                continue
+            cum += missed
+            known.fills[wire_px] = qty
+            out.append(
+                OrderFilled(
+                    self.venue, o.symbol, ts, ts_recv, o.clord_id, known.strategy, o.id,
+                    f"resync:{o.id}:{cum}", known.side, sc.to_ticks(wire_px), missed, cum,
+                    o.order_qty - cum, Liquidity.UNKNOWN, 0,
+                )
+            )
+        if cum != o.cum_qty:
+            raise ValueError(f"order {o.id}: price_to_quantity_filled sums to {cum}, cum_qty is {o.cum_qty}")
+        return out
+
+    # --- executions -----------------------------------------------------------
+
+    def _seen_before(self, exec_id: str) -> bool:
+        seen = self._seen
+        if exec_id in seen:
+            self.duplicates += 1
+            return True
+        seen[exec_id] = None
+        if len(seen) > self._remember:
+            seen.popitem(last=False)
+        return False
+
+    def _on_execution(self, ex: Any, ts_recv: int, out: list[Event]) -> None:
+        if self._seen_before(ex.id):
+            return
+        o = ex.order
+        sc = self.scales[o.symbol]
+        kind = ex.type
+        ts = ts_ns(ex.transact_time)
+        known = self.open_orders.get(o.id)
+        strategy = known.strategy if known is not None else self.strategy_of(o.clord_id)
+        if kind in (E.EXECUTION_TYPE_PARTIAL_FILL, E.EXECUTION_TYPE_FILL):
+            if known is not None and o.cum_qty <= known.filled:
+                self.duplicates += 1  # already counted, e.g. synthesized at a resync
+                return
+            out.append(
+                OrderFilled(
+                    self.venue, o.symbol, ts, ts_recv, o.clord_id, strategy, o.id, ex.id,
+                    side_from_wire(o.side), sc.to_ticks(ex.last_px), ex.last_shares, o.cum_qty, o.leaves_qty,
+                    Liquidity.TAKER if ex.aggressor else Liquidity.MAKER,
+                    sc.fee_units(ex.commission_notional_collected),
+                )
+            )
+            known = self._track(o, sc, strategy, known)
+            if known is not None:
+                known.fills[ex.last_px] = known.fills.get(ex.last_px, 0) + ex.last_shares
+        elif kind == E.EXECUTION_TYPE_NEW:
+            out.append(OrderAccepted(self.venue, o.symbol, ts, ts_recv, o.clord_id, strategy, o.id, side_from_wire(o.side), sc.to_ticks(o.price), o.order_qty))
+            self._track(o, sc, strategy, known)
+        elif kind == E.EXECUTION_TYPE_REPLACE:
+            out.append(OrderReplaced(self.venue, o.symbol, ts, ts_recv, o.clord_id, strategy, o.id, sc.to_ticks(o.price), o.order_qty, o.leaves_qty))
+            self._track(o, sc, strategy, known)
+        elif kind == E.EXECUTION_TYPE_REJECTED:
+            reason = E.OrdRejectReason.Name(ex.order_reject_reason) + (f": {ex.text}" if ex.text else "")
+            out.append(OrderRejected(self.venue, o.symbol, ts, ts_recv, o.clord_id, strategy, o.id, reason))
+            self.open_orders.pop(o.id, None)
+        elif kind in _TERMINAL_TYPES:
+            reason = E.ExecutionType.Name(kind) + (f": {ex.text}" if ex.text else "")
+            out.append(OrderCanceled(self.venue, o.symbol, ts, ts_recv, o.clord_id, strategy, o.id, reason))
+            self.open_orders.pop(o.id, None)
+        else:
+            raise ValueError(f"unknown execution type {kind} in {ex.id}")
+
+    def _track(self, o: Any, sc: Scales, strategy: str, known: OpenOrder | None) -> OpenOrder | None:
+        if o.leaves_qty == 0:
+            self.open_orders.pop(o.id, None)
+            return None
+        if known is None:
+            known = self.open_orders[o.id] = OpenOrder(o.id, o.clord_id, o.symbol, side_from_wire(o.side), 0, 0, 0, strategy)
+        known.price, known.size, known.filled = sc.to_ticks(o.price), o.order_qty, o.cum_qty
+        return known
+
+    def _cancel_reject(self, cr: Any, ts_recv: int) -> CancelRejected:
+        known = self.open_orders.get(cr.order_id)
+        symbol = known.symbol if known is not None else ""
+        strategy = known.strategy if known is not None else self.strategy_of(cr.clord_id)
+        name = E.CxlRejReason.Name(cr.reject_reason) if cr.reject_reason in E.CxlRejReason.values() else str(cr.reject_reason)
+        reason = name + (f": {cr.text}" if cr.text else "")
+        return CancelRejected(self.venue, symbol, 0, ts_recv, cr.clord_id, strategy, cr.order_id, reason)
+

@@ -1,0 +1,260 @@
+"""Codec tests from hand-built protobuf messages, for every event kind."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from framework.events import (
+    BookDelta,
+    BookSnapshot,
+    CancelRejected,
+    InstrumentStatus,
+    Liquidity,
+    OrderAccepted,
+    OrderCanceled,
+    OrderFilled,
+    OrderRejected,
+    Side,
+    Trade,
+    TradingStatus,
+)
+from plugins.polymarket.codec import MarketDataCodec, OrderCodec
+from plugins.polymarket.events import OrderReplaced, OrderUnresolved
+from plugins.polymarket.gen import enums_pb2 as E
+from plugins.polymarket.gen import marketdatasubscription_pb2 as md
+from plugins.polymarket.gen import trading_pb2 as tr
+from plugins.polymarket.scales import Scales
+
+SYM = "tec-nfl-sbw-2026-02-08-kc"
+
+
+def upd(bids=(), asks=(), symbol=SYM, **kw):
+    return md.MarketDataUpdate(
+        symbol=symbol,
+        bids=[md.BookEntry(px=p, qty=q) for p, q in bids],
+        offers=[md.BookEntry(px=p, qty=q) for p, q in asks],
+        **kw,
+    )
+
+
+def md_codec(tick_size=0.0, depth=3):
+    return MarketDataCodec("pm", {SYM: Scales(SYM, 1000, 100, tick_size)}, depth)
+
+
+# --- scales ----------------------------------------------------------------
+
+
+def test_scales_are_divisors_and_tick_grid():
+    sc = Scales(SYM, 1000, 100, 0.01)
+    assert sc.tick_wire == 10
+    assert sc.to_ticks(450) == 45 and sc.to_wire_px(45) == 450
+    with pytest.raises(ValueError, match="not a multiple"):
+        sc.to_ticks(455)
+    inst = sc.instrument("pm")
+    assert inst.price(45) == Decimal("0.45") and inst.max_price == 99
+    assert inst.size(10000) == 100  # 100 contracts at fractional scale 100
+
+
+def test_scales_edge_cases():
+    assert Scales(SYM, 100).qty_scale == 1  # absent fractional scale = 1
+    assert Scales(SYM, 1000, 1, 0.001).tick_wire == 1  # float tick through its repr
+    assert Scales(SYM, 100, 1, "0.01").max_ticks == 99
+    with pytest.raises(ValueError, match="price_scale"):
+        Scales(SYM, 0)
+    with pytest.raises(ValueError, match="whole number"):
+        Scales(SYM, 100, 1, 0.001)  # finer than the wire can express
+    with pytest.raises(ValueError, match="fractional"):
+        Scales(SYM, 100, -1)
+    assert Scales(SYM, 1000, 1, 0.01).fee_units(-25) == -2  # rebate, rounded toward +inf
+    assert Scales(SYM, 1000, 1, 0.01).fee_units(25) == 3
+
+
+# --- market data -----------------------------------------------------------
+
+
+def test_first_update_is_snapshot_then_deltas_of_top_n():
+    c = md_codec()
+    [snap] = c.on_update(upd([(450, 10), (440, 5)], [(460, 7)]), 1)
+    assert isinstance(snap, BookSnapshot)
+    assert snap.bids == ((450, 10), (440, 5)) and snap.asks == ((460, 7),) and snap.ts_recv == 1
+    [delta] = c.on_update(upd([(450, 12), (430, 1)], [(460, 7)]), 2)
+    assert isinstance(delta, BookDelta)
+    assert sorted(delta.changes) == sorted([(1, 450, 12), (1, 430, 1), (1, 440, 0)])
+    assert c.books[SYM].best_bid() == (450, 12)
+    assert c.on_update(upd([(450, 12), (430, 1)], [(460, 7)]), 3) == []  # nothing changed
+
+
+def test_empty_side_clears_it():
+    c = md_codec()
+    c.on_update(upd([(450, 10)], [(460, 7)]), 1)
+    [delta] = c.on_update(upd([(450, 10)], []), 2)
+    assert delta.changes == ((-1, 460, 0),)
+    assert c.books[SYM].best_ask() is None
+
+
+def test_tick_conversion_in_book():
+    c = md_codec(tick_size=0.01)
+    [snap] = c.on_update(upd([(450, 10)], [(470, 3)]), 1)
+    assert snap.bids == ((45, 10),) and snap.asks == ((47, 3),)
+
+
+def test_malformed_update_counted_skipped_and_resynced():
+    c = md_codec(tick_size=0.01)
+    c.on_update(upd([(450, 10)], [(470, 3)]), 1)
+    assert c.on_update(upd([(455, 10)], []), 2) == []  # off the tick grid
+    assert c.on_update(upd([(440, 1), (450, 1)], []), 3) == []  # not best first
+    assert c.on_update(upd([(450, 1)], [], symbol="unknown"), 4) == []
+    assert c.errors == 3 and c.books[SYM].best_bid() == (45, 10)
+    [snap] = c.on_update(upd([(420, 2)], [(480, 1)]), 5)
+    assert isinstance(snap, BookSnapshot) and snap.bids == ((42, 2),)
+
+
+def test_resync_makes_next_update_a_snapshot():
+    c = md_codec()
+    c.on_update(upd([(450, 10)], []), 1)
+    c.resync([SYM])
+    [snap] = c.on_update(upd([(300, 1)], []), 2)
+    assert isinstance(snap, BookSnapshot) and c.books[SYM].best_bid() == (300, 1)
+
+
+def test_state_and_transact_time():
+    c = md_codec()
+    msg = upd([(450, 10)], [], state=E.INSTRUMENT_STATE_HALTED)
+    msg.transact_time.seconds, msg.transact_time.nanos = 1_700_000_000, 5
+    snap, status = c.on_update(msg, 9)
+    assert isinstance(status, InstrumentStatus)
+    assert status.status is TradingStatus.HALTED and status.reason == "INSTRUMENT_STATE_HALTED"
+    assert status.ts_event == snap.ts_event == 1_700_000_000_000_000_005
+    assert c.on_update(upd([(450, 10)], [], state=E.INSTRUMENT_STATE_HALTED), 10) == []
+    [status] = c.on_update(upd([(450, 10)], [], state=E.INSTRUMENT_STATE_CLOSED), 11)
+    assert status.status is TradingStatus.CLOSED  # CLOSED = 0 still counts when present
+
+
+def test_stats_become_trades_when_they_move():
+    c = md_codec(tick_size=0.01)
+    stats = md.InstrumentStats(last_trade_px=450, last_trade_qty=300, shares_traded=1000)
+    assert [type(e) for e in c.on_update(upd([(450, 1)], [], stats=stats), 1)] == [BookSnapshot]
+    assert c.on_update(upd([(450, 1)], [], stats=stats), 2) == []
+    stats2 = md.InstrumentStats(last_trade_px=460, last_trade_qty=200, shares_traded=1200)
+    [trade] = c.on_update(upd([(450, 1)], [], stats=stats2), 3)
+    assert isinstance(trade, Trade) and (trade.price, trade.size) == (46, 200)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.tuples(st.integers(1, 999), st.integers(1, 50)), max_size=4, unique_by=lambda x: x[0]),
+            st.lists(st.tuples(st.integers(1, 999), st.integers(1, 50)), max_size=4, unique_by=lambda x: x[0]),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_deltas_rebuild_the_book_like_a_naive_model(updates):
+    """Naive model: each top-N picture IS the book; applying our snapshot and
+    deltas to a plain dict must give exactly that picture every time."""
+    c = MarketDataCodec("pm", {SYM: Scales(SYM, 1000)}, depth=4)
+    model: dict[tuple[int, int], int] = {}
+    for bids, asks in updates:
+        bids = sorted(bids, reverse=True)
+        asks = sorted(asks)
+        for ev in c.on_update(upd(bids, asks), 0):
+            if isinstance(ev, BookSnapshot):
+                model = {(1, p): s for p, s in ev.bids} | {(-1, p): s for p, s in ev.asks}
+            else:
+                for side, p, s in ev.changes:
+                    if s:
+                        model[(side, p)] = s
+                    else:
+                        del model[(side, p)]
+        assert model == {(1, p): s for p, s in bids} | {(-1, p): s for p, s in asks}
+
+
+# --- orders ----------------------------------------------------------------
+
+
+def order(oid="O1", clord="c1", side=E.SIDE_BUY, qty=1000, px=450, cum=0, leaves=None, state=E.ORDER_STATE_NEW, fills=None):
+    o = tr.Order(id=oid, clord_id=clord, symbol=SYM, side=side, order_qty=qty, price=px, cum_qty=cum,
+                 leaves_qty=qty - cum if leaves is None else leaves, state=state)
+    for p, q in (fills or {}).items():
+        o.price_to_quantity_filled[p] = q
+    return o
+
+
+def execs(*executions):
+    return tr.CreateOrderSubscriptionResponse(update=tr.OrderUpdate(executions=list(executions)))
+
+
+def ex(eid, typ, o, **kw):
+    return tr.Execution(id=eid, type=typ, order=o, **kw)
+
+
+def o_codec():
+    return OrderCodec("pm", {SYM: Scales(SYM, 1000, 100, 0.01)}, strategy_of={"c1": "mm", "c2": "mm"}.get)
+
+
+def test_order_lifecycle_events():
+    c = o_codec()
+    [acc] = c.on_response(execs(ex("e1", E.EXECUTION_TYPE_NEW, order())), 1)
+    assert isinstance(acc, OrderAccepted)
+    assert (acc.client_order_id, acc.strategy, acc.venue_order_id, acc.side, acc.price, acc.size) == ("c1", "mm", "O1", Side.BUY, 45, 1000)
+    [fill] = c.on_response(execs(ex("e2", E.EXECUTION_TYPE_PARTIAL_FILL, order(cum=400), last_shares=400, last_px=440,
+                                   aggressor=True, commission_notional_collected=20)), 2)
+    assert isinstance(fill, OrderFilled)
+    assert (fill.execution_id, fill.price, fill.size, fill.filled, fill.remaining, fill.liquidity, fill.fee) == (
+        "e2", 44, 400, 400, 600, Liquidity.TAKER, 2)
+    [rep] = c.on_response(execs(ex("e3", E.EXECUTION_TYPE_REPLACE, order(px=430, qty=800, cum=400))), 3)
+    assert isinstance(rep, OrderReplaced) and (rep.price, rep.size, rep.remaining) == (43, 800, 400)
+    [done] = c.on_response(execs(ex("e4", E.EXECUTION_TYPE_FILL, order(px=430, qty=800, cum=800), last_shares=400, last_px=430)), 4)
+    assert done.is_full and done.liquidity is Liquidity.MAKER and not c.open_orders
+
+
+def test_duplicate_execution_delivered_once():
+    c = o_codec()
+    msg = execs(ex("e1", E.EXECUTION_TYPE_NEW, order()), ex("e2", E.EXECUTION_TYPE_PARTIAL_FILL, order(cum=100), last_shares=100, last_px=450))
+    assert len(c.on_response(msg, 1)) == 2
+    assert c.on_response(msg, 2) == [] and c.duplicates == 2
+
+
+def test_cancel_reject_rejected_and_expired():
+    c = o_codec()
+    c.on_response(execs(ex("e1", E.EXECUTION_TYPE_NEW, order())), 1)
+    cr = tr.CreateOrderSubscriptionResponse(update=tr.OrderUpdate(cancel_reject=tr.CancelReject(
+        order_id="O1", clord_id="c1", reject_reason=E.CXL_REJ_REASON_TOO_LATE_TO_CANCEL, text="late")))
+    [rej] = c.on_response(cr, 2)
+    assert isinstance(rej, CancelRejected) and rej.symbol == SYM and rej.reason == "CXL_REJ_REASON_TOO_LATE_TO_CANCEL: late"
+    [bad] = c.on_response(execs(ex("e2", E.EXECUTION_TYPE_REJECTED, order("O2", "c2", state=E.ORDER_STATE_REJECTED),
+                                  order_reject_reason=E.ORD_REJECT_REASON_PRICE_OUT_OF_BOUNDS)), 3)
+    assert isinstance(bad, OrderRejected) and bad.reason == "ORD_REJECT_REASON_PRICE_OUT_OF_BOUNDS"
+    [gone] = c.on_response(execs(ex("e3", E.EXECUTION_TYPE_EXPIRED, order(leaves=0))), 4)
+    assert isinstance(gone, OrderCanceled) and gone.reason.startswith("EXECUTION_TYPE_EXPIRED") and not c.open_orders
+
+
+def test_resync_synthesizes_missed_fills_exactly_and_drops_late_redelivery():
+    c = o_codec()
+    c.on_response(execs(ex("e1", E.EXECUTION_TYPE_NEW, order()), ex("e9", E.EXECUTION_TYPE_NEW, order("O9", "c2"))), 1)
+    c.on_response(execs(ex("e2", E.EXECUTION_TYPE_PARTIAL_FILL, order(cum=100, fills={450: 100}), last_shares=100, last_px=450)), 2)
+    # While we were away: 200 more at 450 and 300 at 440; O9 vanished.
+    snap = tr.CreateOrderSubscriptionResponse(snapshot=tr.OrderSnapshot(orders=[order(cum=600, fills={450: 300, 440: 300})]))
+    events = c.on_response(snap, 3)
+    fills = [e for e in events if isinstance(e, OrderFilled)]
+    assert [(f.price, f.size, f.filled, f.remaining) for f in fills] == [(44, 300, 400, 600), (45, 200, 600, 400)]
+    [lost] = [e for e in events if isinstance(e, OrderUnresolved)]
+    assert lost.venue_order_id == "O9" and lost.strategy == "mm"
+    # The execution we missed arrives late (at-least-once): already counted.
+    late = execs(ex("e3", E.EXECUTION_TYPE_PARTIAL_FILL, order(cum=300, fills={450: 300}), last_shares=200, last_px=450))
+    assert c.on_response(late, 4) == []
+    assert set(c.open_orders) == {"O1"} and c.open_orders["O1"].filled == 600
+
+
+def test_heartbeat_and_unknown_symbol():
+    c = o_codec()
+    assert c.on_response(tr.CreateOrderSubscriptionResponse(heartbeat={}), 1) == []
+    o = order()
+    o.symbol = "nope"
+    assert c.on_response(execs(ex("e1", E.EXECUTION_TYPE_NEW, o)), 2) == [] and c.errors == 1
