@@ -1,0 +1,578 @@
+"""Checking a YAML node tree against a ``msgspec`` type, reporting every problem.
+
+:class:`Validator` walks the nodes and the ``msgspec.inspect`` description of
+the wanted type side by side. Each value is read once, at its own position,
+against the field receiving it; each mistake becomes a located
+:class:`~framework.config.issues.ConfigIssue` and the walk goes on, so one run
+reports everything. Nothing is built unless its whole subtree is valid; then
+Structs are built by calling the class (defaults and ``__post_init__`` apply).
+
+Rules a config author sees:
+
+* unknown keys are errors, with a did-you-mean, whether or not the Struct sets
+  ``forbid_unknown_fields`` (a typo must never fall back to a default);
+* a plain (unquoted) scalar is accepted for a ``str`` field as written, so
+  ``symbol: 0x1F`` or a numeric market id stays exactly what was typed;
+* ``Decimal`` fields read the written digits, never through a float;
+* an empty value (``journal:``) for a Struct, dict or list means "empty";
+* ``${NAME}`` is read from the environment; the value is a :class:`Secret` for
+  string fields and is parsed as YAML for other types (``port: ${PORT}``);
+  either way its key path is recorded as secret and no message shows it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import PurePath
+from typing import Any, NamedTuple
+
+import msgspec
+import msgspec.inspect as mi
+import yaml
+
+from .duration import format_duration, is_duration, parse_duration
+from .issues import ConfigIssue, format_path
+from .secret import InterpolationError, Secret, interpolate
+from .yamlnodes import (
+    NULL_TAG,
+    STR_TAG,
+    Node,
+    construct_scalar,
+    describe_node,
+    empty_mapping,
+    kind_of,
+    mapping_items,
+    position,
+    resolve_scalar,
+)
+
+__all__ = ["INVALID", "Path", "Validator", "describe_type", "did_you_mean", "type_info"]
+
+Path = tuple[str | int, ...]
+
+
+class _Invalid:
+    def __repr__(self) -> str:
+        return "INVALID"
+
+
+#: Returned instead of a value when the node had a problem (already reported).
+INVALID: Any = _Invalid()
+
+
+@lru_cache(maxsize=512)
+def type_info(tp: Any) -> mi.Type:
+    """Cached ``msgspec.inspect.type_info``."""
+    return mi.type_info(tp)
+
+
+def did_you_mean(word: str, choices: Any) -> str:
+    """``"did you mean 'spread'?"``, or ``""`` when nothing is close."""
+    choices = [str(c) for c in choices]
+    close = [c for c in choices if c.lower() == word.lower() and c != word]
+    close += [c for c in difflib.get_close_matches(word, choices, n=3, cutoff=0.6) if c not in close]
+    if not close:
+        return ""
+    return "did you mean " + " or ".join(repr(c) for c in close[:3]) + "?"
+
+
+class Scalar(NamedTuple):
+    value: Any  # what YAML says it is (env values parsed as unquoted YAML)
+    text: str  # the characters, after interpolation
+    secret: bool
+    names: list[str]  # environment variables used
+    quoted: bool
+
+
+def _bounds(t: Any, fmt: Callable[[Any], str] = str) -> str:
+    parts = []
+    for attr, op in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+        bound = getattr(t, attr, None)
+        if bound is not None:
+            parts.append(f"{op} {fmt(bound)}")
+    if getattr(t, "multiple_of", None) is not None:
+        parts.append(f"a multiple of {fmt(t.multiple_of)}")
+    return " and ".join(parts)
+
+
+def _in_bounds(t: Any, v: Any) -> bool:
+    checks = (("ge", lambda b: v >= b), ("gt", lambda b: v > b), ("le", lambda b: v <= b),
+              ("lt", lambda b: v < b), ("multiple_of", lambda b: v % b == 0))
+    return all(getattr(t, a, None) is None or ok(getattr(t, a)) for a, ok in checks)
+
+
+def _length_rule(t: Any, unit: str) -> str:
+    lo, hi = getattr(t, "min_length", None), getattr(t, "max_length", None)
+    if lo is not None and hi is not None:
+        return f"{lo} to {hi} {unit}s"
+    if lo is not None:
+        return f"at least {lo} {unit}{'s' if lo != 1 else ''}"
+    if hi is not None:
+        return f"at most {hi} {unit}{'s' if hi != 1 else ''}"
+    return ""
+
+
+def _length_ok(t: Any, n: int) -> bool:
+    lo, hi = getattr(t, "min_length", None), getattr(t, "max_length", None)
+    return (lo is None or n >= lo) and (hi is None or n <= hi)
+
+
+def describe_type(t: mi.Type) -> str:
+    """What a field wants, in words: ``"an integer >= 1"``, ``"a list"``..."""
+    if isinstance(t, mi.Metadata):
+        if is_duration(t.extra):
+            rule = _bounds(t.type, format_duration)
+            return "a duration like 500ms, 30s, 5m" + (f" ({rule})" if rule else "")
+        return describe_type(t.type)
+    if isinstance(t, mi.IntType):
+        rule = _bounds(t)
+        return "an integer" + (f" {rule}" if rule else "")
+    if isinstance(t, mi.FloatType):
+        rule = _bounds(t)
+        return "a number" + (f" {rule}" if rule else "")
+    simple = {mi.BoolType: "true or false", mi.DecimalType: "a decimal number",
+              mi.NoneType: "nothing (null)", mi.AnyType: "any value",
+              mi.StructType: "a mapping", mi.DictType: "a mapping"}
+    if type(t) in simple:
+        return simple[type(t)]
+    if isinstance(t, mi.StrType):
+        rule = _length_rule(t, "character")
+        return "a string" + (f" of {rule}" if rule else "") + (
+            f" matching {t.pattern}" if t.pattern else "")
+    if isinstance(t, mi.LiteralType):
+        return "one of " + ", ".join(repr(v) for v in t.values)
+    if isinstance(t, mi.EnumType):
+        return "one of " + ", ".join(repr(n) for n in _enum_names(t.cls))
+    if isinstance(t, (mi.ListType, mi.VarTupleType, mi.SetType, mi.FrozenSetType, mi.TupleType)):
+        rule = _length_rule(t, "item")
+        return "a list" + (f" of {rule}" if rule else "")
+    if isinstance(t, mi.CustomType):
+        return "a string" if issubclass(t.cls, (Secret, PurePath)) else t.cls.__name__
+    if isinstance(t, mi.UnionType):
+        return " or ".join(describe_type(m) for m in t.types)
+    return type(t).__name__
+
+
+def _enum_names(cls: type[enum.Enum]) -> list[str]:
+    return [m.name.lower() for m in cls]
+
+
+def _accepts(t: mi.Type, kind: str) -> bool:
+    while isinstance(t, mi.Metadata):
+        t = t.type
+    if isinstance(t, mi.AnyType):
+        return True
+    if isinstance(t, (mi.StructType, mi.DictType)):
+        return kind == "mapping"
+    if isinstance(t, (mi.ListType, mi.VarTupleType, mi.SetType, mi.FrozenSetType, mi.TupleType)):
+        return kind == "sequence"
+    return kind == "scalar"
+
+
+def _description(t: mi.Type) -> str:
+    if isinstance(t, mi.Metadata) and t.extra_json_schema:
+        return str(t.extra_json_schema.get("description", ""))
+    return ""
+
+
+class Validator:
+    """Validates nodes of one file; collects issues, secret paths and node positions."""
+
+    def __init__(self, file: str, env: Mapping[str, str], _secrets: set[str] | None = None) -> None:
+        self.file = file
+        self.env = env
+        self.issues: list[ConfigIssue] = []
+        self.secret_paths: set[str] = set()
+        #: the node each checked path came from, for checks made after the walk
+        self.nodes: dict[Path, Node] = {}
+        self._secret_texts = _secrets if _secrets is not None else set()
+
+    # -- bookkeeping ---------------------------------------------------------
+
+    def issue(self, node: Node | None, path: Path, message: str, hint: str = "") -> None:
+        """Record a problem at ``node``'s position."""
+        line, col = position(node)
+        self.issues.append(ConfigIssue(self.file, line, col, format_path(path),
+                                       self.redact(message), self.redact(hint)))
+
+    def redact(self, text: str) -> str:
+        """``text`` with every secret seen so far replaced by ``***``.
+
+        Messages never quote secrets to begin with; this is the backstop for
+        messages written by others (a plugin's ``__post_init__``).
+        """
+        for secret in sorted(self._secret_texts, key=len, reverse=True):
+            if len(secret) >= 3:
+                text = text.replace(secret, "***")
+        return text
+
+    def _fork(self) -> Validator:
+        return Validator(self.file, self.env, self._secret_texts)
+
+    def _absorb(self, other: Validator) -> None:
+        self.issues += other.issues
+        self.secret_paths |= other.secret_paths
+        self.nodes.update(other.nodes)
+
+    # -- entry point ---------------------------------------------------------
+
+    def check(self, node: Node, t: mi.Type, path: Path,
+              overrides: Mapping[str, mi.Type] | None = None) -> Any:
+        """The value for ``node`` as type ``t``, or :data:`INVALID` (reported).
+
+        ``overrides`` replaces the types of some fields of a Struct ``t`` (and
+        makes them default to an empty mapping): how a venue entry's
+        ``settings`` gets the chosen plugin's Struct.
+        """
+        self.nodes[path] = node
+        if isinstance(t, mi.Metadata):
+            if is_duration(t.extra):
+                return self._duration(node, t.type, path)
+            return self.check(node, t.type, path, overrides)
+        if isinstance(t, mi.StructType):
+            return self._struct(node, t, path, overrides or {})
+        handler = _HANDLERS.get(type(t))
+        if handler is None:
+            self.issue(node, path, f"this field's type ({t!r}) cannot be written in a config file",
+                       "a bug in the code that declares the field")
+            return INVALID
+        return handler(self, node, t, path)
+
+    # -- scalars -------------------------------------------------------------
+
+    def _scalar(self, node: Node, path: Path, t: mi.Type) -> Scalar | Any:
+        if not isinstance(node, yaml.ScalarNode):
+            self.issue(node, path, f"expected {describe_type(t)}, found {describe_node(node)}")
+            return INVALID
+        quoted = node.style is not None  # quoted or a block scalar: a string as written
+        if node.tag == STR_TAG and "${" in node.value:
+            try:
+                text, names = interpolate(node.value, self.env)
+            except InterpolationError as exc:
+                hint = ("set it in the environment, e.g. `export NAME=...` before the run"
+                        if "not set" in str(exc) else "")
+                self.issue(node, path, str(exc), hint)
+                return INVALID
+            if names:
+                self._secret_texts.add(text)
+                self.secret_paths.add(format_path(path))
+                return Scalar(resolve_scalar(text), text, True, names, quoted)
+            return Scalar(text, text, False, [], True)
+        return Scalar(construct_scalar(node), node.value, False, [], quoted)
+
+    def _found(self, node: Node, sc: Scalar | None = None) -> str:
+        if sc is not None and sc.secret:
+            return describe_node(node, True, sc.names)
+        return describe_node(node)
+
+    def _bool(self, node: Node, t: mi.BoolType, path: Path) -> Any:
+        sc = self._scalar(node, path, t)
+        if sc is INVALID:
+            return INVALID
+        if isinstance(sc.value, bool):
+            return sc.value
+        hint = "remove the quotes" if sc.text.lower() in ("true", "false") else "write true or false"
+        self.issue(node, path, f"expected true or false, found {self._found(node, sc)}", hint)
+        return INVALID
+
+    def _number(self, node: Node, t: mi.IntType | mi.FloatType, path: Path) -> Any:
+        sc = self._scalar(node, path, t)
+        if sc is INVALID:
+            return INVALID
+        want_int = isinstance(t, mi.IntType)
+        v = sc.value
+        ok = isinstance(v, int) if want_int else isinstance(v, (int, float))
+        if isinstance(v, bool) or not ok:
+            hint = ""
+            if isinstance(v, str) and not sc.secret and isinstance(resolve_scalar(v), (int, float)):
+                hint = "remove the quotes"
+            elif want_int and isinstance(v, float):
+                hint = "a whole number is needed here"
+            self.issue(node, path, f"expected {describe_type(t)}, found {self._found(node, sc)}", hint)
+            return INVALID
+        v = v if want_int else float(v)
+        if not _in_bounds(t, v):
+            shown = self._found(node, sc) if sc.secret else sc.text
+            self.issue(node, path, f"expected {describe_type(t)}, found {shown}")
+            return INVALID
+        return v
+
+    def _decimal(self, node: Node, t: mi.DecimalType, path: Path) -> Any:
+        sc = self._scalar(node, path, t)
+        if sc is INVALID:
+            return INVALID
+        value = None
+        if not isinstance(sc.value, bool) and isinstance(sc.value, (int, float, str)):
+            try:
+                value = Decimal(sc.text.strip())
+            except InvalidOperation:
+                value = None
+        if value is None or not value.is_finite():
+            self.issue(node, path, f"expected a decimal number, found {self._found(node, sc)}")
+            return INVALID
+        return value
+
+    def _str(self, node: Node, t: mi.StrType, path: Path) -> Any:
+        sc = self._scalar(node, path, t)
+        if sc is INVALID:
+            return INVALID
+        if sc.value is None and node.tag == NULL_TAG:
+            self.issue(node, path, f"expected {describe_type(t)}, found nothing (null)")
+            return INVALID
+        text = sc.text
+        if not _length_ok(t, len(text)) or (t.pattern and not re.search(t.pattern, text)):
+            self.issue(node, path, f"expected {describe_type(t)}, found {self._found(node, sc)}")
+            return INVALID
+        return Secret(text) if sc.secret else text
+
+    def _literal(self, node: Node, t: mi.LiteralType, path: Path) -> Any:
+        sc = self._scalar(node, path, t)
+        if sc is INVALID:
+            return INVALID
+        for want in t.values:
+            if isinstance(want, str) and sc.value is not None and sc.text == want:
+                return want
+            if (want is None and sc.value is None) or (
+                type(want) is type(sc.value) and want == sc.value):
+                return want
+        names = [v for v in t.values if isinstance(v, str)]
+        hint = "" if sc.secret else did_you_mean(sc.text, names)
+        self.issue(node, path, f"expected {describe_type(t)}, found {self._found(node, sc)}", hint)
+        return INVALID
+
+    def _enum(self, node: Node, t: mi.EnumType, path: Path) -> Any:
+        sc = self._scalar(node, path, t)
+        if sc is INVALID:
+            return INVALID
+        for member in t.cls:
+            if sc.text.lower() == member.name.lower() or (
+                type(member.value) is type(sc.value) and member.value == sc.value):
+                return member
+        hint = "" if sc.secret else did_you_mean(sc.text.lower(), _enum_names(t.cls))
+        self.issue(node, path, f"expected {describe_type(t)}, found {self._found(node, sc)}", hint)
+        return INVALID
+
+    def _custom(self, node: Node, t: mi.CustomType, path: Path) -> Any:
+        if not issubclass(t.cls, (Secret, PurePath)):
+            self.issue(node, path, f"this field's type ({t.cls.__name__}) cannot be written in a "
+                       "config file", "a bug in the code that declares the field")
+            return INVALID
+        sc = self._scalar(node, path, t)
+        if sc is INVALID:
+            return INVALID
+        if sc.value is None and node.tag == NULL_TAG:
+            self.issue(node, path, "expected a string, found nothing (null)")
+            return INVALID
+        if issubclass(t.cls, Secret):
+            # Written in the file or interpolated: either way hidden from now on.
+            self._secret_texts.add(sc.text)
+            self.secret_paths.add(format_path(path))
+            return t.cls(sc.text)
+        return t.cls(sc.text)
+
+    def _duration(self, node: Node, t: mi.IntType, path: Path) -> Any:
+        sc = self._scalar(node, path, mi.Metadata(t, None, {"backplane": "duration"}))
+        if sc is INVALID:
+            return INVALID
+        v = sc.value
+        try:
+            if isinstance(v, float):
+                v = Decimal(sc.text.strip())
+            elif not isinstance(v, (int, str)):
+                raise ValueError("a duration is a number of seconds or a string like 500ms, 5m, 1h")
+            ns = parse_duration(v)
+        except (ValueError, InvalidOperation) as exc:
+            self.issue(node, path, f"expected a duration, found {self._found(node, sc)}", str(exc))
+            return INVALID
+        if not _in_bounds(t, ns):
+            rule = _bounds(t, format_duration)
+            shown = self._found(node, sc) if sc.secret else format_duration(ns)
+            self.issue(node, path, f"expected a duration {rule}, found {shown}")
+            return INVALID
+        return ns
+
+    def _none(self, node: Node, t: mi.NoneType, path: Path) -> Any:
+        if isinstance(node, yaml.ScalarNode) and node.tag == NULL_TAG:
+            return None
+        self.issue(node, path, f"expected nothing (null), found {describe_node(node)}")
+        return INVALID
+
+    def _any(self, node: Node, t: mi.Type, path: Path) -> Any:
+        """A value of no declared type: built as YAML says, ``${NAME}`` still applied."""
+        if isinstance(node, yaml.MappingNode):
+            out = {k: self._any(v, t, path + (k,)) for k, _, v in self.items(node, path)}
+            return INVALID if INVALID in out.values() else out
+        if isinstance(node, yaml.SequenceNode):
+            items = [self._any(v, t, path + (i,)) for i, v in enumerate(node.value)]
+            return INVALID if INVALID in items else items
+        sc = self._scalar(node, path, t)
+        if sc is INVALID:
+            return INVALID
+        return Secret(sc.text) if sc.secret and isinstance(sc.value, str) else sc.value
+
+    # -- containers ----------------------------------------------------------
+
+    def items(self, node: yaml.MappingNode, path: Path) -> list[tuple[str, Node, Node]]:
+        """The entries of a mapping node; duplicate keys are reported."""
+        return list(mapping_items(
+            node, lambda n, k, m, h: self.issue(n, path if k is None else path + (k,), m, h)))
+
+    def _struct(self, node: Node, t: mi.StructType, path: Path,
+                overrides: Mapping[str, mi.Type]) -> Any:
+        if isinstance(node, yaml.ScalarNode) and node.tag == NULL_TAG:
+            node = empty_mapping(node)
+        if not isinstance(node, yaml.MappingNode):
+            self.issue(node, path, f"expected a mapping, found {describe_node(node)}")
+            return INVALID
+        fields = {f.encode_name: f for f in t.fields}
+        values: dict[str, Any] = {}
+        ok = True
+        items = self.items(node, path)
+        present = {key for key, _, _ in items}
+        for key, key_node, value_node in items:
+            if t.tag_field is not None and key == t.tag_field:
+                if not (isinstance(value_node, yaml.ScalarNode) and value_node.value == str(t.tag)):
+                    self.issue(value_node, path + (key,), f"expected {str(t.tag)!r}, found "
+                               + describe_node(value_node))
+                    ok = False
+                continue
+            field = fields.get(key)
+            if field is None:
+                self.unknown_key(key_node, key, list(fields), path)
+                ok = False
+                continue
+            value = self.check(value_node, overrides.get(field.name, field.type), path + (key,))
+            if value is INVALID:
+                ok = False
+            else:
+                values[field.name] = value
+        for field in t.fields:
+            if field.encode_name in present:
+                continue
+            if isinstance(overrides.get(field.name), mi.StructType):
+                value = self.check(empty_mapping(node), overrides[field.name],
+                                   path + (field.encode_name,))
+                if value is INVALID:
+                    ok = False
+                else:
+                    values[field.name] = value
+            elif field.required:
+                self._missing(node, field, path)
+                ok = False
+        if not ok:
+            return INVALID
+        try:
+            return t.cls(**values)
+        except (ValueError, TypeError) as exc:
+            self.issue(node, path, str(exc))
+            return INVALID
+
+    def unknown_key(self, key_node: Node, key: str, known: list[str], path: Path) -> None:
+        """Report ``key`` as unknown here, suggesting the close ``known`` ones."""
+        hint = did_you_mean(key, known)
+        if not hint:
+            hint = ("valid keys here: " + ", ".join(known)) if known else "nothing goes here"
+        self.issue(key_node, path + (key,), f"unknown key {key!r}", hint)
+
+    def _missing(self, node: Node, field: mi.Field, path: Path) -> None:
+        doc = _description(field.type)
+        where = f"under `{format_path(path)}`" if path else "at the top level"
+        self.issue(node, path + (field.encode_name,),
+                   f"missing required key {field.encode_name!r}" + (f" ({doc})" if doc else ""),
+                   f"add `{field.encode_name}: <{describe_type(field.type)}>` {where}")
+
+    def _dict(self, node: Node, t: mi.DictType, path: Path) -> Any:
+        if isinstance(node, yaml.ScalarNode) and node.tag == NULL_TAG:
+            node = empty_mapping(node)
+        if not isinstance(node, yaml.MappingNode):
+            self.issue(node, path, f"expected a mapping, found {describe_node(node)}")
+            return INVALID
+        out: dict[Any, Any] = {}
+        ok = True
+        items = self.items(node, path)
+        for key, key_node, value_node in items:
+            k = self.check(key_node, t.key_type, path + (key,))
+            v = self.check(value_node, t.value_type, path + (key,))
+            if k is INVALID or v is INVALID:
+                ok = False
+            else:
+                out[k] = v
+        if not _length_ok(t, len(items)):
+            self.issue(node, path, f"expected {_length_rule(t, 'entry')}, found {len(items)}")
+            ok = False
+        return out if ok else INVALID
+
+    def _sequence(self, node: Node, t: Any, path: Path) -> Any:
+        if isinstance(node, yaml.ScalarNode) and node.tag == NULL_TAG:
+            node = yaml.SequenceNode("tag:yaml.org,2002:seq", [], start_mark=node.start_mark)
+        if not isinstance(node, yaml.SequenceNode):
+            hint = ""
+            if isinstance(node, yaml.ScalarNode):
+                hint = f"write a list: [{node.value}], or one `- item` per line"
+            self.issue(node, path, f"expected {describe_type(t)}, found {describe_node(node)}", hint)
+            return INVALID
+        if isinstance(t, mi.TupleType):
+            if len(node.value) != len(t.item_types):
+                self.issue(node, path, f"expected a list of exactly {len(t.item_types)} items, "
+                           f"found {len(node.value)}")
+                return INVALID
+            items = [self.check(n, it, path + (i,))
+                     for i, (n, it) in enumerate(zip(node.value, t.item_types, strict=True))]
+        else:
+            items = [self.check(n, t.item_type, path + (i,)) for i, n in enumerate(node.value)]
+        if not _length_ok(t, len(items)):
+            self.issue(node, path, f"expected {describe_type(t)}, found {len(items)}")
+            return INVALID
+        if any(i is INVALID for i in items):
+            return INVALID
+        build = {mi.SetType: set, mi.FrozenSetType: frozenset, mi.VarTupleType: tuple,
+                 mi.TupleType: tuple}.get(type(t), list)
+        return build(items)
+
+    def _union(self, node: Node, t: mi.UnionType, path: Path) -> Any:
+        has_none = any(isinstance(m, mi.NoneType) for m in t.types)
+        others = [m for m in t.types if not isinstance(m, mi.NoneType)]
+        if has_none and isinstance(node, yaml.ScalarNode) and node.tag == NULL_TAG:
+            return None
+        if len(others) == 1:
+            return self.check(node, others[0], path)
+        tried: list[tuple[mi.Type, Validator]] = []
+        for member in others:
+            trial = self._fork()
+            value = trial.check(node, member, path)
+            if value is not INVALID:
+                self._absorb(trial)
+                return value
+            tried.append((member, trial))
+        fitting = [trial for member, trial in tried if _accepts(member, kind_of(node))]
+        if len(fitting) == 1:
+            self._absorb(fitting[0])
+        else:
+            self.issue(node, path, f"expected {describe_type(t)}, found {describe_node(node)}")
+        return INVALID
+
+
+_HANDLERS: dict[type, Callable[[Validator, Node, Any, Path], Any]] = {
+    mi.AnyType: Validator._any,
+    mi.NoneType: Validator._none,
+    mi.BoolType: Validator._bool,
+    mi.IntType: Validator._number,
+    mi.FloatType: Validator._number,
+    mi.DecimalType: Validator._decimal,
+    mi.StrType: Validator._str,
+    mi.LiteralType: Validator._literal,
+    mi.EnumType: Validator._enum,
+    mi.CustomType: Validator._custom,
+    mi.DictType: Validator._dict,
+    mi.ListType: Validator._sequence,
+    mi.VarTupleType: Validator._sequence,
+    mi.SetType: Validator._sequence,
+    mi.FrozenSetType: Validator._sequence,
+    mi.TupleType: Validator._sequence,
+    mi.UnionType: Validator._union,
+}
