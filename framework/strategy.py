@@ -122,17 +122,17 @@ class StrategyContext:
 
     def cancel(self, client_order_id: str) -> None:
         """Cancel one of this strategy's working orders."""
-        order = self._state.order(client_order_id)
-        symbol = order.symbol if order is not None else ""
-        venue_id = order.venue_order_id if order is not None else ""
+        symbol, venue_id = self._ids_of(client_order_id)
         self._router.send(CancelOrder(self.name, self.venue, symbol, client_order_id, venue_id))
 
     def replace(self, client_order_id: str, price: int, size: int) -> None:
         """Move a working order to ``price``/``size`` (cancel-replace at the venue)."""
-        order = self._state.order(client_order_id)
-        symbol = order.symbol if order is not None else ""
-        venue_id = order.venue_order_id if order is not None else ""
+        symbol, venue_id = self._ids_of(client_order_id)
         self._router.send(ReplaceOrder(self.name, self.venue, symbol, client_order_id, venue_id, price, size))
+
+    def _ids_of(self, client_order_id: str) -> tuple[str, str]:
+        order = self._state.order(client_order_id)
+        return (order.symbol, order.venue_order_id) if order is not None else ("", "")
 
     def cancel_all(self, symbol: str | None = None) -> int:
         """Cancel every working order (of ``symbol``); returns how many cancels were sent."""
@@ -142,6 +142,10 @@ class StrategyContext:
         return len(ids)
 
     # -- state -------------------------------------------------------------
+
+    def order(self, client_order_id: str) -> Any:
+        """The tracked order (state, price, size, filled, remaining) or None."""
+        return self._state.order(client_order_id)
 
     def open_orders(self, symbol: str | None = None) -> list[Any]:
         return self._state.open_orders(self.name, symbol)

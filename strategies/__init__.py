@@ -1,0 +1,22 @@
+"""Example and reference strategies, registered as a plugin like any other.
+
+- ``market_maker``: quotes both sides around mid with an inventory skew and
+  requotes within the venue's ingress budget (:mod:`strategies.market_maker`).
+- ``imbalance_taker``: trades book imbalance with IOC orders
+  (:mod:`strategies.imbalance_taker`).
+"""
+
+from __future__ import annotations
+
+from framework.hookspecs import hookimpl
+from framework.specs import StrategySpec
+from strategies.imbalance_taker import ImbalanceTaker, ImbalanceTakerParams
+from strategies.market_maker import MarketMaker, MarketMakerParams
+
+
+@hookimpl
+def backplane_strategies() -> list[StrategySpec]:
+    return [
+        StrategySpec("market_maker", MarketMaker, MarketMakerParams, "two-sided quotes with inventory skew"),
+        StrategySpec("imbalance_taker", ImbalanceTaker, ImbalanceTakerParams, "IOC orders on book imbalance"),
+    ]

@@ -1,0 +1,149 @@
+"""Test doubles shipped in the box: drive a strategy with scripted books.
+
+:class:`StrategyHarness` builds a strategy the way a run does -- a real bus,
+a simulated clock, real L2 books, the real order tracker -- but routes its
+orders to a :class:`RecordingRouter` that keeps them for assertions and acts
+as a well-behaved venue: every order is accepted, cancels cancel, replaces
+restate the order. Fills are scripted with :meth:`StrategyHarness.fill`.
+
+    h = StrategyHarness(MarketMaker, MarketMakerParams(size=5), symbols=["X"])
+    h.book("X", bids=[(99, 10)], asks=[(101, 10)])
+    assert [(o.side, o.price) for o in h.submitted()] == [(Side.BUY, 98), (Side.SELL, 102)]
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from framework.bus import Bus
+from framework.clock import SimClock
+from framework.events import (
+    BookDelta,
+    BookSnapshot,
+    Level,
+    OrderAccepted,
+    OrderCanceled,
+    OrderDenied,
+    OrderEvent,
+    OrderFilled,
+    Trade,
+)
+from framework.l2book import L2Book
+from framework.orders import CancelOrder, Intent, ReplaceOrder, SubmitOrder
+from framework.strategy import OrderRouter, Strategy, StrategyContext
+from framework.tracker import OrderTracker
+
+__all__ = ["RecordingRouter", "StrategyHarness"]
+
+
+class RecordingRouter(OrderRouter):
+    """Keeps every intent; answers like a venue that accepts everything.
+
+    ``budget_left`` is what ``ctx.budget()`` reports; ``deny_all`` makes every
+    intent an ``OrderDenied`` instead.
+    """
+
+    def __init__(self, bus: Bus, clock: SimClock, tracker: OrderTracker) -> None:
+        self.bus = bus
+        self.clock = clock
+        self.tracker = tracker
+        self.intents: list[Intent] = []
+        self.budget_left = 1_000
+        self.deny_all = False
+        self._venue_ids = itertools.count(1)
+
+    def budget(self, venue: str) -> int:
+        return self.budget_left
+
+    def send(self, intent: SubmitOrder | CancelOrder | ReplaceOrder) -> None:
+        self.intents.append(intent)
+        self.tracker.on_intent(intent)
+        now = self.clock.now_ns()
+        head = (intent.venue, intent.symbol, now, now, intent.client_order_id, intent.strategy)
+        if self.deny_all:
+            self.bus.publish(OrderDenied(*head, "", message="denied by the harness"))
+        elif isinstance(intent, SubmitOrder):
+            self.bus.publish(OrderAccepted(*head, f"v{next(self._venue_ids)}", intent.side, intent.price, intent.size))
+        elif isinstance(intent, CancelOrder):
+            self.bus.publish(OrderCanceled(*head, intent.venue_order_id, "canceled"))
+        else:
+            order = self.tracker.order(intent.client_order_id)
+            side = order.side if order is not None else None
+            self.bus.publish(OrderAccepted(*head, intent.venue_order_id, side, intent.price, intent.size))
+
+
+class StrategyHarness:
+    """One strategy, wired as a run wires it, fed by scripted market data."""
+
+    def __init__(
+        self,
+        strategy_cls: type[Strategy[Any]],
+        params: msgspec.Struct,
+        *,
+        symbols: Sequence[str] = ("X",),
+        venue: str = "sim",
+        name: str = "s1",
+    ) -> None:
+        self.clock = SimClock()
+        self.bus = Bus(self.clock)
+        self.tracker = OrderTracker()
+        self.router = RecordingRouter(self.bus, self.clock, self.tracker)
+        self.venue = venue
+        self.books = {s: L2Book(venue, s) for s in symbols}
+        self.ctx = StrategyContext(name, venue, list(symbols), self.clock, self.router, self.books.get, self.tracker)
+        self.strategy = strategy_cls(self.ctx, params)
+        self.ctx.timer_handler = self.strategy.on_timer
+        self.bus.subscribe(self.tracker.on_event, OrderEvent)
+        self.bus.subscribe(self.strategy.on_book, (BookSnapshot, BookDelta))
+        self.bus.subscribe(self.strategy.on_trade, Trade)
+        self.bus.subscribe(lambda e: e.strategy == name and self.strategy.on_order(e), OrderEvent)
+        self._exec_ids = itertools.count(1)
+        self.strategy.on_start()
+
+    # -- scripting ---------------------------------------------------------
+
+    def book(self, symbol: str, bids: Sequence[Level], asks: Sequence[Level]) -> None:
+        """Replace ``symbol``'s book (best first) and tell the strategy."""
+        self.books[symbol].apply_snapshot(bids, asks)
+        now = self.clock.now_ns()
+        self.bus.publish(BookSnapshot(self.venue, symbol, now, now, tuple(bids), tuple(asks)))
+
+    def trade(self, symbol: str, price: int, size: int) -> None:
+        now = self.clock.now_ns()
+        self.bus.publish(Trade(self.venue, symbol, now, now, price, size))
+
+    def fill(self, client_order_id: str, size: int, price: int | None = None) -> None:
+        """Fill ``size`` lots of a working order (at its price unless given)."""
+        order = self.tracker.order(client_order_id)
+        assert order is not None, f"no order {client_order_id!r}"
+        now = self.clock.now_ns()
+        filled = order.filled + size
+        self.bus.publish(
+            OrderFilled(
+                self.venue, order.symbol, now, now, client_order_id, order.strategy, order.venue_order_id,
+                f"x{next(self._exec_ids)}", order.side, order.price if price is None else price, size,
+                filled, max(order.size - filled, 0),
+            )
+        )  # fmt: skip
+
+    def advance_ms(self, ms: int) -> None:
+        self.clock.advance(ms * 1_000_000)
+
+    # -- assertions ----------------------------------------------------------
+
+    def submitted(self) -> list[SubmitOrder]:
+        return [i for i in self.router.intents if isinstance(i, SubmitOrder)]
+
+    def cancels(self) -> list[CancelOrder]:
+        return [i for i in self.router.intents if isinstance(i, CancelOrder)]
+
+    def replaces(self) -> list[ReplaceOrder]:
+        return [i for i in self.router.intents if isinstance(i, ReplaceOrder)]
+
+    def clear(self) -> None:
+        """Forget the intents recorded so far."""
+        self.router.intents.clear()

@@ -1,0 +1,92 @@
+"""A market maker: quotes both sides around mid, skewed by inventory.
+
+Each book update it computes a fair price ``mid - skew_ticks_per_lot x
+position`` and wants a bid ``half_spread_ticks`` below it and an ask as far
+above, ``size`` lots each. A side whose inventory is at ``max_inventory``
+(long for the bid, short for the ask) is not quoted. A working quote is moved
+only when the wanted price differs by at least ``requote_ticks`` -- quotes are
+not churned on every tick -- and only while the venue's ingress budget left
+is above ``min_budget``: when the firm's budget is short, the maker requotes
+less and leaves the budget to cancels.
+
+All arithmetic is in integer ticks and lots.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+from framework.events import BookDelta, BookSnapshot, OrderEvent, Side
+from framework.strategy import Strategy
+
+__all__ = ["MarketMaker", "MarketMakerParams"]
+
+
+class MarketMakerParams(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    size: Annotated[int, msgspec.Meta(gt=0, description="lots per quote")] = 10
+    half_spread_ticks: Annotated[int, msgspec.Meta(ge=1, description="distance of each quote from fair")] = 2
+    skew_ticks_per_lot: Annotated[int, msgspec.Meta(ge=0, description="fair moves this many ticks per lot of inventory, in 1/100 ticks")] = 0
+    max_inventory: Annotated[int, msgspec.Meta(gt=0, description="no more buying above (selling below -) this many lots")] = 100
+    requote_ticks: Annotated[int, msgspec.Meta(ge=1, description="move a quote only when it is off by this much")] = 1
+    min_budget: Annotated[int, msgspec.Meta(ge=0, description="do not requote while fewer ingress messages are left")] = 10
+
+
+class MarketMaker(Strategy[MarketMakerParams]):
+    """Two-sided quoting with inventory skew, within the ingress budget."""
+
+    def on_start(self) -> None:
+        # symbol -> side -> (client order id, price last asked for). Comparing
+        # with what was last *asked* (not what the venue has confirmed yet)
+        # keeps a quote from being moved twice while a replace is in flight.
+        self.quotes: dict[str, dict[Side, tuple[str, int]]] = {s: {} for s in self.ctx.symbols}
+
+    def wanted(self, symbol: str) -> dict[Side, int]:
+        """The quotes wanted now: side -> price in ticks (a side may be absent)."""
+        book = self.ctx.book(symbol)
+        mid_x2 = book.mid_x2() if book is not None else None
+        if mid_x2 is None:
+            return {}
+        p = self.params
+        position = self.ctx.position(symbol)
+        # fair x 200 in integers: mid x2 x100, minus the skew in 1/100 ticks per lot x 2
+        fair_x200 = mid_x2 * 100 - 2 * p.skew_ticks_per_lot * position
+        bid = (fair_x200 - 200 * p.half_spread_ticks) // 200
+        ask = -((-fair_x200 - 200 * p.half_spread_ticks) // 200)  # ceiling
+        wanted: dict[Side, int] = {}
+        if position < p.max_inventory and bid > 0:
+            wanted[Side.BUY] = bid
+        if position > -p.max_inventory:
+            wanted[Side.SELL] = max(ask, bid + 1)
+        return wanted
+
+    def on_book(self, event: BookSnapshot | BookDelta) -> None:
+        self.requote(event.symbol)
+
+    def on_order(self, event: OrderEvent) -> None:
+        if event.symbol in self.quotes:
+            self.requote(event.symbol)
+
+    def requote(self, symbol: str) -> None:
+        wanted = self.wanted(symbol)
+        working = self.quotes.setdefault(symbol, {})
+        for side in (Side.BUY, Side.SELL):
+            cid, asked = working.get(side, ("", 0))
+            order = self.ctx.order(cid) if cid else None
+            if order is not None and not order.is_open:
+                del working[side]
+                order = None
+            price = wanted.get(side)
+            if price is None:
+                if order is not None:
+                    self.ctx.cancel(cid)
+                    del working[side]
+                continue
+            if self.ctx.budget() <= self.params.min_budget:
+                continue  # short of budget: leave it to cancels
+            if order is None:
+                working[side] = (self.ctx.submit_limit(symbol, side, price, self.params.size, post_only=True), price)
+            elif abs(asked - price) >= self.params.requote_ticks:
+                self.ctx.replace(cid, price, self.params.size)
+                working[side] = (cid, price)
