@@ -36,7 +36,7 @@ from .duration import (
     parse_duration,
 )
 from .issues import ConfigIssue, format_issues
-from .loader import check_config, load_config
+from .loader import check_config, issue_at, load_config
 from .render import redacted_dict, show_config
 from .schema_export import json_schema
 from .secret import Secret
@@ -69,6 +69,7 @@ __all__ = [
     "check_config",
     "format_duration",
     "format_issues",
+    "issue_at",
     "json_schema",
     "load_config",
     "parse_duration",

@@ -48,13 +48,5 @@ def format_path(path: Iterable[str | int]) -> str:
 
 
 def format_issues(issues: Iterable[ConfigIssue]) -> str:
-    """Every issue on its own line, then a one-line summary.
-
-    An empty list gives ``"config OK"`` so a CLI can print the result either way.
-    """
-    issues = sorted(issues, key=lambda i: i.sort_key)
-    if not issues:
-        return "config OK"
-    files = sorted({i.file for i in issues})
-    noun = "problem" if len(issues) == 1 else "problems"
-    return "\n".join([*map(str, issues), f"{len(issues)} {noun} in {', '.join(files)}"])
+    """Every issue on its own line, sorted by position (``""`` for none)."""
+    return "\n".join(str(i) for i in sorted(issues, key=lambda i: i.sort_key))

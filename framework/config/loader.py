@@ -23,7 +23,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from framework.errors import ConfigError
 
-from .issues import ConfigIssue
+from .issues import ConfigIssue, format_path
 from .sections import (
     BUILTIN_ACTIONS,
     CORE_SECTIONS,
@@ -38,7 +38,7 @@ from .sections import (
 from .validate import INVALID, Path as KeyPath, Validator, did_you_mean, type_info
 from .yamlnodes import NULL_TAG, Node, describe_node, empty_mapping, position, read_document
 
-__all__ = ["check_config", "load_config"]
+__all__ = ["check_config", "issue_at", "load_config"]
 
 #: Venue and strategy names end up in bus topics (``kind/venue/symbol``).
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
@@ -114,7 +114,20 @@ def _build(v: Validator, root: yaml.MappingNode, schema: Schema, path: Path) -> 
         return None
     return RunConfig(run=run, venues=venues, strategies=strategies, journal=journal,
                      schedule=schedule, sections=sections, source=path,
-                     secret_paths=frozenset(v.secret_paths))
+                     secret_paths=frozenset(v.secret_paths),
+                     locations={format_path(p): position(n) for p, n in v.nodes.items()})
+
+
+def issue_at(cfg: RunConfig, path: KeyPath, message: str, hint: str = "") -> ConfigIssue:
+    """A :class:`ConfigIssue` for a problem found after loading (by the runner,
+    a plugin...), placed at ``path`` in the file, or at its nearest written
+    ancestor when ``path`` itself was left to its default."""
+    for depth in range(len(path), -1, -1):
+        where = cfg.locations.get(format_path(path[:depth]))
+        if where is not None:
+            break
+    line, column = where or (1, 1)
+    return ConfigIssue(str(cfg.source), line, column, format_path(path), message, hint)
 
 
 def _mapping_or_empty(v: Validator, node: Node | None, root: Node, path: KeyPath) -> yaml.MappingNode | None:

@@ -129,7 +129,10 @@ class RunConfig(msgspec.Struct, frozen=True):
     ``sections`` holds the plugin-contributed sections by name (each an
     instance of the Struct the :class:`Schema` gave). ``secret_paths`` lists
     the key paths whose values came from the environment or are typed
-    ``Secret``; ``show_config`` redacts them.
+    ``Secret``; ``show_config`` redacts them. ``locations`` maps each dotted
+    key path to its 1-based (line, column) in ``source``, so checks made
+    after loading can still point at the file (see ``issue_at``); it is left
+    out of the repr.
     """
 
     run: RunSection
@@ -140,6 +143,12 @@ class RunConfig(msgspec.Struct, frozen=True):
     sections: dict[str, msgspec.Struct]
     source: Path
     secret_paths: frozenset[str] = frozenset()
+    locations: dict[str, tuple[int, int]] = {}
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}"
+                          for name in self.__struct_fields__ if name != "locations")
+        return f"RunConfig({shown})"
 
     def venue_mode(self, venue_name: str) -> str:
         """The mode venue ``venue_name`` runs in: its own, else the run's."""
