@@ -1,0 +1,155 @@
+"""The in-process ingress limiter: a :class:`BudgetWindow` plus prioritised waiters.
+
+Theory of operation
+-------------------
+``try_acquire`` is the synchronous fast path. It refuses whenever a waiter of
+the same or a higher priority is queued, so nothing overtakes a cancel and
+messages of one kind leave in FIFO order.
+
+``await acquire(kind, timeout_ns=...)`` takes the fast path when it can and
+otherwise queues a waiter in its kind's FIFO. One timer (on the injected
+clock) fires when the budget next frees for the most urgent waiter; the pump
+then admits waiters strictly by priority -- cancel, replace, new order, query --
+stopping at the first that does not fit, so a lower kind never slips past a
+higher one that is still waiting. A waiter with a deadline gets a second timer;
+if that fires first the waiter leaves the queue and its ``acquire`` raises
+:class:`~framework.errors.Denied` (``RATE_LIMITED``). Admission and denial both
+happen inside clock callbacks, one at a time, so a message denied for being
+late can never be admitted afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from framework.clock import Clock, TimerHandle
+from framework.errors import Denied
+from framework.events import DenyReason
+from framework.risk.waiters import WaitQueue, Waiter
+from framework.risk.window import BudgetRule, BudgetWindow, LimiterStats
+from framework.venue import MessageKind
+
+__all__ = ["IngressLimiter"]
+
+
+class IngressLimiter:
+    """The ingress budget of one venue account, for the tasks of one process."""
+
+    def __init__(self, rule: BudgetRule, clock: Clock, *, name: str = "") -> None:
+        self.name = name
+        self.clock = clock
+        self.window = BudgetWindow(rule, clock.now_ns())
+        self._waiters = WaitQueue()
+        self._wake: TimerHandle | None = None
+
+    @property
+    def stats(self) -> LimiterStats:
+        return self.window.stats
+
+    @property
+    def rule(self) -> BudgetRule:
+        return self.window.rule
+
+    def try_acquire(self, kind: int, count: int = 1) -> bool:
+        """Admit now or refuse now (counted as denied); never jumps a queued waiter."""
+        if self._try(kind, count):
+            return True
+        self.window.stats.denied[kind] += count
+        return False
+
+    def _try(self, kind: int, count: int) -> bool:
+        return kind < self._waiters.top and self.window.try_acquire(kind, self.clock.now_ns(), count)
+
+    async def acquire(self, kind: int, *, count: int = 1, timeout_ns: int | None = None) -> None:
+        """Wait until ``count`` messages of ``kind`` are admitted.
+
+        ``timeout_ns=None`` waits as long as it takes (what cancels use); otherwise
+        raises :class:`Denied` (``RATE_LIMITED``) once ``timeout_ns`` has passed.
+        """
+        if self._try(kind, count):
+            return
+        now = self.clock.now_ns()
+        if self.window.next_free_ns(kind, now, count) is None:
+            self.window.stats.denied[kind] += count
+            raise Denied(
+                DenyReason.RATE_LIMITED,
+                f"{self.name}: {count} messages exceed the whole budget of {self.rule.cap}",
+            )
+        waiter = Waiter(kind, count, asyncio.get_running_loop().create_future(), now)
+        self._waiters.push(waiter, self.clock, timeout_ns, self._expire)
+        self._schedule()
+        try:
+            await waiter.future
+        except asyncio.CancelledError:
+            if self._waiters.remove(waiter):
+                self._pump()
+            raise
+        stats = self.window.stats
+        stats.waited += 1
+        stats.wait_ns_total += self.clock.now_ns() - waiter.since_ns
+
+    def remaining(self, kind: int = MessageKind.NEW_ORDER) -> int:
+        """Messages of ``kind`` that may be sent now without waiting (0 while others wait)."""
+        if kind >= self._waiters.top:
+            return 0
+        return self.window.remaining(self.clock.now_ns(), kind)
+
+    def throttled(self) -> None:
+        """The venue pushed back (HTTP 429 / RESOURCE_EXHAUSTED): cut the rate, recover slowly."""
+        self.window.throttled(self.clock.now_ns())
+        self._schedule()
+
+    @property
+    def waiting(self) -> int:
+        """Waiters queued now, all kinds."""
+        return len(self._waiters)
+
+    async def close(self) -> None:
+        """Deny whatever still waits (the run is stopping)."""
+        if self._wake is not None:
+            self._wake.cancel()
+        while (head := self._waiters.head()) is not None:
+            self._waiters.pop_head()
+            if head.deadline is not None:
+                head.deadline.cancel()
+            head.deny(self.name, self.clock.now_ns())
+
+    # -- the pump -----------------------------------------------------------
+
+    def _pump(self) -> None:
+        if self._wake is not None:
+            self._wake.cancel()
+            self._wake = None
+        now = self.clock.now_ns()
+        window, waiters = self.window, self._waiters
+        while (head := waiters.head()) is not None:
+            if not window.try_acquire(head.kind, now, head.count):
+                self._schedule()
+                return
+            waiters.pop_head()
+            head.admit()
+
+    def _schedule(self) -> None:
+        """Arm the wake timer for when the most urgent waiter's budget frees."""
+        head = self._waiters.head()
+        if head is None:
+            if self._wake is not None:
+                self._wake.cancel()
+                self._wake = None
+            return
+        now = self.clock.now_ns()
+        when = self.window.next_free_ns(head.kind, now, head.count)
+        when = now if when is None else max(when, now)
+        if self._wake is not None:
+            if self._wake.when_ns <= when:
+                return
+            self._wake.cancel()
+        self._wake = self.clock.call_at(when, self._pump)
+
+    def _expire(self, waiter: Waiter) -> None:
+        if waiter.future.done() or not self._waiters.remove(waiter):
+            return
+        self.window.stats.denied[waiter.kind] += waiter.count
+        waiter.deny(self.name, self.clock.now_ns())
+        # Its leaving may unblock the kinds behind it.
+        self._pump()

@@ -1,0 +1,288 @@
+"""The sans-IO ingress budget: a bucketed sliding window, driven by the caller's clock.
+
+Theory of operation
+-------------------
+Time is cut into buckets of ``granularity_ns`` (default 10 ms). A ring of
+``K + 1`` bucket counters, ``K = window / granularity``, holds what was
+admitted in the buckets ``b - K .. b`` where ``b`` is the current bucket, and
+two running sums say how much those buckets (``wsum``) and the last
+``1 s / granularity + 1`` of them (``bsum``) hold.
+
+Any real window ``(t - W, t]`` with ``t`` in bucket ``b`` starts in bucket
+``b - K``, so it lies inside the ring: keeping ``wsum <= cap`` at every
+admission guarantees that **no window of W ever holds more than cap**, exactly,
+for every ``t`` (and likewise no second holds more than the burst cap). The
+price is one bucket: in steady state the budget is spread over ``W + g``
+instead of ``W`` (99.98 % of the budget for a 60 s window at 10 ms).
+
+The check costs a floor division, two compares and three adds; the ring only
+moves when the bucket changes.
+
+Priorities: ``cap_for(kind)`` keeps ``reserve`` messages of the window that
+only cancels and replaces may use, so a burst of new orders can never leave
+nothing for the cancels that follow it.
+
+Venue feedback: :meth:`BudgetWindow.throttled` halves a *throttle factor*; while
+it is below one, the per-second cap is ``factor x rate`` (so the sending rate
+drops at once, without freezing cancels for a whole window). The factor grows
+back linearly (a full budget per ``recover_s``) and the throttle lifts when it
+reaches one. All arithmetic is integer (the factor is in parts per million).
+"""
+
+from __future__ import annotations
+
+import math
+
+import msgspec
+
+from framework.clock import NS_PER_MS, NS_PER_S
+from framework.venue import MessageKind, RateRule
+
+__all__ = ["BudgetRule", "BudgetWindow", "LimiterStats", "PPM"]
+
+PPM = 1_000_000
+_KINDS = len(MessageKind)
+
+
+class BudgetRule(msgspec.Struct, frozen=True):
+    """The limits one limiter enforces, already scaled by the safety margin.
+
+    ``cap`` messages in any ``window_ns``; ``burst_cap`` in any second (0: only
+    the window applies); ``reserve`` of the window only cancels and replaces
+    may use; ``rate_cap_per_s`` is the sustainable rate a throttle scales down.
+    """
+
+    cap: int
+    window_ns: int
+    burst_cap: int = 0
+    reserve: int = 0
+    rate_cap_per_s: int = 0
+    granularity_ns: int = 10 * NS_PER_MS
+    recover_ns: int = 60 * NS_PER_S
+    min_factor_ppm: int = PPM // 64
+
+    @classmethod
+    def from_rate(
+        cls,
+        rule: RateRule,
+        *,
+        margin: float = 0.95,
+        reserve_fraction: float = 0.02,
+        granularity_ms: int = 10,
+        recover_s: float = 60.0,
+    ) -> BudgetRule:
+        """Scale a venue's :class:`RateRule` by ``margin`` (use at most 95 % by default)."""
+        if not 0.0 < margin <= 1.0:
+            raise ValueError(f"margin must be in (0, 1], not {margin}")
+        if not 0.0 <= reserve_fraction < 1.0:
+            raise ValueError(f"reserve must be in [0, 1), not {reserve_fraction}")
+        cap = math.floor(rule.rate_per_s * rule.window_s * margin)
+        return cls(
+            cap=cap,
+            window_ns=rule.window_s * NS_PER_S,
+            burst_cap=math.floor(rule.burst * margin) if rule.burst else 0,
+            reserve=math.floor(cap * reserve_fraction),
+            rate_cap_per_s=max(1, math.floor(rule.rate_per_s * margin)),
+            granularity_ns=granularity_ms * NS_PER_MS,
+            recover_ns=int(recover_s * NS_PER_S),
+        )
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` naming the first inconsistent field."""
+        g = self.granularity_ns
+        if self.cap < 1:
+            raise ValueError(f"budget cap must be at least 1 message, not {self.cap}")
+        if g <= 0 or NS_PER_S % g:
+            raise ValueError(f"granularity must divide one second, not {g} ns")
+        if self.window_ns < NS_PER_S or self.window_ns % g:
+            raise ValueError(f"window must be at least 1 s and a multiple of {g} ns")
+        if self.burst_cap < 0 or not 0 <= self.reserve < self.cap:
+            raise ValueError("burst cap must be >= 0 and reserve in [0, cap)")
+
+
+class LimiterStats(msgspec.Struct):
+    """Counters a limiter reports: admitted and denied by kind, waits, venue
+    throttle signals and the highest window usage seen."""
+
+    admitted: list[int] = msgspec.field(default_factory=lambda: [0] * _KINDS)
+    denied: list[int] = msgspec.field(default_factory=lambda: [0] * _KINDS)
+    waited: int = 0
+    wait_ns_total: int = 0
+    throttle_signals: int = 0
+    max_window_used: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        """Flat ``name -> value`` figures for logs and metrics."""
+        out = {f"admitted_{k.name.lower()}": self.admitted[k] for k in MessageKind}
+        out.update({f"denied_{k.name.lower()}": self.denied[k] for k in MessageKind})
+        out.update(
+            waited=self.waited,
+            wait_ns_total=self.wait_ns_total,
+            throttle_signals=self.throttle_signals,
+            max_window_used=self.max_window_used,
+        )
+        return out
+
+
+class BudgetWindow:
+    """The budget of one venue account in one process: ``try_acquire`` is the fast path."""
+
+    __slots__ = (
+        "rule",
+        "stats",
+        "_g",
+        "_k",
+        "_kb",
+        "_n",
+        "_ring",
+        "_cur",
+        "_wsum",
+        "_bsum",
+        "_caps",
+        "_bcap",
+        "_factor",
+        "_factor_t0",
+        "_factor_f0",
+    )
+
+    def __init__(self, rule: BudgetRule, now_ns: int = 0) -> None:
+        rule.validate()
+        self.rule = rule
+        self.stats = LimiterStats()
+        self._g = rule.granularity_ns
+        self._k = rule.window_ns // self._g
+        self._kb = NS_PER_S // self._g
+        self._n = self._k + 1
+        self._ring = [0] * self._n
+        self._cur = now_ns // self._g
+        self._wsum = 0
+        self._bsum = 0
+        cap = rule.cap
+        self._caps = [cap, cap, cap - rule.reserve, cap - rule.reserve]
+        self._bcap = rule.burst_cap or cap
+        self._factor = PPM  # PPM means "not throttled"
+        self._factor_t0 = 0
+        self._factor_f0 = PPM
+
+    # -- fast path ------------------------------------------------------
+
+    def try_acquire(self, kind: int, now_ns: int, count: int = 1) -> bool:
+        """Admit ``count`` messages of ``kind`` at ``now_ns`` if the budget allows.
+
+        A refusal is not counted here: the caller decides whether it waits or gives up.
+        """
+        b = now_ns // self._g
+        if b != self._cur:
+            self._advance(b, now_ns)
+        w = self._wsum + count
+        bs = self._bsum + count
+        if w > self._caps[kind] or bs > self._bcap:
+            return False
+        self._wsum = w
+        self._bsum = bs
+        self._ring[b % self._n] += count
+        stats = self.stats
+        stats.admitted[kind] += count
+        if w > stats.max_window_used:
+            stats.max_window_used = w
+        return True
+
+    # -- reading --------------------------------------------------------
+
+    def remaining(self, now_ns: int, kind: int = MessageKind.NEW_ORDER) -> int:
+        """Messages of ``kind`` that could be admitted at ``now_ns`` without waiting."""
+        b = now_ns // self._g
+        if b != self._cur:
+            self._advance(b, now_ns)
+        return max(0, min(self._caps[kind] - self._wsum, self._bcap - self._bsum))
+
+    def window_used(self, now_ns: int) -> int:
+        """Messages counted in the window ending at ``now_ns`` (bucket-conservative)."""
+        b = now_ns // self._g
+        if b != self._cur:
+            self._advance(b, now_ns)
+        return self._wsum
+
+    @property
+    def throttle_ppm(self) -> int:
+        """The current throttle factor in parts per million (1,000,000 = none)."""
+        return self._factor
+
+    def next_free_ns(self, kind: int, now_ns: int, count: int = 1) -> int | None:
+        """Earliest time ``>= now_ns`` at which ``count`` of ``kind`` would fit if nothing
+        else were admitted meanwhile, or ``None`` if it never can (``count`` over a cap)."""
+        b = now_ns // self._g
+        if b != self._cur:
+            self._advance(b, now_ns)
+        if count > self._caps[kind] or count > (self.rule.burst_cap or self.rule.cap):
+            return None
+        when = now_ns
+        need = self._wsum + count - self._caps[kind]
+        if need > 0:
+            when = max(when, self._expiry(need, self._k))
+        if self._factor < PPM:
+            # A throttled per-second cap grows every bucket: look again at the next one.
+            when = max(when, min((b + 1) * self._g, self._expiry(self._bsum + count - self._bcap, self._kb)))
+        else:
+            need = self._bsum + count - self._bcap
+            if need > 0:
+                when = max(when, self._expiry(need, self._kb))
+        return when
+
+    def _expiry(self, need: int, span: int) -> int:
+        """When the oldest buckets of a ``span + 1`` bucket window free ``need`` messages."""
+        if need <= 0:
+            return 0
+        ring, n, acc = self._ring, self._n, 0
+        for j in range(self._cur - span, self._cur + 1):
+            acc += ring[j % n]
+            if acc >= need:
+                return (j + span + 1) * self._g
+        return (self._cur + span + 1) * self._g
+
+    # -- venue feedback ---------------------------------------------------
+
+    def throttled(self, now_ns: int) -> None:
+        """The venue pushed back: halve the throttle factor and restart its recovery."""
+        self.stats.throttle_signals += 1
+        factor = max(self.rule.min_factor_ppm, self._current_factor(now_ns) // 2)
+        self._factor = self._factor_f0 = factor
+        self._factor_t0 = now_ns
+        self._bcap = self._throttled_bcap()
+
+    def _current_factor(self, now_ns: int) -> int:
+        if self._factor >= PPM:
+            return PPM
+        grown = (now_ns - self._factor_t0) * PPM // max(1, self.rule.recover_ns)
+        return min(PPM, self._factor_f0 + grown)
+
+    def _throttled_bcap(self) -> int:
+        rule = self.rule
+        full = rule.burst_cap or rule.cap
+        if self._factor >= PPM:
+            return full
+        return min(full, max(1, (rule.rate_cap_per_s or rule.cap) * self._factor // PPM))
+
+    # -- the ring -----------------------------------------------------------
+
+    def _advance(self, b: int, now_ns: int) -> None:
+        cur = self._cur
+        if b < cur:  # a clock that went back: keep counting in the current bucket
+            return
+        ring, n, kb = self._ring, self._n, self._kb
+        if b - cur >= n:
+            for i in range(n):
+                ring[i] = 0
+            self._wsum = self._bsum = 0
+        else:
+            wsum, bsum = self._wsum, self._bsum
+            for i in range(cur + 1, b + 1):
+                bsum -= ring[(i - kb - 1) % n]
+                slot = i % n
+                wsum -= ring[slot]
+                ring[slot] = 0
+            self._wsum, self._bsum = wsum, bsum
+        self._cur = b
+        if self._factor < PPM:
+            self._factor = self._current_factor(now_ns)
+            self._bcap = self._throttled_bcap()
