@@ -10,8 +10,8 @@ key in every error, and derives the JSON Schema from them.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
@@ -35,13 +35,19 @@ class VenueSpec:
     """A venue adapter: ``factory(ctx: VenueContext, settings) -> VenueAdapter``.
 
     ``simulator`` names the :class:`SimulatorSpec` that serves this venue
-    offline (used by ``simulate: true`` in a run config)."""
+    offline (used by ``simulate: true`` in a run config). ``limits(settings)``
+    returns the venue's :class:`~framework.venue.VenueLimits` without
+    connecting, so ``config check`` can tell a run that needs more streams
+    than the account allows. ``unsupported_modes`` maps a mode the adapter
+    cannot run in to the message ``config check`` shows."""
 
     name: str
     factory: Callable[..., Any]
     settings: type[msgspec.Struct] = NoSettings
     description: str = ""
     simulator: str | None = None
+    limits: Callable[[Any], Any] | None = None
+    unsupported_modes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,18 @@
+"""The framework's own plugin: config sections and commands of the core.
+
+Registered through the ``backplane`` entry points like every other plugin
+(``core = "framework.builtin"``), so the core is a registry, a bus and a loop,
+and what it adds to the config file and the CLI is listed by ``backplane
+plugins`` with everything else.
+"""
+
+from __future__ import annotations
+
+from framework.hookspecs import hookimpl
+from framework.paper import PaperSettings
+from framework.specs import ConfigSectionSpec
+
+
+@hookimpl
+def backplane_config_sections() -> list[ConfigSectionSpec]:
+    return [ConfigSectionSpec("paper", PaperSettings, "how the paper exchange simulates venues in paper mode")]
