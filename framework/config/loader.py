@@ -36,7 +36,15 @@ from .sections import (
     VenueEntry,
 )
 from .validate import INVALID, Path as KeyPath, Validator, did_you_mean, type_info
-from .yamlnodes import NULL_TAG, Node, describe_node, empty_mapping, position, read_document
+from .yamlnodes import (
+    NULL_TAG,
+    Node,
+    describe_node,
+    empty_mapping,
+    mapping_items,
+    position,
+    read_document,
+)
 
 __all__ = ["check_config", "issue_at", "load_config"]
 
@@ -173,8 +181,7 @@ def _plugin_entry(v: Validator, node: Node, entry_cls: type, payload: str,
     payload_type: mi.Type = mi.AnyType()
     known = True
     if isinstance(node, yaml.MappingNode):
-        plugin_node = next((vn for kn, vn in node.value
-                            if isinstance(kn, yaml.ScalarNode) and kn.value == "plugin"), None)
+        plugin_node = _peek(node, "plugin")
         if isinstance(plugin_node, yaml.ScalarNode) and plugin_node.tag != NULL_TAG:
             name = plugin_node.value
             if name in plugins:
@@ -190,6 +197,11 @@ def _plugin_entry(v: Validator, node: Node, entry_cls: type, payload: str,
     return entry if known else INVALID
 
 
+def _peek(node: yaml.MappingNode, key: str) -> Node | None:
+    """The value of ``key`` in ``node`` (merges applied), without reporting anything."""
+    return next((vn for k, _, vn in mapping_items(node, lambda *_: None) if k == key), None)
+
+
 def _check_strategy_venues(v: Validator, strategies: Node | None, venues: Node | None) -> None:
     if not isinstance(strategies, yaml.MappingNode):
         return
@@ -197,8 +209,7 @@ def _check_strategy_venues(v: Validator, strategies: Node | None, venues: Node |
     for key_node, entry in strategies.value:
         if not isinstance(entry, yaml.MappingNode) or not isinstance(key_node, yaml.ScalarNode):
             continue
-        venue = next((vn for kn, vn in entry.value
-                      if isinstance(kn, yaml.ScalarNode) and kn.value == "venue"), None)
+        venue = _peek(entry, "venue")
         if not isinstance(venue, yaml.ScalarNode) or venue.tag == NULL_TAG or venue.value in defined:
             continue
         hint = did_you_mean(venue.value, defined) or (

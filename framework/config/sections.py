@@ -131,8 +131,8 @@ class RunConfig(msgspec.Struct, frozen=True):
     the key paths whose values came from the environment or are typed
     ``Secret``; ``show_config`` redacts them. ``locations`` maps each dotted
     key path to its 1-based (line, column) in ``source``, so checks made
-    after loading can still point at the file (see ``issue_at``); it is left
-    out of the repr.
+    after loading can still point at the file (see ``issue_at``). The repr
+    is the redacted view ``config show`` prints.
     """
 
     run: RunSection
@@ -146,9 +146,10 @@ class RunConfig(msgspec.Struct, frozen=True):
     locations: dict[str, tuple[int, int]] = {}
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}"
-                          for name in self.__struct_fields__ if name != "locations")
-        return f"RunConfig({shown})"
+        # Redacted by path, so even an int read from ${PORT} is not shown.
+        from .render import redacted_dict
+
+        return f"RunConfig(source={str(self.source)!r}, {redacted_dict(self)!r})"
 
     def venue_mode(self, venue_name: str) -> str:
         """The mode venue ``venue_name`` runs in: its own, else the run's."""
