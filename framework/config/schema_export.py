@@ -82,11 +82,13 @@ def _plugin_choice(defs: dict[str, Any], entry_ref: dict[str, Any], payload: str
     props = entry["properties"]
     props["plugin"] = {**props["plugin"], "enum": sorted(plugins)}
     props[payload] = {"description": props[payload].get("description", "")}
-    entry["allOf"] = [
+    branches = [
         {"if": {"properties": {"plugin": {"const": name}}, "required": ["plugin"]},
          "then": {"properties": {payload: ref[cls] if cls is not None else {"type": "null"}}}}
         for name, cls in sorted(plugins.items())
     ]
+    if branches:  # JSON Schema wants a non-empty allOf
+        entry["allOf"] = branches
 
 
 def _patch(node: Any) -> None:
