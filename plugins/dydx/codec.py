@@ -1,0 +1,681 @@
+"""Sans-IO codec: ``StreamOrderbookUpdatesResponse`` bytes -> L3 books and events.
+
+Theory of operation
+-------------------
+:meth:`DydxCodec.feed` takes the bytes of one response (as gRPC delivers them,
+or as a recording holds them) and returns the events it produced. It keeps one
+:class:`~framework.l3book.L3Book` per clob pair, in integer ticks and lots
+(:mod:`plugins.dydx.units`), and applies the venue reference's book rules:
+
+1. **Pre-snapshot**: order-book updates and fills for a pair are discarded
+   (and counted) until a snapshot has covered it.
+2. **Snapshot** (``snapshot=true``): each order is a place followed by an
+   update carrying its filled amount; every requested pair is rebuilt from it
+   (a pair absent from it is empty). A snapshot of a pair that was already
+   live is compared first: differing orders count as ``snapshot_divergence``.
+3. **Place** appends at the tail of its level; **update** sets the absolute
+   filled amount (it may go down); **remove** deletes. Updates and removes of
+   ids not on the book are tolerated and counted (update-before-place, block
+   sync of gone orders).
+4. **order_fill**: ``orders`` zipped with ``fill_amounts`` (cumulative) sets
+   ``filled`` of each order on the book, whatever the exec mode: it is the only
+   signal of a partial maker fill. Prints (:class:`~plugins.dydx.events.DydxTrade`)
+   are made from ``MakerFill`` entries at the maker's price: confirmed ones
+   from finalize (mode 7); optimistic ones (other modes) only when
+   ``confirmed_only`` is off, and a replay of an optimistic fill (mode 102)
+   is not printed twice. :class:`~framework.events.OrderFilled` goes out for
+   orders of ``own_subaccounts``, from mode 7 fills only.
+5. **taker_order**, subaccount and price updates become events and leave the
+   book alone.
+
+Book events: after each ``orderbook_update`` (and each fill) one
+:class:`~framework.events.BookDelta` per touched pair lists the new aggregate
+size of every level touched; a snapshot publishes a
+:class:`~framework.events.BookSnapshot`.
+
+Health: bytes that do not parse are counted (``malformed``), the rest of that
+response is skipped, and ``needs_resync`` is set; so is a crossed book after a
+response (``crossed``, with ``resync_on_crossed``). The transport answers
+``needs_resync`` by resubscribing; :meth:`reset` makes every pair wait for the
+new snapshot.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from v4_proto.dydxprotocol.clob.query_pb2 import StreamOrderbookFill, StreamTakerOrder
+from v4_proto.dydxprotocol.prices.streaming_pb2 import StreamPriceUpdate
+from v4_proto.dydxprotocol.subaccounts.streaming_pb2 import StreamSubaccountUpdate
+
+from framework.events import BookDelta, BookSnapshot, Event, Liquidity, OrderFilled, Side
+from framework.l3book import L3Book
+from plugins.dydx.events import DydxTrade, OraclePrice, SubaccountUpdate, TakerOrderResult
+from plugins.dydx.ids import IdCache, OrderKey, format_key, key_from_pb
+from plugins.dydx.units import NATIVE, ClobParams
+from plugins.dydx.wire import Malformed, iter_fields, skip_field, varint
+
+__all__ = ["CodecStats", "DydxCodec", "PairState", "FINALIZE", "PREPARE_CHECK_STATE"]
+
+FINALIZE = 7
+PREPARE_CHECK_STATE = 102
+
+# Counter names (CodecStats keys).
+MESSAGES = "messages"
+UPDATES = "updates"
+PRE_SNAPSHOT_MESSAGES = "pre_snapshot_messages"
+PRE_SNAPSHOT_UPDATES = "pre_snapshot_updates"
+PRE_SNAPSHOT_FILLS = "pre_snapshot_fills"
+UNKNOWN_UPDATE = "unknown_update"
+UNKNOWN_REMOVE = "unknown_remove"
+UNKNOWN_FILL_ORDER = "fill_order_off_book"
+DUPLICATE_PLACE = "duplicate_place"
+OTHER_PAIR = "other_pair"
+SNAPSHOTS = "snapshots"
+SNAPSHOT_DIVERGENCE = "snapshot_divergence"
+FILLS = "fills"
+REPLAYED_FILLS = "replayed_fills"
+REPLACES = "replaces"
+MALFORMED = "malformed"
+OFF_GRID = "off_grid"
+CROSSED = "crossed"
+BAD_SIDE = "bad_side"
+
+_SIDES = {1: 1, 2: -1}  # v4 Side -> framework side
+_REPLAY_MEMORY = 50_000
+
+
+class CodecStats(Counter[str]):
+    """What the codec saw and absorbed, by kind (module constants name them)."""
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(sorted(self.items()))
+
+
+class PairState:
+    """One clob pair: its book, unit grids, symbol and snapshot state."""
+
+    __slots__ = ("pair", "symbol", "book", "params", "spt", "step", "ready", "touched")
+
+    def __init__(self, venue: str, pair: int, symbol: str, params: ClobParams) -> None:
+        self.pair = pair
+        self.symbol = symbol
+        self.book = L3Book(venue, symbol)
+        self.params = params
+        self.spt = params.subticks_per_tick
+        self.step = params.step_base_quantums
+        self.ready = False
+        self.touched: set[tuple[int, int]] = set()
+
+
+class DydxCodec:
+    """Turns stream responses into L3 books and events (see the module docs).
+
+    ``pairs`` maps clob pair id -> ``(symbol, ClobParams)``; ``None`` accepts
+    every pair in native units (ticks = subticks, lots = quantums) under the
+    symbol ``str(pair)`` -- what book inspection uses.
+    """
+
+    def __init__(
+        self,
+        venue: str = "dydx",
+        pairs: Mapping[int, tuple[str, ClobParams]] | None = None,
+        *,
+        confirmed_only: bool = False,
+        own_subaccounts: Iterable[tuple[str, int]] = (),
+        markets: Mapping[int, str] | None = None,
+        resync_on_crossed: bool = True,
+    ) -> None:
+        self.venue = venue
+        self.confirmed_only = confirmed_only
+        self.own = frozenset(own_subaccounts)
+        self.markets = dict(markets or {})
+        self.resync_on_crossed = resync_on_crossed
+        self.stats = CodecStats()
+        self.any_pair = pairs is None
+        self.states: dict[int, PairState] = {}
+        for pair, (symbol, params) in (pairs or {}).items():
+            self.states[pair] = PairState(venue, pair, symbol, params)
+        self.block_height = 0
+        self.needs_resync = False
+        self.resync_reason = ""
+        self._snapshot_seen = False
+        self._ids = IdCache()
+        self._where: dict[OrderKey, tuple[int, int]] = {}  # id -> (side, price) on a book
+        self._dirty: list[PairState] = []
+        self._printed: dict[tuple[Any, ...], None] = {}  # optimistic fills already printed
+        self._ts_recv = 0
+        self._out: list[Event] = []
+        self._skipped = False
+
+    # --- public API ----------------------------------------------------------
+
+    def book(self, pair: int) -> L3Book:
+        """The book of clob pair ``pair`` (KeyError if not configured or seen)."""
+        return self.states[pair].book
+
+    def ready(self, pair: int) -> bool:
+        """True once a snapshot has covered ``pair`` since the last reset."""
+        st = self.states.get(pair)
+        return st is not None and st.ready
+
+    @property
+    def all_ready(self) -> bool:
+        return self._snapshot_seen and all(st.ready for st in self.states.values())
+
+    def reset(self) -> None:
+        """A new subscription: every pair waits for the next snapshot.
+
+        Books keep their orders until that snapshot replaces them (and the
+        difference is counted); counters are kept.
+        """
+        for st in self.states.values():
+            st.ready = False
+        self._snapshot_seen = False
+        self.needs_resync = False
+        self.resync_reason = ""
+
+    def feed(self, data: bytes, ts_recv: int = 0) -> list[Event]:
+        """Apply one ``StreamOrderbookUpdatesResponse`` and return its events."""
+        out: list[Event] = []
+        self.stats[MESSAGES] += 1
+        self._ts_recv = ts_recv
+        self._out = out
+        self._skipped = False
+        try:
+            self._response(data, out)
+        except (Malformed, ValueError, IndexError) as exc:
+            self.stats[MALFORMED] += 1
+            self._request_resync(f"malformed response: {exc}")
+        if self._dirty:
+            self._flush_deltas(out)
+        if self._skipped:
+            self.stats[PRE_SNAPSHOT_MESSAGES] += 1
+        return out
+
+    # --- response and stream update ------------------------------------------
+
+    def _response(self, buf: bytes, out: list[Event]) -> None:
+        pos, end = 0, len(buf)
+        while pos < end:
+            tag = buf[pos]
+            if tag != 0x0A:  # 1 updates: StreamUpdate
+                pos = skip_field(buf, pos)
+                continue
+            n, pos = varint(buf, pos + 1)
+            stop = pos + n
+            if stop > end:
+                raise Malformed("stream update overruns the response")
+            self._stream_update(buf, pos, stop, out)
+            pos = stop
+        if self.resync_on_crossed:
+            for st in self.states.values():
+                if st.ready and st.book.is_crossed:
+                    self.stats[CROSSED] += 1
+                    self._request_resync(f"book of clob pair {st.pair} is crossed")
+
+    def _stream_update(self, buf: bytes, pos: int, end: int, out: list[Event]) -> None:
+        height = mode = 0
+        body: tuple[int, int, int] | None = None
+        while pos < end:
+            tag = buf[pos]
+            if tag == 0x08:
+                height, pos = varint(buf, pos + 1)
+            elif tag == 0x10:
+                mode, pos = varint(buf, pos + 1)
+            elif tag in (0x1A, 0x22, 0x2A, 0x32, 0x3A):
+                n, start = varint(buf, pos + 1)
+                pos = start + n
+                body = (tag, start, pos)
+            else:
+                pos = skip_field(buf, pos)
+        if pos != end:
+            raise Malformed("stream update overruns its length")
+        if height > self.block_height:
+            self.block_height = height
+        if body is None:
+            return
+        tag, start, stop = body
+        if tag == 0x1A:
+            self._orderbook(buf, start, stop)
+        elif tag == 0x22:
+            self._fill(buf[start:stop], mode, height, out)
+        elif tag == 0x2A:
+            self._taker(buf[start:stop], mode, height, out)
+        elif tag == 0x32:
+            self._subaccount(buf[start:stop], height, out)
+        else:
+            self._price(buf[start:stop], height, out)
+        if self._dirty:
+            self._flush_deltas(out)
+
+    # --- order-book events: the hot path -------------------------------------
+
+    def _orderbook(self, buf: bytes, pos: int, end: int) -> None:
+        if pos < end and buf[pos] == 0x08:
+            flag, pos = varint(buf, pos + 1)
+            if flag:
+                self._snapshot(buf, pos, end)
+                return
+        stats = self.stats
+        place, update, remove = self._place, self._update, self._remove
+        n_updates = 0
+        while pos < end:
+            tag = buf[pos]
+            if tag != 0x12:
+                if tag == 0x08:
+                    raise Malformed("snapshot flag after the updates")
+                pos = skip_field(buf, pos)
+                continue
+            n = buf[pos + 1]
+            pos += 2
+            if n >= 0x80:
+                n, pos = varint(buf, pos - 1)
+            stop = pos + n
+            n_updates += 1
+            if n:
+                kind = buf[pos]  # OffChainUpdateV1 holds one field: the oneof
+                m = buf[pos + 1]
+                start = pos + 2
+                if m >= 0x80:
+                    m, start = varint(buf, pos + 1)
+                if kind == 0x1A:
+                    update(buf, start, start + m)
+                elif kind == 0x0A:
+                    place(buf, start, start + m)
+                elif kind == 0x12:
+                    remove(buf, start, start + m)
+                elif kind == 0x22:
+                    self._replace(buf, start, start + m)
+            pos = stop
+        if pos != end:
+            raise Malformed("orderbook update overruns its length")
+        stats[UPDATES] += n_updates
+
+    def _live(self, key: OrderKey) -> PairState | None:
+        """The pair state of ``key`` if its updates apply now, else count why not."""
+        st = self.states.get(key[4])
+        if st is None:
+            if self.any_pair:
+                st = self._new_pair(key[4])
+            else:
+                self.stats[OTHER_PAIR] += 1
+                return None
+        if not st.ready:
+            self.stats[PRE_SNAPSHOT_UPDATES] += 1
+            self._skipped = True
+            return None
+        return st
+
+    def _update(self, buf: bytes, pos: int, end: int) -> None:
+        raw = b""
+        filled = 0
+        while pos < end:
+            tag = buf[pos]
+            if tag == 0x0A:
+                n = buf[pos + 1]
+                if n < 0x80:
+                    pos += 2
+                else:
+                    n, pos = varint(buf, pos + 1)
+                raw = buf[pos : pos + n]
+                pos += n
+            elif tag == 0x10:
+                filled, pos = varint(buf, pos + 1)
+            else:
+                pos = skip_field(buf, pos)
+        key = self._ids[raw]
+        st = self._live(key)
+        if st is None:
+            return
+        where = self._where.get(key)
+        if where is None:
+            self.stats[UNKNOWN_UPDATE] += 1
+            return
+        step = st.step
+        if filled % step:
+            self.stats[OFF_GRID] += 1
+        st.book.update(key, filled // step)
+        if not st.touched:
+            self._dirty.append(st)
+        st.touched.add(where)
+
+    def _remove(self, buf: bytes, pos: int, end: int) -> None:
+        raw = b""
+        while pos < end:
+            tag = buf[pos]
+            if tag == 0x0A:
+                n, start = varint(buf, pos + 1)
+                raw = buf[start : start + n]
+                pos = start + n
+            else:
+                pos = skip_field(buf, pos)
+        key = self._ids[raw]
+        st = self._live(key)
+        if st is None:
+            return
+        where = self._where.pop(key, None)
+        if where is None:
+            self.stats[UNKNOWN_REMOVE] += 1
+            return
+        st.book.remove(key)
+        if not st.touched:
+            self._dirty.append(st)
+        st.touched.add(where)
+
+    def _place(self, buf: bytes, pos: int, end: int) -> None:
+        # OrderPlaceV1: 1 order (IndexerOrder); status and time stamp unused.
+        while pos < end:
+            if buf[pos] == 0x0A:
+                n, start = varint(buf, pos + 1)
+                self._place_order(buf, start, start + n)
+                pos = start + n
+            else:
+                pos = skip_field(buf, pos)
+
+    def _order_fields(self, buf: bytes, pos: int, end: int) -> tuple[OrderKey, int, int, int]:
+        """``(key, v4 side, quantums, subticks)`` of an encoded ``IndexerOrder``."""
+        raw = b""
+        side = quantums = subticks = 0
+        while pos < end:
+            tag = buf[pos]
+            if tag == 0x0A:
+                n, start = varint(buf, pos + 1)
+                raw = buf[start : start + n]
+                pos = start + n
+            elif tag == 0x10:
+                side, pos = varint(buf, pos + 1)
+            elif tag == 0x18:
+                quantums, pos = varint(buf, pos + 1)
+            elif tag == 0x20:
+                subticks, pos = varint(buf, pos + 1)
+            else:
+                pos = skip_field(buf, pos)
+        if pos != end:
+            raise Malformed("order overruns its length")
+        return self._ids[raw], side, quantums, subticks
+
+    def _place_order(self, buf: bytes, pos: int, end: int) -> None:
+        key, side, quantums, subticks = self._order_fields(buf, pos, end)
+        st = self._live(key)
+        if st is None:
+            return
+        self._add(st, key, side, quantums, subticks, 0)
+
+    def _add(self, st: PairState, key: OrderKey, v4side: int, quantums: int, subticks: int, filled: int) -> None:
+        side = _SIDES.get(v4side)
+        if side is None:
+            self.stats[BAD_SIDE] += 1
+            return
+        if key in self._where:
+            # The node removes a resting id before placing it again; a
+            # repeat keeps the resting order (and its queue position).
+            self.stats[DUPLICATE_PLACE] += 1
+            return
+        spt, step = st.spt, st.step
+        if subticks % spt or quantums % step or filled % step:
+            self.stats[OFF_GRID] += 1
+        price = subticks // spt
+        st.book.place(key, side, price, quantums // step, filled // step)
+        self._where[key] = (side, price)
+        if not st.touched:
+            self._dirty.append(st)
+        st.touched.add((side, price))
+
+    def _replace(self, buf: bytes, pos: int, end: int) -> None:
+        # OrderReplaceV1 (never emitted by v9.6.1 streams): remove old, place new.
+        self.stats[REPLACES] += 1
+        for tag, value in iter_fields(buf, pos, end):
+            if tag == 0x0A:
+                old = self._ids[buf[value[0] : value[1]]]
+                st = self._live(old)
+                where = None if st is None else self._where.pop(old, None)
+                if st is not None and where is not None:
+                    st.book.remove(old)
+                    if not st.touched:
+                        self._dirty.append(st)
+                    st.touched.add(where)
+            elif tag == 0x12:
+                self._place_order(buf, *value)
+
+    # --- snapshots ---------------------------------------------------------
+
+    def _snapshot(self, buf: bytes, pos: int, end: int) -> None:
+        """Rebuild every requested pair from a snapshot's places and updates."""
+        per_pair: dict[int, dict[OrderKey, list[int]]] = {}
+        for tag, value in iter_fields(buf, pos, end):
+            if tag != 0x12:
+                continue
+            for kind, (s, e) in iter_fields(buf, *value):
+                if kind == 0x0A:  # place
+                    for t2, v2 in iter_fields(buf, s, e):
+                        if t2 == 0x0A:
+                            key, side, quantums, subticks = self._order_fields(buf, *v2)
+                            orders = per_pair.setdefault(key[4], {})
+                            if key in orders:
+                                self.stats[DUPLICATE_PLACE] += 1
+                            else:
+                                orders[key] = [side, quantums, subticks, 0]
+                elif kind == 0x1A:  # update: the filled amount of the order before
+                    raw, filled = b"", 0
+                    for t2, v2 in iter_fields(buf, s, e):
+                        if t2 == 0x0A:
+                            raw = buf[v2[0] : v2[1]]
+                        elif t2 == 0x10:
+                            filled = v2
+                    key = self._ids[raw]
+                    entry = per_pair.get(key[4], {}).get(key)
+                    if entry is None:
+                        self.stats[UNKNOWN_UPDATE] += 1
+                    else:
+                        entry[3] = filled
+        if self.any_pair:
+            for pair in per_pair:
+                if pair not in self.states:
+                    self._new_pair(pair)
+        self._snapshot_seen = True
+        self.stats[SNAPSHOTS] += 1
+        for pair, st in self.states.items():
+            self._rebuild(st, per_pair.get(pair, {}))
+
+    def _rebuild(self, st: PairState, orders: dict[OrderKey, list[int]]) -> None:
+        spt, step = st.spt, st.step
+        rows = []
+        for key, (v4side, quantums, subticks, filled) in orders.items():
+            side = _SIDES.get(v4side)
+            if side is None:
+                self.stats[BAD_SIDE] += 1
+                continue
+            if subticks % spt or quantums % step or filled % step:
+                self.stats[OFF_GRID] += 1
+            rows.append((key, side, subticks // spt, quantums // step, filled // step))
+        if st.ready:
+            self.stats[SNAPSHOT_DIVERGENCE] += _divergence(st.book, rows)
+        where = self._where
+        for key in [k for k in where if k[4] == st.pair]:
+            del where[key]
+        st.book.apply_snapshot(rows)
+        for key, side, price, _size, _filled in rows:
+            where[key] = (side, price)
+        st.ready = True
+        st.touched.clear()
+        book = st.book
+        self._out.append(
+            BookSnapshot(
+                self.venue,
+                st.symbol,
+                0,
+                self._ts_recv,
+                tuple(book.depth(1, 1 << 30)),
+                tuple(book.depth(-1, 1 << 30)),
+            )
+        )
+
+    # --- fills, taker orders, subaccounts, prices ----------------------------
+
+    def _fill(self, body: bytes, mode: int, height: int, out: list[Event]) -> None:
+        fill = StreamOrderbookFill.FromString(body)
+        self.stats[FILLS] += 1
+        orders = {}
+        for order, amount in zip(fill.orders, fill.fill_amounts):
+            key = key_from_pb(order.order_id)
+            orders[key] = (order, amount)
+            st = self.states.get(key[4])
+            if st is None or not st.ready:
+                if st is not None or not self.any_pair:
+                    self.stats[PRE_SNAPSHOT_FILLS] += 1
+                continue
+            where = self._where.get(key)
+            if where is None:
+                self.stats[UNKNOWN_FILL_ORDER] += 1
+                continue
+            if amount % st.step:
+                self.stats[OFF_GRID] += 1
+            st.book.update(key, amount // st.step)
+            if not st.touched:
+                self._dirty.append(st)
+            st.touched.add(where)
+        self._prints(fill, orders, mode, height, out)
+
+    def _prints(self, fill: Any, orders: dict, mode: int, height: int, out: list[Event]) -> None:
+        match = fill.clob_match
+        which = match.WhichOneof("match")
+        if which == "match_orders":
+            taker: tuple = key_from_pb(match.match_orders.taker_order_id)
+            taker_entry = orders.get(taker)
+            aggressor = Side(_SIDES[taker_entry[0].side]) if taker_entry and taker_entry[0].side in _SIDES else None
+            makers = match.match_orders.fills
+        elif which == "match_perpetual_liquidation":
+            liq = match.match_perpetual_liquidation
+            taker = ("liquidation", liq.liquidated.owner, liq.liquidated.number, liq.perpetual_id)
+            aggressor = Side.BUY if liq.is_buy else Side.SELL
+            makers = liq.fills
+        else:
+            return  # deleveraging: not a book trade
+        confirmed = mode == FINALIZE
+        if not confirmed:
+            if self.confirmed_only:
+                return
+            seen = (taker, tuple((mf.maker_order_id.SerializeToString(), mf.fill_amount) for mf in makers),
+                    tuple(fill.fill_amounts))
+            if seen in self._printed:
+                self.stats[REPLAYED_FILLS] += 1
+                return
+            self._printed[seen] = None
+            if len(self._printed) > _REPLAY_MEMORY:
+                del self._printed[next(iter(self._printed))]
+        for i, mf in enumerate(makers):
+            maker = key_from_pb(mf.maker_order_id)
+            entry = orders.get(maker)
+            st = self.states.get(maker[4])
+            if entry is None or st is None:
+                self.stats[UNKNOWN_FILL_ORDER] += 1
+                continue
+            order, cum = entry
+            spt, step = st.spt, st.step
+            price, size = order.subticks // spt, mf.fill_amount // step
+            exec_id = f"{height}:{format_key(taker)}:{format_key(maker)}:{i}"
+            out.append(
+                DydxTrade(self.venue, st.symbol, 0, self._ts_recv, price, size, aggressor, exec_id,
+                          mode, height, confirmed, taker, maker, cum // step)
+            )
+            if confirmed and self.own:
+                self._own_fill(st, maker, order, cum, price, size, exec_id, Liquidity.MAKER, out)
+                tentry = orders.get(taker)
+                if tentry is not None:
+                    self._own_fill(st, taker, tentry[0], tentry[1], price, size, exec_id, Liquidity.TAKER, out)
+
+    def _own_fill(self, st: PairState, key: tuple, order: Any, cum: int, price: int, size: int,
+                  exec_id: str, liquidity: Liquidity, out: list[Event]) -> None:
+        if (key[0], key[1]) not in self.own or order.side not in _SIDES:
+            return
+        step = st.step
+        out.append(
+            OrderFilled(self.venue, st.symbol, 0, self._ts_recv, "", "", format_key(key),
+                        f"{exec_id}:{'m' if liquidity is Liquidity.MAKER else 't'}",
+                        Side(_SIDES[order.side]), price, size, cum // step,
+                        (order.quantums - cum) // step, liquidity)
+        )
+
+    def _taker(self, body: bytes, mode: int, height: int, out: list[Event]) -> None:
+        msg = StreamTakerOrder.FromString(body)
+        status = msg.taker_order_status
+        if msg.WhichOneof("taker_order") == "order":
+            o = msg.order
+            key: tuple = key_from_pb(o.order_id)
+            v4side, quantums, subticks, liquidation = o.side, o.quantums, o.subticks, False
+            pair = key[4]
+        else:
+            lo = msg.liquidation_order
+            info = lo.liquidation_info.subaccount_id
+            key = ("liquidation", info.owner, info.number, lo.liquidation_info.perpetual_id)
+            v4side, quantums, subticks, liquidation = (1 if lo.is_buy else 2), lo.quantums, lo.subticks, True
+            pair = lo.clob_pair_id
+        st = self.states.get(pair)
+        if st is None or v4side not in _SIDES:
+            return
+        spt, step = st.spt, st.step
+        out.append(
+            TakerOrderResult(self.venue, st.symbol, 0, self._ts_recv, key, Side(_SIDES[v4side]),
+                             subticks // spt, quantums // step, status.order_status,
+                             status.remaining_quantums // step,
+                             status.optimistically_filled_quantums // step, liquidation, mode, height)
+        )
+
+    def _subaccount(self, body: bytes, height: int, out: list[Event]) -> None:
+        msg = StreamSubaccountUpdate.FromString(body)
+        out.append(
+            SubaccountUpdate(
+                self.venue, "", 0, self._ts_recv, msg.subaccount_id.owner, msg.subaccount_id.number,
+                tuple((p.perpetual_id, p.quantums) for p in msg.updated_perpetual_positions),
+                tuple((a.asset_id, a.quantums) for a in msg.updated_asset_positions),
+                msg.snapshot, height,
+            )
+        )
+
+    def _price(self, body: bytes, height: int, out: list[Event]) -> None:
+        msg = StreamPriceUpdate.FromString(body)
+        out.append(
+            OraclePrice(self.venue, self.markets.get(msg.market_id, ""), 0, self._ts_recv,
+                        msg.market_id, msg.price.price, msg.price.exponent, msg.snapshot, height)
+        )
+
+    # --- internals ---------------------------------------------------------
+
+    def _new_pair(self, pair: int) -> PairState:
+        st = self.states[pair] = PairState(self.venue, pair, str(pair), NATIVE)
+        # In any-pair mode a pair first seen after a snapshot was empty in it.
+        st.ready = self._snapshot_seen
+        return st
+
+    def _flush_deltas(self, out: list[Event]) -> None:
+        ts = self._ts_recv
+        venue = self.venue
+        for st in self._dirty:
+            if not st.touched:
+                continue
+            size_at = st.book.size_at
+            changes = tuple((side, price, size_at(side, price)) for side, price in st.touched)
+            st.touched.clear()
+            out.append(BookDelta(venue, st.symbol, 0, ts, changes))
+        self._dirty.clear()
+
+    def _request_resync(self, reason: str) -> None:
+        if not self.needs_resync:
+            self.needs_resync = True
+            self.resync_reason = reason
+
+
+def _divergence(book: L3Book, rows: list[tuple[OrderKey, int, int, int, int]]) -> int:
+    """How many orders differ between ``book`` and a snapshot's ``rows``."""
+    new = {key: (side, price, size - filled if size > filled else 0) for key, side, price, size, filled in rows}
+    differ = 0
+    for side in (1, -1):
+        for key in book.orders_in_queue_order(side):
+            o = book.order(key)
+            mine = (int(o.side), o.price, o.remaining)
+            if new.pop(key, None) != mine:
+                differ += 1
+    return differ + len(new)
