@@ -19,7 +19,7 @@ from typing import Any
 
 import msgspec.inspect as mi
 import yaml
-from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 
 from framework.errors import ConfigError
 
@@ -80,17 +80,14 @@ def _load(path: Path, schema: Schema, env: Mapping[str, str]) -> tuple[RunConfig
         line, col, message, hint = problem
         return None, [ConfigIssue(file, line, col, "", message, hint)]
     v = Validator(file, env)
-    built = _build(v, root, schema, path) if _is_mapping(v, root) else None
+    built = None
+    if isinstance(root, yaml.MappingNode):
+        built = _build(v, root, schema, path)
+    else:
+        v.issue(root, (), "expected a mapping of sections (run, venues, strategies, ...), found "
+                + describe_node(root), "start the file with `run:` and its keys indented below it")
     issues = sorted(v.issues, key=lambda i: i.sort_key)
     return (None if issues else built), issues
-
-
-def _is_mapping(v: Validator, root: Node) -> bool:
-    if isinstance(root, yaml.MappingNode):
-        return True
-    v.issue(root, (), "expected a mapping of sections (run, venues, strategies, ...), found "
-            + describe_node(root), "start the file with `run:` and its keys indented below it")
-    return False
 
 
 def _build(v: Validator, root: yaml.MappingNode, schema: Schema, path: Path) -> RunConfig | None:

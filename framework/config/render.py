@@ -60,8 +60,10 @@ def _plain(value: Any, t: mi.Type | None, path: Path, secrets: frozenset[str]) -
     if isinstance(value, Secret) or (path and format_path(path) in secrets):
         return REDACTED
     if isinstance(value, msgspec.Struct):
+        info = type_info(type(value))
+        assert isinstance(info, mi.StructType)
         return {f.encode_name: _plain(getattr(value, f.name), f.type, path + (f.encode_name,), secrets)
-                for f in type_info(type(value)).fields}
+                for f in info.fields}
     if isinstance(value, dict):
         inner = _unwrap(t)
         vt = inner.value_type if isinstance(inner, mi.DictType) else None

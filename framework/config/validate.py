@@ -101,9 +101,10 @@ def _bounds(t: Any, fmt: Callable[[Any], str] = str) -> str:
 
 
 def _in_bounds(t: Any, v: Any) -> bool:
-    checks = (("ge", lambda b: v >= b), ("gt", lambda b: v > b), ("le", lambda b: v <= b),
-              ("lt", lambda b: v < b), ("multiple_of", lambda b: v % b == 0))
-    return all(getattr(t, a, None) is None or ok(getattr(t, a)) for a, ok in checks)
+    ge, gt, le, lt = (getattr(t, a, None) for a in ("ge", "gt", "le", "lt"))
+    step = getattr(t, "multiple_of", None)
+    return ((ge is None or v >= ge) and (gt is None or v > gt) and (le is None or v <= le)
+            and (lt is None or v < lt) and (step is None or v % step == 0))
 
 
 def _length_rule(t: Any, unit: str) -> str:
@@ -231,7 +232,7 @@ class Validator:
         """
         self.nodes[path] = node
         if isinstance(t, mi.Metadata):
-            if is_duration(t.extra):
+            if is_duration(t.extra) and isinstance(t.type, mi.IntType):
                 return self._duration(node, t.type, path)
             return self.check(node, t.type, path, overrides)
         if isinstance(t, mi.StructType):
@@ -530,9 +531,9 @@ class Validator:
             return INVALID
         if any(i is INVALID for i in items):
             return INVALID
-        build = {mi.SetType: set, mi.FrozenSetType: frozenset, mi.VarTupleType: tuple,
-                 mi.TupleType: tuple}.get(type(t), list)
-        return build(items)
+        if isinstance(t, (mi.SetType, mi.FrozenSetType)):
+            return set(items) if isinstance(t, mi.SetType) else frozenset(items)
+        return tuple(items) if isinstance(t, (mi.VarTupleType, mi.TupleType)) else items
 
     def _union(self, node: Node, t: mi.UnionType, path: Path) -> Any:
         has_none = any(isinstance(m, mi.NoneType) for m in t.types)

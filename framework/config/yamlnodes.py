@@ -98,7 +98,7 @@ def kind_of(node: Node) -> str:
 
 def resolve_scalar(text: str) -> Any:
     """What an unquoted YAML scalar ``text`` means: int, float, bool, None, str..."""
-    tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))
+    tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
     return construct_scalar(yaml.ScalarNode(tag, text))
 
 
