@@ -35,7 +35,9 @@ from .sections import (
     StrategyEntry,
     VenueEntry,
 )
-from .validate import INVALID, Path as KeyPath, Validator, did_you_mean, type_info
+from .typeinfo import did_you_mean, type_info
+from .validate import INVALID, Validator
+from .validate import Path as KeyPath
 from .yamlnodes import (
     NULL_TAG,
     Node,

@@ -15,7 +15,8 @@ from .duration import format_duration, is_duration
 from .issues import format_path
 from .secret import Secret
 from .sections import RunConfig
-from .validate import Path, type_info
+from .typeinfo import type_info
+from .validate import Path
 
 __all__ = ["REDACTED", "redacted_dict", "show_config"]
 

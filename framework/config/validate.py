@@ -22,22 +22,29 @@ Rules a config author sees:
 
 from __future__ import annotations
 
-import difflib
-import enum
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from pathlib import PurePath
 from typing import Any, NamedTuple
 
-import msgspec
 import msgspec.inspect as mi
 import yaml
 
 from .duration import format_duration, is_duration, parse_duration
 from .issues import ConfigIssue, format_path
 from .secret import InterpolationError, Secret, interpolate
+from .typeinfo import (
+    accepts,
+    bounds,
+    describe_type,
+    description,
+    did_you_mean,
+    enum_names,
+    in_bounds,
+    length_ok,
+    length_rule,
+)
 from .yamlnodes import (
     NULL_TAG,
     STR_TAG,
@@ -51,7 +58,7 @@ from .yamlnodes import (
     resolve_scalar,
 )
 
-__all__ = ["INVALID", "Path", "Validator", "describe_type", "did_you_mean", "type_info"]
+__all__ = ["INVALID", "Path", "Validator"]
 
 Path = tuple[str | int, ...]
 
@@ -65,120 +72,12 @@ class _Invalid:
 INVALID: Any = _Invalid()
 
 
-@lru_cache(maxsize=512)
-def type_info(tp: Any) -> mi.Type:
-    """Cached ``msgspec.inspect.type_info``."""
-    return mi.type_info(tp)
-
-
-def did_you_mean(word: str, choices: Any) -> str:
-    """``"did you mean 'spread'?"``, or ``""`` when nothing is close."""
-    choices = [str(c) for c in choices]
-    close = [c for c in choices if c.lower() == word.lower() and c != word]
-    close += [c for c in difflib.get_close_matches(word, choices, n=3, cutoff=0.6) if c not in close]
-    if not close:
-        return ""
-    return "did you mean " + " or ".join(repr(c) for c in close[:3]) + "?"
-
-
 class Scalar(NamedTuple):
     value: Any  # what YAML says it is (env values parsed as unquoted YAML)
     text: str  # the characters, after interpolation
     secret: bool
     names: list[str]  # environment variables used
     quoted: bool
-
-
-def _bounds(t: Any, fmt: Callable[[Any], str] = str) -> str:
-    parts = []
-    for attr, op in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
-        bound = getattr(t, attr, None)
-        if bound is not None:
-            parts.append(f"{op} {fmt(bound)}")
-    if getattr(t, "multiple_of", None) is not None:
-        parts.append(f"a multiple of {fmt(t.multiple_of)}")
-    return " and ".join(parts)
-
-
-def _in_bounds(t: Any, v: Any) -> bool:
-    ge, gt, le, lt = (getattr(t, a, None) for a in ("ge", "gt", "le", "lt"))
-    step = getattr(t, "multiple_of", None)
-    return ((ge is None or v >= ge) and (gt is None or v > gt) and (le is None or v <= le)
-            and (lt is None or v < lt) and (step is None or v % step == 0))
-
-
-def _length_rule(t: Any, unit: str) -> str:
-    lo, hi = getattr(t, "min_length", None), getattr(t, "max_length", None)
-    if lo is not None and hi is not None:
-        return f"{lo} to {hi} {unit}s"
-    if lo is not None:
-        return f"at least {lo} {unit}{'s' if lo != 1 else ''}"
-    if hi is not None:
-        return f"at most {hi} {unit}{'s' if hi != 1 else ''}"
-    return ""
-
-
-def _length_ok(t: Any, n: int) -> bool:
-    lo, hi = getattr(t, "min_length", None), getattr(t, "max_length", None)
-    return (lo is None or n >= lo) and (hi is None or n <= hi)
-
-
-def describe_type(t: mi.Type) -> str:
-    """What a field wants, in words: ``"an integer >= 1"``, ``"a list"``..."""
-    if isinstance(t, mi.Metadata):
-        if is_duration(t.extra):
-            rule = _bounds(t.type, format_duration)
-            return "a duration like 500ms, 30s, 5m" + (f" ({rule})" if rule else "")
-        return describe_type(t.type)
-    if isinstance(t, mi.IntType):
-        rule = _bounds(t)
-        return "an integer" + (f" {rule}" if rule else "")
-    if isinstance(t, mi.FloatType):
-        rule = _bounds(t)
-        return "a number" + (f" {rule}" if rule else "")
-    simple = {mi.BoolType: "true or false", mi.DecimalType: "a decimal number",
-              mi.NoneType: "nothing (null)", mi.AnyType: "any value",
-              mi.StructType: "a mapping", mi.DictType: "a mapping"}
-    if type(t) in simple:
-        return simple[type(t)]
-    if isinstance(t, mi.StrType):
-        rule = _length_rule(t, "character")
-        return "a string" + (f" of {rule}" if rule else "") + (
-            f" matching {t.pattern}" if t.pattern else "")
-    if isinstance(t, mi.LiteralType):
-        return "one of " + ", ".join(repr(v) for v in t.values)
-    if isinstance(t, mi.EnumType):
-        return "one of " + ", ".join(repr(n) for n in _enum_names(t.cls))
-    if isinstance(t, (mi.ListType, mi.VarTupleType, mi.SetType, mi.FrozenSetType, mi.TupleType)):
-        rule = _length_rule(t, "item")
-        return "a list" + (f" of {rule}" if rule else "")
-    if isinstance(t, mi.CustomType):
-        return "a string" if issubclass(t.cls, (Secret, PurePath)) else t.cls.__name__
-    if isinstance(t, mi.UnionType):
-        return " or ".join(describe_type(m) for m in t.types)
-    return type(t).__name__
-
-
-def _enum_names(cls: type[enum.Enum]) -> list[str]:
-    return [m.name.lower() for m in cls]
-
-
-def _accepts(t: mi.Type, kind: str) -> bool:
-    while isinstance(t, mi.Metadata):
-        t = t.type
-    if isinstance(t, mi.AnyType):
-        return True
-    if isinstance(t, (mi.StructType, mi.DictType)):
-        return kind == "mapping"
-    if isinstance(t, (mi.ListType, mi.VarTupleType, mi.SetType, mi.FrozenSetType, mi.TupleType)):
-        return kind == "sequence"
-    return kind == "scalar"
-
-
-def _description(t: mi.Type) -> str:
-    if isinstance(t, mi.Metadata) and t.extra_json_schema:
-        return str(t.extra_json_schema.get("description", ""))
-    return ""
 
 
 class Validator:
@@ -297,7 +196,7 @@ class Validator:
             self.issue(node, path, f"expected {describe_type(t)}, found {self._found(node, sc)}", hint)
             return INVALID
         v = v if want_int else float(v)
-        if not _in_bounds(t, v):
+        if not in_bounds(t, v):
             shown = self._found(node, sc) if sc.secret else sc.text
             self.issue(node, path, f"expected {describe_type(t)}, found {shown}")
             return INVALID
@@ -326,7 +225,7 @@ class Validator:
             self.issue(node, path, f"expected {describe_type(t)}, found nothing (null)")
             return INVALID
         text = sc.text
-        if not _length_ok(t, len(text)) or (t.pattern and not re.search(t.pattern, text)):
+        if not length_ok(t, len(text)) or (t.pattern and not re.search(t.pattern, text)):
             self.issue(node, path, f"expected {describe_type(t)}, found {self._found(node, sc)}")
             return INVALID
         return Secret(text) if sc.secret else text
@@ -354,7 +253,7 @@ class Validator:
             if sc.text.lower() == member.name.lower() or (
                 type(member.value) is type(sc.value) and member.value == sc.value):
                 return member
-        hint = "" if sc.secret else did_you_mean(sc.text.lower(), _enum_names(t.cls))
+        hint = "" if sc.secret else did_you_mean(sc.text.lower(), enum_names(t.cls))
         self.issue(node, path, f"expected {describe_type(t)}, found {self._found(node, sc)}", hint)
         return INVALID
 
@@ -390,8 +289,8 @@ class Validator:
         except (ValueError, InvalidOperation) as exc:
             self.issue(node, path, f"expected a duration, found {self._found(node, sc)}", str(exc))
             return INVALID
-        if not _in_bounds(t, ns):
-            rule = _bounds(t, format_duration)
+        if not in_bounds(t, ns):
+            rule = bounds(t, format_duration)
             shown = self._found(node, sc) if sc.secret else format_duration(ns)
             self.issue(node, path, f"expected a duration {rule}, found {shown}")
             return INVALID
@@ -481,7 +380,7 @@ class Validator:
         self.issue(key_node, path + (key,), f"unknown key {key!r}", hint)
 
     def _missing(self, node: Node, field: mi.Field, path: Path) -> None:
-        doc = _description(field.type)
+        doc = description(field.type)
         where = f"under `{format_path(path)}`" if path else "at the top level"
         self.issue(node, path + (field.encode_name,),
                    f"missing required key {field.encode_name!r}" + (f" ({doc})" if doc else ""),
@@ -503,8 +402,8 @@ class Validator:
                 ok = False
             else:
                 out[k] = v
-        if not _length_ok(t, len(items)):
-            self.issue(node, path, f"expected {_length_rule(t, 'entry')}, found {len(items)}")
+        if not length_ok(t, len(items)):
+            self.issue(node, path, f"expected {length_rule(t, 'entry')}, found {len(items)}")
             ok = False
         return out if ok else INVALID
 
@@ -526,7 +425,7 @@ class Validator:
                      for i, (n, it) in enumerate(zip(node.value, t.item_types, strict=True))]
         else:
             items = [self.check(n, t.item_type, path + (i,)) for i, n in enumerate(node.value)]
-        if not _length_ok(t, len(items)):
+        if not length_ok(t, len(items)):
             self.issue(node, path, f"expected {describe_type(t)}, found {len(items)}")
             return INVALID
         if any(i is INVALID for i in items):
@@ -550,7 +449,7 @@ class Validator:
                 self._absorb(trial)
                 return value
             tried.append((member, trial))
-        fitting = [trial for member, trial in tried if _accepts(member, kind_of(node))]
+        fitting = [trial for member, trial in tried if accepts(member, kind_of(node))]
         if len(fitting) == 1:
             self._absorb(fitting[0])
         else:
