@@ -1,0 +1,26 @@
+"""The run journal: SQLite (WAL) per run, exactly-once executions, restore and reconciliation.
+
+See :mod:`framework.journal.store` for how events are journalled,
+:mod:`framework.journal.states` for the order lifecycle and
+:mod:`framework.journal.reconcile` for a restarted live run's reconciliation.
+"""
+
+from framework.journal.reconcile import Difference, DifferenceKind, reconcile, reconcile_positions
+from framework.journal.records import OpenOrder, RestoredState
+from framework.journal.schema import JournalError
+from framework.journal.states import OrderState
+from framework.journal.store import JOURNAL_FILE, Journal, run_dir_for
+
+__all__ = [
+    "JOURNAL_FILE",
+    "Difference",
+    "DifferenceKind",
+    "Journal",
+    "JournalError",
+    "OpenOrder",
+    "OrderState",
+    "RestoredState",
+    "reconcile",
+    "reconcile_positions",
+    "run_dir_for",
+]

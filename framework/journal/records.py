@@ -1,0 +1,50 @@
+"""What the journal gives back: open orders and the restored state of a run."""
+
+from __future__ import annotations
+
+import msgspec
+
+from framework.events import Side
+from framework.positions import Position, PositionBook, PositionKey
+
+__all__ = ["OpenOrder", "RestoredState"]
+
+
+class OpenOrder(msgspec.Struct, frozen=True):
+    """A working order, as journalled or as a venue reports it at reconciliation.
+
+    ``size`` is the total size and ``filled`` what has traded of it (lots).
+    """
+
+    client_order_id: str
+    strategy: str
+    venue: str
+    symbol: str
+    side: Side
+    price: int
+    size: int
+    filled: int = 0
+    venue_order_id: str = ""
+    state: str = ""
+
+    @property
+    def remaining(self) -> int:
+        return self.size - self.filled
+
+
+class RestoredState(msgspec.Struct):
+    """A run's state as its journal holds it, for a restart with the same id.
+
+    ``positions`` maps ``(strategy, venue, symbol)`` to its position (qty in
+    lots; cost, realised PnL and fees in tick x lot units); ``book`` is the
+    same as a live :class:`~framework.positions.PositionBook`.
+    ``previous_session_clean`` is False when the last session ended without
+    closing the journal (killed or crashed).
+    """
+
+    positions: dict[PositionKey, Position]
+    book: PositionBook
+    open_orders: list[OpenOrder]
+    executions: int
+    sessions: int
+    previous_session_clean: bool

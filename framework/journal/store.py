@@ -1,0 +1,442 @@
+"""The run journal: one SQLite (WAL) database per run, ``runs/<run-id>/journal.sqlite``.
+
+Theory of operation
+-------------------
+The runner subscribes :meth:`Journal.on_event` to the bus (a queued
+subscriber: execution and order events are never dropped) and calls
+:meth:`Journal.record_submit` for each order a strategy sends. Every event
+is one transaction (or part of one :meth:`Journal.batch`), so the database
+always holds a prefix of the run's history, whatever kills the process.
+
+Executions are exactly-once by ``UNIQUE (venue, execution_id)``: a fill is
+inserted with ``INSERT OR IGNORE`` and only a row actually inserted moves the
+position, the order's filled size and the positions history, in the same
+transaction. Redelivered fills (a reconnect, a replayed stream) change nothing.
+
+Positions are never read back from a snapshot: on open, the journal replays
+its executions into a :class:`~framework.positions.PositionBook`, which is
+exact (integers) and cannot disagree with the execution log.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from framework.clock import Clock, LiveClock
+from framework.events import (
+    CancelRejected,
+    Event,
+    HandlerFailed,
+    Instrument,
+    OrderAccepted,
+    OrderCanceled,
+    OrderDenied,
+    OrderEvent,
+    OrderFilled,
+    OrderRejected,
+    Side,
+)
+from framework.journal.records import OpenOrder, RestoredState
+from framework.journal.reconcile import Difference
+from framework.journal.schema import JournalError, connect, create
+from framework.journal.states import WORKING, OrderState, next_state
+from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
+from framework.positions import PositionBook
+
+__all__ = ["JOURNAL_FILE", "Journal", "run_dir_for"]
+
+JOURNAL_FILE = "journal.sqlite"
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+_encode = msgspec.json.Encoder().encode
+
+
+def run_dir_for(root: Path | str, run_id: str) -> Path:
+    """``root/<run_id>``, refusing run ids that are not a plain file name."""
+    if not _RUN_ID.fullmatch(run_id):
+        raise JournalError(f"run id {run_id!r} must be letters, digits, '.', '_' or '-' (at most 128)")
+    return Path(root) / run_id
+
+
+class Journal:
+    """The journal of one run. ``run_dir`` is the run's own directory
+    (``runs/<run-id>``, created if missing); reopening it with the same
+    ``run_id`` resumes the run, with another id raises :class:`JournalError`."""
+
+    def __init__(self, run_dir: Path | str, run_id: str, *, clock: Clock | None = None) -> None:
+        run_dir_for(".", run_id)  # validates the id
+        self.run_id = run_id
+        self.run_dir = Path(run_dir)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.run_dir / JOURNAL_FILE
+        self._clock = clock or LiveClock()
+        self._db = connect(str(self.path))
+        create(self._db)
+        self._depth = 0
+        with self._tx():
+            row = self._db.execute("SELECT run_id FROM run").fetchone()
+            if row is None:
+                self._db.execute("INSERT INTO run VALUES (?, ?, '', '', '{}')", (run_id, self._now()))
+        if row is not None and row["run_id"] != run_id:
+            self._db.close()
+            raise JournalError(f"{self.path} is the journal of run {row['run_id']!r}, not {run_id!r}")
+        self._session = 0
+        self.positions = PositionBook()
+        self._replay_positions()
+        self._handlers: dict[type, Callable[[Any], Any]] = {
+            OrderFilled: self.record_fill,
+            OrderAccepted: self._on_accepted,
+            OrderCanceled: lambda e: self._order_event(e, "cancel", reason=e.reason),
+            OrderRejected: lambda e: self._order_event(e, "reject", reason=e.reason),
+            CancelRejected: self._on_cancel_rejected,
+            OrderDenied: self._on_denied,
+            HandlerFailed: lambda e: self.record_error(e.subscriber, e.error, e.traceback, e.event_kind),
+        }
+
+    # -- lifecycle -----------------------------------------------------
+
+    def start(self, *, mode: str, config_text: str, meta: Mapping[str, Any] | None = None) -> bool:
+        """Record a session start; returns True when this resumes an existing run.
+
+        ``config_text`` is the resolved config with secrets already redacted;
+        the first session's is the run's, every session keeps its own.
+        """
+        now = self._now()
+        with self._tx():
+            resumed = self._db.execute("SELECT 1 FROM sessions").fetchone() is not None
+            if not resumed:
+                self._db.execute(
+                    "UPDATE run SET mode = ?, config_text = ?, meta_json = ?",
+                    (mode, config_text, _encode(dict(meta or {})).decode()),
+                )
+            cur = self._db.execute(
+                "INSERT INTO sessions (started_ns, pid, mode, config_text) VALUES (?, ?, ?, ?)",
+                (now, os.getpid(), mode, config_text),
+            )
+            self._session = cur.lastrowid or 0
+        return resumed
+
+    def close(self, *, clean: bool = True) -> None:
+        """Mark the session ended (``clean`` False after a failure) and close."""
+        if self._session:
+            with self._tx():
+                self._db.execute(
+                    "UPDATE sessions SET ended_ns = ?, clean = ? WHERE seq = ?",
+                    (self._now(), int(clean), self._session),
+                )
+            self._session = 0
+        self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        self.close(clean=exc_type is None)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group everything recorded inside into one transaction (one fsync)."""
+        with self._tx():
+            yield
+
+    # -- recording -------------------------------------------------------
+
+    def on_event(self, event: Event) -> None:
+        """Journal an order, execution, denial or handler-failure event; others are ignored."""
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            handler(event)
+
+    def record_submit(self, order: SubmitOrder) -> None:
+        """A strategy sent ``order`` (called before it reaches the risk layer's venue route)."""
+        now = self._now()
+        with self._tx():
+            self._db.execute(
+                "INSERT OR IGNORE INTO orders (client_order_id, strategy, venue, symbol, side, price,"
+                " size, order_type, tif, post_only, state, created_ns, updated_ns)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    order.client_order_id,
+                    order.strategy,
+                    order.venue,
+                    order.symbol,
+                    int(order.side),
+                    order.price,
+                    order.size,
+                    order.order_type.value,
+                    order.tif.value,
+                    int(order.post_only),
+                    OrderState.NEW.value,
+                    now,
+                    now,
+                ),
+            )
+            self._transition(order.client_order_id, "submit", order, now)
+
+    def record_request(self, intent: CancelOrder | ReplaceOrder) -> None:
+        """A strategy asked to cancel or replace an order (no state change)."""
+        kind = "cancel_requested" if isinstance(intent, CancelOrder) else "replace_requested"
+        with self._tx():
+            state = self._state(intent.client_order_id)
+            self._log(intent.client_order_id, kind, state, state, intent, self._now())
+
+    def record_fill(self, event: OrderFilled) -> bool:
+        """Book one execution; returns False (changing nothing) for a duplicate.
+
+        A fill without an execution id (a venue bug) is still booked, keyed by
+        its order's cumulative fill, and recorded as an error.
+        """
+        now = self._now()
+        execution_id = event.execution_id
+        with self._tx():
+            if not execution_id:
+                execution_id = f"{event.client_order_id}#filled={event.filled}"
+            cur = self._db.execute(
+                "INSERT OR IGNORE INTO executions (venue, execution_id, client_order_id, strategy,"
+                " symbol, side, price, size, fee, liquidity, ts_event, ts_ns)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    event.venue,
+                    execution_id,
+                    event.client_order_id,
+                    event.strategy,
+                    event.symbol,
+                    int(event.side),
+                    event.price,
+                    event.size,
+                    event.fee,
+                    int(event.liquidity),
+                    event.ts_event,
+                    now,
+                ),
+            )
+            if cur.rowcount == 0:
+                return False
+            if not event.execution_id:
+                self.record_error(event.strategy, f"fill without execution id, booked as {execution_id!r}")
+            self._book_fill(event, cur.lastrowid or 0, now)
+        return True
+
+    def record_error(self, strategy: str, message: str, traceback: str = "", event_kind: str = "") -> None:
+        """A strategy (or any bus subscriber) raised."""
+        with self._tx():
+            self._db.execute(
+                "INSERT INTO errors (ts_ns, strategy, event_kind, message, traceback) VALUES (?, ?, ?, ?, ?)",
+                (self._now(), strategy, event_kind, message, traceback),
+            )
+
+    def record_metric(self, name: str, value: int | float) -> None:
+        """A periodic sample for the report (e.g. ``budget_utilisation.<venue>``)."""
+        with self._tx():
+            self._db.execute("INSERT INTO metrics (ts_ns, name, value) VALUES (?, ?, ?)", (self._now(), name, value))
+
+    def record_instrument(self, instrument: Instrument) -> None:
+        """Tick and lot size of an instrument, so the report can show money."""
+        with self._tx():
+            self._db.execute(
+                "INSERT OR REPLACE INTO instruments VALUES (?, ?, ?, ?)",
+                (instrument.venue, instrument.symbol, str(instrument.tick_size), str(instrument.lot_size)),
+            )
+
+    def record_differences(self, differences: Iterable[Difference]) -> None:
+        """Reconciliation findings of a restarted live run."""
+        now = self._now()
+        with self._tx():
+            self._db.executemany(
+                "INSERT INTO differences (ts_ns, kind, key, field, ours, theirs) VALUES (?, ?, ?, ?, ?, ?)",
+                [(now, d.kind.value, d.key, d.field, d.ours, d.theirs) for d in differences],
+            )
+
+    # -- reading back --------------------------------------------------------
+
+    def restore(self) -> RestoredState:
+        """Positions, open orders and session history, for a restart with this run id."""
+        sessions = self._db.execute("SELECT seq, clean FROM sessions ORDER BY seq").fetchall()
+        earlier = [s for s in sessions if s["seq"] != self._session]
+        executions = self._db.execute("SELECT count(*) FROM executions").fetchone()[0]
+        return RestoredState(
+            positions=dict(self.positions.items()),
+            book=self.positions,
+            open_orders=self.open_orders(),
+            executions=executions,
+            sessions=len(sessions),
+            previous_session_clean=not earlier or bool(earlier[-1]["clean"]),
+        )
+
+    def open_orders(self) -> list[OpenOrder]:
+        """Orders in a working state, oldest first."""
+        marks = ", ".join("?" for _ in WORKING)
+        rows = self._db.execute(
+            f"SELECT * FROM orders WHERE state IN ({marks}) ORDER BY created_ns, rowid",
+            [s.value for s in WORKING],
+        ).fetchall()
+        return [
+            OpenOrder(
+                r["client_order_id"],
+                r["strategy"],
+                r["venue"],
+                r["symbol"],
+                Side(r["side"]),
+                r["price"],
+                r["size"],
+                r["filled"],
+                r["venue_order_id"],
+                r["state"],
+            )
+            for r in rows
+            if r["side"] != 0
+        ]
+
+    def order_state(self, client_order_id: str) -> OrderState:
+        """The journalled state of one order (``NEW`` if unknown)."""
+        return self._state(client_order_id)
+
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        """Read-only access for reports and tests."""
+        return self._db.execute(sql, tuple(params)).fetchall()
+
+    # -- internals -----------------------------------------------------------
+
+    @contextmanager
+    def _tx(self) -> Iterator[None]:
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self._db.execute("ROLLBACK")
+            self._replay_positions()  # memory must not keep what the database dropped
+            raise
+        self._depth = 0
+        self._db.execute("COMMIT")
+
+    def _now(self) -> int:
+        return self._clock.wall_ns()
+
+    def _replay_positions(self) -> None:
+        book = PositionBook()
+        for r in self._db.execute(
+            "SELECT strategy, venue, symbol, side, price, size, fee FROM executions ORDER BY seq"
+        ):
+            book.apply_fill(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
+        self.positions = book
+
+    def _book_fill(self, event: OrderFilled, execution_seq: int, now: int) -> None:
+        pos = self.positions.apply_fill(
+            event.strategy, event.venue, event.symbol, event.side, event.price, event.size, event.fee
+        )
+        self._db.execute(
+            "INSERT INTO positions (ts_ns, execution_seq, strategy, venue, symbol, qty, cost, realized,"
+            " fees, mark) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (now, execution_seq, event.strategy, event.venue, event.symbol, pos.qty, pos.cost,
+             pos.realized, pos.fees, event.price),
+        )
+        self._ensure_order(event, side=int(event.side), price=event.price, size=event.filled + event.remaining)
+        self._db.execute(
+            "UPDATE orders SET filled = filled + ? WHERE client_order_id = ?", (event.size, event.client_order_id)
+        )
+        size, filled = self._db.execute(
+            "SELECT size, filled FROM orders WHERE client_order_id = ?", (event.client_order_id,)
+        ).fetchone()
+        # Our own sum decides, not the event's ``remaining``: fills of one order
+        # may arrive out of order.
+        full = filled >= size if size > 0 else event.remaining == 0
+        self._transition(event.client_order_id, "fill_full" if full else "fill", event, now)
+
+    def _on_accepted(self, event: OrderAccepted) -> None:
+        with self._tx():
+            self._ensure_order(event, side=int(event.side), price=event.price, size=event.size)
+            self._db.execute(
+                "UPDATE orders SET price = ?, size = ?, venue_order_id = ? WHERE client_order_id = ?",
+                (event.price, event.size, event.venue_order_id, event.client_order_id),
+            )
+            filled = self._db.execute(
+                "SELECT filled FROM orders WHERE client_order_id = ?", (event.client_order_id,)
+            ).fetchone()[0]
+            self._transition(event.client_order_id, "accept_filled" if filled else "accept", event, self._now())
+
+    def _on_denied(self, event: OrderDenied) -> None:
+        now = self._now()
+        with self._tx():
+            self._db.execute(
+                "INSERT INTO denials (ts_ns, strategy, venue, symbol, client_order_id, reason, message)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (now, event.strategy, event.venue, event.symbol, event.client_order_id,
+                 event.reason.value, event.message),
+            )
+            if event.client_order_id:
+                self._ensure_order(event)
+                self._transition(event.client_order_id, "deny", event, now, reason=event.reason.value)
+
+    def _on_cancel_rejected(self, event: CancelRejected) -> None:
+        # The order may still work: logged, no state change.
+        with self._tx():
+            state = self._state(event.client_order_id)
+            self._log(event.client_order_id, "cancel_rejected", state, state, event, self._now())
+
+    def _order_event(self, event: OrderEvent, happened: str, *, reason: str = "") -> None:
+        with self._tx():
+            self._ensure_order(event)
+            if event.venue_order_id:
+                self._db.execute(
+                    "UPDATE orders SET venue_order_id = ? WHERE client_order_id = ? AND venue_order_id = ''",
+                    (event.venue_order_id, event.client_order_id),
+                )
+            self._transition(event.client_order_id, happened, event, self._now(), reason=reason)
+
+    def _ensure_order(self, event: OrderEvent, *, side: int = 0, price: int = 0, size: int = 0) -> None:
+        """Create the row of an order first heard of from the venue."""
+        now = self._now()
+        self._db.execute(
+            "INSERT OR IGNORE INTO orders (client_order_id, strategy, venue, symbol, side, price, size,"
+            " state, venue_order_id, created_ns, updated_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (event.client_order_id, event.strategy, event.venue, event.symbol, side, price, size,
+             OrderState.NEW.value, event.venue_order_id, now, now),
+        )
+
+    def _state(self, client_order_id: str) -> OrderState:
+        row = self._db.execute("SELECT state FROM orders WHERE client_order_id = ?", (client_order_id,)).fetchone()
+        return OrderState.NEW if row is None else OrderState(row[0])
+
+    def _transition(self, client_order_id: str, happened: str, detail: Any, now: int, *, reason: str = "") -> None:
+        before = self._state(client_order_id)
+        after = next_state(before, happened)
+        if after is not None and after is not before:
+            self._db.execute(
+                "UPDATE orders SET state = ?, updated_ns = ?, reason = CASE WHEN ? = '' THEN reason ELSE ? END"
+                " WHERE client_order_id = ?",
+                (after.value, now, reason, reason, client_order_id),
+            )
+        self._log(client_order_id, happened, before, after or before, detail, now, ignored=after is None)
+
+    def _log(
+        self,
+        client_order_id: str,
+        kind: str,
+        before: OrderState,
+        after: OrderState,
+        detail: Any,
+        now: int,
+        *,
+        ignored: bool = False,
+    ) -> None:
+        self._db.execute(
+            "INSERT INTO order_events (ts_ns, client_order_id, kind, state_before, state_after, ignored, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (now, client_order_id, kind, before.value, after.value, int(ignored), _encode(detail).decode()),
+        )
