@@ -1,0 +1,369 @@
+"""The simulator's exchange core: instruments, engines, order entry, fan-out.
+
+Transport-free: the gRPC and HTTP servers authenticate, apply the ingress
+limits, then call in here with parsed protobuf requests. Executions are
+built as ``polymarket.v1.Execution`` messages the moment the engine reports
+them (for accounts with a live order stream) and flushed as one
+``OrderUpdate`` per action; market-data updates are top-N pictures pushed to
+every stream subscribed to the symbol.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+import grpc
+
+from framework.clock import NS_PER_S, Clock
+from plugins.polymarket.gen import enums_pb2 as E
+from plugins.polymarket.gen import marketdatasubscription_pb2 as md
+from plugins.polymarket.gen import refdata_pb2 as rd
+from plugins.polymarket.gen import trading_pb2 as tr
+from plugins.polymarket.sim.engine import Engine, RejectError, SimOrder
+from plugins.polymarket.sim.faults import Faults
+from plugins.polymarket.sim.limits import SimLimits
+from plugins.polymarket.sim.settings import SimSettings
+from plugins.polymarket.sim.streams import StreamHandle
+
+__all__ = ["Client", "Exchange", "FLOW_ACCOUNT", "SimError"]
+
+FLOW_ACCOUNT = "firms/sim-flow/accounts/flow"
+HEARTBEAT_MD = md.CreateMarketDataSubscriptionResponse(heartbeat={})
+HEARTBEAT_ORDERS = tr.CreateOrderSubscriptionResponse(heartbeat={})
+
+
+class SimError(Exception):
+    """A request the exchange refuses, with its gRPC status."""
+
+    def __init__(self, code: grpc.StatusCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class Client:
+    """A registered M2M client: its public key and what it may trade."""
+
+    def __init__(self, client_id: str, public_key_pem: bytes, firm: str, participant: str, accounts: list[str]) -> None:
+        self.client_id = client_id
+        self.public_key_pem = public_key_pem
+        self.firm = firm
+        self.participant = participant
+        self.accounts = accounts
+
+
+def _set_ts(ts: Any, wall_ns: int) -> None:
+    ts.seconds, ts.nanos = divmod(wall_ns, NS_PER_S)
+
+
+class Exchange:
+    """Every instrument's engine plus the streams subscribed to them."""
+
+    def __init__(self, settings: SimSettings, clock: Clock, instruments: Iterable[rd.Instrument]) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.limits = SimLimits(settings.limits, clock)
+        self.instruments: dict[str, rd.Instrument] = {}
+        self.engines: dict[str, Engine] = {}
+        self.clients: dict[str, Client] = {}
+        self.tokens: dict[str, tuple[Client, int]] = {}  # token -> (client, expiry now_ns)
+        self.streams: list[StreamHandle] = []
+        self.faults = Faults(lambda: list(self.streams), self._expire_all_tokens)
+        self.executions_sent = 0
+        self.received: dict[str, int] = {}  # method -> requests accepted
+        self._md_subs: dict[str, list[StreamHandle]] = {}
+        self._order_subs: list[StreamHandle] = []
+        self._pending: list[tuple[str, tr.Execution]] = []
+        self._order_seq = itertools.count(1)
+        self._exec_seq = itertools.count(1)
+        self._trade_seq = itertools.count(1)
+        self._session = secrets.token_hex(4)
+        self._last_trades: dict[str, int] = {}
+        for inst in instruments:
+            self._list(inst)
+
+    def _list(self, inst: rd.Instrument) -> None:
+        tick_wire = round(inst.tick_size * inst.price_scale) or 1
+        self.instruments[inst.symbol] = inst
+        self.engines[inst.symbol] = Engine(
+            inst.symbol, inst.price_scale, inst.fractional_qty_scale or 1, tick_wire, self._on_report, self._next_trade
+        )
+
+    # --- clients and tokens -------------------------------------------------
+
+    def register_client(self, client: Client) -> None:
+        self.clients[client.client_id] = client
+
+    def issue_token(self, client: Client) -> tuple[str, int]:
+        token = secrets.token_urlsafe(24)
+        ttl_ns = int(self.settings.token_ttl_s * NS_PER_S)
+        self.tokens[token] = (client, self.clock.now_ns() + ttl_ns)
+        return token, ttl_ns
+
+    def client_for(self, token: str) -> Client:
+        """The client a bearer token belongs to; ``SimError`` UNAUTHENTICATED otherwise."""
+        entry = self.tokens.get(token)
+        if entry is None:
+            raise SimError(grpc.StatusCode.UNAUTHENTICATED, "token missing or invalid")
+        client, expiry = entry
+        if self.clock.now_ns() >= expiry:
+            del self.tokens[token]
+            raise SimError(grpc.StatusCode.UNAUTHENTICATED, "token expired")
+        return client
+
+    def _expire_all_tokens(self) -> int:
+        n = len(self.tokens)
+        self.tokens.clear()
+        return n
+
+    # --- ids ---------------------------------------------------------------
+
+    def _next_trade(self) -> str:
+        return f"T{next(self._trade_seq)}"
+
+    def _next_order_id(self) -> str:
+        return f"O{self._session}{next(self._order_seq):08d}"
+
+    # --- order entry -----------------------------------------------------------
+
+    def count(self, method: str) -> None:
+        self.received[method] = self.received.get(method, 0) + 1
+
+    def insert(self, client: Client, req: tr.InsertOrderRequest) -> str:
+        """Insert one order for ``client``; returns the venue order id."""
+        account = req.account or client.accounts[0]
+        if account not in client.accounts:
+            raise SimError(grpc.StatusCode.PERMISSION_DENIED, f"account {account!r} is not yours")
+        if not 1 <= len(req.clord_id) <= 64 or not req.clord_id.isascii() or not req.clord_id.isprintable():
+            raise SimError(grpc.StatusCode.INVALID_ARGUMENT, "clord_id must be 1-64 visible ASCII characters")
+        if req.cash_order_qty:
+            raise SimError(grpc.StatusCode.INVALID_ARGUMENT, "cash_order_qty is not supported by the simulator")
+        engine = self.engines.get(req.symbol)
+        expire_ns = 0
+        if req.HasField("good_till_time"):
+            expire_ns = req.good_till_time.seconds * NS_PER_S + req.good_till_time.nanos
+        o = SimOrder(
+            self._next_order_id(), req.clord_id, account, req.symbol, req.side, req.price, req.order_qty,
+            req.time_in_force, req.type, req.participate_dont_initiate, expire_ns, self.clock.wall_ns(),
+        )
+        if engine is None:
+            o.state = E.ORDER_STATE_REJECTED
+            self._on_report(o, E.EXECUTION_TYPE_REJECTED, 0, 0, False, "", f"unknown symbol {req.symbol!r}", E.ORD_REJECT_REASON_UNKNOWN_SYMBOL)
+            self._flush(None)
+            return o.id
+        if any(x.clord_id == req.clord_id and x.account == account for x in engine.orders.values()):
+            raise SimError(grpc.StatusCode.INVALID_ARGUMENT, f"clord_id {req.clord_id!r} is already live")
+        engine.submit(o)
+        self._flush(engine)
+        return o.id
+
+    def insert_flow(self, symbol: str, side: int, price: int, qty: int, tif: int = E.TIME_IN_FORCE_GOOD_TILL_CANCEL) -> SimOrder:
+        """Synthetic order flow (no order stream, no limits)."""
+        engine = self.engines[symbol]
+        o = SimOrder(self._next_order_id(), "", FLOW_ACCOUNT, symbol, side, price, qty, tif, E.ORDER_TYPE_LIMIT, False, 0, self.clock.wall_ns())
+        engine.submit(o)
+        self._flush(engine)
+        return o
+
+    def cancel(self, client: Client, req: tr.CancelOrderRequest) -> None:
+        """Cancel; an unknown or finished order gets a cancel reject on the stream."""
+        engine, order_id = self._locate(client, req.order_id, req.clord_id, req.symbol)
+        try:
+            if engine is None:
+                raise RejectError(E.CXL_REJ_REASON_UNKNOWN_ORDER, "unknown order")
+            engine.cancel(order_id)
+        except RejectError as exc:
+            self._cancel_reject(client, req.order_id or order_id, req.clord_id, exc)
+        self._flush(engine)
+
+    def cancel_flow(self, symbol: str, order_id: str) -> bool:
+        engine = self.engines[symbol]
+        if order_id not in engine.orders:
+            return False
+        engine.cancel(order_id)
+        self._flush(engine)
+        return True
+
+    def replace(self, client: Client, req: tr.CancelReplaceOrderRequest) -> None:
+        engine, order_id = self._locate(client, req.order_id, req.clord_id, req.symbol)
+        try:
+            if engine is None:
+                raise RejectError(E.CXL_REJ_REASON_UNKNOWN_ORDER, "unknown order")
+            engine.replace(order_id, req.price, req.order_qty, self.clock.wall_ns())
+        except RejectError as exc:
+            self._cancel_reject(client, req.order_id or order_id, req.clord_id, exc)
+        self._flush(engine)
+
+    def _locate(self, client: Client, order_id: str, clord_id: str, symbol: str) -> tuple[Engine | None, str]:
+        engines = [self.engines[symbol]] if symbol in self.engines else list(self.engines.values())
+        for engine in engines:
+            if order_id:
+                o = engine.orders.get(order_id)
+                if o is not None and o.account in client.accounts:
+                    return engine, order_id
+            elif clord_id:
+                for o in engine.orders.values():
+                    if o.clord_id == clord_id and o.account in client.accounts:
+                        return engine, o.id
+        if not order_id and not clord_id:
+            raise SimError(grpc.StatusCode.INVALID_ARGUMENT, "order_id or clord_id is required")
+        return None, order_id
+
+    def _cancel_reject(self, client: Client, order_id: str, clord_id: str, exc: RejectError) -> None:
+        cr = tr.CancelReject(order_id=order_id, clord_id=clord_id, reject_reason=exc.reason, text=exc.text)
+        msg = tr.CreateOrderSubscriptionResponse(update=tr.OrderUpdate(cancel_reject=cr), session_id=self._session)
+        for h in self._order_subs:
+            if h.firm == client.firm:
+                h.push(msg)
+
+    def open_orders(self, client: Client, symbols: Iterable[str] = (), accounts: Iterable[str] = ()) -> list[tr.Order]:
+        wanted = set(accounts) or set(client.accounts)
+        syms = set(symbols)
+        out = []
+        for sym, engine in self.engines.items():
+            if syms and sym not in syms:
+                continue
+            out.extend(self._order_pb(o) for o in engine.orders.values() if o.account in wanted)
+        return out
+
+    def list_instruments(self, req: rd.ListInstrumentsRequest) -> rd.ListInstrumentsResponse:
+        size = min(req.page_size or 50, 1000)
+        if req.symbols:
+            unknown = [s for s in req.symbols if s not in self.instruments]
+            if unknown:
+                raise SimError(grpc.StatusCode.NOT_FOUND, f"unknown symbols: {unknown[:5]}")
+            pool = [self.instruments[s] for s in req.symbols]
+        else:
+            pool = list(self.instruments.values())
+        start = int(req.page_token or 0)
+        page = pool[start : start + size]
+        end = start + len(page)
+        eof = end >= len(pool)
+        return rd.ListInstrumentsResponse(instruments=page, next_page_token="" if eof else str(end), eof=eof)
+
+    def expire_gtt(self) -> int:
+        wall = self.clock.wall_ns()
+        n = 0
+        for engine in self.engines.values():
+            if engine.orders and any(o.expire_ns for o in engine.orders.values()):
+                n += engine.expire(wall)
+                self._flush(engine)
+        return n
+
+    # --- reports -> executions --------------------------------------------
+
+    def _on_report(self, o: SimOrder, kind: int, last_px: int, last_qty: int, aggressor: bool, trade_id: str, text: str, reason: int) -> None:
+        if o.account == FLOW_ACCOUNT or not self._order_subs:
+            return
+        ex = tr.Execution(
+            id=f"X{self._session}{next(self._exec_seq)}", type=kind, order=self._order_pb(o), last_shares=last_qty,
+            last_px=last_px, trade_id=trade_id, aggressor=aggressor, text=text, order_reject_reason=reason,
+        )
+        _set_ts(ex.transact_time, self.clock.wall_ns())
+        self._pending.append((o.account, ex))
+
+    def _order_pb(self, o: SimOrder) -> tr.Order:
+        inst = self.instruments.get(o.symbol)
+        pb = tr.Order(
+            id=o.id, type=o.type, side=o.side, order_qty=o.qty, symbol=o.symbol, clord_id=o.clord_id,
+            time_in_force=o.tif, account=o.account, cum_qty=o.cum, avg_px=o.notional // o.cum if o.cum else 0,
+            leaves_qty=o.leaves, state=o.state, price=o.price, participate_dont_initiate=o.post_only,
+            price_scale=inst.price_scale if inst else 0, fractional_quantity_scale=inst.fractional_qty_scale if inst else 0,
+            price_to_quantity_filled=o.fills,
+        )
+        _set_ts(pb.create_time, o.create_ns)
+        _set_ts(pb.last_transact_time, o.last_ns or o.create_ns)
+        if o.expire_ns:
+            _set_ts(pb.good_till_time, o.expire_ns)
+        return pb
+
+    def _flush(self, engine: Engine | None) -> None:
+        if self._pending:
+            pending, self._pending = self._pending, []
+            self._send_executions(pending)
+        if engine is not None and engine.dirty:
+            engine.dirty = False
+            self.publish_book(engine)
+
+    def _send_executions(self, pending: list[tuple[str, tr.Execution]]) -> None:
+        for h in self._order_subs:
+            mine = [ex for account, ex in pending if account in h.accounts]
+            if not mine:
+                continue
+            if self.faults.take_duplicate():
+                mine = mine + mine[:1]
+            h.push(tr.CreateOrderSubscriptionResponse(update=tr.OrderUpdate(executions=mine), session_id=self._session))
+            self.executions_sent += len(mine)
+
+    # --- market data ---------------------------------------------------------
+
+    def md_update(self, engine: Engine, depth: int, *, first: bool = False) -> md.CreateMarketDataSubscriptionResponse:
+        sym = engine.symbol
+        u = md.MarketDataUpdate(
+            symbol=sym,
+            bids=[md.BookEntry(px=p, qty=q) for p, q in engine.top(E.SIDE_BUY, depth)],
+            offers=[md.BookEntry(px=p, qty=q) for p, q in engine.top(E.SIDE_SELL, depth)],
+        )
+        _set_ts(u.transact_time, self.clock.wall_ns())
+        if first:
+            u.state = engine.state
+        if engine.last_trade is not None and (first or self._last_trades.get(sym) != engine.trades):
+            self._last_trades[sym] = engine.trades
+            px, qty = engine.last_trade
+            u.stats.last_trade_px, u.stats.last_trade_qty, u.stats.shares_traded = px, qty, engine.shares_traded
+        return md.CreateMarketDataSubscriptionResponse(update=u)
+
+    def publish_book(self, engine: Engine) -> None:
+        subs = self._md_subs.get(engine.symbol)
+        if not subs:
+            return
+        by_depth: dict[int, Any] = {}
+        for h in subs:
+            msg = by_depth.get(h.depth)
+            if msg is None:
+                msg = by_depth[h.depth] = self.md_update(engine, h.depth)
+            h.push(msg)
+
+    def set_state(self, symbol: str, state: int) -> None:
+        """Change an instrument's state and tell its subscribers."""
+        engine = self.engines[symbol]
+        engine.state = state
+        self.instruments[symbol].state = state
+        for h in self._md_subs.get(symbol, ()):
+            h.push(self.md_update(engine, h.depth, first=True))
+
+    # --- subscriptions -------------------------------------------------------
+
+    def subscribe_md(self, firm: str, symbols: list[str], depth: int, skip_to_head: bool) -> StreamHandle:
+        h = StreamHandle("md", firm, symbols=frozenset(symbols), depth=depth, max_queue=self.settings.max_queue, skip_to_head=skip_to_head)
+        self.streams.append(h)
+        for sym in symbols:
+            self._md_subs.setdefault(sym, []).append(h)
+            h.push(self.md_update(self.engines[sym], depth, first=True))
+        return h
+
+    def subscribe_orders(self, client: Client, accounts: list[str]) -> StreamHandle:
+        wanted = [a for a in accounts if a in client.accounts] if accounts else list(client.accounts)
+        h = StreamHandle("orders", client.firm, accounts=frozenset(wanted), max_queue=self.settings.max_queue)
+        self.streams.append(h)
+        self._order_subs.append(h)
+        snap = tr.OrderSnapshot(orders=self.open_orders(client, (), wanted))
+        h.push(tr.CreateOrderSubscriptionResponse(snapshot=snap, session_id=self._session))
+        return h
+
+    def unsubscribe(self, h: StreamHandle) -> None:
+        if h in self.streams:
+            self.streams.remove(h)
+        if h in self._order_subs:
+            self._order_subs.remove(h)
+        for sym in h.symbols:
+            subs = self._md_subs.get(sym)
+            if subs and h in subs:
+                subs.remove(h)
+
+    def heartbeat(self) -> None:
+        for h in self.streams:
+            h.push(HEARTBEAT_MD if h.kind == "md" else HEARTBEAT_ORDERS)

@@ -1,0 +1,86 @@
+"""Fault injection, switchable per test.
+
+The servers consult this object; tests (or the demo) flip switches:
+
+- :meth:`kill_streams` aborts open streams with ``UNAVAILABLE``;
+- :meth:`silence_streams` stops everything, heartbeats included, on the
+  streams open now (they stay open: the client must notice the silence);
+- ``http_failures`` / ``http_status``: the next N HTTP requests get a 5xx;
+- :meth:`expire_tokens` ends every token issued so far, early;
+- ``duplicate_executions``: the next N executions are delivered twice;
+- :meth:`stall_streams` stops writing to open streams so their queues grow
+  until the slow-consumer rule disconnects them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["Faults"]
+
+
+class Faults:
+    """Switches and one-shot faults; see the module docstring."""
+
+    def __init__(self, streams: Callable[[], list[Any]], expire_tokens: Callable[[], int]) -> None:
+        self._streams = streams
+        self._expire_tokens = expire_tokens
+        self.http_failures = 0
+        self.http_status = 503
+        self.duplicate_executions = 0
+        self.injected: dict[str, int] = {}
+
+    def _count(self, what: str, n: int) -> int:
+        self.injected[what] = self.injected.get(what, 0) + n
+        return n
+
+    def _open(self, kind: str | None) -> list[Any]:
+        return [s for s in self._streams() if kind is None or s.kind == kind]
+
+    def kill_streams(self, kind: str | None = None) -> int:
+        """Abort the open streams (``kind`` 'md' or 'orders', or all) with UNAVAILABLE."""
+        streams = self._open(kind)
+        for s in streams:
+            s.kill("stream killed by fault injection")
+        return self._count("kill_streams", len(streams))
+
+    def silence_streams(self, kind: str | None = None) -> int:
+        """Stop heartbeats and data on the open streams; they stay open."""
+        streams = self._open(kind)
+        for s in streams:
+            s.silent = True
+        return self._count("silence_streams", len(streams))
+
+    def stall_streams(self, kind: str | None = None) -> int:
+        """Stop writing to the open streams (a consumer that cannot keep up)."""
+        streams = self._open(kind)
+        for s in streams:
+            s.stall()
+        return self._count("stall_streams", len(streams))
+
+    def fail_http(self, n: int, status: int = 503) -> None:
+        """The next ``n`` HTTP requests get ``status``."""
+        self.http_failures, self.http_status = n, status
+        self._count("fail_http", n)
+
+    def duplicate(self, n: int) -> None:
+        """Deliver the next ``n`` executions twice."""
+        self.duplicate_executions = n
+        self._count("duplicate", n)
+
+    def expire_tokens(self) -> int:
+        """End every access token issued so far."""
+        return self._count("expire_tokens", self._expire_tokens())
+
+    def take_http_failure(self) -> int | None:
+        if self.http_failures > 0:
+            self.http_failures -= 1
+            return self.http_status
+        return None
+
+    def take_duplicate(self) -> bool:
+        if self.duplicate_executions > 0:
+            self.duplicate_executions -= 1
+            return True
+        return False

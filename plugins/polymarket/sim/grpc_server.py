@@ -1,0 +1,175 @@
+"""The simulator's grpc.aio server on 127.0.0.1: market-data and order streams,
+unary order entry, refdata and health, speaking ``polymarket.v1``.
+
+Every call is authenticated from its ``authorization: Bearer`` metadata and
+counted against the firm's ingress limit (a stream open is one message);
+streams take a firm stream slot for their lifetime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import grpc
+
+from plugins.polymarket.gen import health_pb2 as hl
+from plugins.polymarket.gen import health_pb2_grpc as hl_grpc
+from plugins.polymarket.gen import marketdatasubscription_pb2_grpc as md_grpc
+from plugins.polymarket.gen import refdata_pb2_grpc as rd_grpc
+from plugins.polymarket.gen import trading_pb2 as tr
+from plugins.polymarket.gen import trading_pb2_grpc as tr_grpc
+from plugins.polymarket.sim.exchange import Client, Exchange, SimError
+from plugins.polymarket.sim.streams import KILL, StreamHandle
+
+__all__ = ["start_grpc_server"]
+
+# Allow the client's keepalive pings (the venue advises 60 s ones).
+SERVER_OPTIONS = [
+    ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.max_ping_strikes", 0),
+]
+
+
+async def _client(exchange: Exchange, context: grpc.aio.ServicerContext, method: str) -> Client:
+    token = ""
+    for key, value in context.invocation_metadata() or ():
+        if key == "authorization" and isinstance(value, str) and value.startswith("Bearer "):
+            token = value[7:]
+    try:
+        client = exchange.client_for(token)
+    except SimError as exc:
+        await context.abort(exc.code, exc.message)
+    refused = exchange.limits.ingress(client.firm, method)
+    if refused is not None:
+        await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, refused)
+    exchange.count(method)
+    return client
+
+
+async def _pump(exchange: Exchange, handle: StreamHandle, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+    try:
+        while True:
+            item = await handle.next()
+            if item is KILL:
+                await context.abort(grpc.StatusCode.UNAVAILABLE, handle.killed or "stream closed")
+            yield item
+    finally:
+        exchange.unsubscribe(handle)
+        exchange.limits.close_stream(handle.firm)
+
+
+class MarketData(md_grpc.MarketDataSubscriptionAPIServicer):
+    def __init__(self, exchange: Exchange) -> None:
+        self.x = exchange
+
+    async def CreateMarketDataSubscription(self, request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        x = self.x
+        client = await _client(x, context, "CreateMarketDataSubscription")
+        symbols = list(request.symbols) or list(x.engines)
+        if request.symbols and not x.limits.check_symbols(len(symbols)):
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"at most {x.limits.settings.symbols_per_stream} symbols per subscription")
+        unknown = [s for s in symbols if s not in x.engines]
+        if unknown:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"unknown symbols: {unknown[:5]}")
+        if request.unaggregated:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "the simulator serves aggregated books only")
+        if not x.limits.open_stream(client.firm):
+            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, f"at most {x.limits.settings.max_streams} concurrent streams")
+        handle = x.subscribe_md(client.firm, symbols, request.depth or 10, request.slow_consumer_skip_to_head)
+        if request.snapshot_only:
+            handle.kill("snapshot sent")
+        async for item in _pump(x, handle, context):
+            yield item
+
+
+class OrderEntry(tr_grpc.OrderEntryAPIServicer):
+    def __init__(self, exchange: Exchange) -> None:
+        self.x = exchange
+
+    async def CreateOrderSubscription(self, request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        x = self.x
+        client = await _client(x, context, "CreateOrderSubscription")
+        if not x.limits.open_stream(client.firm):
+            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, f"at most {x.limits.settings.max_streams} concurrent streams")
+        handle = x.subscribe_orders(client, list(request.accounts))
+        async for item in _pump(x, handle, context):
+            yield item
+
+    async def _unary(self, context: grpc.aio.ServicerContext, method: str, call: Callable[[Client], Any]) -> Any:
+        client = await _client(self.x, context, method)
+        try:
+            return call(client)
+        except SimError as exc:
+            await context.abort(exc.code, exc.message)
+
+    async def InsertOrder(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        return await self._unary(context, "InsertOrder", lambda c: tr.InsertOrderResponse(order_id=self.x.insert(c, request)))
+
+    async def InsertOrderList(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        def run(c: Client) -> Any:
+            _check_batch(request.requests)
+            return tr.InsertOrderListResponse(responses=[tr.InsertOrderResponse(order_id=self.x.insert(c, r)) for r in request.requests])
+        return await self._unary(context, "InsertOrderList", run)
+
+    async def CancelOrder(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        return await self._unary(context, "CancelOrder", lambda c: (self.x.cancel(c, request), tr.CancelOrderResponse())[1])
+
+    async def CancelOrderList(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        def run(c: Client) -> Any:
+            _check_batch(request.requests)
+            for r in request.requests:
+                self.x.cancel(c, r)
+            return tr.CancelOrderListResponse(responses=[tr.CancelOrderResponse() for _ in request.requests])
+        return await self._unary(context, "CancelOrderList", run)
+
+    async def CancelReplaceOrder(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        return await self._unary(context, "CancelReplaceOrder", lambda c: (self.x.replace(c, request), tr.CancelReplaceOrderResponse())[1])
+
+    async def CancelReplaceOrderList(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        def run(c: Client) -> Any:
+            _check_batch(request.requests)
+            for r in request.requests:
+                self.x.replace(c, r)
+            return tr.CancelReplaceOrderListResponse(responses=[tr.CancelReplaceOrderResponse() for _ in request.requests])
+        return await self._unary(context, "CancelReplaceOrderList", run)
+
+    async def GetOpenOrders(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        return await self._unary(context, "GetOpenOrders", lambda c: tr.GetOpenOrdersResponse(orders=self.x.open_orders(c, request.symbols, request.accounts)))
+
+
+def _check_batch(requests: Any) -> None:
+    if not 1 <= len(requests) <= 20:
+        raise SimError(grpc.StatusCode.INVALID_ARGUMENT, f"a batch holds 1-20 requests, not {len(requests)}")
+
+
+class RefData(rd_grpc.RefDataAPIServicer):
+    def __init__(self, exchange: Exchange) -> None:
+        self.x = exchange
+
+    async def ListInstruments(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        await _client(self.x, context, "ListInstruments")
+        try:
+            return self.x.list_instruments(request)
+        except SimError as exc:
+            await context.abort(exc.code, exc.message)
+
+
+class Health(hl_grpc.HealthAPIServicer):
+    async def Check(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        return hl.HealthCheckResponse(status="ok")
+
+
+async def start_grpc_server(exchange: Exchange, port: int = 0) -> tuple[grpc.aio.Server, int]:
+    """Start the server on 127.0.0.1 (plaintext: loopback only); returns it and its port."""
+    server = grpc.aio.server(options=SERVER_OPTIONS)
+    md_grpc.add_MarketDataSubscriptionAPIServicer_to_server(MarketData(exchange), server)
+    tr_grpc.add_OrderEntryAPIServicer_to_server(OrderEntry(exchange), server)
+    rd_grpc.add_RefDataAPIServicer_to_server(RefData(exchange), server)
+    hl_grpc.add_HealthAPIServicer_to_server(Health(), server)
+    bound = server.add_insecure_port(f"127.0.0.1:{port}")
+    await server.start()
+    return server, bound
+
+
