@@ -2,12 +2,14 @@
 
 Theory of operation
 -------------------
-Every resting order is a small mutable record ``[side, price, size, filled,
-remaining, level]`` in ``_orders`` (id -> record). Each price level is a list
-``[aggregate_remaining, fifo]`` where ``fifo`` is an insertion-ordered dict id
--> record: a place appends at the back, a remove deletes in O(1), iteration is
-queue order. The record points at its level, so an update or remove finds the
-level without a price lookup.
+Every resting order is a small mutable record ``[size, filled, remaining,
+level, order_id]`` in ``_orders`` (id -> record). Each price level is a list
+``[aggregate_remaining, fifo, price, side]`` where ``fifo`` is an
+insertion-ordered dict id -> record: a place appends at the back, a remove
+deletes in O(1), iteration is queue order. The record points at its level, so
+an update or remove needs no price lookup. (Keying ``fifo`` by ``id(record)``
+to save hashing dYdX's 5-tuple ids measured slower: the ``id()`` call costs
+more than the tuple hash.)
 
 A level is *visible* (part of the L2 view, best prices, depth) while its
 aggregate remaining is positive. An order whose remaining is 0 (fully filled,
@@ -46,9 +48,11 @@ from framework.l2book import BookView, side_is_bid
 
 __all__ = ["L3Book", "RestingOrder"]
 
-# Record and level layouts (lists: index access is the cheapest mutable slot).
-_SIDE, _PRICE, _SIZE, _FILLED, _REM, _LEVEL = range(6)
-_AGG, _FIFO = 0, 1
+# Record and level layouts. Lists, because index access is the cheapest
+# mutable slot; the hot paths use the literal indices (a constant load, where
+# these names would be global loads) with these names in comments.
+_SIZE, _FILLED, _REM, _LEVEL, _ID = range(5)
+_AGG, _FIFO, _PRICE, _SIDE = range(4)
 
 
 class RestingOrder(NamedTuple):
@@ -80,6 +84,8 @@ class L3Book(BookView):
         "_ask_levels",
         "_bid_prices",
         "_ask_prices",
+        "_best_bid_level",
+        "_best_ask_level",
     )
 
     def __init__(self, venue: str = "", symbol: str = "") -> None:
@@ -93,6 +99,9 @@ class L3Book(BookView):
         self._ask_prices: list[int] = []
         self.best_bid_price: int | None = None
         self.best_ask_price: int | None = None
+        # the best levels themselves, so that best_bid()/best_ask() need no lookup
+        self._best_bid_level: list[Any] | None = None
+        self._best_ask_level: list[Any] | None = None
 
     def __repr__(self) -> str:
         return (
@@ -117,33 +126,34 @@ class L3Book(BookView):
         its queue position) and counted as ``duplicate_place``. ``filled`` >
         ``size`` is counted as ``overfill`` and the remaining clamped at 0.
         """
+        remaining = size - filled
+        # one type test covers size and filled: a float in either makes remaining a float
+        if remaining <= 0 or filled < 0 or type(remaining) is not int or type(price) is not int:
+            remaining = _clamped_remaining(price, size, filled)
+        if side == 1:
+            levels = self._bid_levels
+            side = 1
+        elif side == -1:
+            levels = self._ask_levels
+            side = -1
+        else:
+            raise ValueError(f"side must be Side.BUY (1) or Side.SELL (-1), not {side!r}")
         orders = self._orders
         if order_id in orders:
             self.stats[DUPLICATE_PLACE] += 1
             return False
-        if type(price) is not int or type(size) is not int or type(filled) is not int:
-            raise TypeError(f"price, size and filled must be ints, not {price!r}, {size!r}, {filled!r}")
-        remaining = size - filled
-        if remaining <= 0 or filled < 0:
-            remaining = self._odd_amounts(size, filled)
-        if side == 1:
-            lvl = self._bid_levels.get(price)
-            if lvl is None:
-                lvl = self._bid_levels[price] = [0, {}]
-            rec = [1, price, size, filled, remaining, lvl]
-        elif side == -1:
-            lvl = self._ask_levels.get(price)
-            if lvl is None:
-                lvl = self._ask_levels[price] = [0, {}]
-            rec = [-1, price, size, filled, remaining, lvl]
-        else:
-            raise ValueError(f"side must be Side.BUY (1) or Side.SELL (-1), not {side!r}")
-        lvl[_FIFO][order_id] = rec
-        orders[order_id] = rec
+        lvl = levels.get(price)
+        if lvl is None:
+            lvl = levels[price] = [0, {}, price, side]
+        rec = orders[order_id] = [size, filled, remaining, lvl, order_id]
+        lvl[1][order_id] = rec  # lvl[1]: fifo; lvl[0] below: aggregate remaining
         if remaining:
-            if not lvl[_AGG]:
-                self._show(rec[_SIDE], price)
-            lvl[_AGG] += remaining
+            agg = lvl[0]
+            lvl[0] = agg + remaining
+            if not agg:
+                self._show(lvl)
+        elif filled > size:
+            self.stats[OVERFILL] += 1
         return True
 
     def update(self, order_id: Hashable, filled: int) -> bool:
@@ -159,28 +169,21 @@ class L3Book(BookView):
         if rec is None:
             self.stats[UNKNOWN_UPDATE] += 1
             return False
-        if type(filled) is not int:
-            raise TypeError(f"filled must be an int, not {filled!r}")
-        if filled < rec[_FILLED]:
-            if filled < 0:
-                raise ValueError(f"filled must be >= 0, not {filled}")
-            self.stats[FILL_DECREASED] += 1
-        rec[_FILLED] = filled
-        remaining = rec[_SIZE] - filled
-        if remaining < 0:
-            self.stats[OVERFILL] += 1
-            remaining = 0
-        old = rec[_REM]
+        remaining = rec[0] - filled  # size - filled
+        if filled < rec[1] or remaining < 0 or type(remaining) is not int:
+            remaining = self._odd_update(rec, filled)
+        rec[1] = filled  # rec: [size, filled, remaining, level, id]
+        old = rec[2]
         if remaining != old:
-            rec[_REM] = remaining
-            lvl = rec[_LEVEL]
-            before = lvl[_AGG]
+            rec[2] = remaining
+            lvl = rec[3]
+            before = lvl[0]
             after = before + remaining - old
-            lvl[_AGG] = after
+            lvl[0] = after
             if not before:
-                self._show(rec[_SIDE], rec[_PRICE])
+                self._show(lvl)
             elif not after:
-                self._hide(rec[_SIDE], rec[_PRICE])
+                self._hide(lvl)
         return True
 
     def remove(self, order_id: Hashable) -> bool:
@@ -189,20 +192,20 @@ class L3Book(BookView):
         if rec is None:
             self.stats[UNKNOWN_REMOVE] += 1
             return False
-        lvl = rec[_LEVEL]
-        fifo = lvl[_FIFO]
+        lvl = rec[3]  # lvl: [aggregate, fifo, price, side]
+        fifo = lvl[1]
         del fifo[order_id]
-        remaining = rec[_REM]
+        remaining = rec[2]
         if remaining:
-            agg = lvl[_AGG] - remaining
-            lvl[_AGG] = agg
+            agg = lvl[0] - remaining
+            lvl[0] = agg
             if not agg:
-                self._hide(rec[_SIDE], rec[_PRICE])
+                self._hide(lvl)
         if not fifo:
-            if rec[_SIDE] == 1:
-                del self._bid_levels[rec[_PRICE]]
+            if lvl[3] == 1:
+                del self._bid_levels[lvl[2]]
             else:
-                del self._ask_levels[rec[_PRICE]]
+                del self._ask_levels[lvl[2]]
         return True
 
     def apply_snapshot(self, orders: Iterable[tuple[Hashable, int, int, int, int]]) -> None:
@@ -220,6 +223,7 @@ class L3Book(BookView):
         self._bid_levels, self._ask_levels = fresh._bid_levels, fresh._ask_levels
         self._bid_prices, self._ask_prices = fresh._bid_prices, fresh._ask_prices
         self.best_bid_price, self.best_ask_price = fresh.best_bid_price, fresh.best_ask_price
+        self._best_bid_level, self._best_ask_level = fresh._best_bid_level, fresh._best_ask_level
         self.stats.update(fresh.stats)
         self.stats[SNAPSHOTS] += 1
 
@@ -229,18 +233,19 @@ class L3Book(BookView):
         self._bid_levels, self._ask_levels = {}, {}
         self._bid_prices, self._ask_prices = [], []
         self.best_bid_price = self.best_ask_price = None
+        self._best_bid_level = self._best_ask_level = None
 
     # --- reads -----------------------------------------------------------------
 
     def best_bid(self) -> Level | None:
         """``(price, aggregate remaining)`` of the best bid, or None."""
-        p = self.best_bid_price
-        return None if p is None else (p, self._bid_levels[p][_AGG])
+        lvl = self._best_bid_level
+        return None if lvl is None else (lvl[2], lvl[0])
 
     def best_ask(self) -> Level | None:
         """``(price, aggregate remaining)`` of the best ask, or None."""
-        p = self.best_ask_price
-        return None if p is None else (p, self._ask_levels[p][_AGG])
+        lvl = self._best_ask_level
+        return None if lvl is None else (lvl[2], lvl[0])
 
     def size_at(self, side: Side | int, price: int) -> int:
         """Aggregate remaining at ``price`` on ``side`` (0 if no level)."""
@@ -252,8 +257,10 @@ class L3Book(BookView):
         rec = self._orders.get(order_id)
         if rec is None:
             return None
-        side = Side(rec[_SIDE])
-        return RestingOrder(order_id, side, rec[_PRICE], rec[_SIZE], rec[_FILLED], rec[_REM])
+        lvl = rec[_LEVEL]
+        return RestingOrder(
+            order_id, Side(lvl[_SIDE]), lvl[_PRICE], rec[_SIZE], rec[_FILLED], rec[_REM]
+        )
 
     def queue_position(self, order_id: Hashable) -> int | None:
         """Remaining size resting ahead of ``order_id`` at its level, or None."""
@@ -271,7 +278,7 @@ class L3Book(BookView):
         """Ids resting at ``price`` on ``side``, front of the queue first."""
         levels = self._bid_levels if side_is_bid(side) else self._ask_levels
         lvl = levels.get(price)
-        return [] if lvl is None else list(lvl[_FIFO])
+        return [] if lvl is None else [rec[_ID] for rec in lvl[_FIFO].values()]
 
     def orders_in_queue_order(self, side: Side | int) -> Iterator[Hashable]:
         """Ids of ``side``, best level first and FIFO within a level.
@@ -281,48 +288,80 @@ class L3Book(BookView):
         bid = side_is_bid(side)
         levels = self._bid_levels if bid else self._ask_levels
         for price in sorted(levels, reverse=bid):
-            yield from list(levels[price][_FIFO])
+            yield from [rec[_ID] for rec in levels[price][_FIFO].values()]
 
     # --- internals -------------------------------------------------------------
 
-    def _odd_amounts(self, size: int, filled: int) -> int:
-        """Remaining for a place whose amounts are not the plain case."""
-        if size < 0 or filled < 0:
-            raise ValueError(f"size and filled must be >= 0, not {size}, {filled}")
-        if filled > size:
+    def _odd_update(self, rec: list[Any], filled: int) -> int:
+        """Validate and count an update off the plain path; its new remaining."""
+        if type(filled) is not int:
+            raise TypeError(f"filled must be an int (lots), not {filled!r}")
+        if filled < 0:
+            raise ValueError(f"filled must be >= 0, not {filled}")
+        if filled < rec[_FILLED]:
+            self.stats[FILL_DECREASED] += 1
+        if filled > rec[_SIZE]:
             self.stats[OVERFILL] += 1
-        return 0
+            return 0
+        return int(rec[_SIZE] - filled)
 
-    def _show(self, side: int, price: int) -> None:
+    def _show(self, lvl: list[Any]) -> None:
         """A level's aggregate went from 0 to positive: add it to the view."""
-        if side == 1:
+        price = lvl[_PRICE]
+        if lvl[_SIDE] == 1:
             insort(self._bid_prices, price)
             best = self.best_bid_price
             if best is None or price > best:
                 ask = self.best_ask_price
-                crossed_before = best is not None and ask is not None and best >= ask
-                self.best_bid_price = price
-                if ask is not None and price >= ask and not crossed_before:
+                was_crossed = best is not None and ask is not None and best >= ask
+                self.best_bid_price, self._best_bid_level = price, lvl
+                if ask is not None and price >= ask and not was_crossed:
                     self.stats[CROSSED] += 1
         else:
             insort(self._ask_prices, price)
             best = self.best_ask_price
             if best is None or price < best:
                 bid = self.best_bid_price
-                crossed_before = best is not None and bid is not None and bid >= best
-                self.best_ask_price = price
-                if bid is not None and bid >= price and not crossed_before:
+                was_crossed = best is not None and bid is not None and bid >= best
+                self.best_ask_price, self._best_ask_level = price, lvl
+                if bid is not None and bid >= price and not was_crossed:
                     self.stats[CROSSED] += 1
 
-    def _hide(self, side: int, price: int) -> None:
+    def _hide(self, lvl: list[Any]) -> None:
         """A level's aggregate fell to 0: take it out of the view."""
-        if side == 1:
+        price = lvl[_PRICE]
+        if lvl[_SIDE] == 1:
             prices = self._bid_prices
             del prices[bisect_left(prices, price)]
             if price == self.best_bid_price:
-                self.best_bid_price = prices[-1] if prices else None
+                self._reset_best_bid()
         else:
             prices = self._ask_prices
             del prices[bisect_left(prices, price)]
             if price == self.best_ask_price:
-                self.best_ask_price = prices[0] if prices else None
+                self._reset_best_ask()
+
+    def _reset_best_bid(self) -> None:
+        prices = self._bid_prices
+        if prices:
+            self.best_bid_price = best = prices[-1]
+            self._best_bid_level = self._bid_levels[best]
+        else:
+            self.best_bid_price = self._best_bid_level = None
+
+    def _reset_best_ask(self) -> None:
+        prices = self._ask_prices
+        if prices:
+            self.best_ask_price = best = prices[0]
+            self._best_ask_level = self._ask_levels[best]
+        else:
+            self.best_ask_price = self._best_ask_level = None
+
+
+def _clamped_remaining(price: int, size: int, filled: int) -> int:
+    """Validate a place's values off the plain path; its remaining (>= 0)."""
+    if type(price) is not int or type(size) is not int or type(filled) is not int:
+        raise TypeError(f"price, size, filled must be ints, not {price!r}, {size!r}, {filled!r}")
+    if size < 0 or filled < 0:
+        raise ValueError(f"size and filled must be >= 0, not {size}, {filled}")
+    return max(0, size - filled)
