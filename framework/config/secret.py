@@ -48,11 +48,13 @@ class Secret(str):
 
 
 class InterpolationError(ValueError):
-    """A ``${...}`` reference could not be resolved; ``names`` lists the culprits."""
+    """A ``${...}`` reference could not be resolved; ``names`` lists the culprits,
+    ``missing`` tells unset variables from malformed references."""
 
-    def __init__(self, message: str, names: list[str]) -> None:
+    def __init__(self, message: str, names: list[str], missing: bool) -> None:
         super().__init__(message)
         self.names = names
+        self.missing = missing
 
 
 def interpolate(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
@@ -85,10 +87,11 @@ def interpolate(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
             "bad variable reference " + ", ".join("${" + b + "}" for b in bad)
             + ": a name is letters, digits and '_', not starting with a digit",
             bad,
+            missing=False,
         )
     if missing:
         plural = "s" if len(missing) > 1 else ""
         raise InterpolationError(
-            f"environment variable{plural} {', '.join(missing)} not set", missing
+            f"environment variable{plural} {', '.join(missing)} not set", missing, missing=True
         )
     return out, used

@@ -77,7 +77,6 @@ class Scalar(NamedTuple):
     text: str  # the characters, after interpolation
     secret: bool
     names: list[str]  # environment variables used
-    quoted: bool
 
 
 class Validator:
@@ -149,21 +148,19 @@ class Validator:
         if not isinstance(node, yaml.ScalarNode):
             self.issue(node, path, f"expected {describe_type(t)}, found {describe_node(node)}")
             return INVALID
-        quoted = node.style is not None  # quoted or a block scalar: a string as written
         if node.tag == STR_TAG and "${" in node.value:
             try:
                 text, names = interpolate(node.value, self.env)
             except InterpolationError as exc:
-                hint = ("set it in the environment, e.g. `export NAME=...` before the run"
-                        if "not set" in str(exc) else "")
+                hint = f"set it in the environment (export {exc.names[0]}=...)" if exc.missing else ""
                 self.issue(node, path, str(exc), hint)
                 return INVALID
             if names:
                 self._secret_texts.add(text)
                 self.secret_paths.add(format_path(path))
-                return Scalar(resolve_scalar(text), text, True, names, quoted)
-            return Scalar(text, text, False, [], True)
-        return Scalar(construct_scalar(node), node.value, False, [], quoted)
+                return Scalar(resolve_scalar(text), text, True, names)
+            return Scalar(text, text, False, [])
+        return Scalar(construct_scalar(node), node.value, False, [])
 
     def _found(self, node: Node, sc: Scalar | None = None) -> str:
         if sc is not None and sc.secret:
@@ -441,6 +438,9 @@ class Validator:
             return None
         if len(others) == 1:
             return self.check(node, others[0], path)
+        tagged = self._tagged(node, others, path)
+        if tagged is not None:
+            return tagged
         tried: list[tuple[mi.Type, Validator]] = []
         for member in others:
             trial = self._fork()
@@ -454,6 +454,35 @@ class Validator:
             self._absorb(fitting[0])
         else:
             self.issue(node, path, f"expected {describe_type(t)}, found {describe_node(node)}")
+        return INVALID
+
+
+    def _tagged(self, node: Node, members: list[mi.Type], path: Path) -> Any:
+        """A union of tagged Structs (``type: limit``) picks its member by tag.
+
+        Returns ``None`` when the union is not one, else the value or INVALID.
+        """
+        if not isinstance(node, yaml.MappingNode) or not all(
+                isinstance(m, mi.StructType) and m.tag_field for m in members):
+            return None
+        structs = [m for m in members if isinstance(m, mi.StructType)]
+        fields = {m.tag_field for m in structs}
+        if len(fields) != 1:
+            return None
+        field = fields.pop()
+        assert field is not None
+        by_tag = {str(m.tag): m for m in structs}
+        tag = next((v for k, _, v in mapping_items(node, lambda *_: None) if k == field), None)
+        if isinstance(tag, yaml.ScalarNode) and tag.value in by_tag:
+            return self.check(node, by_tag[tag.value], path)
+        choices = ", ".join(repr(k) for k in by_tag)
+        if tag is None:
+            self.issue(node, path + (field,), f"missing required key {field!r}",
+                       f"add `{field}: <one of {choices}>`")
+        else:
+            hint = did_you_mean(tag.value, by_tag) if isinstance(tag, yaml.ScalarNode) else ""
+            self.issue(tag, path + (field,), f"expected one of {choices}, found {describe_node(tag)}",
+                       hint)
         return INVALID
 
 

@@ -7,6 +7,7 @@ Each error test writes a small YAML file, checks it, and asserts the issue's
 from __future__ import annotations
 
 import enum
+import tempfile
 import textwrap
 from decimal import Decimal
 from pathlib import Path
@@ -620,3 +621,117 @@ def test_compound_durations_match_naive_sum(parts: list[tuple[int, str]]) -> Non
 @given(st.integers(0, 10**18))
 def test_format_duration_round_trips(ns: int) -> None:
     assert parse_duration(format_duration(ns)) == ns
+
+
+# -- less common shapes -----------------------------------------------------------
+
+
+class Limit(msgspec.Struct, tag_field="kind", tag="limit"):
+    max_orders: int
+
+
+class Window(msgspec.Struct, tag_field="kind", tag="window"):
+    span: Duration
+    count: int = 1
+
+
+class Shapes(msgspec.Struct):
+    either: int | str = 0
+    rules: list[Limit | Window] = []
+    ratio: float | None = None
+    tags: frozenset[str] = frozenset()
+    pair: tuple[int, str] = (0, "")
+
+
+class Unwritable(msgspec.Struct):
+    when: bytes = b""
+
+
+SHAPES = Schema(sections={"shapes": Shapes, "broken": Unwritable})
+
+
+def test_unions_tagged_unions_and_collections(tmp_path: Path) -> None:
+    text = """\
+    run: {name: r}
+    shapes:
+      either: abc
+      rules:
+        - {kind: limit, max_orders: 5}
+        - {kind: window, span: 10s}
+      ratio: 1
+      tags: [a, b, a]
+      pair: [1, x]
+    """
+    cfg = load_config(write(tmp_path, text), SHAPES, env={})
+    assert cfg.sections["shapes"] == Shapes(
+        either="abc", rules=[Limit(5), Window(10 * SECOND)], ratio=1.0,
+        tags=frozenset({"a", "b"}), pair=(1, "x"))
+    assert "span: 10s" in show_config(cfg)
+
+
+def test_tagged_union_errors_name_the_tag(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    run: {name: r}
+    shapes:
+      rules:
+        - {kind: limt, max_orders: 5}
+        - {max_orders: 5}
+        - {kind: window, span: soon}
+      pair: [1]
+      ratio: [1]
+    """)
+    issues = check_config(path, SHAPES, env={})
+    assert_issue(path, issues, "shapes.rules[0].kind", 4, 14, "expected one of 'limit', 'window', found 'limt'",
+                 "did you mean 'limit'?")
+    assert_issue(path, issues, "shapes.rules[1].kind", 5, 7, "missing required key 'kind'")
+    assert_issue(path, issues, "shapes.rules[2].span", 6, 28, "expected a duration, found 'soon'")
+    assert_issue(path, issues, "shapes.pair", 7, 9, "expected a list of exactly 2 items, found 1")
+    assert_issue(path, issues, "shapes.ratio", 8, 10, "expected a number, found a list")
+    assert len(issues) == 5
+
+
+def test_field_type_a_file_cannot_express_is_reported(tmp_path: Path) -> None:
+    path = write(tmp_path, "run: {name: r}\nbroken: {when: abc}\n")
+    issue = the_issue(check_config(path, SHAPES, env={}), "broken.when")
+    assert "cannot be written in a config file" in issue.message
+
+
+def test_several_missing_variables_in_one_value(tmp_path: Path) -> None:
+    path, issues = issues_of(tmp_path, 'run: {name: "${A_ONE}-${B_TWO}"}\n', env={})
+    assert_issue(path, issues, "run.name", 1, 13, "environment variables A_ONE, B_TWO not set",
+                 "export A_ONE=")
+
+
+def test_plain_secret_in_the_file_is_still_redacted(tmp_path: Path) -> None:
+    text = """\
+    run: {name: r}
+    venues:
+      d: {plugin: dex, settings: {address: a, mnemonic: written-in-clear}}
+    """
+    cfg = load_config(write(tmp_path, text), SCHEMA, env={})
+    assert cfg.venues["d"].settings.mnemonic.reveal() == "written-in-clear"
+    assert "written-in-clear" not in show_config(cfg) + repr(cfg)
+
+
+def test_non_utf8_file(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("run: {name: caf\xe9}\n".encode("latin-1"))
+    [issue] = check_config(path, SCHEMA, env={})
+    assert str(issue).startswith(f"{path}: not UTF-8 text")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(-1000, 1000), st.integers(-50, 50), st.integers(0, 100))
+def test_integer_bounds_match_naive_check(value: int, low: int, width: int) -> None:
+    high = low + width
+
+    bounded = msgspec.defstruct("Bounded", [("x", Annotated[int, msgspec.Meta(ge=low, le=high)])])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "b.yaml"
+        path.write_text(f"run: {{name: r}}\nb: {{x: {value}}}\n", encoding="utf-8")
+        issues = check_config(path, Schema(sections={"b": bounded}), env={})
+    if low <= value <= high:
+        assert issues == []
+    else:
+        assert [str(i) for i in issues] == [
+            f"{path}:2:8: b.x: expected an integer >= {low} and <= {high}, found {value}"]
