@@ -1,0 +1,50 @@
+"""dYdX v4 full-node venue: L3 market data from a node's gRPC stream, and a fake node.
+
+Registered through the ``backplane`` entry points like any third-party plugin:
+the venue ``dydx`` (:class:`~plugins.dydx.adapter.DydxAdapter`), the simulator
+``dydx`` (:func:`~plugins.dydx.fakenode.server.fake_node`) and the commands
+``book-dydx`` and ``simulate-dydx``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from framework.hookspecs import hookimpl
+from framework.specs import CommandSpec, SimulatorSpec, VenueSpec
+from plugins.dydx import book_cli, simulate_cli
+from plugins.dydx.adapter import DydxAdapter
+from plugins.dydx.fakenode.server import FakeNodeSettings, fake_node
+from plugins.dydx.settings import DydxSettings
+
+__all__ = ["DydxAdapter", "DydxSettings", "LIVE_REFUSAL", "check_mode"]
+
+LIVE_REFUSAL = "live dYdX order entry is not available yet: use mode paper (market data with simulated fills)"
+
+
+def check_mode(mode: str) -> None:
+    """Refuse ``mode: live`` for a dYdX venue (``config check`` calls this)."""
+    if mode == "live":
+        raise ValueError(LIVE_REFUSAL)
+
+
+def _adapter(ctx: Any, settings: DydxSettings) -> DydxAdapter:
+    return DydxAdapter(ctx, settings)
+
+
+@hookimpl
+def backplane_venues() -> list[VenueSpec]:
+    return [VenueSpec("dydx", _adapter, DydxSettings, "dYdX v4 full-node L3 stream (market data)", "dydx")]
+
+
+@hookimpl
+def backplane_simulators() -> list[SimulatorSpec]:
+    return [SimulatorSpec("dydx", fake_node, FakeNodeSettings, "fake dYdX full node (synthetic L3 flow or a recording)")]
+
+
+@hookimpl
+def backplane_commands() -> list[CommandSpec]:
+    return [
+        CommandSpec("book-dydx", "print the L3 book a recorded dYdX stream builds", book_cli.configure, book_cli.run),
+        CommandSpec("simulate-dydx", "run a fake dYdX full node on 127.0.0.1", simulate_cli.configure, simulate_cli.run),
+    ]

@@ -1,0 +1,238 @@
+"""Transport: one grpc.aio stream from a dYdX full node into the codec and the bus.
+
+Stream lifecycle (published as :class:`~framework.events.StreamStatus`)::
+
+    CONNECTING --first snapshot--> LIVE --nothing for stale_after_ms--> STALE
+        ^                           |  \\--data again--> LIVE
+        |                           |
+        +-- backoff <-- DOWN <------+  stream ended or failed (node dropped us)
+        +-- RESYNCING <-------------+  codec asked for a resync (malformed, crossed)
+
+The stream slot is taken once (``gate.open_stream``) and kept across
+reconnects; every outbound message (the subscription, metadata queries) passes
+``gate.admit`` first. Responses arrive as raw bytes (no protobuf decode in the
+transport): the codec reads them directly.
+
+Market data and paper trading only: order entry raises ``VenueRejected``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import grpc
+from v4_proto.dydxprotocol.clob import query_pb2
+from v4_proto.dydxprotocol.perpetuals import query_pb2 as perp_query_pb2
+from v4_proto.dydxprotocol.subaccounts import subaccount_pb2
+
+from framework.clock import NS_PER_MS
+from framework.errors import VenueRejected, VenueUnavailable
+from framework.events import Instrument, StreamState, StreamStatus
+from framework.venue import MessageKind, VenueContext, VenueLimits
+from plugins.dydx.codec import DydxCodec
+from plugins.dydx.settings import DydxSettings, parse_subaccount
+from plugins.dydx.units import ClobParams
+
+__all__ = ["DydxAdapter", "STREAM_METHOD"]
+
+log = logging.getLogger(__name__)
+
+STREAM_METHOD = "/dydxprotocol.clob.Query/StreamOrderbookUpdates"
+CLOB_PAIR_METHOD = "/dydxprotocol.clob.Query/ClobPair"
+PERPETUAL_METHOD = "/dydxprotocol.perpetuals.Query/Perpetual"
+
+
+class DydxAdapter:
+    """The dYdX venue adapter (market data; see the module docs)."""
+
+    limits = VenueLimits()  # one's own node: no venue-side caps
+
+    def __init__(self, ctx: VenueContext, settings: DydxSettings) -> None:
+        self.ctx = ctx
+        self.settings = settings
+        self.symbols = settings.pair_symbols()
+        self.instruments: dict[str, Instrument] = {}
+        self.params: dict[int, ClobParams] = {}
+        self.codec: DydxCodec | None = None
+        self.state = StreamState.DOWN
+        self.subscriptions = 0
+        self._channel: grpc.aio.Channel | None = None
+        self._lease: Any = None
+        self._task: asyncio.Task[None] | None = None
+        self._call: Any = None
+        self._last_ns = 0
+        self._watchdog: Any = None
+        self.live = asyncio.Event()
+
+    # --- lifecycle -----------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Resolve unit parameters, take the stream slot and start streaming."""
+        self._channel = self._open_channel()
+        await self._resolve_params()
+        self.codec = DydxCodec(
+            self.ctx.name,
+            {pair: (symbol, self.params[pair]) for pair, symbol in self.symbols.items()},
+            confirmed_only=self.settings.confirmed_only,
+            own_subaccounts=[parse_subaccount(s) for s in self.settings.subaccounts],
+            resync_on_crossed=self.settings.resync_on_crossed,
+        )
+        self._lease = await self.ctx.gate.open_stream(f"{self.ctx.name}:{self.settings.endpoint}:stream")
+        self._task = asyncio.get_running_loop().create_task(self._run(), name=f"{self.ctx.name}-stream")
+        self._arm_watchdog()
+
+    async def stop(self) -> None:
+        """Cancel the stream, close the channel, release the slot."""
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._channel is not None:
+            await self._channel.close()
+        if self._lease is not None:
+            await self._lease.release()
+            self._lease = None
+        self._status(StreamState.DOWN, "stopped")
+
+    def book(self, symbol: str) -> Any:
+        """The L3 book of ``symbol`` (ticks and lots)."""
+        if self.codec is None:
+            raise KeyError(symbol)
+        for pair, sym in self.symbols.items():
+            if sym == symbol:
+                return self.codec.book(pair)
+        raise KeyError(symbol)
+
+    async def submit(self, order: Any) -> None:
+        raise VenueRejected(self.ctx.name, "live dYdX order entry is not available yet")
+
+    async def cancel(self, cancel: Any) -> None:
+        raise VenueRejected(self.ctx.name, "live dYdX order entry is not available yet")
+
+    async def replace(self, replace: Any) -> None:
+        raise VenueRejected(self.ctx.name, "live dYdX order entry is not available yet")
+
+    # --- set-up ----------------------------------------------------------------------
+
+    def _open_channel(self) -> grpc.aio.Channel:
+        options = [("grpc.max_receive_message_length", self.settings.max_receive_mb << 20)]
+        if self.settings.tls:
+            return grpc.aio.secure_channel(self.settings.endpoint, grpc.ssl_channel_credentials(), options=options)
+        return grpc.aio.insecure_channel(self.settings.endpoint, options=options)
+
+    async def _resolve_params(self) -> None:
+        assert self._channel is not None
+        for pair, symbol in self.symbols.items():
+            params = self.settings.instruments.get(symbol) or await self._query_params(pair)
+            self.params[pair] = params
+            self.instruments[symbol] = params.instrument(self.ctx.name, symbol)
+
+    async def _query_params(self, pair: int) -> ClobParams:
+        assert self._channel is not None
+        timeout = self.settings.query_timeout_s
+        try:
+            await self.ctx.gate.admit(MessageKind.QUERY, method=CLOB_PAIR_METHOD)
+            clob = await self._channel.unary_unary(
+                CLOB_PAIR_METHOD,
+                request_serializer=query_pb2.QueryGetClobPairRequest.SerializeToString,
+                response_deserializer=query_pb2.QueryClobPairResponse.FromString,
+            )(query_pb2.QueryGetClobPairRequest(id=pair), timeout=timeout)
+            cp = clob.clob_pair
+            await self.ctx.gate.admit(MessageKind.QUERY, method=PERPETUAL_METHOD)
+            perp = await self._channel.unary_unary(
+                PERPETUAL_METHOD,
+                request_serializer=perp_query_pb2.QueryPerpetualRequest.SerializeToString,
+                response_deserializer=perp_query_pb2.QueryPerpetualResponse.FromString,
+            )(perp_query_pb2.QueryPerpetualRequest(id=cp.perpetual_clob_metadata.perpetual_id), timeout=timeout)
+        except grpc.aio.AioRpcError as exc:
+            raise VenueUnavailable(self.ctx.name, f"cannot read clob pair {pair}: {exc.details()}",
+                                   exc.code().name) from exc
+        return ClobParams(
+            perp.perpetual.params.atomic_resolution, cp.quantum_conversion_exponent,
+            cp.subticks_per_tick, cp.step_base_quantums,
+        )
+
+    def _request(self) -> query_pb2.StreamOrderbookUpdatesRequest:
+        subs = [parse_subaccount(s) for s in self.settings.subaccounts]
+        return query_pb2.StreamOrderbookUpdatesRequest(
+            clob_pair_id=list(self.symbols),  # always explicit: the snapshot covers only these
+            subaccount_ids=[subaccount_pb2.SubaccountId(owner=o, number=n) for o, n in subs],
+            market_ids=self.settings.oracle_markets,
+        )
+
+    # --- the stream loop ----------------------------------------------------------------
+
+    async def _run(self) -> None:
+        backoff = self.settings.reconnect_min_ms
+        while True:
+            reason = await self._stream_once()
+            if self.state is StreamState.LIVE or self.state is StreamState.STALE:
+                backoff = self.settings.reconnect_min_ms
+            self._status(StreamState.DOWN, reason)
+            await self.ctx.clock.sleep_ns(backoff * NS_PER_MS)
+            backoff = min(backoff * 2, self.settings.reconnect_max_ms)
+
+    async def _stream_once(self) -> str:
+        """One subscription, until it ends; returns why it ended."""
+        assert self._channel is not None and self.codec is not None
+        codec = self.codec
+        publish = self.ctx.bus.publish
+        clock = self.ctx.clock
+        codec.reset()
+        self.live.clear()
+        self._status(StreamState.CONNECTING if not self.subscriptions else StreamState.RESYNCING, "subscribing")
+        await self.ctx.gate.admit(MessageKind.QUERY, method=STREAM_METHOD)
+        self.subscriptions += 1
+        call = self._channel.unary_stream(
+            STREAM_METHOD,
+            request_serializer=query_pb2.StreamOrderbookUpdatesRequest.SerializeToString,
+            response_deserializer=None,  # raw bytes: the codec reads the wire format
+        )(self._request())
+        self._call = call
+        try:
+            async for data in call:
+                now = clock.now_ns()
+                self._last_ns = now
+                for event in codec.feed(data, clock.wall_ns()):
+                    publish(event)
+                if self.state is StreamState.STALE:
+                    self._status(StreamState.LIVE, "data again")
+                elif self.state is not StreamState.LIVE and codec.all_ready:
+                    self._status(StreamState.LIVE, "snapshot applied")
+                    self.live.set()
+                if codec.needs_resync:
+                    reason = codec.resync_reason
+                    call.cancel()
+                    return f"resync: {reason}"
+            return "stream ended by the node"
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
+                self.ctx.gate.throttled()
+            return f"stream failed: {exc.code().name} {exc.details()}"
+        finally:
+            self._call = None
+
+    # --- staleness ---------------------------------------------------------------------
+
+    def _arm_watchdog(self) -> None:
+        period = self.settings.stale_after_ms * NS_PER_MS // 2
+        self._watchdog = self.ctx.clock.call_later(period, self._check_stale)
+
+    def _check_stale(self) -> None:
+        quiet = self.ctx.clock.now_ns() - self._last_ns
+        if self.state is StreamState.LIVE and quiet > self.settings.stale_after_ms * NS_PER_MS:
+            self._status(StreamState.STALE, f"nothing received for {quiet // NS_PER_MS} ms")
+        self._arm_watchdog()
+
+    def _status(self, state: StreamState, reason: str) -> None:
+        if state is self.state:
+            return
+        self.state = state
+        log.info("%s stream %s: %s", self.ctx.name, state.value, reason)
+        now = self.ctx.clock.wall_ns()
+        self.ctx.bus.publish(StreamStatus(self.ctx.name, "", now, now, state, reason, "orderbook"))

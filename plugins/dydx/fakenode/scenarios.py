@@ -1,0 +1,34 @@
+"""Scripted scenarios for tests: exact event sequences on a :class:`FakeEngine`.
+
+Each scenario takes an engine (on clob pair 0) and returns the orders it used,
+so a test can check the resulting books order by order.
+"""
+
+from __future__ import annotations
+
+from plugins.dydx.fakenode.engine import FakeEngine, Match
+from plugins.dydx.fakenode.model import BUY, IOC, SELL, Order
+
+__all__ = ["ALICE", "BOB", "replace_then_confirm_original"]
+
+ALICE = "dydx1alice" + "q" * 33
+BOB = "dydx1bob" + "q" * 35
+
+
+def replace_then_confirm_original(engine: FakeEngine, *, spt: int = 1, step: int = 1) -> dict[str, Order]:
+    """The reference's book-rules example, on pair 0.
+
+    Place a bid 100x1, replace it (same id) with 99x2, send an IOC ask at 100
+    (nothing to match on this node any more), then commit a block whose
+    proposer matched that ask against the *original* 100x1 bid. The book ends
+    with the bid at 99, size 2, filled 1 (remaining 1).
+    """
+    h = engine.height
+    original = Order((ALICE, 0, 7, 0, 0), BUY, 1 * step, 100 * spt, gtb=h + 5)
+    replacement = original.but(subticks=99 * spt, quantums=2 * step, gtb=h + 6)
+    ask = Order((BOB, 0, 8, 0, 0), SELL, 1 * step, 100 * spt, gtb=h + 5, tif=IOC)
+    engine.place(original)
+    engine.replace(replacement)
+    engine.place(ask)
+    engine.commit_block([Match(ask, [(original, 1 * step)])])
+    return {"original": original, "replacement": replacement, "ask": ask}

@@ -1,0 +1,89 @@
+"""Settings of the dYdX full-node venue (validated from the run config)."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import msgspec
+
+from plugins.dydx.units import ClobParams
+
+__all__ = ["DydxSettings", "plaintext_allowed", "parse_subaccount"]
+
+
+class DydxSettings(msgspec.Struct, forbid_unknown_fields=True):
+    """One dYdX full node and what to stream from it.
+
+    ``markets`` maps a symbol to its clob pair id (``{"BTC-USD": 0}``);
+    ``clob_pairs`` adds pairs by id (symbol ``CLOB-<id>``). ``instruments``
+    gives unit parameters by symbol; pairs without them are queried from the
+    node at start-up. Plaintext (``tls: false``) is allowed only to a loopback
+    or private address: one's own node.
+    """
+
+    endpoint: str = "127.0.0.1:9090"
+    tls: bool = False
+    markets: dict[str, int] = {}
+    clob_pairs: list[int] = []
+    subaccounts: list[str] = []  # "owner/number": own fills become OrderFilled
+    oracle_markets: list[int] = []
+    confirmed_only: bool = False
+    stale_after_ms: int = 5_000
+    reconnect_min_ms: int = 100
+    reconnect_max_ms: int = 10_000
+    instruments: dict[str, ClobParams] = {}
+    max_receive_mb: int = 64
+    query_timeout_s: float = 10.0
+    resync_on_crossed: bool = True
+
+    def __post_init__(self) -> None:
+        host = self.endpoint.rpartition(":")[0] if ":" in self.endpoint else ""
+        if not host or not self.endpoint.rpartition(":")[2].isdigit():
+            raise ValueError(f"endpoint {self.endpoint!r} must be host:port")
+        if not self.tls and not plaintext_allowed(host):
+            raise ValueError(
+                f"endpoint {self.endpoint!r}: plaintext gRPC is allowed only to a loopback or private "
+                "address (127/8, ::1, 10/8, 172.16/12, 192.168/16); set tls: true for a public host"
+            )
+        if not self.markets and not self.clob_pairs:
+            raise ValueError("name at least one market (markets: {SYMBOL: clob_pair_id}) or clob pair")
+        for text in self.subaccounts:
+            parse_subaccount(text)
+        if not 0 < self.reconnect_min_ms <= self.reconnect_max_ms:
+            raise ValueError("reconnect_min_ms must be > 0 and <= reconnect_max_ms")
+        if self.stale_after_ms <= 0:
+            raise ValueError("stale_after_ms must be > 0")
+
+    def pair_symbols(self) -> dict[int, str]:
+        """clob pair id -> symbol, in subscription order."""
+        out = {pair: symbol for symbol, pair in self.markets.items()}
+        for pair in self.clob_pairs:
+            out.setdefault(pair, f"CLOB-{pair}")
+        return out
+
+
+def plaintext_allowed(host: str) -> bool:
+    """True for loopback and private (RFC 1918) addresses and ``localhost``."""
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        addr = ipaddress.ip_address(host)
+    except ValueError:
+        return False  # a name: we cannot know where it points
+    if addr.is_loopback:
+        return True
+    private4 = (
+        ipaddress.ip_network("10.0.0.0/8"),
+        ipaddress.ip_network("172.16.0.0/12"),
+        ipaddress.ip_network("192.168.0.0/16"),
+    )
+    return isinstance(addr, ipaddress.IPv4Address) and any(addr in net for net in private4)
+
+
+def parse_subaccount(text: str) -> tuple[str, int]:
+    """``"owner/number"`` -> ``(owner, number)``; ValueError if malformed."""
+    owner, sep, number = text.partition("/")
+    if not sep or not owner or not number.isdigit():
+        raise ValueError(f"subaccount {text!r} must be owner/number")
+    return owner, int(number)
