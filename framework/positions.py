@@ -62,7 +62,7 @@ class Position(msgspec.Struct, frozen=True):
 class PositionState:
     """The mutable FIFO behind one :class:`Position`."""
 
-    __slots__ = ("lots", "qty", "realized", "fees")
+    __slots__ = ("fees", "lots", "qty", "realized")
 
     def __init__(self) -> None:
         self.lots: deque[list[int]] = deque()  # [price, size > 0], oldest first

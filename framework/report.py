@@ -206,8 +206,10 @@ def _money(k: KeySummary, units: int) -> str:
 def format_summary(summary: Summary) -> str:
     """The summary as a plain-text table."""
     lines = [
-        f"run {summary.run_id} ({summary.mode or '?'}): {summary.sessions} session(s), "
-        f"{summary.executions} fill(s) over {(summary.last_ns - summary.first_ns) / 1e9:.1f} s",
+        (
+            f"run {summary.run_id} ({summary.mode or '?'}): {summary.sessions} session(s), "
+            f"{summary.executions} fill(s) over {(summary.last_ns - summary.first_ns) / 1e9:.1f} s"
+        ),
         "orders: " + (", ".join(f"{s} {n}" for s, n in summary.orders_by_state.items()) or "none"),
         "",
     ]

@@ -5,7 +5,12 @@ See :mod:`framework.journal.store` for how events are journalled,
 :mod:`framework.journal.reconcile` for a restarted live run's reconciliation.
 """
 
-from framework.journal.reconcile import Difference, DifferenceKind, reconcile, reconcile_positions
+from framework.journal.reconcile import (
+    Difference,
+    DifferenceKind,
+    reconcile,
+    reconcile_positions,
+)
 from framework.journal.records import OpenOrder, RestoredState
 from framework.journal.schema import JournalError
 from framework.journal.states import OrderState

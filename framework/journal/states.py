@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["OrderState", "TRANSITIONS", "WORKING", "next_state"]
+__all__ = ["TRANSITIONS", "WORKING", "OrderState", "next_state"]
 
 
 class OrderState(enum.Enum):

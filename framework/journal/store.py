@@ -26,7 +26,8 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import msgspec
 
@@ -44,8 +45,8 @@ from framework.events import (
     OrderRejected,
     Side,
 )
-from framework.journal.records import OpenOrder, RestoredState
 from framework.journal.reconcile import Difference
+from framework.journal.records import OpenOrder, RestoredState
 from framework.journal.schema import JournalError, connect, create
 from framework.journal.states import WORKING, OrderState, next_state
 from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
@@ -134,10 +135,12 @@ class Journal:
             self._session = 0
         self._db.close()
 
-    def __enter__(self) -> Journal:
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: Any, *_: Any) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close(clean=exc_type is None)
 
     @contextmanager
@@ -232,7 +235,7 @@ class Journal:
                 (self._now(), strategy, event_kind, message, traceback),
             )
 
-    def record_metric(self, name: str, value: int | float) -> None:
+    def record_metric(self, name: str, value: float) -> None:
         """A periodic sample for the report (e.g. ``budget_utilisation.<venue>``)."""
         with self._tx():
             self._db.execute("INSERT INTO metrics (ts_ns, name, value) VALUES (?, ?, ?)", (self._now(), name, value))

@@ -51,10 +51,22 @@ from framework.events import (
     Side,
     Trade,
 )
-from framework.orders import CancelOrder, OrderType, ReplaceOrder, SubmitOrder, TimeInForce
+from framework.orders import (
+    CancelOrder,
+    OrderType,
+    ReplaceOrder,
+    SubmitOrder,
+    TimeInForce,
+)
 from framework.paper.fees import fee
 from framework.paper.liquidity import LiquidityLedger, crosses
-from framework.paper.queue import PaperOrder, allocate_print, fill_size, priority, shrink_queue
+from framework.paper.queue import (
+    PaperOrder,
+    allocate_print,
+    fill_size,
+    priority,
+    shrink_queue,
+)
 from framework.paper.settings import PaperSettings
 
 __all__ = ["PaperExchange", "RestorableOrder"]

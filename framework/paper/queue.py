@@ -24,6 +24,7 @@ covers all of its remaining size (all-or-none).
 from __future__ import annotations
 
 from collections.abc import Iterable
+
 from framework.clock import TimerHandle
 from framework.events import Side
 from framework.orders import OrderType, TimeInForce
@@ -36,20 +37,20 @@ class PaperOrder:
 
     __slots__ = (
         "client_order_id",
-        "strategy",
-        "venue_order_id",
-        "symbol",
-        "side",
-        "price",
-        "size",
+        "expire_ns",
+        "expiry",
         "filled",
         "order_type",
-        "tif",
         "post_only",
-        "expire_ns",
+        "price",
         "queue_ahead",
         "seq",
-        "expiry",
+        "side",
+        "size",
+        "strategy",
+        "symbol",
+        "tif",
+        "venue_order_id",
     )
 
     def __init__(

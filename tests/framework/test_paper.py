@@ -26,7 +26,13 @@ from framework.events import (
     Trade,
 )
 from framework.l2book import L2Book
-from framework.orders import CancelOrder, OrderType, ReplaceOrder, SubmitOrder, TimeInForce
+from framework.orders import (
+    CancelOrder,
+    OrderType,
+    ReplaceOrder,
+    SubmitOrder,
+    TimeInForce,
+)
 from framework.paper import PaperExchange, PaperSettings, fee
 from framework.paper.queue import PaperOrder, allocate_print
 

@@ -10,9 +10,22 @@ from pathlib import Path
 import pytest
 
 from framework.clock import NS_PER_S, SimClock
-from framework.events import DenyReason, Instrument, Liquidity, OrderDenied, OrderFilled, Side
+from framework.events import (
+    DenyReason,
+    Instrument,
+    Liquidity,
+    OrderDenied,
+    OrderFilled,
+    Side,
+)
 from framework.journal import Journal
-from framework.report import format_summary, mark_metric, summarize, svg_chart, write_picture
+from framework.report import (
+    format_summary,
+    mark_metric,
+    summarize,
+    svg_chart,
+    write_picture,
+)
 
 V, S = "simv", "BTC-USD"
 
@@ -111,7 +124,7 @@ def test_picture_is_one_self_contained_html_file_with_svg_charts(run: tuple[Path
     page = path.read_text()
     assert page.startswith("<!DOCTYPE html>")
     assert not re.search(r"<script|<link|src=|href=|@import|url\(", page)
-    svgs = re.findall(r"<svg.*?</svg>", page, re.S)
+    svgs = re.findall(r"<svg.*?</svg>", page, re.DOTALL)
     assert len(svgs) == 3  # PnL, inventory, budget
     for svg in svgs:
         ET.fromstring(svg)  # well-formed
