@@ -113,7 +113,7 @@ class NaiveL3Book:
         levels = self.sides[side]
         pick = max if side == 1 else min
         price = pick(
-            (p for p, queue in levels.items() if any(self._remaining(e) for e in queue)),
+            (p for p, queue in levels.items() if any(e[1] > e[2] for e in queue)),
             default=None,
         )
         if price is None:
@@ -310,7 +310,7 @@ def _drive_l3(book: Any, ops: list[Op]) -> float:
 
 
 def _drive_l3_tuples(book: Any, ops: list[Op]) -> float:
-    """As :func:`_drive_l3` but reading ``best_bid()``/``best_ask()`` tuples."""
+    """As :func:`_drive_l3` but reading ``best_bid()``/``best_ask()`` (price, size)."""
     place, remove, update = book.place, book.remove, book.update
     best_bid, best_ask = book.best_bid, book.best_ask
     start = time.perf_counter()
@@ -326,8 +326,8 @@ def _drive_l3_tuples(book: Any, ops: list[Op]) -> float:
     return time.perf_counter() - start
 
 
-def _drive_empty(ops: list[Op]) -> float:
-    """The driver loop with no book: dispatch and unpacking only."""
+def _drive_nothing(_book: Any, ops: list[Op]) -> float:
+    """The driver loop with no book (dispatch and unpacking): the floor."""
 
     def nop(*_args: Any) -> None:
         return None
@@ -344,31 +344,20 @@ def _drive_empty(ops: list[Op]) -> float:
     return time.perf_counter() - start
 
 
-class _NaiveAdapter:
-    """The naive L3 model seen through the fast book's read names."""
-
-    def __init__(self, naive: NaiveL3Book) -> None:
-        self.place, self.remove, self.update = naive.place, naive.remove, naive.update
-        self._naive = naive
-
-    @property
-    def best_bid_price(self) -> int | None:
-        best = self._naive.best_bid()
-        return None if best is None else best[0]
-
-    @property
-    def best_ask_price(self) -> int | None:
-        best = self._naive.best_ask()
-        return None if best is None else best[0]
+def _fresh(make: Any, initial: list[Any]) -> Any:
+    book = make()
+    for order in initial:
+        book.place(*order)
+    return book
 
 
-def _best_of_fresh(make: Any, initial: list[Any], ops: list[Op], drive: Any, repeat: int) -> float:
-    best = float("inf")
+def _l3_times(initial: list[Any], ops: list[Op], repeat: int) -> dict[str, float]:
+    """Best time of each driver; repeats interleaved so load noise hits all alike."""
+    drivers = {"attr": _drive_l3, "tuples": _drive_l3_tuples, "nothing": _drive_nothing}
+    best = dict.fromkeys(drivers, float("inf"))
     for _ in range(repeat):
-        book = make()
-        for order in initial:
-            book.place(*order)
-        best = min(best, drive(book, ops))
+        for name, drive in drivers.items():
+            best[name] = min(best[name], drive(_fresh(L3Book, initial), ops))
     return best
 
 
@@ -392,7 +381,8 @@ def _read_ns(book: Any, n: int) -> tuple[float, float]:
     return (best_of(attr) - loop) / n * 1e9, (best_of(call) - loop) / n * 1e9
 
 
-def _l2_figures(n: int) -> dict[str, float]:
+def _l2_ops(n: int) -> list[tuple[int, int, int]]:
+    """Level changes (30% deletes) over ``LEVELS`` ticks each side of the mid."""
     rng = random.Random(11)
     ops = []
     for _ in range(n):
@@ -400,8 +390,14 @@ def _l2_figures(n: int) -> dict[str, float]:
         offset = rng.randrange(LEVELS)
         price = MID - 1 - offset if side == 1 else MID + offset
         ops.append((side, price, 0 if rng.random() < 0.3 else rng.randrange(1, 500)))
+    return ops
 
-    def fast() -> None:
+
+def _l2_figures(n: int, repeat: int) -> dict[str, float]:
+    ops = _l2_ops(n)
+    naive_ops = ops[: max(1, n // 20)]
+
+    def fast(ops: list[tuple[int, int, int]] = ops) -> None:
         book = L2Book()
         set_level = book.set_level
         for side, price, size in ops:
@@ -409,60 +405,57 @@ def _l2_figures(n: int) -> dict[str, float]:
             book.best_bid_price  # noqa: B018
             book.best_ask_price  # noqa: B018
 
-    def naive() -> None:
+    def fast_tuples(ops: list[tuple[int, int, int]] = ops) -> None:
+        book = L2Book()
+        set_level, best_bid, best_ask = book.set_level, book.best_bid, book.best_ask
+        for side, price, size in ops:
+            set_level(side, price, size)
+            best_bid()
+            best_ask()
+
+    def naive(ops: list[tuple[int, int, int]] = naive_ops) -> None:
         book = NaiveL2Book()
         for side, price, size in ops:
             book.set_level(side, price, size)
             book.best(1)
             book.best(-1)
 
-    small = ops[: max(1, n // 20)]
-    t_fast = best_of(fast, 3)
-    ops_all, ops[:] = list(ops), small
+    t_fast, t_tuples = best_of(fast, repeat), best_of(fast_tuples, repeat)
     t_naive = best_of(naive, 1)
-    ops[:] = ops_all
+    l2, naive_rate = n / t_fast, len(naive_ops) / t_naive
     return {
-        "l2_ops_per_s": n / t_fast,
-        "naive_l2_ops_per_s": len(small) / t_naive,
-        "l2_over_naive_speed_ratio": (n / t_fast) / (len(small) / t_naive),
+        "l2_ops_per_s": l2,
+        "l2_ops_per_s_tuple_reads": n / t_tuples,
+        "naive_l2_ops_per_s": naive_rate,
+        "l2_over_naive_speed_ratio": (n / t_tuples) / naive_rate,
     }
 
 
 def run(quick: bool = False) -> dict[str, float]:
     n = 20_000 if quick else 200_000
+    repeat = 2 if quick else 7
     initial, ops = l3_workload(n)
+    times = _l3_times(initial, ops, repeat)
     naive_ops = ops[: max(1, n // 40)]
-    repeat = 2 if quick else 5
-    t_fast = _best_of_fresh(L3Book, initial, ops, _drive_l3, repeat)
-    t_tuples = _best_of_fresh(L3Book, initial, ops, _drive_l3_tuples, repeat)
-    t_naive = _best_of_fresh(
-        lambda: _NaiveAdapter(NaiveL3Book()), initial, naive_ops, _drive_l3, 1
-    )
-    t_empty = min(_drive_empty(ops) for _ in range(repeat))
-    book = L3Book()
-    for order in initial:
-        book.place(*order)
-    attr_ns, call_ns = _read_ns(book, 20_000 if quick else 500_000)
-    naive_book = NaiveL3Book()
-    for order in initial:
-        naive_book.place(*order)
+    t_naive = _drive_l3_tuples(_fresh(NaiveL3Book, initial), naive_ops)
+    attr_ns, call_ns = _read_ns(_fresh(L3Book, initial), 20_000 if quick else 500_000)
+    naive_book = _fresh(NaiveL3Book, initial)
     start = time.perf_counter()
     for _ in range(200):
         naive_book.best_bid()
     naive_read_ns = (time.perf_counter() - start) / 200 * 1e9
-    l3 = n / t_fast
-    naive = len(naive_ops) / t_naive
+    tuples, naive = n / times["tuples"], len(naive_ops) / t_naive
     figures = {
-        "l3_ops_per_s": l3,
-        "l3_ops_per_s_tuple_reads": n / t_tuples,
+        "l3_ops_per_s": n / times["attr"],
+        "l3_ops_per_s_tuple_reads": tuples,
         "naive_l3_ops_per_s": naive,
-        "l3_over_naive_speed_ratio": l3 / naive,
-        "driver_loop_only_ops_per_s": n / t_empty,
-        "driver_share_of_l3_time_ratio": t_empty / t_fast,
+        "l3_over_naive_speed_ratio": tuples / naive,
+        "driver_loop_only_ops_per_s": n / times["nothing"],
+        "driver_share_of_l3_time_ratio": times["nothing"] / times["attr"],
         "best_read_ns": attr_ns,
         "best_bid_call_ns": call_ns,
         "naive_best_read_ns": naive_read_ns,
-        "naive_over_fast_best_read_ratio": naive_read_ns / max(attr_ns, 1e-3),
+        "naive_over_fast_best_call_ratio": naive_read_ns / call_ns,
     }
-    figures.update(_l2_figures(n))
+    figures.update(_l2_figures(n, repeat))
     return figures

@@ -205,48 +205,44 @@ class L2Book(BookView):
         Deleting a level that does not exist is counted (``delete_absent``)
         and otherwise ignored. A negative size raises ``ValueError``.
         """
-        _check_int("price", price)
-        _check_int("size", size)
-        if size < 0:
-            raise ValueError(f"size must be >= 0, not {size}")
-        if side_is_bid(side):
-            self._set_bid(price, size)
+        if type(price) is not int or type(size) is not int or size < 0:
+            _bad_level(price, size)
+        # The two sides are written out rather than shared through a helper:
+        # this is the hot path of every L2 feed, and a call costs ~60 ns.
+        if side == 1:
+            levels = self._bids
+            if size:
+                if levels.get(price) is None:
+                    insort(self._bid_prices, price)
+                    best = self.best_bid_price
+                    if best is None or price > best:
+                        self._new_best_bid(price)
+                levels[price] = size
+            elif levels.pop(price, None) is None:
+                self.stats[DELETE_ABSENT] += 1
+            else:
+                prices = self._bid_prices
+                del prices[bisect_left(prices, price)]
+                if price == self.best_bid_price:
+                    self.best_bid_price = prices[-1] if prices else None
+        elif side == -1:
+            levels = self._asks
+            if size:
+                if levels.get(price) is None:
+                    insort(self._ask_prices, price)
+                    best = self.best_ask_price
+                    if best is None or price < best:
+                        self._new_best_ask(price)
+                levels[price] = size
+            elif levels.pop(price, None) is None:
+                self.stats[DELETE_ABSENT] += 1
+            else:
+                prices = self._ask_prices
+                del prices[bisect_left(prices, price)]
+                if price == self.best_ask_price:
+                    self.best_ask_price = prices[0] if prices else None
         else:
-            self._set_ask(price, size)
-
-    def _set_bid(self, price: int, size: int) -> None:
-        levels = self._bids
-        if size:
-            if price not in levels:
-                insort(self._bid_prices, price)
-                best = self.best_bid_price
-                if best is None or price > best:
-                    self._new_best_bid(price)
-            levels[price] = size
-        elif levels.pop(price, None) is None:
-            self.stats[DELETE_ABSENT] += 1
-        else:
-            prices = self._bid_prices
-            del prices[bisect_left(prices, price)]
-            if price == self.best_bid_price:
-                self.best_bid_price = prices[-1] if prices else None
-
-    def _set_ask(self, price: int, size: int) -> None:
-        levels = self._asks
-        if size:
-            if price not in levels:
-                insort(self._ask_prices, price)
-                best = self.best_ask_price
-                if best is None or price < best:
-                    self._new_best_ask(price)
-            levels[price] = size
-        elif levels.pop(price, None) is None:
-            self.stats[DELETE_ABSENT] += 1
-        else:
-            prices = self._ask_prices
-            del prices[bisect_left(prices, price)]
-            if price == self.best_ask_price:
-                self.best_ask_price = prices[0] if prices else None
+            side_is_bid(side)  # raises the error for a bad side
 
     def _new_best_bid(self, price: int) -> None:
         was_crossed = self.is_crossed
@@ -332,6 +328,12 @@ def _side_from_levels(levels: Iterable[Level], what: str) -> dict[int, int]:
         if size:
             out[price] = size
     return out
+
+
+def _bad_level(price: object, size: object) -> None:
+    _check_int("price", price)
+    _check_int("size", size)
+    raise ValueError(f"size must be >= 0, not {size}")
 
 
 def _check_best_first(levels: Sequence[Level], bid: bool) -> None:
