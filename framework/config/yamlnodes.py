@@ -73,18 +73,28 @@ def read_document(path: Path) -> tuple[Node | None, tuple[int, int, str, str] | 
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = f"YAML syntax error: {exc.problem or exc.context}"
-        hint = ""
-        if exc.context and exc.context_mark and exc.problem:
-            hint = f"{exc.context} at line {exc.context_mark.line + 1}"
-        return None, (line, col, message, hint)
+        return None, _syntax_problem(exc)
     except yaml.YAMLError as exc:
         return None, (1, 1, f"YAML error: {exc}", "")
     if root is None:
         return None, (1, 1, "the file is empty", "a run config is a mapping with at least a `run:` section")
     return root, None
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError) -> tuple[int, int, str, str]:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem, context = exc.problem or "", exc.context or ""
+    if problem.startswith("but ") and context:  # "expected X" + "but found Y"
+        message, hint = f"{context}, {problem}", ""
+    else:
+        message = problem or context
+        hint = f"{context} at line {exc.context_mark.line + 1}" if context and exc.context_mark else ""
+    if "another document" in problem:
+        hint = "a run config is one YAML document: remove the `---` line"
+    elif "<block end>" in problem or "mapping values are not allowed" in problem:
+        hint = "check the indentation: the keys of one mapping must line up" + (f" ({hint})" if hint else "")
+    return line, col, f"YAML syntax error: {message}", hint
 
 
 def kind_of(node: Node) -> str:

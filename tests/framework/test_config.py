@@ -524,6 +524,20 @@ def test_yaml_syntax_error_is_an_issue_not_a_traceback(tmp_path: Path) -> None:
     assert str(issues[0]).startswith(f"{path}:4:1: YAML syntax error:"), str(issues[0])
 
 
+@pytest.mark.parametrize(("text", "where", "fragments"), [
+    ("run:\n  name: r\n mode: paper\n", "3:2", ["expected <block end>", "hint: check the indentation"]),
+    ("run: {name: r}\n---\nrun: {name: s}\n", "2:1",
+     ["expected a single document in the stream, but found another document", "remove the `---` line"]),
+    ('run:\n  name: "abc\n', "3:1", ["found unexpected end of stream", "while scanning a quoted scalar at line 2"]),
+])
+def test_yaml_syntax_errors_explain_themselves(tmp_path: Path, text: str, where: str,
+                                               fragments: list[str]) -> None:
+    path, [issue] = issues_of(tmp_path, text)
+    assert str(issue).startswith(f"{path}:{where}: YAML syntax error: ")
+    for fragment in fragments:
+        assert fragment in str(issue)
+
+
 def test_tab_indentation_is_a_syntax_error(tmp_path: Path) -> None:
     path, issues = issues_of(tmp_path, "run:\n\tname: r\n")
     assert str(issues[0]).startswith(f"{path}:2:1: YAML syntax error: found character '\\t'")
