@@ -113,7 +113,7 @@ def _build(v: Validator, root: yaml.MappingNode, schema: Schema, path: Path) -> 
     _check_strategy_venues(v, nodes.get("strategies"), nodes.get("venues"))
     journal = v.check(nodes.get("journal") or empty_mapping(root), type_info(JournalSection),
                       ("journal",))
-    schedule = _schedule(v, nodes.get("schedule"), _names(v, nodes.get("strategies")))
+    schedule = _schedule(v, nodes.get("schedule"), _names(nodes.get("strategies")))
     sections = {name: v.check(nodes.get(name) or empty_mapping(root), type_info(cls), (name,))
                 for name, cls in schema.sections.items()}
     parts = [run, venues, strategies, journal, schedule, *sections.values()]
@@ -146,7 +146,7 @@ def _mapping_or_empty(v: Validator, node: Node | None, root: Node, path: KeyPath
     return None
 
 
-def _names(v: Validator, node: Node | None) -> list[str]:
+def _names(node: Node | None) -> list[str]:
     """The entry names written under a section, valid or not (for cross-checks)."""
     if not isinstance(node, yaml.MappingNode):
         return []
@@ -204,7 +204,7 @@ def _peek(node: yaml.MappingNode, key: str) -> Node | None:
 def _check_strategy_venues(v: Validator, strategies: Node | None, venues: Node | None) -> None:
     if not isinstance(strategies, yaml.MappingNode):
         return
-    defined = _names(v, venues)
+    defined = _names(venues)
     for key_node, entry in strategies.value:
         if not isinstance(entry, yaml.MappingNode) or not isinstance(key_node, yaml.ScalarNode):
             continue

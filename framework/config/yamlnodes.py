@@ -17,9 +17,10 @@ from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
 __all__ = [
-    "STR_TAG",
     "NULL_TAG",
+    "STR_TAG",
     "Node",
+    "construct_scalar",
     "describe_node",
     "empty_mapping",
     "kind_of",
