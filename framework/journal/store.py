@@ -135,6 +135,11 @@ class Journal:
             self._session = 0
         self._db.close()
 
+    @property
+    def session(self) -> int:
+        """Number of this session of the run (1 for the first start; 0 before ``start``)."""
+        return self._session
+
     def __enter__(self) -> Self:
         return self
 

@@ -26,8 +26,12 @@ Replace follows FIX cancel/replace: ``size`` is the new **total** size
 the same price keeps the queue position. DAY orders are treated as GTC (the
 paper venue has no session). Our paper orders never match one another.
 
-Execution ids are ``<prefix>-<n>``, the prefix carrying the venue and the
-exchange's start time so that a restarted run never reuses one.
+Execution ids are ``<prefix>-<n>``. The default prefix carries the venue and
+the clock's wall time at construction, so a restarted live-clock run never
+reuses one; on a simulated clock (which may start at the same time again) pass
+``id_prefix`` with something unique per session, e.g. the journal's
+``session`` number, since the journal drops a repeated execution id as a
+duplicate.
 """
 
 from __future__ import annotations

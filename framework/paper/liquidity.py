@@ -43,6 +43,9 @@ class LiquidityLedger:
         """Opposite-side levels an order on ``side`` at ``limit`` may take, best
         first, with what we already took in this state removed (empty levels dropped)."""
         opposite = side.opposite
+        best = book.best_ask() if side is Side.BUY else book.best_bid()
+        if best is None or not crosses(side, limit, best[0]):
+            return []  # the common case for resting orders: no need to list a side
         taken = self._taken.get(symbol, {})
         out: list[Level] = []
         for price, size in book.levels(opposite):
