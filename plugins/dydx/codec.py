@@ -524,8 +524,9 @@ class DydxCodec:
             orders[key] = (order, amount)
             st = self.states.get(key[4])
             if st is None or not st.ready:
-                if st is not None or not self.any_pair:
-                    self.stats[PRE_SNAPSHOT_FILLS] += 1
+                if (st is not None or not self.any_pair) and not self._skipped:
+                    self.stats[PRE_SNAPSHOT_FILLS] += 1  # once per fill message
+                    self._skipped = True
                 continue
             where = self._where.get(key)
             if where is None:

@@ -1,0 +1,254 @@
+"""Every book rule of the venue reference (section 4), one test each, named after it."""
+
+from __future__ import annotations
+
+from framework.events import BookDelta, BookSnapshot, OrderFilled
+from plugins.dydx.codec import DydxCodec
+from plugins.dydx.events import DydxTrade, OraclePrice, SubaccountUpdate, TakerOrderResult
+from plugins.dydx.fakenode import messages as msg
+from plugins.dydx.fakenode.engine import FakeEngine
+from plugins.dydx.fakenode.model import BUY, IOC, POST_ONLY, SELL
+from plugins.dydx.fakenode.scenarios import replace_then_confirm_original
+from plugins.dydx.units import NATIVE, ClobParams
+from tests.plugins.dydx.helpers import A, B, engine_rows, feed_engine, key, ob, order, resp, rows, snapshot
+
+
+def _codec(**kw) -> DydxCodec:
+    return DydxCodec("dydx", {0: ("BTC-USD", NATIVE)}, **kw)
+
+
+def _live_codec(*orders, **kw) -> DydxCodec:
+    c = _codec(**kw)
+    c.feed(resp(snapshot(*orders)))
+    return c
+
+
+def test_pre_snapshot_updates_and_fills_are_discarded_and_counted():
+    c = _codec()
+    bid = order(1, BUY, 5, 100)
+    c.feed(resp(ob(msg.place(bid), msg.update(bid.key, 0))))
+    c.feed(resp(msg.fill(10, 0, order(2, SELL, 1, 100, owner=B), [(bid, 1, 1)], 1)))
+    assert not c.ready(0) and len(c.book(0)) == 0
+    assert c.stats["pre_snapshot_updates"] == 2 and c.stats["pre_snapshot_messages"] == 2
+    assert c.stats["pre_snapshot_fills"] == 1
+    c.feed(resp(snapshot()))
+    assert c.ready(0) and rows(c) == []
+
+
+def test_snapshot_replaces_the_book_with_fill_amounts_and_fifo_order():
+    o1, o2, o3 = order(1, BUY, 5, 100), order(2, BUY, 4, 100), order(3, SELL, 3, 101)
+    c = _live_codec((o1, 2), (o2, 0), (o3, 1))
+    assert rows(c) == [(o1.key, 1, 100, 3), (o2.key, 1, 100, 4), (o3.key, -1, 101, 2)]
+    events = c.feed(resp(snapshot((o2, 0))))
+    assert rows(c) == [(o2.key, 1, 100, 4)]
+    assert c.stats["snapshots"] == 2 and c.stats["snapshot_divergence"] == 2
+    assert any(isinstance(e, BookSnapshot) and e.bids == ((100, 4),) for e in events)
+
+
+def test_snapshot_with_absent_pair_leaves_that_pair_empty():
+    c = DydxCodec("dydx", {0: ("BTC-USD", NATIVE), 1: ("ETH-USD", NATIVE)})
+    c.feed(resp(snapshot((order(1, BUY, 5, 100), 0))))
+    assert c.ready(1) and len(c.book(1)) == 0 and len(c.book(0)) == 1
+
+
+def test_place_appends_at_the_tail_of_its_level():
+    o1, o2 = order(1, BUY, 5, 100), order(2, BUY, 4, 100)
+    c = _live_codec((o1, 0))
+    events = c.feed(resp(ob(msg.place(o2), msg.update(o2.key, 0))))
+    assert c.book(0).level_orders(1, 100) == [o1.key, o2.key]
+    assert [e.changes for e in events if isinstance(e, BookDelta)] == [((1, 100, 9),)]
+
+
+def test_update_sets_the_absolute_filled_amount_and_may_go_down():
+    o1 = order(1, BUY, 5, 100)
+    c = _live_codec((o1, 0))
+    c.feed(resp(ob(msg.update(o1.key, 3))))
+    assert c.book(0).order(o1.key).remaining == 2
+    c.feed(resp(ob(msg.update(o1.key, 1))))  # block sync resets to the committed amount
+    assert c.book(0).order(o1.key).remaining == 4
+    c.feed(resp(ob(msg.update(o1.key, 0))))  # pruning
+    assert c.book(0).order(o1.key).remaining == 5
+
+
+def test_update_before_place_is_tolerated_and_counted():
+    c = _live_codec()
+    c.feed(resp(ob(msg.update(key(9), 0))))
+    assert c.stats["unknown_update"] == 1 and len(c.book(0)) == 0
+
+
+def test_remove_deletes_and_unknown_remove_is_tolerated():
+    o1 = order(1, BUY, 5, 100)
+    c = _live_codec((o1, 0))
+    c.feed(resp(ob(msg.remove(o1.key), msg.remove(key(77)))))
+    assert rows(c) == [] and c.stats["unknown_remove"] == 1
+
+
+def test_fill_amounts_zip_with_orders_and_are_cumulative():
+    maker = order(1, SELL, 10, 101, owner=B)
+    c = _live_codec((maker, 0))
+    taker = order(2, BUY, 3, 101)
+    c.feed(resp(msg.fill(10, 0, taker, [(maker, 3, 3)], 3)))
+    assert c.book(0).order(maker.key).remaining == 7
+    c.feed(resp(msg.fill(10, 0, order(3, BUY, 2, 101), [(maker, 2, 5)], 2)))
+    assert c.book(0).order(maker.key).remaining == 5  # cumulative 5, not 3 + 2 + ...
+
+
+def test_partial_maker_fill_is_signalled_only_by_the_fill():
+    e = FakeEngine([0])
+    c = _live_codec()
+    e.place(order(1, SELL, 10, 101, owner=B))
+    e.place(order(2, BUY, 4, 105))  # IOC-like GTT that fully fills against the maker
+    feed_engine(e, c)
+    assert rows(c) == engine_rows(e) == [(key(1, B), -1, 101, 6)]
+
+
+def test_maker_fully_filled_is_removed_before_the_fill():
+    e = FakeEngine([0])
+    c = _live_codec()
+    e.place(order(1, SELL, 4, 101, owner=B))
+    e.place(order(2, BUY, 6, 102))  # takes the maker, rests 2 at 102
+    kinds = [u.WhichOneof("update_message") for u in e.pending]
+    assert kinds.index("order_fill") > 3  # remove(maker) came first
+    feed_engine(e, c)
+    assert rows(c) == engine_rows(e) == [(key(2), 1, 102, 2)]
+
+
+def test_post_only_that_would_cross_is_never_placed():
+    e = FakeEngine([0])
+    c = _live_codec()
+    e.place(order(1, SELL, 4, 101, owner=B))
+    e.place(order(2, BUY, 1, 101).but(tif=POST_ONLY))
+    events = c.feed(e.take_response().SerializeToString())
+    assert rows(c) == engine_rows(e) == [(key(1, B), -1, 101, 4)]
+    assert [ev.status for ev in events if isinstance(ev, TakerOrderResult)][-1] == 9
+
+
+def test_ioc_remainder_does_not_rest():
+    e = FakeEngine([0])
+    c = _live_codec()
+    e.place(order(1, SELL, 2, 101, owner=B))
+    e.place(order(2, BUY, 5, 101).but(tif=IOC))
+    feed_engine(e, c)
+    assert rows(c) == engine_rows(e) == []
+
+
+def test_cancel_and_replace_remove_then_place():
+    e = FakeEngine([0])
+    c = _live_codec()
+    first = order(1, BUY, 2, 100, gtb=1005)
+    e.place(first)
+    e.place(order(2, BUY, 2, 100))
+    e.replace(first.but(subticks=99, gtb=1006))
+    feed_engine(e, c)
+    assert rows(c) == engine_rows(e) == [(key(2), 1, 100, 2), (key(1), 1, 99, 2)]
+    e.cancel(key(2))
+    feed_engine(e, c)
+    assert rows(c) == engine_rows(e) == [(key(1), 1, 99, 2)]
+
+
+def test_short_term_expiry_at_prepare_check_state():
+    e = FakeEngine([0], start_height=1000)
+    c = _live_codec()
+    e.place(order(1, BUY, 2, 100, gtb=1001))
+    e.place(order(2, BUY, 2, 100, gtb=1003))
+    feed_engine(e, c)
+    for r in e.commit_block():
+        c.feed(r.SerializeToString())
+    feed_engine(e, c)
+    assert rows(c) == engine_rows(e) == [(key(2), 1, 100, 2)]
+
+
+def test_reference_scenario_replace_then_confirm_original_book_is_exact():
+    e = FakeEngine([0])
+    c = _live_codec()
+    fed = []
+    real_commit = e.commit_block
+
+    def commit(proposal=None):
+        out = real_commit(proposal)
+        fed.extend(out)
+        return out
+
+    e.commit_block = commit  # type: ignore[method-assign]
+    used = replace_then_confirm_original(e)
+    for r in fed:
+        c.feed(r.SerializeToString())
+    trades = c.feed(e.take_response().SerializeToString())
+    bid = c.book(0).order(used["original"].key)
+    assert (bid.price, bid.size, bid.filled, bid.remaining) == (99, 2, 1, 1)
+    assert rows(c) == engine_rows(e)
+
+
+def test_confirmed_fill_prints_at_maker_price_and_optimistic_replay_is_not_printed_twice():
+    maker = order(1, SELL, 10, 101, owner=B)
+    taker = order(2, BUY, 3, 105)
+    c = _live_codec((maker, 0))
+    f0 = resp(msg.fill(10, 0, taker, [(maker, 3, 3)], 3))
+    first = [e for e in c.feed(f0) if isinstance(e, DydxTrade)]
+    replay = resp(msg.fill(11, 102, taker, [(maker, 3, 3)], 3))
+    again = [e for e in c.feed(replay) if isinstance(e, DydxTrade)]
+    final = [e for e in c.feed(resp(msg.fill(11, 7, taker, [(maker, 3, 3)], 3))) if isinstance(e, DydxTrade)]
+    assert [(t.price, t.size, t.confirmed) for t in first] == [(101, 3, False)]
+    assert again == [] and c.stats["replayed_fills"] == 1
+    assert [(t.price, t.size, t.confirmed, t.exec_mode) for t in final] == [(101, 3, True, 7)]
+
+
+def test_confirmed_only_takes_prints_only_from_finalize():
+    maker = order(1, SELL, 10, 101, owner=B)
+    taker = order(2, BUY, 3, 105)
+    c = _live_codec((maker, 0), confirmed_only=True)
+    assert not [e for e in c.feed(resp(msg.fill(10, 0, taker, [(maker, 3, 3)], 3))) if isinstance(e, DydxTrade)]
+    assert c.book(0).order(maker.key).remaining == 7  # the book still applies every mode
+    assert [e.confirmed for e in c.feed(resp(msg.fill(11, 7, taker, [(maker, 3, 3)], 3))) if isinstance(e, DydxTrade)] == [True]
+
+
+def test_own_fills_from_finalize_become_order_filled():
+    maker = order(1, SELL, 10, 101, owner=B)
+    taker = order(2, BUY, 3, 105)
+    c = _live_codec((maker, 0), own_subaccounts=[(B, 0)])
+    assert not [e for e in c.feed(resp(msg.fill(10, 0, taker, [(maker, 3, 3)], 3))) if isinstance(e, OrderFilled)]
+    fills = [e for e in c.feed(resp(msg.fill(11, 7, taker, [(maker, 3, 3)], 3))) if isinstance(e, OrderFilled)]
+    assert [(f.price, f.size, f.filled, f.remaining, f.side.name) for f in fills] == [(101, 3, 3, 7, "SELL")]
+
+
+def test_subaccount_price_and_taker_messages_become_events_and_leave_the_book():
+    c = _live_codec()
+    events = c.feed(resp(
+        msg.subaccount(10, A, 0, {0: -5}, 100, False),
+        msg.price(10, 0, 10033200000, -5, False),
+        msg.taker(10, 0, order(3, BUY, 2, 100), 0, 2, 0),
+    ))
+    kinds = {type(e) for e in events}
+    assert kinds == {SubaccountUpdate, OraclePrice, TakerOrderResult} and rows(c) == []
+    sub = next(e for e in events if isinstance(e, SubaccountUpdate))
+    assert sub.perpetual_positions == ((0, -5),)
+
+
+def test_malformed_response_is_counted_skipped_and_asks_for_resync():
+    c = _live_codec()
+    good = resp(ob(msg.place(order(1, BUY, 5, 100)), msg.update(key(1), 0)))
+    c.feed(good[:-7])
+    assert c.stats["malformed"] == 1 and c.needs_resync
+    c.reset()
+    assert not c.ready(0) and not c.needs_resync
+
+
+def test_crossed_book_asks_for_resync():
+    c = _live_codec((order(1, BUY, 5, 102), 0))
+    c.feed(resp(ob(msg.place(order(2, SELL, 5, 101, owner=B)), msg.update(key(2, B), 0))))
+    assert c.stats["crossed"] == 1 and c.needs_resync
+
+
+def test_units_scale_subticks_and_quantums_to_ticks_and_lots():
+    p = ClobParams(-10, -9, 100_000, 1_000_000)
+    c = DydxCodec("dydx", {0: ("BTC-USD", p)})
+    o = order(1, BUY, 839_000_000, 10_033_200_000)
+    c.feed(resp(snapshot((o, 1_000_000))))
+    assert c.book(0).best_bid() == (100_332, 838)
+    assert c.stats["off_grid"] == 0
+
+
+def test_other_pairs_are_ignored_and_counted():
+    c = _live_codec()
+    c.feed(resp(ob(msg.place(order(1, BUY, 5, 100, pair=3)), msg.update(key(1, pair=3), 0))))
+    assert c.stats["other_pair"] == 2 and rows(c) == []
