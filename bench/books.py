@@ -97,7 +97,7 @@ class NaiveL3Book:
 
     @staticmethod
     def _remaining(entry: list[Any]) -> int:
-        return max(0, entry[1] - entry[2])
+        return max(0, int(entry[1]) - int(entry[2]))
 
     def levels(self, side: int) -> list[tuple[int, int]]:
         """Visible levels (aggregate remaining > 0), best first."""
@@ -169,8 +169,11 @@ class NaiveL2Book:
         else:
             worst = levels[-1][0]
             old_top = {p for p, _ in old[:depth]}
-            worse = (lambda p: p < worst) if side == 1 else (lambda p: p > worst)
-            kept = {p: s for p, s in old if worse(p) and p not in old_top}
+            kept = {
+                p: s
+                for p, s in old
+                if (p < worst if side == 1 else p > worst) and p not in old_top
+            }
         for p, s in levels:
             if s:
                 kept[p] = s

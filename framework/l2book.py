@@ -22,7 +22,7 @@ view.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 
 from framework.bookstats import CROSSED, DELETE_ABSENT, SNAPSHOTS, BookStats
@@ -50,8 +50,8 @@ class BookView:
     """Read side of a book whose levels are kept in sorted price lists.
 
     Subclasses keep ``_bid_prices``/``_ask_prices`` (ascending lists of the
-    prices of visible levels), ``best_bid_price``/``best_ask_price`` and
-    implement :meth:`size_at`.
+    prices of visible levels) and ``best_bid_price``/``best_ask_price``, and
+    implement :meth:`_sizes` and :meth:`size_at`.
     """
 
     __slots__ = ()
@@ -61,6 +61,10 @@ class BookView:
     _bid_prices: list[int]
     _ask_prices: list[int]
 
+    def _sizes(self, bid: bool) -> Callable[[int], int]:
+        """Size of a visible level of one side, by price."""
+        raise NotImplementedError
+
     def size_at(self, side: Side | int, price: int) -> int:
         """Size of the level at ``price`` on ``side`` (0 if none)."""
         raise NotImplementedError
@@ -68,12 +72,12 @@ class BookView:
     def best_bid(self) -> Level | None:
         """``(price, size)`` of the best bid, or None if there are no bids."""
         p = self.best_bid_price
-        return None if p is None else (p, self.size_at(1, p))
+        return None if p is None else (p, self._sizes(True)(p))
 
     def best_ask(self) -> Level | None:
         """``(price, size)`` of the best ask, or None if there are no asks."""
         p = self.best_ask_price
-        return None if p is None else (p, self.size_at(-1, p))
+        return None if p is None else (p, self._sizes(False)(p))
 
     def spread(self) -> int | None:
         """Best ask minus best bid in ticks (negative if crossed), or None."""
@@ -98,27 +102,29 @@ class BookView:
 
     def depth(self, side: Side | int, n: int) -> list[Level]:
         """The best ``n`` levels of ``side``, best first."""
+        bid = side_is_bid(side)
         if n <= 0:
             return []
-        if side_is_bid(side):
-            prices = self._bid_prices[: -n - 1 : -1]
-        else:
-            prices = self._ask_prices[:n]
-        return [(p, self.size_at(side, p)) for p in prices]
+        prices = self._bid_prices[: -n - 1 : -1] if bid else self._ask_prices[:n]
+        size = self._sizes(bid)
+        return [(p, size(p)) for p in prices]
 
     def levels(self, side: Side | int) -> list[Level]:
         """Every level of ``side``, best first."""
-        if side_is_bid(side):
-            return [(p, self.size_at(side, p)) for p in reversed(self._bid_prices)]
-        return [(p, self.size_at(side, p)) for p in self._ask_prices]
+        bid = side_is_bid(side)
+        size = self._sizes(bid)
+        prices = reversed(self._bid_prices) if bid else self._ask_prices
+        return [(p, size(p)) for p in prices]
 
     def cumulative_size(self, side: Side | int, to_price: int) -> int:
         """Total size of the levels of ``side`` at or better than ``to_price``."""
-        if side_is_bid(side):
+        bid = side_is_bid(side)
+        if bid:
             prices = self._bid_prices[bisect_left(self._bid_prices, to_price) :]
         else:
             prices = self._ask_prices[: bisect_right(self._ask_prices, to_price)]
-        return sum(self.size_at(side, p) for p in prices)
+        size = self._sizes(bid)
+        return sum(size(p) for p in prices)
 
 
 class L2Book(BookView):
@@ -159,6 +165,9 @@ class L2Book(BookView):
         )
 
     # --- reads ---------------------------------------------------------------
+
+    def _sizes(self, bid: bool) -> Callable[[int], int]:
+        return (self._bids if bid else self._asks).__getitem__
 
     def size_at(self, side: Side | int, price: int) -> int:
         """Size of the level at ``price`` on ``side`` (0 if none)."""

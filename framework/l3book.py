@@ -30,7 +30,7 @@ caller and raise ``ValueError``/``TypeError`` without changing the book.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any, NamedTuple
 
 from framework.bookstats import (
@@ -246,6 +246,10 @@ class L3Book(BookView):
         """``(price, aggregate remaining)`` of the best ask, or None."""
         lvl = self._best_ask_level
         return None if lvl is None else (lvl[2], lvl[0])
+
+    def _sizes(self, bid: bool) -> Callable[[int], int]:
+        levels = self._bid_levels if bid else self._ask_levels
+        return lambda price: int(levels[price][_AGG])
 
     def size_at(self, side: Side | int, price: int) -> int:
         """Aggregate remaining at ``price`` on ``side`` (0 if no level)."""
