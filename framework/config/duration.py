@@ -16,15 +16,15 @@ from typing import Annotated, Any
 import msgspec
 
 __all__ = [
+    "DAY",
     "DURATION_MARK",
-    "Duration",
-    "NANOSECOND",
+    "HOUR",
     "MICROSECOND",
     "MILLISECOND",
-    "SECOND",
     "MINUTE",
-    "HOUR",
-    "DAY",
+    "NANOSECOND",
+    "SECOND",
+    "Duration",
     "format_duration",
     "is_duration",
     "parse_duration",
@@ -67,7 +67,7 @@ def parse_duration(value: int | str | Decimal) -> int:
     a result that is not a whole number of nanoseconds is an error.
     """
     if isinstance(value, bool):
-        raise ValueError("a duration is a number of seconds or a string like 500ms, 5m, 1h")
+        raise TypeError("a duration is a number of seconds or a string, not a bool")
     if isinstance(value, int):
         total = Decimal(value) * SECOND
     elif isinstance(value, Decimal):

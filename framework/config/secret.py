@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-__all__ = ["Secret", "interpolate", "InterpolationError"]
+__all__ = ["InterpolationError", "Secret", "interpolate"]
 
 _REF = re.compile(r"\$(\$?)\{([^}]*)\}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")

@@ -276,14 +276,11 @@ class Validator:
         sc = self._scalar(node, path, mi.Metadata(t, None, {"backplane": "duration"}))
         if sc is INVALID:
             return INVALID
-        v = sc.value
+        # Whole numbers as read; anything else from its text, so 1.5 is exact.
+        exact = isinstance(sc.value, int) and not isinstance(sc.value, bool)
         try:
-            if isinstance(v, float):
-                v = Decimal(sc.text.strip())
-            elif not isinstance(v, (int, str)):
-                raise ValueError("a duration is a number of seconds or a string like 500ms, 5m, 1h")
-            ns = parse_duration(v)
-        except (ValueError, InvalidOperation) as exc:
+            ns = parse_duration(sc.value if exact else sc.text)
+        except ValueError as exc:
             self.issue(node, path, f"expected a duration, found {self._found(node, sc)}", str(exc))
             return INVALID
         if not in_bounds(t, ns):

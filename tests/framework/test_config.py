@@ -222,7 +222,7 @@ def test_dollar_escape_is_literal_and_not_secret(tmp_path: Path) -> None:
 
 def test_secret_hides_from_every_formatting_path() -> None:
     s = Secret("hunter22")
-    assert repr(s) == str(s) == f"{s}" == "%s" % s == "Secret('***')"
+    assert repr(s) == str(s) == f"{s}" == "%s" % s == "Secret('***')"  # noqa: UP031
     assert s.reveal() == "hunter22"
     assert "hunter22" not in repr([s, {"k": s}])
 
@@ -546,8 +546,8 @@ def test_tab_indentation_is_a_syntax_error(tmp_path: Path) -> None:
 def test_file_that_is_not_a_mapping(tmp_path: Path) -> None:
     path, issues = issues_of(tmp_path, "- run\n- venues\n")
     assert [str(i) for i in issues] == [
-        f"{path}:1:1: expected a mapping of sections (run, venues, strategies, ...), found a list "
-        "(hint: start the file with `run:` and its keys indented below it)"]
+        (f"{path}:1:1: expected a mapping of sections (run, venues, strategies, ...), found a list "
+         "(hint: start the file with `run:` and its keys indented below it)")]
 
 
 def test_empty_and_missing_files(tmp_path: Path) -> None:
@@ -615,10 +615,23 @@ def test_parse_duration(text: int | str, ns: int) -> None:
     assert parse_duration(text) == ns
 
 
-@pytest.mark.parametrize("text", ["-1s", "5x", "", "1e3", "1 h", "0.5ns", "nan", True])
-def test_parse_duration_rejects(text: object) -> None:
-    with pytest.raises(ValueError):
-        parse_duration(text)  # type: ignore[arg-type]
+@pytest.mark.parametrize("text", ["-1s", "5x", "", "1e3", "1 h", "0.5ns", "nan", ".inf"])
+def test_parse_duration_rejects(text: str) -> None:
+    with pytest.raises(ValueError, match="duration"):
+        parse_duration(text)
+    with pytest.raises(TypeError):
+        parse_duration(True)
+
+
+@pytest.mark.parametrize("written", ["true", "2024-01-01", "1.5e3", "[1]", ".inf"])
+def test_written_non_durations_are_located(tmp_path: Path, written: str) -> None:
+    path, issues = issues_of(tmp_path, f"run:\n  name: r\n  duration: {written}\n")
+    assert_issue(path, issues, "run.duration", 3, 13, "expected a duration")
+
+
+def test_fractional_seconds_are_exact(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, "run: {name: r, duration: 0.1}\n"), SCHEMA, env={})
+    assert cfg.run.duration == 100 * MILLISECOND
 
 
 _UNITS = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": SECOND, "m": MINUTE, "h": HOUR, "d": 24 * HOUR}
