@@ -170,6 +170,18 @@ class PaperExchange:
             count += 1
         return count
 
+    async def start(self) -> None:
+        """Start matching: subscribe to the venue's market data (see :meth:`attach`)."""
+        self.attach()
+
+    async def stop(self) -> None:
+        """Stop matching (see :meth:`close`)."""
+        self.close()
+
+    def book(self, symbol: str) -> Any:
+        """The venue's current book of ``symbol`` (what orders match against)."""
+        return self._book_of(symbol)
+
     def attach(self) -> list[Subscription]:
         """Subscribe to this venue's book and trade events on the bus."""
         if not self._subs:

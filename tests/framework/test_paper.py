@@ -380,7 +380,7 @@ async def test_execution_ids_are_unique_and_close_drops_messages_in_flight() -> 
     ids = [e.execution_id for e in h.events if isinstance(e, OrderFilled)]
     assert len(ids) == 5 and len(set(ids)) == 5
     await h.submit(Side.BUY, 100, 3, settle=False)
-    h.ex.close()
+    await h.ex.stop()
     h.clock.advance(NS_PER_MS)
     assert len([e for e in h.events if isinstance(e, OrderFilled)]) == 5
     h.snapshot([(99, 50)], [(98, 50)])  # unsubscribed: no more matching
