@@ -103,13 +103,13 @@ class MarketDataCodec:
         self.books: dict[str, L2Book] = {}
         self.errors = 0
         self.last_error = ""
-        self._fresh: set[str] = set()
+        self.pending: set[str] = set()  # symbols whose next update is a snapshot
         self._status: dict[str, int] = {}
         self._last_trade: dict[str, tuple[int, int, int]] = {}
 
     def resync(self, symbols: Any) -> None:
         """The stream carrying ``symbols`` was (re)opened: their next update is a snapshot."""
-        self._fresh.update(symbols)
+        self.pending.update(symbols)
 
     def on_update(self, msg: Any, ts_recv: int) -> list[Event]:
         """Decode one ``MarketDataUpdate``; returns the events to publish (maybe none)."""
@@ -119,7 +119,7 @@ class MarketDataCodec:
         except (ValueError, TypeError, KeyError) as exc:
             self.errors += 1
             self.last_error = f"{symbol or '?'}: {exc}"
-            self._fresh.add(symbol)
+            self.pending.add(symbol)
             return []
 
     def _decode(self, msg: Any, symbol: str, ts_recv: int) -> list[Event]:
@@ -136,11 +136,11 @@ class MarketDataCodec:
         book = self.books.get(symbol)
         if book is None:
             book = self.books[symbol] = L2Book(self.venue, symbol)
-            self._fresh.add(symbol)
-        if symbol in self._fresh:
+            self.pending.add(symbol)
+        if symbol in self.pending:
             _check_snapshot(bids, asks, max(self.depth, len(bids), len(asks)))
             book.apply_snapshot(bids, asks)
-            self._fresh.discard(symbol)
+            self.pending.discard(symbol)
             out: list[Event] = [
                 BookSnapshot(self.venue, symbol, ts_event, ts_recv, tuple(book.levels(Side.BUY)), tuple(book.levels(Side.SELL)))
             ]

@@ -1,0 +1,55 @@
+"""The Polymarket US exchange (institutional API) venue plugin and its simulator.
+
+Registered through the ``backplane`` entry-point group like any third-party
+plugin: a venue (``polymarket``), a simulator (``polymarket``) and a command
+(``simulate-polymarket``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from framework.hookspecs import hookimpl
+from framework.specs import CommandSpec, SimulatorSpec, VenueSpec
+from plugins.polymarket.settings import PolymarketSettings
+
+__all__ = ["PolymarketSettings", "backplane_commands", "backplane_simulators", "backplane_venues", "create_adapter"]
+
+
+def create_adapter(ctx: Any, settings: PolymarketSettings) -> Any:
+    """The venue factory: a :class:`~plugins.polymarket.adapter.PolymarketAdapter`."""
+    from plugins.polymarket.adapter import PolymarketAdapter
+
+    return PolymarketAdapter(ctx, settings)
+
+
+def _simulate(settings: Any = None, clock: Any = None) -> Any:
+    from plugins.polymarket.sim import simulate
+
+    return simulate(settings, clock)
+
+
+def _sim_settings() -> type:
+    from plugins.polymarket.sim.settings import SimSettings
+
+    return SimSettings
+
+
+@hookimpl
+def backplane_venues() -> list[VenueSpec]:
+    return [VenueSpec("polymarket", create_adapter, PolymarketSettings,
+                      "Polymarket US exchange: gRPC streams, REST order entry, M2M JWT auth", simulator="polymarket")]
+
+
+@hookimpl
+def backplane_simulators() -> list[SimulatorSpec]:
+    return [SimulatorSpec("polymarket", _simulate, _sim_settings(),
+                          "Polymarket US exchange simulator: grpc.aio + aiohttp on 127.0.0.1")]
+
+
+@hookimpl
+def backplane_commands() -> list[CommandSpec]:
+    from plugins.polymarket.cli import configure_simulate, run_simulate
+
+    return [CommandSpec("simulate-polymarket", "run the Polymarket exchange simulator on 127.0.0.1",
+                        configure_simulate, run_simulate)]

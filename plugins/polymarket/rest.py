@@ -1,0 +1,140 @@
+"""REST order entry over one pooled ``httpx.AsyncClient`` (the grpc-gateway mirror).
+
+Every request first passes ``gate.admit`` (the risk layer's ingress limiter and
+per-method buckets) and carries ``authorization: Bearer`` plus, for
+account-scoped calls, ``x-participant-id``. Errors are mapped into the
+project's exception tree here, at the boundary (reference §6):
+
+==========================  ====================  ==============================
+HTTP                        grpc-gateway code     raised
+==========================  ====================  ==============================
+429                         8 RESOURCE_EXHAUSTED  VenueThrottled (gate.throttled())
+401                         16 UNAUTHENTICATED    token re-minted, retried once, then VenueAuthError
+403                         7 PERMISSION_DENIED   VenueAuthError
+5xx, timeouts, no connect   14 UNAVAILABLE ...    VenueUnavailable
+other 4xx (400, 404, 409)   3, 5, 10 ...          VenueRejected
+undecodable body                                  VenueProtocolError
+==========================  ====================  ==============================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+import msgspec
+
+from framework.errors import VenueAuthError, VenueProtocolError, VenueRejected, VenueThrottled, VenueUnavailable
+from framework.venue import MessageKind
+
+__all__ = ["RestClient"]
+
+_decode = msgspec.json.Decoder().decode
+_encode = msgspec.json.Encoder().encode
+
+
+class RestClient:
+    """The venue's REST API as async methods taking and returning JSON-mapping dicts."""
+
+    def __init__(self, *, venue: str, base: str, http: httpx.AsyncClient, tokens: Any, gate: Any, participant_id: str) -> None:
+        self.venue = venue
+        self.base = base.rstrip("/")
+        self.http = http
+        self.tokens = tokens
+        self.gate = gate
+        self.participant_id = participant_id
+        self.requests = 0
+
+    # --- order entry ---------------------------------------------------------
+
+    async def insert_order(self, body: dict[str, Any]) -> str:
+        """POST /v1/trading/orders; returns the venue order id."""
+        out = await self._call("POST", "/v1/trading/orders", MessageKind.NEW_ORDER, "InsertOrder", body)
+        return str(out.get("orderId", ""))
+
+    async def insert_order_list(self, bodies: list[dict[str, Any]]) -> list[str]:
+        out = await self._call("POST", "/v1/trading/orders/list", MessageKind.NEW_ORDER, "InsertOrderList", {"requests": bodies})
+        return [str(r.get("orderId", "")) for r in out.get("responses", [])]
+
+    async def cancel_order(self, body: dict[str, Any]) -> None:
+        await self._call("POST", "/v1/trading/orders/cancel", MessageKind.CANCEL, "CancelOrder", body)
+
+    async def cancel_order_list(self, bodies: list[dict[str, Any]]) -> None:
+        await self._call("POST", "/v1/trading/orders/cancel/list", MessageKind.CANCEL, "CancelOrderList", {"requests": bodies})
+
+    async def replace_order(self, body: dict[str, Any]) -> None:
+        await self._call("POST", "/v1/trading/orders/replace", MessageKind.REPLACE, "CancelReplaceOrder", body)
+
+    async def replace_order_list(self, bodies: list[dict[str, Any]]) -> None:
+        await self._call("POST", "/v1/trading/orders/replace/list", MessageKind.REPLACE, "CancelReplaceOrderList", {"requests": bodies})
+
+    async def open_orders(self, symbols: Sequence[str] = (), accounts: Sequence[str] = ()) -> list[dict[str, Any]]:
+        params = {k: ",".join(v) for k, v in (("symbols", symbols), ("accounts", accounts)) if v}
+        out = await self._call("GET", "/v1/trading/orders/open", MessageKind.QUERY, "GetOpenOrders", None, params)
+        return list(out.get("orders", []))
+
+    # --- reference data ----------------------------------------------------
+
+    async def list_instruments(self, symbols: list[str]) -> list[dict[str, Any]]:
+        """Every instrument named (all listed ones when ``symbols`` is empty), page by page."""
+        found: list[dict[str, Any]] = []
+        chunks = [symbols[i : i + 1000] for i in range(0, len(symbols), 1000)] or [[]]
+        for chunk in chunks:
+            token = ""
+            while True:
+                body: dict[str, Any] = {"pageSize": 1000, "symbols": chunk}
+                if token:
+                    body["pageToken"] = token
+                out = await self._call("POST", "/v1/refdata/instruments", MessageKind.QUERY, "ListInstruments", body, participant=False)
+                found.extend(out.get("instruments", []))
+                token = out.get("nextPageToken", "")
+                if out.get("eof", True) or not token:
+                    break
+        return found
+
+    # --- the one place requests are made -------------------------------------
+
+    async def _call(self, verb: str, path: str, kind: MessageKind, method: str, body: Any,
+                    params: dict[str, str] | None = None, participant: bool = True) -> dict[str, Any]:
+        for attempt in (0, 1):
+            await self.gate.admit(kind, method=method)
+            token = await self.tokens.token()
+            headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+            if participant:
+                headers["x-participant-id"] = self.participant_id
+            self.requests += 1
+            try:
+                r = await self.http.request(verb, self.base + path, content=None if body is None else _encode(body),
+                                            params=params, headers=headers)
+            except httpx.TimeoutException as exc:
+                raise VenueUnavailable(self.venue, f"{method} timed out (outcome unknown)") from exc
+            except httpx.HTTPError as exc:
+                raise VenueUnavailable(self.venue, f"{method} failed: {exc!r}") from exc
+            if r.status_code == 401 and attempt == 0:
+                self.tokens.invalidate(token)  # expired or revoked early: mint and retry once
+                continue
+            return self._result(method, r)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _result(self, method: str, r: httpx.Response) -> dict[str, Any]:
+        status = r.status_code
+        try:
+            data = _decode(r.content) if r.content else {}
+        except msgspec.DecodeError as exc:
+            if status >= 500:
+                raise VenueUnavailable(self.venue, f"{method}: HTTP {status}", status) from exc
+            raise VenueProtocolError(self.venue, f"{method}: response is not JSON", status) from exc
+        if status == 200:
+            if not isinstance(data, dict):
+                raise VenueProtocolError(self.venue, f"{method}: response is not a JSON object", status)
+            return data
+        message = f"{method}: {data.get('message', '') if isinstance(data, dict) else ''}".rstrip(": ")
+        if status == 429:
+            self.gate.throttled()
+            raise VenueThrottled(self.venue, message, status)
+        if status in (401, 403):
+            raise VenueAuthError(self.venue, message, status)
+        if status >= 500:
+            raise VenueUnavailable(self.venue, message, status)
+        raise VenueRejected(self.venue, message, status)

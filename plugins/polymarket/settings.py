@@ -1,0 +1,49 @@
+"""Settings of the Polymarket US exchange adapter (``venues.<name>`` in a run config)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+__all__ = ["PolymarketSettings", "reveal"]
+
+
+def reveal(value: Any) -> str:
+    """The plain text of a config value that may be a ``Secret`` (``.reveal()``) or a str."""
+    return str(getattr(value, "reveal", lambda: value)() or "")
+
+
+class PolymarketSettings(msgspec.Struct, forbid_unknown_fields=True):
+    """How to reach and authenticate with the venue, and how to behave on the wire.
+
+    Secrets (``client_id``, ``private_key_pem``) come from ``${ENV}`` in the
+    YAML and may arrive as ``Secret`` objects or plain strings.
+    ``private_key_path`` names a PEM file instead of ``private_key_pem``.
+    ``tls: false`` is accepted only for a loopback ``grpc_target``.
+    """
+
+    grpc_target: str = "grpc-api.prod.polymarketexchange.com:443"
+    rest_base: str = "https://api.prod.polymarketexchange.com"
+    token_url: str = "https://pmx-prod.us.auth0.com/oauth/token"
+    audience: str = ""  # "" = rest_base (the docs: audience is the REST base)
+    client_id: Any = ""
+    private_key_pem: Any = ""
+    private_key_path: str = ""
+    participant_id: str = ""  # firms/{firm}/users/{user}
+    account: str = ""  # firms/{firm}/accounts/{id}
+    tls: bool = True
+    tier: int = 1  # REST rate-limit tier, 1-4
+    depth: int = 10  # market-data levels per side
+    symbols: list[str] = []  # added to the run's symbols
+    stale_after_s: float = 180.0  # silence on a stream before it is stale (docs: 180 s)
+    keepalive_s: float = 60.0  # gRPC keepalive ping interval (docs: 60 s)
+    reconnect_initial_s: float = 1.0  # docs: 1 s doubling to 30 s
+    reconnect_max_s: float = 30.0
+    reconnect_jitter: float = 0.5  # a delay is scaled by a uniform draw in [1 - jitter, 1]
+    token_renew_before_s: float = 30.0  # mint a new token this long before expiry
+    http_timeout_s: float = 5.0
+    http_max_connections: int = 16
+    start_timeout_s: float = 20.0
+    slow_consumer_skip_to_head: bool = False
+    seed: int | None = None  # jitter RNG seed (None = OS entropy)
