@@ -36,8 +36,10 @@ class RestoredState(msgspec.Struct):
     """A run's state as its journal holds it, for a restart with the same id.
 
     ``positions`` maps ``(strategy, venue, symbol)`` to its position (qty in
-    lots; cost, realised PnL and fees in tick x lot units); ``book`` is the
-    same as a live :class:`~framework.positions.PositionBook`.
+    lots; cost, realised PnL and fees in tick x lot units); ``book`` holds the
+    same as a :class:`~framework.positions.PositionBook` of its own, for the
+    run's order tracker (the journal keeps a separate one: sharing it would
+    book every fill twice).
     ``previous_session_clean`` is False when the last session ended without
     closing the journal (killed or crashed).
     """

@@ -269,9 +269,10 @@ class Journal:
         sessions = self._db.execute("SELECT seq, clean FROM sessions ORDER BY seq").fetchall()
         earlier = [s for s in sessions if s["seq"] != self._session]
         executions = self._db.execute("SELECT count(*) FROM executions").fetchone()[0]
+        book = self._replayed()
         return RestoredState(
-            positions=dict(self.positions.items()),
-            book=self.positions,
+            positions=dict(book.items()),
+            book=book,
             open_orders=self.open_orders(),
             executions=executions,
             sessions=len(sessions),
@@ -337,12 +338,15 @@ class Journal:
         return self._clock.wall_ns()
 
     def _replay_positions(self) -> None:
+        self.positions = self._replayed()
+
+    def _replayed(self) -> PositionBook:
         book = PositionBook()
         for r in self._db.execute(
             "SELECT strategy, venue, symbol, side, price, size, fee FROM executions ORDER BY seq"
         ):
             book.apply_fill(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
-        self.positions = book
+        return book
 
     def _book_fill(self, event: OrderFilled, execution_seq: int, now: int) -> None:
         pos = self.positions.apply_fill(

@@ -267,6 +267,7 @@ def test_clean_restart_restores_positions_and_open_orders(tmp_path: Path) -> Non
     state = j.restore()
     assert state.previous_session_clean and state.sessions == 1 and state.executions == 2
     assert state.positions == {(ST, V, S): Position(qty=6, cost=600, realized=40, fees=2)}
+    assert state.book is not j.positions and state.book.get(ST, V, S) == j.positions.get(ST, V, S)
     assert state.open_orders == [OpenOrder("b", ST, V, S, Side.SELL, 110, 10, 4, "v-b", "partially_filled")]
     assert j.start(mode="paper", config_text="") is True
     assert j.session == 2
