@@ -1,0 +1,177 @@
+"""The real :class:`framework.venue.Gate`: what every venue adapter sends through.
+
+One :class:`RiskGate` per venue of the run, over the limiter and slot registry
+of that venue's account (venues sharing an account share them). ``admit``
+first takes a token from the venue method's own bucket when the adapter
+declares one (:class:`~framework.venue.TokenBucketRule`, e.g. Polymarket's
+InsertOrder 30/s), then waits for ingress budget: cancels as long as it takes,
+new orders and replaces at most ``risk.new_order_wait``, queries
+``risk.query_wait``. Opening a stream takes a slot and counts as one message.
+
+:func:`open_gates` builds the gates of a run from its ``risk`` section and what
+each adapter declares, and owns the Redis connection when there is one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, Protocol
+
+from framework.clock import NS_PER_S, Clock
+from framework.errors import Denied
+from framework.events import DenyReason
+from framework.risk.config import RiskConfig
+from framework.risk.limiter import IngressLimiter
+from framework.risk.slots import MemorySlotRegistry
+from framework.venue import MessageKind, StreamLease, TokenBucketRule, VenueLimits
+
+__all__ = ["MethodBucket", "RiskGate", "open_gates"]
+
+
+class _Limiter(Protocol):
+    async def acquire(self, kind: int, *, count: int = 1, timeout_ns: int | None = None) -> None: ...
+    def remaining(self, kind: int = ...) -> int: ...
+    def throttled(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+class _Slots(Protocol):
+    async def acquire(self, key: str) -> Any: ...
+    def held(self) -> list[str]: ...
+    async def close(self) -> None: ...
+
+
+class MethodBucket:
+    """A venue method's token bucket, as a virtual schedule (GCRA): each message
+    books the next free instant, so waiters leave in FIFO order."""
+
+    def __init__(self, rule: TokenBucketRule, margin: float = 1.0) -> None:
+        rate = max(1, math.floor(rule.rate_per_s * margin))
+        self.interval_ns = -(-NS_PER_S // rate)  # rounded up: never faster than the rate
+        self.capacity = max(1, math.floor(rule.capacity * margin))
+        self._tat = 0  # when the bucket is next full again
+
+    def reserve(self, now_ns: int, count: int, deadline_ns: int | None) -> int | None:
+        """Book ``count`` messages; returns when they may go, or ``None`` (nothing
+        booked) if that is after ``deadline_ns``."""
+        start = max(self._tat, now_ns)
+        at = start + count * self.interval_ns - self.capacity * self.interval_ns
+        at = max(at, now_ns)
+        if deadline_ns is not None and at > deadline_ns:
+            return None
+        self._tat = start + count * self.interval_ns
+        return at
+
+
+class RiskGate:
+    """The gate of one venue: method buckets, then the account's ingress limiter."""
+
+    def __init__(
+        self,
+        venue: str,
+        limiter: _Limiter | None,
+        slots: _Slots,
+        clock: Clock,
+        *,
+        new_order_wait_ns: int,
+        query_wait_ns: int | None = None,
+        method_buckets: Mapping[str, TokenBucketRule] | None = None,
+        margin: float = 1.0,
+    ) -> None:
+        self.venue = venue
+        self.limiter = limiter
+        self.slots = slots
+        self.clock = clock
+        self._waits: list[int | None] = [None, new_order_wait_ns, new_order_wait_ns, query_wait_ns]
+        self._buckets = {m: MethodBucket(r, margin) for m, r in (method_buckets or {}).items()}
+        self.throttle_signals = 0
+
+    async def admit(self, kind: MessageKind, *, method: str = "", count: int = 1) -> None:
+        """Wait for budget for ``count`` messages of ``kind``; raises :class:`Denied`
+        (``RATE_LIMITED``) when a bounded wait runs out -- the message must not be sent."""
+        timeout = self._waits[kind]
+        now = self.clock.now_ns()
+        bucket = self._buckets.get(method) if method else None
+        if bucket is not None:
+            at = bucket.reserve(now, count, None if timeout is None else now + timeout)
+            if at is None:
+                raise Denied(DenyReason.RATE_LIMITED, f"{self.venue}: {method} is over its rate for {timeout // 1_000_000} ms")
+            if at > now:
+                await self.clock.sleep_ns(at - now)
+                if timeout is not None:
+                    timeout -= at - now
+        if self.limiter is not None:
+            await self.limiter.acquire(kind, count=count, timeout_ns=timeout)
+
+    async def open_stream(self, key: str) -> StreamLease:
+        """Take (or keep, on a reconnect) the slot of stream ``key``; the open itself
+        counts as one message. Raises :class:`Denied` (``STREAM_CAP`` or ``RATE_LIMITED``)."""
+        reconnect = key in self.slots.held()
+        lease = await self.slots.acquire(key)
+        try:
+            await self.admit(MessageKind.QUERY)
+        except BaseException:
+            if not reconnect:
+                await lease.release()
+            raise
+        return lease  # type: ignore[no-any-return]
+
+    def throttled(self) -> None:
+        """The venue pushed back (HTTP 429 / RESOURCE_EXHAUSTED): the limiter backs off."""
+        self.throttle_signals += 1
+        if self.limiter is not None:
+            self.limiter.throttled()
+
+    def remaining(self) -> int:
+        """New orders that may be sent now without waiting: what a strategy reads."""
+        return self.limiter.remaining(MessageKind.NEW_ORDER) if self.limiter is not None else 1 << 30
+
+
+@contextlib.asynccontextmanager
+async def open_gates(config: RiskConfig, limits: Mapping[str, VenueLimits], clock: Clock) -> AsyncIterator[dict[str, RiskGate]]:
+    """The gates of every venue in ``limits`` (venue -> what its adapter declares),
+    sharing limiter and slots per account; closes them (and Redis) on exit."""
+    client = None
+    if config.backend != "memory":
+        from framework.risk.redis_backend import connect
+
+        client = connect(config.backend)
+    per_account: dict[str, tuple[Any, Any]] = {}
+    gates: dict[str, RiskGate] = {}
+    try:
+        for venue, declared in limits.items():
+            account = config.account(venue)
+            if account not in per_account:
+                per_account[account] = _backend(config, venue, declared, clock, client, account)
+            limiter, slots = per_account[account]
+            gates[venue] = RiskGate(
+                venue, limiter, slots, clock,
+                new_order_wait_ns=config.new_order_wait_ns(venue),
+                query_wait_ns=config.query_wait,
+                method_buckets=declared.method_buckets,
+                margin=config.venues[venue].margin or config.margin if venue in config.venues else config.margin,
+            )  # fmt: skip
+        yield gates
+    finally:
+        for limiter, slots in per_account.values():
+            if limiter is not None:
+                await limiter.close()
+            await slots.close()
+        if client is not None:
+            await client.aclose()
+
+
+def _backend(config: RiskConfig, venue: str, declared: VenueLimits, clock: Clock, client: Any, account: str) -> tuple[Any, Any]:
+    rule = config.budget_rule(venue, declared)
+    cap = config.stream_limits(venue, declared).max_streams
+    if client is None:
+        limiter = IngressLimiter(rule, clock, name=account) if rule is not None else None
+        return limiter, MemorySlotRegistry(cap, name=account)
+    from framework.risk.redis_backend import RedisLimiter, RedisSlotRegistry
+
+    prefix = config.key_prefix
+    rlimiter = RedisLimiter(client, rule, clock, account=account, prefix=prefix) if rule is not None else None
+    ttl_ms = config.lease_ttl // 1_000_000
+    return rlimiter, RedisSlotRegistry(client, cap, clock, account=account, prefix=prefix, ttl_ms=ttl_ms)

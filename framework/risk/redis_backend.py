@@ -1,0 +1,400 @@
+"""The firm-wide backend: ingress budget and stream slots kept atomically in Redis.
+
+Theory of operation
+-------------------
+Several processes (or machines) trading for one venue account share one
+budget and one set of stream slots. Every decision is one Lua script, so it is
+atomic in Redis, and reads Redis' own ``TIME`` so that every process agrees on
+the clock whatever its host's says.
+
+- **Budget**: the same bucketed sliding window as :mod:`framework.risk.window`
+  (buckets of ``granularity``; ``K + 1`` buckets in a hash keyed by absolute
+  bucket number, running window and one-second sums, the throttle factor) under
+  ``<prefix>:{<account>}:budget:*``. The script admits or answers how many
+  microseconds until the most urgent waiter could fit. Venue throttle signals
+  ride along with the next script call, so the cut applies to the whole firm.
+- **Waiters** are queued per process by priority (cancel first, FIFO within a
+  kind) and served by one pump task the limiter owns; a deadline timer on the
+  injected clock denies a late new order, and a denied one is never sent.
+- **Slots**: a sorted set ``member -> lease expiry (ms)``. Taking a slot drops
+  expired leases first, so a crashed holder's slots come back after the lease
+  TTL; a heartbeat task renews this process' leases every third of the TTL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from typing import Any
+
+from framework.clock import NS_PER_MS, NS_PER_S, Clock
+from framework.errors import Denied, RiskError
+from framework.events import DenyReason
+from framework.risk.waiters import WaitQueue, Waiter
+from framework.risk.window import PPM, BudgetRule, LimiterStats
+from framework.venue import MessageKind
+
+__all__ = ["RedisLimiter", "RedisSlotRegistry", "connect"]
+
+log = logging.getLogger(__name__)
+
+_BUDGET_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local cap, full, count = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local g, K, KB = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local signals, rate = tonumber(ARGV[7]), tonumber(ARGV[8])
+local recover, minf, ttl = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
+local ring, st = KEYS[1], KEYS[2]
+local s = redis.call('HMGET', st, 'cur', 'wsum', 'bsum', 'f0', 't0', 'max')
+local b = math.floor(now / g)
+local cur = tonumber(s[1]) or b
+local wsum, bsum = tonumber(s[2]) or 0, tonumber(s[3]) or 0
+local f0, t0, mx = tonumber(s[4]) or 1000000, tonumber(s[5]) or 0, tonumber(s[6]) or 0
+if b > cur then
+  if b - cur > K then
+    redis.call('DEL', ring)
+    wsum, bsum = 0, 0
+  else
+    for i = cur + 1, b do
+      bsum = bsum - (tonumber(redis.call('HGET', ring, i - KB - 1)) or 0)
+      local old = tonumber(redis.call('HGET', ring, i - K - 1))
+      if old then
+        wsum = wsum - old
+        redis.call('HDEL', ring, i - K - 1)
+      end
+    end
+  end
+  cur = b
+end
+local f = 1000000
+if f0 < 1000000 then f = math.min(1000000, f0 + math.floor((now - t0) * 1000000 / recover)) end
+for _ = 1, signals do f = math.max(minf, math.floor(f / 2)) end
+if signals > 0 then f0, t0 = f, now elseif f >= 1000000 then f0 = 1000000 end
+local bcap = full
+if f < 1000000 then bcap = math.min(full, math.max(1, math.floor(rate * f / 1000000))) end
+local ok, wait = 0, 0
+if wsum + count <= cap and bsum + count <= bcap then
+  redis.call('HINCRBY', ring, b, count)
+  wsum, bsum, ok = wsum + count, bsum + count, 1
+  if wsum > mx then mx = wsum end
+else
+  local function expiry(need, span)
+    if need <= 0 then return 0 end
+    local acc = 0
+    for j = cur - span, cur do
+      acc = acc + (tonumber(redis.call('HGET', ring, j)) or 0)
+      if acc >= need then return (j + span + 1) * g - now end
+    end
+    return (cur + span + 1) * g - now
+  end
+  wait = expiry(wsum + count - cap, K)
+  local wb = expiry(bsum + count - bcap, KB)
+  if f < 1000000 then wb = math.min(wb, (b + 1) * g - now) end
+  wait = math.max(wait, wb, 1)
+end
+redis.call('HSET', st, 'cur', cur, 'wsum', wsum, 'bsum', bsum, 'f0', f0, 't0', t0, 'max', mx)
+redis.call('PEXPIRE', st, ttl)
+redis.call('PEXPIRE', ring, ttl)
+return {ok, wsum, bsum, bcap, wait, f}
+"""
+
+_SLOT_TAKE_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local z, member, cap, ttl = KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', z, '-inf', now)
+if redis.call('ZSCORE', z, member) then
+  redis.call('ZADD', z, now + ttl, member)
+  return {1, redis.call('ZCARD', z)}
+end
+local n = redis.call('ZCARD', z)
+if cap > 0 and n >= cap then return {0, n} end
+redis.call('ZADD', z, now + ttl, member)
+redis.call('PEXPIRE', z, ttl * 10)
+return {2, n + 1}
+"""
+
+_SLOT_RENEW_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local z, cap, ttl = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', z, '-inf', now)
+local lost = {}
+for i = 3, #ARGV do
+  local m = ARGV[i]
+  if redis.call('ZSCORE', z, m) or cap == 0 or redis.call('ZCARD', z) < cap then
+    redis.call('ZADD', z, now + ttl, m)
+  else
+    table.insert(lost, m)
+  end
+end
+redis.call('PEXPIRE', z, ttl * 10)
+return lost
+"""
+
+
+def connect(url: str) -> Any:
+    """A ``redis.asyncio`` client for ``url`` (``redis://host:port/db``)."""
+    import redis.asyncio as aioredis
+
+    return aioredis.Redis.from_url(url)
+
+
+def _key(prefix: str, account: str, what: str) -> str:
+    # The {account} hash tag keeps an account's keys in one Redis Cluster slot.
+    return f"{prefix}:{{{account}}}:{what}"
+
+
+class RedisLimiter:
+    """The ingress budget of one venue account, shared through Redis by every process."""
+
+    def __init__(
+        self, client: Any, rule: BudgetRule, clock: Clock, *, account: str, name: str = "", prefix: str = "backplane"
+    ) -> None:
+        rule.validate()
+        self.rule = rule
+        self.clock = clock
+        self.name = name or account
+        self.stats = LimiterStats()
+        self._client = client
+        self._script = client.register_script(_BUDGET_LUA)
+        self._keys = [_key(prefix, account, "budget:ring"), _key(prefix, account, "budget:state")]
+        g_us = rule.granularity_ns // 1000
+        k = rule.window_ns // rule.granularity_ns
+        kb = NS_PER_S // rule.granularity_ns
+        ttl_ms = 2 * rule.window_ns // NS_PER_MS + 1000
+        full = rule.burst_cap or rule.cap
+        self._caps = [rule.cap, rule.cap, rule.cap - rule.reserve, rule.cap - rule.reserve]
+        self._static = (g_us, k, kb)
+        self._tail = (rule.rate_cap_per_s or rule.cap, rule.recover_ns // 1000, rule.min_factor_ppm, ttl_ms)
+        self._full = full
+        self._signals = 0
+        self._seen = (0, 0, full)  # window used, second used, second cap: as of the last call
+        self.throttle_ppm = PPM
+        self._waiters = WaitQueue()
+        self._pump_task: asyncio.Task[None] | None = None
+
+    async def _take(self, kind: int, count: int) -> tuple[bool, int]:
+        """One atomic attempt; returns (admitted, ns to wait before the next attempt)."""
+        signals, self._signals = self._signals, 0
+        args = (self._caps[kind], self._full, count, *self._static, signals, *self._tail)
+        try:
+            ok, used, burst_used, bcap, wait_us, factor = await self._script(keys=self._keys, args=args)
+        except Exception as exc:
+            self._signals += signals
+            raise RiskError(f"{self.name}: risk backend unreachable: {type(exc).__name__}: {exc}") from exc
+        self._seen = (int(used), int(burst_used), int(bcap))
+        self.throttle_ppm = int(factor)
+        if used > self.stats.max_window_used:
+            self.stats.max_window_used = int(used)
+        if ok:
+            self.stats.admitted[kind] += count
+        return bool(ok), int(wait_us) * 1000
+
+    async def try_acquire(self, kind: int, count: int = 1) -> bool:
+        """One atomic attempt now; never jumps a waiter of this process."""
+        if kind < self._waiters.top and (await self._take(kind, count))[0]:
+            return True
+        self.stats.denied[kind] += count
+        return False
+
+    async def acquire(self, kind: int, *, count: int = 1, timeout_ns: int | None = None) -> None:
+        """Wait until ``count`` messages of ``kind`` are admitted firm-wide; see
+        :meth:`framework.risk.limiter.IngressLimiter.acquire`."""
+        if count > min(self._caps[kind], self._full):
+            self.stats.denied[kind] += count
+            raise Denied(DenyReason.RATE_LIMITED, f"{self.name}: {count} messages exceed the whole budget")
+        if kind < self._waiters.top and (await self._take(kind, count))[0]:
+            return
+        waiter = Waiter(kind, count, asyncio.get_running_loop().create_future(), self.clock.now_ns())
+        self._waiters.push(waiter, self.clock, timeout_ns, self._expire)
+        if self._pump_task is None or self._pump_task.done():
+            self._pump_task = asyncio.create_task(self._pump(), name=f"risk-limiter:{self.name}")
+        try:
+            await waiter.future
+        except asyncio.CancelledError:
+            self._waiters.remove(waiter)
+            raise
+        self.stats.waited += 1
+        self.stats.wait_ns_total += self.clock.now_ns() - waiter.since_ns
+
+    def remaining(self, kind: int = MessageKind.NEW_ORDER) -> int:
+        """Budget left firm-wide at the last script call (0 while this process has waiters)."""
+        if kind >= self._waiters.top:
+            return 0
+        used, burst_used, bcap = self._seen
+        return max(0, min(self._caps[kind] - used, bcap - burst_used))
+
+    def throttled(self) -> None:
+        """The venue pushed back: the cut is applied firm-wide with the next script call."""
+        self._signals += 1
+        self.stats.throttle_signals += 1
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
+
+    async def close(self) -> None:
+        """Stop the pump; whatever still waits is denied."""
+        if self._pump_task is not None:
+            self._pump_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pump_task
+        while (head := self._waiters.head()) is not None:
+            self._waiters.pop_head()
+            if head.deadline is not None:
+                head.deadline.cancel()
+            head.deny(self.name, self.clock.now_ns())
+
+    async def _pump(self) -> None:
+        waiters = self._waiters
+        while (head := waiters.head()) is not None:
+            try:
+                ok, wait_ns = await self._take(head.kind, head.count)
+            except RiskError as exc:
+                if waiters.remove(head):
+                    head.future.set_exception(exc)
+                continue
+            if ok:
+                if waiters.remove(head):
+                    head.admit()
+                # else it was denied for lateness meanwhile: the slot is spent, never the message
+                continue
+            await self.clock.sleep_ns(max(wait_ns, self.rule.granularity_ns // 10))
+
+    def _expire(self, waiter: Waiter) -> None:
+        if waiter.future.done() or not self._waiters.remove(waiter):
+            return
+        self.stats.denied[waiter.kind] += waiter.count
+        waiter.deny(self.name, self.clock.now_ns())
+
+
+class _RedisLease:
+    __slots__ = ("key", "member", "_registry", "released")
+
+    def __init__(self, registry: RedisSlotRegistry, key: str, member: str) -> None:
+        self.key = key
+        self.member = member
+        self._registry = registry
+        self.released = False
+
+    async def release(self) -> None:
+        """Free the slot firm-wide; later calls do nothing."""
+        if not self.released:
+            self.released = True
+            await self._registry._free(self)
+
+
+class RedisSlotRegistry:
+    """Stream slots of one venue account, shared through Redis, held as TTL leases.
+
+    ``cap`` 0 means no cap. ``owner`` names this process in the lease members
+    (default: host, pid and a random suffix).
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        cap: int,
+        clock: Clock,
+        *,
+        account: str,
+        name: str = "",
+        prefix: str = "backplane",
+        ttl_ms: int = 10_000,
+        owner: str | None = None,
+    ) -> None:
+        self.cap = cap
+        self.clock = clock
+        self.name = name or account
+        self.ttl_ms = ttl_ms
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._client = client
+        self._zset = _key(prefix, account, "slots")
+        self._take = client.register_script(_SLOT_TAKE_LUA)
+        self._renew = client.register_script(_SLOT_RENEW_LUA)
+        self._held: dict[str, _RedisLease] = {}
+        self._heartbeat: asyncio.Task[None] | None = None
+        self.opened = 0
+        self.refused = 0
+        self.lost: list[str] = []
+
+    async def acquire(self, key: str) -> _RedisLease:
+        """Take a slot for ``key`` (the same lease again while it is held)."""
+        lease = self._held.get(key)
+        if lease is not None:
+            return lease
+        member = f"{self.owner}/{key}"
+        got, in_use = await self._take(keys=[self._zset], args=[member, self.cap, self.ttl_ms])
+        if not got:
+            self.refused += 1
+            raise Denied(
+                DenyReason.STREAM_CAP,
+                f"{self.name}: all {self.cap} stream slots of the account are taken "
+                f"({in_use} held firm-wide); cannot open {key!r}",
+            )
+        lease = self._held[key] = _RedisLease(self, key, member)
+        self.opened += 1
+        if self._heartbeat is None or self._heartbeat.done():
+            self._heartbeat = asyncio.create_task(self._beat(), name=f"risk-slots:{self.name}")
+        return lease
+
+    @property
+    def in_use(self) -> int:
+        """Slots this process holds."""
+        return len(self._held)
+
+    async def in_use_firm_wide(self) -> int:
+        """Live leases of every process on this account."""
+        now_ms = int((await self._client.time())[0]) * 1000
+        return int(await self._client.zcount(self._zset, now_ms + 1, "+inf"))
+
+    def held(self) -> list[str]:
+        return sorted(self._held)
+
+    async def renew(self) -> list[str]:
+        """Extend every lease held here; returns the keys lost (expired and taken)."""
+        if not self._held:
+            return []
+        members = [lease.member for lease in self._held.values()]
+        lost_members = await self._renew(keys=[self._zset], args=[self.cap, self.ttl_ms, *members])
+        lost = []
+        for raw in lost_members:
+            member = raw.decode() if isinstance(raw, bytes) else str(raw)
+            key = member.split("/", 1)[1]
+            lease = self._held.pop(key, None)
+            if lease is not None:
+                lease.released = True
+                lost.append(key)
+        if lost:
+            self.lost.extend(lost)
+            log.error("%s: stream slot leases lost (expired and taken): %s", self.name, lost)
+        return lost
+
+    async def close(self) -> None:
+        """Stop the heartbeat and free every slot held here."""
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+        for lease in list(self._held.values()):
+            await lease.release()
+
+    async def _beat(self) -> None:
+        interval = self.ttl_ms * NS_PER_MS // 3
+        while self._held:
+            await self.clock.sleep_ns(interval)
+            try:
+                await self.renew()
+            except Exception as exc:  # noqa: BLE001 - keep beating; the lease TTL is the safety net
+                log.warning("%s: slot heartbeat failed: %s: %s", self.name, type(exc).__name__, exc)
+
+    async def _free(self, lease: _RedisLease) -> None:
+        if self._held.get(lease.key) is lease:
+            del self._held[lease.key]
+        await self._client.zrem(self._zset, lease.member)
