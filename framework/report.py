@@ -37,6 +37,7 @@ __all__ = [
     "mark_metric",
     "summarize",
     "svg_chart",
+    "thin",
     "write_picture",
 ]
 
@@ -220,7 +221,7 @@ def format_summary(summary: Summary) -> str:
          _money(k, k.realized), _money(k, k.fees), _money(k, k.unrealized), _money(k, k.net), str(k.mark))
         for k in summary.keys
     ]
-    lines += _table(header, rows) if rows else ["no fills"]
+    lines += _table(header, rows, 3) if rows else ["no fills"]
     if any(k.unit is None for k in summary.keys):
         lines.append("(PnL in tick x lot units where the instrument is not journalled)")
     elif summary.keys:
@@ -231,7 +232,7 @@ def format_summary(summary: Summary) -> str:
     if summary.metrics:
         lines.append("")
         mrows = [(name, str(m.samples), _num(m.last), _num(m.max), _num(m.mean)) for name, m in sorted(summary.metrics.items())]
-        lines += _table(("metric", "samples", "last", "max", "mean"), mrows)
+        lines += _table(("metric", "samples", "last", "max", "mean"), mrows, 1)
     return "\n".join(lines)
 
 
@@ -239,12 +240,12 @@ def _num(x: float) -> str:
     return f"{x:.4g}"
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], names: int) -> list[str]:
+    """Aligned columns: the first ``names`` to the left, numbers to the right."""
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def fmt(row: Sequence[str]) -> str:
-        # Text columns left, numbers right: the first three are names.
-        return "  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+        return "  ".join(c.ljust(w) if i < names else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
 
     return [fmt(header), "  ".join("-" * w for w in widths), *(fmt(r) for r in rows)]
 
@@ -297,8 +298,28 @@ def _budget_series(db: Any) -> Series:
     return out
 
 
+def thin(points: list[tuple[float, float]], buckets: int) -> list[tuple[float, float]]:
+    """At most about ``2 x buckets`` points of ``points`` (sorted by x): per
+    bucket of equal x width its lowest and highest point, in x order, so that
+    no spike (say, of inventory) vanishes from the chart."""
+    if len(points) <= 2 * buckets:
+        return points
+    x0, x1 = points[0][0], points[-1][0]
+    span = (x1 - x0) or 1.0
+    groups: dict[int, list[tuple[float, float]]] = {}
+    for p in points:
+        groups.setdefault(min(int((p[0] - x0) / span * buckets), buckets - 1), []).append(p)
+    out: list[tuple[float, float]] = []
+    for group in groups.values():
+        lo = min(group, key=lambda p: p[1])
+        hi = max(group, key=lambda p: p[1])
+        out.extend(sorted({lo, hi, group[-1]}))
+    return out
+
+
 def svg_chart(title: str, series: Series, y_label: str, *, width: int = 760, height: int = 260) -> str:
     """A step-line chart of ``series`` (label -> ``(x, y)`` points) as inline SVG."""
+    series = {label: thin(pts, width) for label, pts in series.items() if pts}
     left, right, top, bottom = 70, 170, 28, 36
     xs = [x for pts in series.values() for x, _ in pts] or [0.0]
     ys = [y for pts in series.values() for _, y in pts] or [0.0]

@@ -147,3 +147,17 @@ def test_chart_of_a_single_point_and_an_empty_run(tmp_path: Path) -> None:
 def test_missing_journal_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no journal"):
         summarize(tmp_path / "nope")
+
+
+def test_thinning_keeps_extremes_and_bounds_the_points() -> None:
+    from framework.report import thin
+
+    pts = [(float(i), float((i * 7919) % 1000)) for i in range(20_000)]
+    pts[12_345] = (12_345.0, 5_000.0)  # a spike
+    out = thin(pts, 100)
+    assert len(out) <= 300
+    assert (12_345.0, 5_000.0) in out
+    assert min(y for _, y in out) == 0.0
+    assert [x for x, _ in out] == sorted(x for x, _ in out)
+    assert out[-1] == pts[-1]
+    assert thin(pts[:50], 100) == pts[:50]
