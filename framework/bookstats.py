@@ -36,7 +36,8 @@ OVERFILL = "overfill"
 DELETE_ABSENT = "delete_absent"
 """L2: a level delete (size 0) named a price with no level (ignored)."""
 CROSSED = "crossed"
-"""Both: an operation moved the book from not crossed into crossed."""
+"""Both: an operation moved the book from not crossed into crossed, or a
+snapshot left it crossed."""
 SNAPSHOTS = "snapshots"
 """Both: snapshots applied."""
 

@@ -51,7 +51,8 @@ class BookView:
 
     Subclasses keep ``_bid_prices``/``_ask_prices`` (ascending lists of the
     prices of visible levels) and ``best_bid_price``/``best_ask_price``, and
-    implement :meth:`_sizes` and :meth:`size_at`.
+    implement :meth:`_sizes` and :meth:`size_at` (and their own fast
+    ``best_bid()``/``best_ask()``).
     """
 
     __slots__ = ()
@@ -68,16 +69,6 @@ class BookView:
     def size_at(self, side: Side | int, price: int) -> int:
         """Size of the level at ``price`` on ``side`` (0 if none)."""
         raise NotImplementedError
-
-    def best_bid(self) -> Level | None:
-        """``(price, size)`` of the best bid, or None if there are no bids."""
-        p = self.best_bid_price
-        return None if p is None else (p, self._sizes(True)(p))
-
-    def best_ask(self) -> Level | None:
-        """``(price, size)`` of the best ask, or None if there are no asks."""
-        p = self.best_ask_price
-        return None if p is None else (p, self._sizes(False)(p))
 
     def spread(self) -> int | None:
         """Best ask minus best bid in ticks (negative if crossed), or None."""
