@@ -1,0 +1,50 @@
+"""The gate the venue suite hands an adapter: counts, and refuses on demand.
+
+:class:`KitGate` is a :class:`~framework.venue.CountingGate` that can also be
+told to grant only ``max_streams`` stream slots or only ``budget`` more
+messages, refusing the rest with :class:`~framework.errors.Denied` exactly as
+the real risk layer does. It remembers the most streams ever open at once, so
+a case can tell a cap was respected at every moment, not only at the end.
+"""
+
+from __future__ import annotations
+
+from framework.errors import Denied
+from framework.events import DenyReason
+from framework.venue import CountingGate, MessageKind
+
+__all__ = ["KitGate"]
+
+
+class KitGate(CountingGate):
+    """A counting gate with an optional stream cap and message budget.
+
+    ``max_streams=None`` and ``budget=None`` mean unlimited. ``denied``
+    counts refusals; ``peak_streams`` is the most streams open at once.
+    """
+
+    def __init__(self, *, max_streams: int | None = None, budget: int | None = None) -> None:
+        super().__init__()
+        self.max_streams = max_streams
+        self.budget = budget
+        self.denied = 0
+        self.peak_streams = 0
+
+    async def admit(self, kind: MessageKind, *, method: str = "", count: int = 1) -> None:
+        if self.budget is not None:
+            if count > self.budget:
+                self.denied += count
+                raise Denied(DenyReason.RATE_LIMITED, f"kit gate: no budget left for {count} {kind.name}")
+            self.budget -= count
+        await super().admit(kind, method=method, count=count)
+
+    async def open_stream(self, key: str):  # noqa: ANN201 - the CountingGate lease
+        if self.max_streams is not None and key not in self.open_streams and len(self.open_streams) >= self.max_streams:
+            self.denied += 1
+            raise Denied(DenyReason.STREAM_CAP, f"kit gate: {len(self.open_streams)} of {self.max_streams} stream slots in use")
+        lease = await super().open_stream(key)
+        self.peak_streams = max(self.peak_streams, len(self.open_streams))
+        return lease
+
+    def remaining(self) -> int:
+        return super().remaining() if self.budget is None else self.budget
