@@ -3,6 +3,7 @@ liquidity, queue position, fills on prints and trade-through, fees, latency."""
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 from typing import Any
 
@@ -16,6 +17,7 @@ from framework.events import (
     BookDelta,
     BookSnapshot,
     CancelRejected,
+    HandlerFailed,
     Liquidity,
     OrderAccepted,
     OrderCanceled,
@@ -468,3 +470,114 @@ def test_a_print_never_gives_out_more_than_it_traded(
     for o in orders:
         if o.price < price:
             assert o.queue_ahead == before[o.client_order_id]  # untouched above the print
+
+
+# -- invariants over random sessions ------------------------------------------------
+
+op_st = st.one_of(
+    st.tuples(
+        st.just("book"),
+        st.integers(97, 103),
+        st.lists(st.integers(0, 15), min_size=3, max_size=3),
+        st.lists(st.integers(0, 15), min_size=3, max_size=3),
+    ),
+    st.tuples(st.just("trade"), st.integers(95, 105), st.integers(1, 20), st.sampled_from([Side.BUY, Side.SELL, None])),
+    st.tuples(
+        st.just("submit"),
+        st.sampled_from([Side.BUY, Side.SELL]),
+        st.integers(95, 105),
+        st.integers(1, 12),
+        st.sampled_from([TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK]),
+        st.booleans(),
+    ),
+    st.tuples(st.just("cancel"), st.integers(0, 30)),
+    st.tuples(st.just("replace"), st.integers(0, 30), st.integers(95, 105), st.integers(1, 12)),
+    st.tuples(st.just("advance"), st.integers(0, 3)),
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(op_st, max_size=40), st.integers(0, 2), st.booleans())
+async def test_random_sessions_keep_every_invariant(ops: list[tuple[Any, ...]], latency: int, partial: bool) -> None:
+    h = Harness(latency_ms=latency, partial_fills=partial, maker_fee_bps=-1, taker_fee_bps=3)
+    h.snapshot([(99, 10)], [(101, 10)])
+    displayed = {Side.BUY: {99: 10}, Side.SELL: {101: 10}}  # bids / asks of the current state
+    used: dict[tuple[Side, int], int] = {}  # book liquidity our fills used in this state
+    trade_left: dict[Side, int] = {}
+    sent: list[SubmitOrder] = []
+    current = "book"
+
+    limits: dict[str, int] = {}
+    replaced: set[str] = set()
+
+    def on_accept(e: OrderAccepted) -> None:
+        if e.client_order_id in limits:
+            replaced.add(e.client_order_id)
+        limits[e.client_order_id] = e.price
+
+    def on_fill(e: OrderFilled) -> None:
+        limit = limits[e.client_order_id]
+        assert (e.price <= limit) if e.side is Side.BUY else (e.price >= limit), ("worse than limit", e)
+        if current == "trade":
+            trade_left[e.side] -= e.size
+            assert trade_left[e.side] >= 0, "a print gave out more than it traded"
+            return
+        book_side = e.side.opposite
+        used[(book_side, e.price)] = used.get((book_side, e.price), 0) + e.size
+        if e.liquidity is Liquidity.TAKER:
+            assert used[(book_side, e.price)] <= displayed[book_side].get(e.price, 0), "level used twice"
+        side_used = sum(v for (side, _), v in used.items() if side is book_side)
+        assert side_used <= sum(displayed[book_side].values()), "book liquidity used twice"
+
+    failures: list[HandlerFailed] = []  # the bus isolates handlers: collect their asserts
+    h.bus.subscribe(failures.append, HandlerFailed)
+    h.bus.subscribe(on_accept, OrderAccepted)
+    h.bus.subscribe(on_fill, OrderFilled)
+    for op in ops:
+        current = op[0]
+        if op[0] == "book":
+            mid, bid_sizes, ask_sizes = op[1], op[2], op[3]
+            bids = [(mid - 1 - i, s) for i, s in enumerate(bid_sizes) if s]
+            asks = [(mid + 1 + i, s) for i, s in enumerate(ask_sizes) if s]
+            displayed = {Side.BUY: dict(bids), Side.SELL: dict(asks)}
+            used = {}
+            h.snapshot(bids, asks)
+        elif op[0] == "trade":
+            trade_left = {Side.BUY: op[2], Side.SELL: op[2]}
+            h.trade(op[1], op[2], op[3])
+        elif op[0] == "submit":
+            _, side, price, size, tif, post_only = op
+            if post_only and tif is not TimeInForce.GTC:
+                continue
+            cid = f"o{len(sent)}"
+            sent.append(SubmitOrder("strat", V, S, cid, side, price, size, tif=tif, post_only=post_only))
+            await h.ex.submit(sent[-1])
+        elif op[0] == "cancel" and sent:
+            await h.ex.cancel(CancelOrder("strat", V, S, sent[op[1] % len(sent)].client_order_id))
+        elif op[0] == "replace" and sent:
+            await h.ex.replace(ReplaceOrder("strat", V, S, sent[op[1] % len(sent)].client_order_id, op[2], op[3]))
+        h.clock.advance(op[1] * NS_PER_MS if op[0] == "advance" else 0)
+    current = "advance"
+    h.clock.run_until_idle()
+
+    assert not failures, failures[0].traceback
+    ids = [e.execution_id for e in h.events if isinstance(e, OrderFilled)]
+    assert len(ids) == len(set(ids))
+    open_ids = {o.client_order_id for o in h.ex.open_orders()}
+    for order in sent:
+        events = h.of(order.client_order_id)
+        fills = [e for e in events if isinstance(e, OrderFilled)]
+        total = sum(f.size for f in fills)
+        assert [f.filled for f in fills] == list(itertools.accumulate(f.size for f in fills))
+        ends = [e for e in events if isinstance(e, (OrderCanceled, OrderRejected))]
+        done = bool(fills) and fills[-1].remaining == 0
+        assert len(ends) + done + (order.client_order_id in open_ids) == 1, events
+        if order.tif is not TimeInForce.GTC:
+            assert order.client_order_id not in open_ids
+        if order.tif is TimeInForce.FOK:
+            assert total in (0, order.size)
+        if not partial and fills and order.client_order_id not in replaced:
+            assert fills[-1].remaining == 0  # all or none
+        for f in fills:
+            rate = 3 if f.liquidity is Liquidity.TAKER else -1
+            assert f.fee == fee(f.price, f.size, rate)
