@@ -1,0 +1,206 @@
+"""End to end over loopback: the adapter against the real simulator servers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from framework.errors import ConfigError, VenueUnavailable
+from framework.events import (
+    BookSnapshot,
+    OrderAccepted,
+    OrderCanceled,
+    OrderFilled,
+    Side,
+    StreamState,
+    StreamStatus,
+)
+from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder, TimeInForce
+from plugins.polymarket.events import OrderReplaced
+from plugins.polymarket.gen import enums_pb2 as E
+
+from conftest import adapter_for  # type: ignore[import-not-found]
+
+pytestmark = pytest.mark.timeout(60)
+
+
+async def until(predicate, timeout: float = 5.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+def order(sym: str, clord: str, side: Side, price: int, size: int, **kw) -> SubmitOrder:
+    return SubmitOrder("strat", "polymarket", sym, clord, side, price, size, **kw)
+
+
+def fill_ids(rec) -> list[str]:
+    return [e.execution_id for e in rec.of(OrderFilled)]
+
+
+async def test_place_cancel_replace_fill_each_execution_once(sim):
+    syms = sim.symbols[:4]
+    ad, rec = adapter_for(sim, syms)
+    await ad.start()
+    try:
+        sim.faults.duplicate(1000)  # every execution batch is delivered with a duplicate
+        sym = syms[0]
+        book = ad.book(sym)
+        bid, (ask, ask_size) = book.best_bid()[0], book.best_ask()
+        await ad.submit(order(sym, "rest1", Side.BUY, bid, 100))
+        await ad.submit(order(sym, "take1", Side.BUY, ask, ask_size + 50, tif=TimeInForce.IOC))
+        await until(lambda: rec.of(OrderCanceled), what="IOC remainder or fill")
+        assert ad.book(sym).best_ask()[0] > bid + 1  # the wide real spread leaves room inside
+        await ad.replace(ReplaceOrder("strat", "polymarket", sym, "rest1", price=bid + 1, size=300))
+        await until(lambda: rec.of(OrderReplaced), what="replace")
+        await until(lambda: ad.book(sym).best_bid() == (bid + 1, 300), what="our bid on the book")
+        # A sim-side seller hits our (now best) bid: a maker fill.
+        sim.exchange.insert_flow(sym, E.SIDE_SELL, ad.scales[sym].to_wire_px(bid + 1), 120)
+        await until(lambda: any(f.client_order_id == "rest1" for f in rec.of(OrderFilled)), what="maker fill")
+        await ad.cancel(CancelOrder("strat", "polymarket", sym, "rest1"))
+        await until(lambda: any(c.client_order_id == "rest1" for c in rec.of(OrderCanceled)), what="cancel")
+        ids = fill_ids(rec)
+        assert len(ids) == len(set(ids)) >= 2
+        assert ad.orders.duplicates > 0  # duplicates did arrive and were dropped
+        accepted = {e.client_order_id for e in rec.of(OrderAccepted)}
+        assert accepted == {"rest1", "take1"}
+        maker = [f for f in rec.of(OrderFilled) if f.client_order_id == "rest1"]
+        assert [(f.size, f.filled, f.remaining, f.strategy) for f in maker] == [(120, 120, 180, "strat")]
+        assert not ad.orders.open_orders
+        assert sim.violations == {}
+        assert ad.ctx.gate.by_method["InsertOrder"] == 2 and ad.ctx.gate.by_method["CancelOrder"] == 1
+    finally:
+        await ad.stop()
+    assert not ad.ctx.gate.open_streams  # leases released
+
+
+async def test_1500_symbols_on_two_streams(make_sim):
+    async with make_sim(instruments=1500, flow_levels=1, flow_rate_per_s=200.0) as sim:
+        ad, rec = adapter_for(sim, sim.symbols, depth=3)
+        await ad.start()
+        try:
+            md = [s for s in ad.streams if s.name.startswith("md")]
+            assert len(md) == 2 and ad.ctx.gate.open_streams == {"polymarket:orders", "polymarket:md0", "polymarket:md1"}
+            assert len({e.symbol for e in rec.of(BookSnapshot)}) == 1500
+            assert [len(c.books) for c in ad.md_codecs] == [1000, 500]
+            await until(lambda: sim.flow.actions > 50, what="flow")
+            await asyncio.sleep(0.2)
+            # Every adapter book equals the engine's top 3 after the flow settles.
+            for sym in sim.symbols[::50]:
+                eng, sc = sim.engines[sym], ad.scales[sym]
+                want = [(sc.to_ticks(p), q) for p, q in eng.top(E.SIDE_BUY, 3)]
+                assert ad.book(sym).depth(Side.BUY, 3) == want
+            assert sim.violations == {}
+        finally:
+            await ad.stop()
+
+
+def roomy_symbol(sim, ad) -> str:
+    """A symbol whose spread leaves room for a bid of our own inside it."""
+    for sym in ad.symbols:
+        b, a = ad.book(sym).best_bid(), ad.book(sym).best_ask()
+        if b and a and a[0] - b[0] >= 3:
+            return sym
+    raise AssertionError("no symbol with a wide enough spread")
+
+
+async def test_stream_kill_resyncs_book_and_orders_without_losing_fills(sim):
+    ad, rec = adapter_for(sim, sim.symbols[:6], reconnect_initial_s=0.4)
+    await ad.start()
+    try:
+        sym = roomy_symbol(sim, ad)
+        sc, engine = ad.scales[sym], sim.engines[sym]
+        px = ad.book(sym).best_bid()[0] + 1  # alone at the top of the bids
+        await ad.submit(order(sym, "a", Side.BUY, px, 500))
+        await until(lambda: len(ad.orders.open_orders) == 1, what="order open")
+        assert sim.faults.kill_streams() == 2
+        # While we are disconnected: a partial fill of ours and a book change.
+        sim.exchange.insert_flow(sym, E.SIDE_SELL, sc.to_wire_px(px), 200)
+        sim.exchange.insert_flow(sym, E.SIDE_BUY, sc.to_wire_px(px - 2), 700)
+        await until(lambda: all(s.live and s.reconnects for s in ad.streams), what="resync")
+        for name in ("orders", "md0"):
+            seq = [e.state for e in rec.of(StreamStatus) if e.stream == name]
+            assert seq[-3:] == [StreamState.DOWN, StreamState.RESYNCING, StreamState.LIVE], (name, seq)
+        [missed] = [f for f in rec.of(OrderFilled) if f.client_order_id == "a"]
+        assert (missed.size, missed.price, missed.filled, missed.remaining) == (200, px, 200, 300)
+        assert ad.orders.open_orders[missed.venue_order_id].filled == 200
+        want = [(sc.to_ticks(p), q) for p, q in engine.top(E.SIDE_BUY, 5)]
+        assert ad.book(sym).depth(Side.BUY, 5) == want
+        # After the resync fills arrive normally, counted once on top of the missed one.
+        sim.exchange.insert_flow(sym, E.SIDE_SELL, sc.to_wire_px(px), 100)
+        await until(lambda: len([f for f in rec.of(OrderFilled) if f.client_order_id == "a"]) == 2, what="live fill")
+        total = sum(f.size for f in rec.of(OrderFilled) if f.client_order_id == "a")
+        [venue_order] = [o for o in engine.orders.values() if o.clord_id == "a"]
+        assert total == venue_order.cum == 300
+    finally:
+        await ad.stop()
+
+
+async def test_token_expiring_mid_run_is_renewed_without_dropping_streams(make_sim):
+    async with make_sim(token_ttl_s=1.0) as sim:
+        ad, rec = adapter_for(sim, sim.symbols[:2], token_renew_before_s=0.4)
+        await ad.start()
+        try:
+            await asyncio.sleep(1.6)  # past the first token's expiry
+            assert ad.tokens.mints >= 2
+            assert all(s.reconnects == 0 and s.live for s in ad.streams)
+            sym = sim.symbols[0]
+            sim.faults.expire_tokens()  # ended early: REST gets 401, re-mints, retries
+            await ad.submit(order(sym, "t1", Side.BUY, ad.book(sym).best_bid()[0], 100))
+            await until(lambda: rec.of(OrderAccepted), what="accepted after re-auth")
+            assert all(s.reconnects == 0 for s in ad.streams)
+        finally:
+            await ad.stop()
+
+
+async def test_silent_stream_goes_stale_and_reconnects(sim):
+    ad, rec = adapter_for(sim, sim.symbols[:2], stale_after_s=0.4)
+    await ad.start()
+    try:
+        sim.faults.silence_streams("md")
+        await until(lambda: any(e.state is StreamState.STALE for e in rec.of(StreamStatus)), what="stale")
+        await until(lambda: all(s.live for s in ad.streams) and ad.streams[1].reconnects >= 1, what="back live")
+    finally:
+        await ad.stop()
+
+
+async def test_stalled_consumer_is_disconnected_and_resyncs(make_sim):
+    async with make_sim(max_queue=50, flow_rate_per_s=2000.0) as sim:
+        ad, rec = adapter_for(sim, sim.symbols)
+        await ad.start()
+        try:
+            sim.faults.stall_streams("md")
+            await until(lambda: ad.streams[1].reconnects >= 1 and ad.streams[1].live, timeout=10, what="slow-consumer resync")
+            assert any("slow consumer" in e.reason for e in rec.of(StreamStatus))
+        finally:
+            await ad.stop()
+
+
+async def test_http_5xx_is_venue_unavailable(sim):
+    ad, rec = adapter_for(sim, sim.symbols[:1])
+    await ad.start()
+    try:
+        sim.faults.fail_http(1, 503)
+        sym = sim.symbols[0]
+        with pytest.raises(VenueUnavailable):
+            await ad.submit(order(sym, "x1", Side.BUY, ad.book(sym).best_bid()[0], 100))
+    finally:
+        await ad.stop()
+
+
+def test_plaintext_to_non_loopback_is_refused(sim):
+    with pytest.raises(ConfigError, match="loopback"):
+        adapter_for(sim, [], grpc_target="grpc-api.prod.polymarketexchange.com:443", tls=False)
+    for ok in ("127.0.0.1:5000", "localhost:1", "[::1]:7"):
+        adapter_for(sim, [], grpc_target=ok, tls=False)
+
+
+def test_bad_private_key_is_a_clear_startup_error(sim):
+    with pytest.raises(ConfigError, match="private_key_pem: not a valid"):
+        adapter_for(sim, [], private_key_pem="-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n")
+    with pytest.raises(ConfigError, match="no private key"):
+        adapter_for(sim, [], private_key_pem="")
