@@ -453,6 +453,39 @@ def _l2_figures(n: int, repeat: int) -> dict[str, float]:
     }
 
 
+def _replace_top_figures(n: int, repeat: int, depth: int = 20) -> dict[str, float]:
+    """``replace_top`` (Polymarket's book-to-a-depth updates) on a deep book."""
+    rng = random.Random(13)
+    base = [(MID - 1 - i, rng.randrange(1, 500)) for i in range(LEVELS)]
+    updates = []
+    for _ in range(n):
+        top = MID - 1 + rng.randrange(-3, 4)
+        prices = sorted(rng.sample(range(top - 2 * depth, top + 1), depth), reverse=True)
+        updates.append([(p, rng.randrange(1, 500)) for p in prices])
+
+    def fast(updates: list[list[tuple[int, int]]] = updates) -> None:
+        book = L2Book()
+        book.apply_snapshot(base, [])
+        for levels in updates:
+            book.replace_top(1, levels, depth)
+            book.best_bid()
+
+    def naive(updates: list[list[tuple[int, int]]] = updates[: max(1, n // 10)]) -> None:
+        book = NaiveL2Book()
+        book.snapshot(base, [])
+        for levels in updates:
+            book.replace_top(1, levels, depth)
+            book.best(1)
+
+    rate = n / best_of(fast, repeat)
+    naive_rate = max(1, n // 10) / best_of(naive, 1)
+    return {
+        f"l2_replace_top_{depth}_per_s": rate,
+        f"naive_l2_replace_top_{depth}_per_s": naive_rate,
+        "l2_replace_top_over_naive_speed_ratio": rate / naive_rate,
+    }
+
+
 def run(quick: bool = False) -> dict[str, float]:
     n = 20_000 if quick else 200_000
     repeat = 2 if quick else 7
@@ -481,4 +514,5 @@ def run(quick: bool = False) -> dict[str, float]:
         "naive_over_fast_best_call_ratio": naive_read_ns / call_ns,
     }
     figures.update(_l2_figures(n, repeat))
+    figures.update(_replace_top_figures(n // 20, repeat))
     return figures

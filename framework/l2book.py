@@ -285,33 +285,36 @@ class L2Book(BookView):
         if len(levels) > depth:
             raise ValueError(f"{len(levels)} levels given for depth {depth}")
         _check_best_first(levels, bid)
-        book = self._bids if bid else self._asks
-        prices = self._bid_prices if bid else self._ask_prices
-        if len(levels) < depth:
-            kept: list[int] = []
-        else:
-            worst = levels[-1][0]
-            old_top = set(prices[-depth:] if bid else prices[:depth])
-            if bid:
-                deeper = prices[: bisect_left(prices, worst)]
-            else:
-                deeper = prices[bisect_right(prices, worst) :]
-            kept = [p for p in deeper if p not in old_top]
-        new = {p: book[p] for p in kept}
-        for p, s in levels:
-            if s:
-                new[p] = s
-        self._install_side(bid, new)
-
-    def _install_side(self, bid: bool, new: dict[int, int]) -> None:
         was_crossed = self.is_crossed
-        prices = sorted(new)
+        # Everything the rule drops is one run at the best end of the sorted
+        # prices (the old top ``depth`` and all at or better than *worst*), and
+        # the new levels all sit at or better than *worst*: so cut that run
+        # off and put the update in its place, leaving deeper levels alone.
+        fresh = [p for p, s in levels if s]
         if bid:
-            self._bids, self._bid_prices = new, prices
+            book, prices = self._bids, self._bid_prices
+            if len(levels) < depth:
+                cut = 0
+            else:
+                cut = min(bisect_left(prices, levels[-1][0]), max(0, len(prices) - depth))
+            for p in prices[cut:]:
+                del book[p]
+            fresh.reverse()  # ascending, like the list
+            prices[cut:] = fresh
             self.best_bid_price = prices[-1] if prices else None
         else:
-            self._asks, self._ask_prices = new, prices
+            book, prices = self._asks, self._ask_prices
+            if len(levels) < depth:
+                cut = len(prices)
+            else:
+                cut = max(bisect_right(prices, levels[-1][0]), min(len(prices), depth))
+            for p in prices[:cut]:
+                del book[p]
+            prices[:cut] = fresh
             self.best_ask_price = prices[0] if prices else None
+        for p, s in levels:
+            if s:
+                book[p] = s
         if not was_crossed and self.is_crossed:
             self.stats[CROSSED] += 1
 
