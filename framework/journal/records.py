@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from framework.events import Side
+from framework.orders import TimeInForce
 from framework.positions import Position, PositionBook, PositionKey
 
 __all__ = ["OpenOrder", "RestoredState"]
@@ -26,6 +27,9 @@ class OpenOrder(msgspec.Struct, frozen=True):
     filled: int = 0
     venue_order_id: str = ""
     state: str = ""
+    tif: TimeInForce = TimeInForce.GTC
+    expire_ns: int = 0
+    post_only: bool = False
 
     @property
     def remaining(self) -> int:

@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS orders (
     order_type    TEXT NOT NULL DEFAULT '',
     tif           TEXT NOT NULL DEFAULT '',
     post_only     INTEGER NOT NULL DEFAULT 0,
+    expire_ns     INTEGER NOT NULL DEFAULT 0,  -- GTT expiry, wall clock ns
     state         TEXT NOT NULL,
     venue_order_id TEXT NOT NULL DEFAULT '',
     filled        INTEGER NOT NULL DEFAULT 0,

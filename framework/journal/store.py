@@ -49,7 +49,7 @@ from framework.journal.reconcile import Difference
 from framework.journal.records import OpenOrder, RestoredState
 from framework.journal.schema import JournalError, connect, create
 from framework.journal.states import WORKING, OrderState, next_state
-from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
+from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder, TimeInForce
 from framework.positions import PositionBook
 
 __all__ = ["JOURNAL_FILE", "Journal", "run_dir_for"]
@@ -168,8 +168,8 @@ class Journal:
         with self._tx():
             self._db.execute(
                 "INSERT OR IGNORE INTO orders (client_order_id, strategy, venue, symbol, side, price,"
-                " size, order_type, tif, post_only, state, created_ns, updated_ns)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " size, order_type, tif, post_only, expire_ns, state, created_ns, updated_ns)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     order.client_order_id,
                     order.strategy,
@@ -181,6 +181,7 @@ class Journal:
                     order.order_type.value,
                     order.tif.value,
                     int(order.post_only),
+                    order.expire_ns,
                     OrderState.NEW.value,
                     now,
                     now,
@@ -298,6 +299,9 @@ class Journal:
                 r["filled"],
                 r["venue_order_id"],
                 r["state"],
+                TimeInForce(r["tif"]) if r["tif"] else TimeInForce.GTC,
+                r["expire_ns"],
+                bool(r["post_only"]),
             )
             for r in rows
             if r["side"] != 0

@@ -89,6 +89,9 @@ class RestorableOrder(Protocol):
     price: int
     size: int
     filled: int
+    tif: TimeInForce
+    expire_ns: int
+    post_only: bool
 
 
 class PaperExchange:
@@ -147,7 +150,9 @@ class PaperExchange:
         """Put journalled open orders back (a restarted paper run); returns how many.
 
         They rest at the back of their level: the queue position is taken from
-        the first book state seen after the restore. No event is published.
+        the first book state seen after the restore. No event is published,
+        except ``OrderCanceled`` (``expired``) for a GTT order whose time
+        passed while the run was down.
         """
         count = 0
         for rec in orders:
@@ -162,11 +167,18 @@ class PaperExchange:
                 rec.price,
                 rec.size,
                 filled=rec.filled,
+                tif=rec.tif,
+                post_only=rec.post_only,
+                expire_ns=rec.expire_ns,
                 seq=self._next_seq(),
             )
-            order.queue_ahead = None
+            if order.tif is TimeInForce.GTT and order.expire_ns <= self._clock.wall_ns():
+                self._done(order, "expired")
+                continue
             self._live[order.client_order_id] = order
             self._resting.setdefault(order.symbol, []).append(order)
+            self._schedule_expiry(order)
+            order.queue_ahead = None
             count += 1
         return count
 
@@ -385,6 +397,9 @@ class PaperExchange:
     def _rest(self, order: PaperOrder, book: Any) -> None:
         order.queue_ahead = book.size_at(order.side, order.price)
         self._resting.setdefault(order.symbol, []).append(order)
+        self._schedule_expiry(order)
+
+    def _schedule_expiry(self, order: PaperOrder) -> None:
         if order.tif is TimeInForce.GTT and order.expiry is None:
             delay = order.expire_ns - self._clock.wall_ns()
             order.expiry = self._clock.call_later(delay, self._expire, order)

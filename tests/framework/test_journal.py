@@ -46,7 +46,7 @@ from framework.journal import (
     run_dir_for,
 )
 from framework.l2book import L2Book
-from framework.orders import CancelOrder, SubmitOrder
+from framework.orders import CancelOrder, SubmitOrder, TimeInForce
 from framework.paper import PaperExchange
 from framework.positions import Position, PositionBook
 
@@ -269,6 +269,9 @@ def test_clean_restart_restores_positions_and_open_orders(tmp_path: Path) -> Non
     assert state.positions == {(ST, V, S): Position(qty=6, cost=600, realized=40, fees=2)}
     assert state.book is not j.positions and state.book.get(ST, V, S) == j.positions.get(ST, V, S)
     assert state.open_orders == [OpenOrder("b", ST, V, S, Side.SELL, 110, 10, 4, "v-b", "partially_filled")]
+    j.record_submit(SubmitOrder(ST, V, S, "g", Side.BUY, 90, 1, tif=TimeInForce.GTT, expire_ns=123, post_only=True))
+    (g,) = [o for o in j.open_orders() if o.client_order_id == "g"]
+    assert (g.tif, g.expire_ns, g.post_only, g.state) == (TimeInForce.GTT, 123, True, "pending")
     assert j.start(mode="paper", config_text="") is True
     assert j.session == 2
     j.close()

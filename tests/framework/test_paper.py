@@ -581,3 +581,20 @@ async def test_random_sessions_keep_every_invariant(ops: list[tuple[Any, ...]], 
         for f in fills:
             rate = 3 if f.liquidity is Liquidity.TAKER else -1
             assert f.fee == fee(f.price, f.size, rate)
+
+
+async def test_restored_gtt_orders_keep_their_expiry_or_expire_at_once() -> None:
+    from framework.journal import OpenOrder
+
+    h = Harness()
+    wall = h.clock.wall_ns()
+    gtt: dict[str, Any] = {"tif": TimeInForce.GTT, "venue_order_id": "v"}
+    restored = [
+        OpenOrder("live", "strat", V, S, Side.BUY, 100, 5, expire_ns=wall + 3 * NS_PER_MS, **gtt),
+        OpenOrder("gone", "strat", V, S, Side.BUY, 100, 5, expire_ns=wall, **gtt),
+    ]
+    assert h.ex.restore(restored) == 1
+    assert [(type(e), e.reason) for e in h.of("gone")] == [(OrderCanceled, "expired")]
+    h.clock.advance(3 * NS_PER_MS)
+    assert [(type(e), e.reason) for e in h.of("live")] == [(OrderCanceled, "expired")]
+    assert h.ex.open_orders() == []
