@@ -59,6 +59,7 @@ class DydxAdapter:
         self.codec: DydxCodec | None = None
         self.state = StreamState.DOWN
         self.subscriptions = 0
+        self.received = 0  # responses received on the current subscription
         self._channel: grpc.aio.Channel | None = None
         self._lease: Any = None
         self._task: asyncio.Task[None] | None = None
@@ -188,6 +189,7 @@ class DydxAdapter:
         self._status(StreamState.CONNECTING if not self.subscriptions else StreamState.RESYNCING, "subscribing")
         await self.ctx.gate.admit(MessageKind.QUERY, method=STREAM_METHOD)
         self.subscriptions += 1
+        self.received = 0
         call = self._channel.unary_stream(
             STREAM_METHOD,
             request_serializer=query_pb2.StreamOrderbookUpdatesRequest.SerializeToString,
@@ -198,6 +200,7 @@ class DydxAdapter:
             async for data in call:
                 now = clock.now_ns()
                 self._last_ns = now
+                self.received += 1
                 for event in codec.feed(data, clock.wall_ns()):
                     publish(event)
                 if self.state is StreamState.STALE:

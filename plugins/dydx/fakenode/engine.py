@@ -147,6 +147,12 @@ class FakeEngine:
         if outcome in ("rested", "matched"):
             self.ops.append(order)
 
+    def noise(self, pair: int, n: int) -> None:
+        """Emit ``n`` updates naming ids that are not on the book (block-sync style): a knob
+        for load and for the unknown-id tolerance; the book does not change."""
+        base = 1 << 31
+        self._emit_ob(pair, [msg.update(("dydx1noise", 0, base + i, 0, pair), 0) for i in range(n)])
+
     # --- matching --------------------------------------------------------------
 
     def _execute(self, order: Order, *, replacing: bool = False) -> str:

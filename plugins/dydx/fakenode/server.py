@@ -265,8 +265,10 @@ class _ClobQuery(query_pb2_grpc.QueryServicer):
     def __init__(self, node: FakeNode) -> None:
         self.node = node
 
-    def StreamOrderbookUpdates(self, request: Any, context: Any) -> AsyncIterator[Response]:  # noqa: N802
-        return self.node.stream(request, context)
+    async def StreamOrderbookUpdates(self, request: Any, context: Any) -> AsyncIterator[Response]:  # noqa: N802
+        # grpc.aio recognises a streaming handler by its being an async generator function.
+        async for resp in self.node.stream(request, context):
+            yield resp
 
     async def ClobPair(self, request: Any, context: Any) -> Any:  # noqa: N802
         params = self.node.params.get(request.id)

@@ -1,0 +1,149 @@
+"""The adapter against the fake node over loopback gRPC: live, exact books, overflow, resync."""
+
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+import pytest
+from v4_proto.dydxprotocol.clob import query_pb2, query_pb2_grpc
+
+from framework.bus import Bus
+from framework.clock import LiveClock
+from framework.events import StreamState, StreamStatus
+from framework.venue import CountingGate, MessageKind, VenueContext
+from plugins.dydx.adapter import CLOB_PAIR_METHOD, PERPETUAL_METHOD, STREAM_METHOD, DydxAdapter
+from plugins.dydx.fakenode.server import FakeNode, FakeNodeSettings, fake_node
+from plugins.dydx.settings import DydxSettings
+from tests.plugins.dydx.helpers import engine_rows, rows
+
+PAIRS = {"BTC-USD": 0, "ETH-USD": 1}
+
+
+async def _until(cond, timeout: float = 10.0, what: str = "condition") -> None:
+    async with asyncio.timeout(timeout):
+        while not cond():
+            await asyncio.sleep(0.005)
+
+
+def _adapter(node: FakeNode, **kw) -> tuple[DydxAdapter, CountingGate, list[StreamStatus]]:
+    bus, gate = Bus(), CountingGate()
+    statuses: list[StreamStatus] = []
+    bus.subscribe(statuses.append, StreamStatus)
+    settings = DydxSettings(endpoint=node.endpoint, markets=PAIRS, reconnect_min_ms=20, reconnect_max_ms=200, **kw)
+    return DydxAdapter(VenueContext("dydx", bus, LiveClock(), gate), settings), gate, statuses
+
+
+async def _caught_up(node: FakeNode, adapter: DydxAdapter) -> None:
+    """Wait until the adapter has read every response the node sent it."""
+    def done() -> bool:
+        subs = node.subscribers
+        return bool(subs) and all(s.queue.empty() for s in subs) and adapter.received >= subs[0].sent
+
+    await _until(done, what="adapter caught up")
+
+
+def _assert_books_equal(node: FakeNode, adapter: DydxAdapter) -> None:
+    for symbol, pair in PAIRS.items():
+        p = adapter.params[pair]
+        assert rows(adapter.codec, pair) == engine_rows(node.engine, pair, p.subticks_per_tick, p.step_base_quantums)
+        assert adapter.book(symbol) is adapter.codec.book(pair)
+
+
+async def _run_blocks(node: FakeNode, adapter: DydxAdapter, blocks: int) -> None:
+    for _ in range(blocks):
+        for _ in range(5):
+            node.flow.tick()
+            node.flush()
+        node.block()
+        await _caught_up(node, adapter)
+        _assert_books_equal(node, adapter)
+
+
+async def test_adapter_goes_live_after_snapshot_and_books_equal_the_node():
+    async with fake_node(FakeNodeSettings(auto=False)) as node:
+        adapter, gate, statuses = _adapter(node)
+        await adapter.start()
+        try:
+            await _until(lambda: node.subscribers)
+            for _ in range(3):
+                node.flow.tick()
+                node.flush()  # incremental updates before the snapshot: discarded
+            await _caught_up(node, adapter)
+            assert adapter.state is StreamState.CONNECTING
+            node.block()
+            await asyncio.wait_for(adapter.live.wait(), 5)
+            await _run_blocks(node, adapter, 5)
+            assert adapter.instruments["BTC-USD"].tick_size == 1
+            assert gate.by_method[STREAM_METHOD] == 1
+            assert gate.by_method[CLOB_PAIR_METHOD] == 2 and gate.by_method[PERPETUAL_METHOD] == 2
+            assert gate.admitted[MessageKind.QUERY] == 5 and len(gate.open_streams) == 1
+        finally:
+            await adapter.stop()
+        assert not gate.open_streams
+        assert [s.state for s in statuses][:2] == [StreamState.CONNECTING, StreamState.LIVE]
+
+
+async def test_slow_subscriber_overflow_drops_all_and_adapter_resyncs():
+    async with fake_node(FakeNodeSettings(auto=False, max_channel_buffer=16)) as node:
+        adapter, gate, statuses = _adapter(node)
+        await adapter.start()
+        channel = grpc.aio.insecure_channel(node.endpoint)
+        try:
+            await _until(lambda: node.subscribers)
+            node.block()
+            await asyncio.wait_for(adapter.live.wait(), 5)
+            # a second subscriber that never reads
+            slow = query_pb2_grpc.QueryStub(channel).StreamOrderbookUpdates(
+                query_pb2.StreamOrderbookUpdatesRequest(clob_pair_id=[0, 1])
+            )
+            await _until(lambda: len(node.subscribers) == 2)
+            pumps = 0
+            async with asyncio.timeout(20):
+                while node.drops == 0:
+                    pumps += 1
+                    node.engine.noise(0, 2000)  # ~100 kB of unknown-id updates
+                    node.flush()
+                    await asyncio.sleep(0.002)
+            assert node.drops == 1, pumps
+            await _until(lambda: adapter.state is not StreamState.LIVE)
+            await _until(lambda: len(node.subscribers) == 1, what="adapter resubscribed")
+            node.block()  # the new snapshot
+            await asyncio.wait_for(adapter.live.wait(), 5)
+            await _run_blocks(node, adapter, 3)
+            states = [s.state for s in statuses]
+            assert StreamState.DOWN in states and states[-1] is StreamState.LIVE
+            assert node.drops == 1 and adapter.subscriptions == 2
+            assert gate.by_method[STREAM_METHOD] == 2 and gate.streams_opened == 1
+            slow.cancel()
+        finally:
+            await adapter.stop()
+            await channel.close()
+
+
+async def test_stream_goes_stale_when_nothing_arrives_and_live_again_on_data():
+    async with fake_node(FakeNodeSettings(auto=False)) as node:
+        adapter, _gate, statuses = _adapter(node, stale_after_ms=100)
+        await adapter.start()
+        try:
+            await _until(lambda: node.subscribers)
+            node.block()
+            await asyncio.wait_for(adapter.live.wait(), 5)
+            await _until(lambda: adapter.state is StreamState.STALE, 3)
+            node.flow.tick()
+            node.flow.tick()
+            node.block()
+            await _until(lambda: adapter.state is StreamState.LIVE, 3)
+        finally:
+            await adapter.stop()
+        assert StreamState.STALE in [s.state for s in statuses]
+
+
+async def test_empty_subscription_is_rejected_like_the_node():
+    async with fake_node(FakeNodeSettings(auto=False)) as node:
+        async with grpc.aio.insecure_channel(node.endpoint) as channel:
+            call = query_pb2_grpc.QueryStub(channel).StreamOrderbookUpdates(query_pb2.StreamOrderbookUpdatesRequest())
+            with pytest.raises(grpc.aio.AioRpcError) as info:
+                async for _ in call:
+                    pass
+            assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
