@@ -6,6 +6,12 @@ book state would both take the same displayed size. The ledger records, per
 symbol and level, how much our orders took since the last book event for that
 symbol; :meth:`LiquidityLedger.available` subtracts it, and a new book event
 (a new state of the real book) clears it.
+
+The limit of the model: the real book never shows our fills, so a level that
+stays crossed with a resting paper order across several book states offers
+its displayed size afresh in each of them (each state is taken as new
+liquidity). Any book event counts as a new state, even one that changed
+another level.
 """
 
 from __future__ import annotations
