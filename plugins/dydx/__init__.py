@@ -10,36 +10,54 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from framework.hookspecs import hookimpl
 from framework.specs import CommandSpec, SimulatorSpec, VenueSpec
+from framework.venue import VenueLimits
 from plugins.dydx import book_cli, simulate_cli
 from plugins.dydx.adapter import DydxAdapter
-from plugins.dydx.fakenode.server import FakeNodeSettings, fake_node
+from plugins.dydx.fakenode.server import FakeNode, FakeNodeSettings, fake_node
 from plugins.dydx.settings import DydxSettings
 
-__all__ = ["DydxAdapter", "DydxSettings", "LIVE_REFUSAL", "check_mode"]
+__all__ = ["DydxAdapter", "DydxSettings", "LIVE_REFUSAL"]
 
 LIVE_REFUSAL = "live dYdX order entry is not available yet: use mode paper (market data with simulated fills)"
-
-
-def check_mode(mode: str) -> None:
-    """Refuse ``mode: live`` for a dYdX venue (``config check`` calls this)."""
-    if mode == "live":
-        raise ValueError(LIVE_REFUSAL)
 
 
 def _adapter(ctx: Any, settings: DydxSettings) -> DydxAdapter:
     return DydxAdapter(ctx, settings)
 
 
+def _limits(settings: Any) -> VenueLimits:
+    return DydxAdapter.limits  # one's own node: no venue-side caps
+
+
+def _venue_settings(node: FakeNode, settings: DydxSettings | None) -> DydxSettings:
+    """The adapter's settings pointed at a running fake node (plaintext, loopback)."""
+    if settings is None:
+        return DydxSettings(endpoint=node.endpoint, markets={"BTC-USD": 0, "ETH-USD": 1})
+    return msgspec.structs.replace(settings, endpoint=node.endpoint, tls=False)
+
+
 @hookimpl
 def backplane_venues() -> list[VenueSpec]:
-    return [VenueSpec("dydx", _adapter, DydxSettings, "dYdX v4 full-node L3 stream (market data)", "dydx")]
+    return [
+        VenueSpec(
+            "dydx", _adapter, DydxSettings, "dYdX v4 full-node L3 stream (market data, paper trading)",
+            simulator="dydx", limits=_limits, unsupported_modes={"live": LIVE_REFUSAL},
+        )
+    ]
 
 
 @hookimpl
 def backplane_simulators() -> list[SimulatorSpec]:
-    return [SimulatorSpec("dydx", fake_node, FakeNodeSettings, "fake dYdX full node (synthetic L3 flow or a recording)")]
+    return [
+        SimulatorSpec(
+            "dydx", fake_node, FakeNodeSettings, "fake dYdX full node (synthetic L3 flow or a recording)",
+            venue_settings=_venue_settings,
+        )
+    ]
 
 
 @hookimpl
