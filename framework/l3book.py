@@ -4,7 +4,7 @@ Theory of operation
 -------------------
 Every resting order is a small mutable record ``[size, filled, remaining,
 level, order_id]`` in ``_orders`` (id -> record). Each price level is a list
-``[aggregate_remaining, fifo, price, side]`` where ``fifo`` is an
+``[aggregate_remaining, fifo, price, side, is_best]`` where ``fifo`` is an
 insertion-ordered dict id -> record: a place appends at the back, a remove
 deletes in O(1), iteration is queue order. The record points at its level, so
 an update or remove needs no price lookup. (Keying ``fifo`` by ``id(record)``
@@ -16,7 +16,12 @@ aggregate remaining is positive. An order whose remaining is 0 (fully filled,
 or over-filled and clamped) keeps its place in the queue until it is removed,
 but contributes nothing, and a level holding only such orders is not visible.
 Each side keeps an ascending list of its visible prices; the best price is a
-plain attribute, recomputed only when the best level stops being visible.
+plain attribute, recomputed only when the best level stops being visible. The
+``(price, size)`` answers of :meth:`L3Book.best_bid`/:meth:`L3Book.best_ask`
+are cached too: the best level carries an is-best flag, and a write that
+changes its aggregate renews the cached tuple. That costs a flag test per
+write and saves building a tuple per read (strategies read after every
+change); ``python -m bench books`` measures both kinds of read.
 
 Operations follow the dYdX rules (see the venue reference, book maintenance):
 ``place`` appends, ``update`` sets the **absolute** filled amount (it may go
@@ -52,7 +57,7 @@ __all__ = ["L3Book", "RestingOrder"]
 # mutable slot; the hot paths use the literal indices (a constant load, where
 # these names would be global loads) with these names in comments.
 _SIZE, _FILLED, _REM, _LEVEL, _ID = range(5)
-_AGG, _FIFO, _PRICE, _SIDE = range(4)
+_AGG, _FIFO, _PRICE, _SIDE, _IS_BEST = range(5)
 
 
 class RestingOrder(NamedTuple):
@@ -84,8 +89,8 @@ class L3Book(BookView):
         "_ask_levels",
         "_bid_prices",
         "_ask_prices",
-        "_best_bid_level",
-        "_best_ask_level",
+        "_best_bid",
+        "_best_ask",
     )
 
     def __init__(self, venue: str = "", symbol: str = "") -> None:
@@ -99,9 +104,10 @@ class L3Book(BookView):
         self._ask_prices: list[int] = []
         self.best_bid_price: int | None = None
         self.best_ask_price: int | None = None
-        # the best levels themselves, so that best_bid()/best_ask() need no lookup
-        self._best_bid_level: list[Any] | None = None
-        self._best_ask_level: list[Any] | None = None
+        # best_bid()/best_ask() answers, kept current by every write that
+        # touches a best level (the level carries an is-best flag for that)
+        self._best_bid: Level | None = None
+        self._best_ask: Level | None = None
 
     def __repr__(self) -> str:
         return (
@@ -144,7 +150,7 @@ class L3Book(BookView):
             return False
         lvl = levels.get(price)
         if lvl is None:
-            lvl = levels[price] = [0, {}, price, side]
+            lvl = levels[price] = [0, {}, price, side, False]
         rec = orders[order_id] = [size, filled, remaining, lvl, order_id]
         lvl[1][order_id] = rec  # lvl[1]: fifo; lvl[0] below: aggregate remaining
         if remaining:
@@ -152,6 +158,8 @@ class L3Book(BookView):
             lvl[0] = agg + remaining
             if not agg:
                 self._show(lvl)
+            elif lvl[4]:  # the best level: refresh the cached best tuple
+                self._refresh_best(lvl)
         elif filled > size:
             self.stats[OVERFILL] += 1
         return True
@@ -184,6 +192,8 @@ class L3Book(BookView):
                 self._show(lvl)
             elif not after:
                 self._hide(lvl)
+            elif lvl[4]:
+                self._refresh_best(lvl)
         return True
 
     def remove(self, order_id: Hashable) -> bool:
@@ -192,7 +202,7 @@ class L3Book(BookView):
         if rec is None:
             self.stats[UNKNOWN_REMOVE] += 1
             return False
-        lvl = rec[3]  # lvl: [aggregate, fifo, price, side]
+        lvl = rec[3]  # lvl: [aggregate, fifo, price, side, is_best]
         fifo = lvl[1]
         del fifo[order_id]
         remaining = rec[2]
@@ -201,6 +211,8 @@ class L3Book(BookView):
             lvl[0] = agg
             if not agg:
                 self._hide(lvl)
+            elif lvl[4]:
+                self._refresh_best(lvl)
         if not fifo:
             if lvl[3] == 1:
                 del self._bid_levels[lvl[2]]
@@ -223,7 +235,7 @@ class L3Book(BookView):
         self._bid_levels, self._ask_levels = fresh._bid_levels, fresh._ask_levels
         self._bid_prices, self._ask_prices = fresh._bid_prices, fresh._ask_prices
         self.best_bid_price, self.best_ask_price = fresh.best_bid_price, fresh.best_ask_price
-        self._best_bid_level, self._best_ask_level = fresh._best_bid_level, fresh._best_ask_level
+        self._best_bid, self._best_ask = fresh._best_bid, fresh._best_ask
         self.stats.update(fresh.stats)
         self.stats[SNAPSHOTS] += 1
 
@@ -233,19 +245,17 @@ class L3Book(BookView):
         self._bid_levels, self._ask_levels = {}, {}
         self._bid_prices, self._ask_prices = [], []
         self.best_bid_price = self.best_ask_price = None
-        self._best_bid_level = self._best_ask_level = None
+        self._best_bid = self._best_ask = None
 
     # --- reads -----------------------------------------------------------------
 
     def best_bid(self) -> Level | None:
         """``(price, aggregate remaining)`` of the best bid, or None."""
-        lvl = self._best_bid_level
-        return None if lvl is None else (lvl[2], lvl[0])
+        return self._best_bid
 
     def best_ask(self) -> Level | None:
         """``(price, aggregate remaining)`` of the best ask, or None."""
-        lvl = self._best_ask_level
-        return None if lvl is None else (lvl[2], lvl[0])
+        return self._best_ask
 
     def _sizes(self, bid: bool) -> Callable[[int], int]:
         levels = self._bid_levels if bid else self._ask_levels
@@ -318,7 +328,7 @@ class L3Book(BookView):
             if best is None or price > best:
                 ask = self.best_ask_price
                 was_crossed = best is not None and ask is not None and best >= ask
-                self.best_bid_price, self._best_bid_level = price, lvl
+                self._set_best(lvl)
                 if ask is not None and price >= ask and not was_crossed:
                     self.stats[CROSSED] += 1
         else:
@@ -327,7 +337,7 @@ class L3Book(BookView):
             if best is None or price < best:
                 bid = self.best_bid_price
                 was_crossed = best is not None and bid is not None and bid >= best
-                self.best_ask_price, self._best_ask_level = price, lvl
+                self._set_best(lvl)
                 if bid is not None and bid >= price and not was_crossed:
                     self.stats[CROSSED] += 1
 
@@ -337,29 +347,40 @@ class L3Book(BookView):
         if lvl[_SIDE] == 1:
             prices = self._bid_prices
             del prices[bisect_left(prices, price)]
-            if price == self.best_bid_price:
-                self._reset_best_bid()
+            if lvl[_IS_BEST]:
+                lvl[_IS_BEST] = False
+                self._set_best(self._bid_levels[prices[-1]] if prices else None, 1)
         else:
             prices = self._ask_prices
             del prices[bisect_left(prices, price)]
-            if price == self.best_ask_price:
-                self._reset_best_ask()
+            if lvl[_IS_BEST]:
+                lvl[_IS_BEST] = False
+                self._set_best(self._ask_levels[prices[0]] if prices else None, -1)
 
-    def _reset_best_bid(self) -> None:
-        prices = self._bid_prices
-        if prices:
-            self.best_bid_price = best = prices[-1]
-            self._best_bid_level = self._bid_levels[best]
+    def _set_best(self, lvl: list[Any] | None, side: int = 0) -> None:
+        """Make ``lvl`` the best level of its side (None: ``side`` is empty)."""
+        if lvl is not None:
+            side = lvl[_SIDE]
+            lvl[_IS_BEST] = True
+        if side == 1:
+            old = self._best_bid
+            if old is not None and lvl is not None and old[0] != lvl[_PRICE]:
+                self._bid_levels[old[0]][_IS_BEST] = False
+            self.best_bid_price = None if lvl is None else lvl[_PRICE]
+            self._best_bid = None if lvl is None else (lvl[_PRICE], lvl[_AGG])
         else:
-            self.best_bid_price = self._best_bid_level = None
+            old = self._best_ask
+            if old is not None and lvl is not None and old[0] != lvl[_PRICE]:
+                self._ask_levels[old[0]][_IS_BEST] = False
+            self.best_ask_price = None if lvl is None else lvl[_PRICE]
+            self._best_ask = None if lvl is None else (lvl[_PRICE], lvl[_AGG])
 
-    def _reset_best_ask(self) -> None:
-        prices = self._ask_prices
-        if prices:
-            self.best_ask_price = best = prices[0]
-            self._best_ask_level = self._ask_levels[best]
+    def _refresh_best(self, lvl: list[Any]) -> None:
+        """The best level's aggregate changed: renew the cached answer."""
+        if lvl[_SIDE] == 1:
+            self._best_bid = (lvl[_PRICE], lvl[_AGG])
         else:
-            self.best_ask_price = self._best_ask_level = None
+            self._best_ask = (lvl[_PRICE], lvl[_AGG])
 
 
 def _clamped_remaining(price: int, size: int, filled: int) -> int:
