@@ -222,3 +222,28 @@ def test_clear_keeps_stats(book: L3Book) -> None:
     assert len(book) == 0 and book.best_bid() is None and book.best_ask() is None
     assert book.stats["unknown_remove"] == 1
     assert book.stats.as_dict()["duplicate_place"] == 0
+
+
+def test_best_answer_follows_every_change_at_and_off_the_best(book: L3Book) -> None:
+    book.place(oid(12), Side.BUY, 101, 2)  # a new best bid
+    assert book.best_bid() == (101, 2)
+    book.update(oid(1), 3)  # the old best level changes: not the best any more
+    book.place(oid(13), Side.BUY, 100, 9)
+    book.remove(oid(2))
+    assert book.best_bid() == (101, 2)
+    book.place(oid(14), Side.BUY, 101, 4)  # the best level changes
+    assert book.best_bid() == (101, 6)
+    book.update(oid(12), 1)
+    assert book.best_bid() == (101, 5)
+    book.remove(oid(14))
+    assert book.best_bid() == (101, 1)
+    book.remove(oid(12))  # back to the old level, with its current size
+    assert book.best_bid() == (100, 7 + 9)
+    book.update(oid(13), 4)
+    assert book.best_bid() == (100, 12)
+    book.update(oid(5), 6)  # the deeper ask fills entirely: best ask unchanged
+    assert book.best_ask() == (102, 4)
+    book.update(oid(4), 4)  # the best ask fills: nothing left to show
+    assert book.best_ask() is None and book.best_ask_price is None
+    book.update(oid(5), 1)  # a fill reset brings the deeper level back as best
+    assert book.best_ask() == (103, 5)
