@@ -8,8 +8,13 @@ Market data (:class:`MarketDataCodec`)
     There is no snapshot arm and no sequence number. The first update per
     symbol after a (re)subscribe carries the book and becomes a
     :class:`BookSnapshot`; later updates replace the top ``depth`` levels of
-    each side (reference open question 4, :meth:`L2Book.replace_top`) and
-    become a :class:`BookDelta` holding only the levels that changed.
+    each side (reference open question 4) and become a :class:`BookDelta`
+    holding only the levels that changed. Because the book is fed only by
+    these top-N pictures it never holds a level deeper than the last picture,
+    so :meth:`L2Book.replace_top` reduces to "the picture is the side": the
+    codec diffs each picture against the previous one and applies just the
+    changed levels with ``set_level`` (a few per message, where a full
+    ``replace_top`` of both sides cost about 20 us).
     ``state`` -> :class:`InstrumentStatus` when it changes; ``stats`` ->
     :class:`Trade` when the last-trade figures move. A malformed update is
     counted and skipped and its symbol resynced: because every update is a
@@ -104,6 +109,7 @@ class MarketDataCodec:
         self.errors = 0
         self.last_error = ""
         self.pending: set[str] = set()  # symbols whose next update is a snapshot
+        self._pictures: dict[str, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
         self._status: dict[str, int] = {}
         self._last_trade: dict[str, tuple[int, int, int]] = {}
 
@@ -133,38 +139,35 @@ class MarketDataCodec:
             tk = sc.to_ticks
             bids = [(tk(e.px), e.qty) for e in msg.bids]
             asks = [(tk(e.px), e.qty) for e in msg.offers]
+        _check_picture(bids, True)
+        _check_picture(asks, False)
         book = self.books.get(symbol)
         if book is None:
             book = self.books[symbol] = L2Book(self.venue, symbol)
             self.pending.add(symbol)
-        if symbol in self.pending:
-            _check_snapshot(bids, asks, max(self.depth, len(bids), len(asks)))
+        bids = [lv for lv in bids if lv[1]]
+        asks = [lv for lv in asks if lv[1]]
+        last = self._pictures.get(symbol)
+        self._pictures[symbol] = (bids, asks)
+        if symbol in self.pending or last is None:
             book.apply_snapshot(bids, asks)
             self.pending.discard(symbol)
-            out: list[Event] = [
-                BookSnapshot(self.venue, symbol, ts_event, ts_recv, tuple(book.levels(Side.BUY)), tuple(book.levels(Side.SELL)))
-            ]
+            out: list[Event] = [BookSnapshot(self.venue, symbol, ts_event, ts_recv, tuple(bids), tuple(asks))]
         else:
             out = []
-            changes = self._replace(book, bids, asks)
+            changes = _diff(_BUY, last[0], bids) if bids != last[0] else []
+            if asks != last[1]:
+                changes.extend(_diff(_SELL, last[1], asks))
             if changes:
-                out.append(BookDelta(self.venue, symbol, ts_event, ts_recv, changes))
+                set_level = book.set_level
+                for side, price, size in changes:
+                    set_level(side, price, size)
+                out.append(BookDelta(self.venue, symbol, ts_event, ts_recv, tuple(changes)))
         if msg.HasField("state"):
             self._on_state(symbol, msg.state, ts_event, ts_recv, out)
         if msg.HasField("stats"):
             self._on_stats(symbol, sc, msg.stats, ts_event, ts_recv, out)
         return out
-
-    def _replace(self, book: L2Book, bids: list[tuple[int, int]], asks: list[tuple[int, int]]) -> tuple[tuple[int, int, int], ...]:
-        depth = max(self.depth, len(bids), len(asks))
-        old_b = dict(book.levels(Side.BUY))
-        old_a = dict(book.levels(Side.SELL))
-        # replace_top validates first and leaves the book unchanged on error.
-        book.replace_top(Side.BUY, bids, depth)
-        book.replace_top(Side.SELL, asks, depth)
-        changes = _diff(_BUY, old_b, book.levels(Side.BUY))
-        changes.extend(_diff(_SELL, old_a, book.levels(Side.SELL)))
-        return tuple(changes)
 
     def _on_state(self, symbol: str, state: int, ts_event: int, ts_recv: int, out: list[Event]) -> None:
         if self._status.get(symbol) != state:
@@ -184,15 +187,19 @@ class MarketDataCodec:
             out.append(Trade(self.venue, symbol, ts_event, ts_recv, sc.to_ticks(stats.last_trade_px), stats.last_trade_qty))
 
 
-def _check_snapshot(bids: list[tuple[int, int]], asks: list[tuple[int, int]], depth: int) -> None:
-    # A snapshot must obey the same rules as an update (best first, distinct,
-    # sizes >= 0); check on a scratch book so a bad one leaves ours untouched.
-    scratch = L2Book()
-    scratch.replace_top(Side.BUY, bids, depth)
-    scratch.replace_top(Side.SELL, asks, depth)
+def _check_picture(levels: list[tuple[int, int]], bid: bool) -> None:
+    """Levels must be distinct, strictly best first, with sizes >= 0."""
+    prev = None
+    for price, size in levels:
+        if size < 0:
+            raise ValueError(f"size must be >= 0, not {size} at {price}")
+        if prev is not None and (price >= prev if bid else price <= prev):
+            raise ValueError(f"levels must be distinct and best first: {price} after {prev}")
+        prev = price
 
 
-def _diff(side: int, old: dict[int, int], new: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+def _diff(side: int, last: list[tuple[int, int]], new: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    old = dict(last)
     changes = []
     for price, size in new:
         if old.pop(price, 0) != size:

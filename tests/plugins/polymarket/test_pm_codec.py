@@ -22,6 +22,7 @@ from framework.events import (
     Trade,
     TradingStatus,
 )
+from framework.l2book import L2Book
 from plugins.polymarket.codec import MarketDataCodec, OrderCodec
 from plugins.polymarket.events import OrderReplaced, OrderUnresolved
 from plugins.polymarket.gen import enums_pb2 as E
@@ -160,6 +161,7 @@ def test_deltas_rebuild_the_book_like_a_naive_model(updates):
     deltas to a plain dict must give exactly that picture every time."""
     c = MarketDataCodec("pm", {SYM: Scales(SYM, 1000)}, depth=4)
     model: dict[tuple[int, int], int] = {}
+    ref = L2Book("pm", SYM)
     for bids, asks in updates:
         bids = sorted(bids, reverse=True)
         asks = sorted(asks)
@@ -173,6 +175,11 @@ def test_deltas_rebuild_the_book_like_a_naive_model(updates):
                     else:
                         del model[(side, p)]
         assert model == {(1, p): s for p, s in bids} | {(-1, p): s for p, s in asks}
+        # ... and so does the L2 book, as replace_top on a reference book would leave it.
+        ref.replace_top(Side.BUY, bids, 4)
+        ref.replace_top(Side.SELL, asks, 4)
+        book = c.books[SYM]
+        assert book.levels(Side.BUY) == ref.levels(Side.BUY) and book.levels(Side.SELL) == ref.levels(Side.SELL)
 
 
 # --- orders ----------------------------------------------------------------

@@ -1,0 +1,235 @@
+"""Polymarket adapter over loopback against the simulator, beside bare grpc.aio.
+
+Figures (same run, same simulator, same messages):
+
+- ``md_updates_per_s``: market-data updates from the simulator's stream through
+  the adapter (protobuf -> codec -> L2 book -> bus) to a strategy callback;
+  ``bare_stream_msgs_per_s``: a bare grpc.aio client reading the same stream
+  and only counting; ``md_vs_bare_ratio`` (goal >= 0.9).
+- ``tick_to_order_p50_us`` / ``_p99_us``: the simulator publishes a book
+  change -> the strategy's callback submits an order -> the simulator's order
+  entry receives it (REST, as the adapter sends orders);
+  ``bare_unary_rtt_p50_us``: a bare grpc.aio unary round trip to the same
+  simulator; ``bare_http_rtt_p50_us``: a bare httpx POST round trip to its REST
+  order entry; ``tick_to_order_vs_unary_ratio`` (goal <= 1.1).
+
+Everything runs in one process and one event loop (server and client share
+the CPU, as they do for both the adapter and the bare baselines).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from typing import Any
+
+import msgspec
+
+from framework.bus import Bus
+from framework.clock import LiveClock
+from framework.events import BookDelta, Side
+from framework.orders import SubmitOrder, TimeInForce
+from framework.venue import CountingGate, VenueContext
+from plugins.polymarket.adapter import PolymarketAdapter
+from plugins.polymarket.gen import health_pb2, health_pb2_grpc
+from plugins.polymarket.gen import marketdatasubscription_pb2 as md
+from plugins.polymarket.gen import marketdatasubscription_pb2_grpc as md_grpc
+from plugins.polymarket.settings import PolymarketSettings
+from plugins.polymarket.sim import LimitSettings, SimSettings, Simulator, simulate
+
+
+def _updates(symbol: str, n: int) -> list[Any]:
+    """``n`` distinct top-3 pictures of one book (each differs from the last)."""
+    out = []
+    for i in range(n):
+        q = 100 + i % 97
+        u = md.MarketDataUpdate(
+            symbol=symbol,
+            bids=[md.BookEntry(px=400, qty=q), md.BookEntry(px=390, qty=200), md.BookEntry(px=380, qty=300)],
+            offers=[md.BookEntry(px=420, qty=q + 1), md.BookEntry(px=430, qty=200), md.BookEntry(px=440, qty=300)],
+        )
+        out.append(md.CreateMarketDataSubscriptionResponse(update=u))
+    return out
+
+
+def _md_handle(sim: Simulator, known: set[int]) -> Any:
+    fresh = [h for h in sim.exchange.streams if h.kind == "md" and id(h) not in known]
+    return fresh[-1]
+
+
+async def _adapter(sim: Simulator, symbols: list[str]) -> tuple[PolymarketAdapter, Bus]:
+    clock = LiveClock()
+    bus = Bus(clock)
+    settings = msgspec.convert(sim.adapter_settings(depth=3), PolymarketSettings)
+    ad = PolymarketAdapter(VenueContext("polymarket", bus, clock, CountingGate(), symbols), settings)
+    await ad.start()
+    return ad, bus
+
+
+async def _md_adapter(sim: Simulator, sym: str, msgs: list[Any]) -> float:
+    known = {id(h) for h in sim.exchange.streams}
+    ad, bus = await _adapter(sim, [sym])
+    try:
+        handle = _md_handle(sim, known)
+        done = asyncio.Event()
+        count = 0
+        target = len(msgs)
+
+        def on_delta(ev: BookDelta) -> None:
+            nonlocal count
+            count += 1
+            if count == target:
+                done.set()
+
+        bus.subscribe(on_delta, BookDelta, name="bench")
+        await asyncio.sleep(0.05)
+        t0 = time.perf_counter()
+        for m in msgs:
+            handle.push(m)
+        await asyncio.wait_for(done.wait(), 60)
+        return target / (time.perf_counter() - t0)
+    finally:
+        await ad.stop()
+
+
+async def _md_bare(sim: Simulator, sym: str, msgs: list[Any], token: str) -> float:
+    import grpc
+
+    known = {id(h) for h in sim.exchange.streams}
+    async with grpc.aio.insecure_channel(sim.grpc_target) as ch:
+        call = md_grpc.MarketDataSubscriptionAPIStub(ch).CreateMarketDataSubscription(
+            md.CreateMarketDataSubscriptionRequest(symbols=[sym], depth=3), metadata=(("authorization", f"Bearer {token}"),))
+        await call.read()  # the first update: the book
+        handle = _md_handle(sim, known)
+        t0 = time.perf_counter()
+        for m in msgs:
+            handle.push(m)
+        n = 0
+        read = call.read
+        while n < len(msgs):
+            await read()
+            n += 1
+        rate = n / (time.perf_counter() - t0)
+        call.cancel()
+        return rate
+
+
+async def _tick_to_order(sim: Simulator, sym: str, rounds: int) -> list[float]:
+    known = {id(h) for h in sim.exchange.streams}
+    ad, bus = await _adapter(sim, [sym])
+    x = sim.exchange
+    arrived: asyncio.Queue[int] = asyncio.Queue()
+    real_insert = x.insert
+
+    def timed_insert(client: Any, req: Any) -> str:
+        arrived.put_nowait(time.perf_counter_ns())
+        return real_insert(client, req)
+
+    x.insert = timed_insert  # type: ignore[method-assign]
+    loop = asyncio.get_running_loop()
+    n = 0
+
+    def strategy(ev: BookDelta) -> None:  # reacts to every book change with an order
+        nonlocal n
+        n += 1
+        # An IOC far from the touch: it neither trades nor rests, so the
+        # strategy's own order never moves the book it is reacting to.
+        order = SubmitOrder("bench", "polymarket", sym, f"b{n}", Side.BUY, 1, 100, tif=TimeInForce.IOC)
+        loop.create_task(ad.submit(order))
+
+    try:
+        handle = _md_handle(sim, known)
+        bus.subscribe(strategy, BookDelta, name="bench")
+        lat = []
+        for m in _updates(sym, rounds):
+            t0 = time.perf_counter_ns()
+            handle.push(m)
+            t1 = await asyncio.wait_for(arrived.get(), 10)
+            lat.append((t1 - t0) / 1000)
+            await asyncio.sleep(0.002)  # let the order's own executions drain
+        return lat
+    finally:
+        x.insert = real_insert  # type: ignore[method-assign]
+        await ad.stop()
+
+
+async def _bare_unary(sim: Simulator, rounds: int) -> list[float]:
+    import grpc
+
+    async with grpc.aio.insecure_channel(sim.grpc_target) as ch:
+        stub = health_pb2_grpc.HealthAPIStub(ch)
+        await stub.Check(health_pb2.HealthCheckRequest())
+        out = []
+        for _ in range(rounds):
+            t0 = time.perf_counter_ns()
+            await stub.Check(health_pb2.HealthCheckRequest())
+            out.append((time.perf_counter_ns() - t0) / 1000)
+        return out
+
+
+async def _bare_http(sim: Simulator, token: str, rounds: int, sym: str) -> list[float]:
+    import httpx
+
+    hdr = {"authorization": f"Bearer {token}", "x-participant-id": sim.participant_id}
+    body = {"type": "ORDER_TYPE_LIMIT", "side": "SIDE_BUY", "orderQty": "100", "symbol": sym, "price": "1",
+            "timeInForce": "TIME_IN_FORCE_GOOD_TILL_CANCEL"}
+    async with httpx.AsyncClient() as http:
+        out = []
+        for i in range(rounds + 1):
+            t0 = time.perf_counter_ns()
+            r = await http.post(f"{sim.rest_base}/v1/trading/orders", json={**body, "clordId": f"h{i}"}, headers=hdr)
+            if i:
+                out.append((time.perf_counter_ns() - t0) / 1000)
+            r.raise_for_status()
+        return out
+
+
+async def _token(sim: Simulator) -> str:
+    ad, _ = await _adapter(sim, [])
+    try:
+        assert ad.tokens is not None
+        return await ad.tokens.token()
+    finally:
+        await ad.stop()
+
+
+def _pct(xs: list[float], q: float) -> float:
+    return statistics.quantiles(xs, n=100, method="inclusive")[int(q) - 1]
+
+
+async def _run(quick: bool) -> dict[str, float]:
+    n_md = 3_000 if quick else 20_000
+    rounds = 100 if quick else 500
+    limits = LimitSettings(ingress_rate_per_s=1_000_000, ingress_window_s=1.0, enforce_buckets=False)
+    settings = SimSettings(instruments=3, flow_rate_per_s=0.0, heartbeat_s=30.0, limits=limits, token_ttl_s=600.0)
+    async with simulate(settings, LiveClock()) as sim:
+        sym = sim.symbols[0]
+        token = await _token(sim)
+        msgs = _updates(sym, n_md)
+        adapter_rates, bare_rates = [], []
+        for _ in range(1 if quick else 3):
+            bare_rates.append(await _md_bare(sim, sym, msgs, token))
+            adapter_rates.append(await _md_adapter(sim, sym, msgs))
+        t2o = await _tick_to_order(sim, sym, rounds)
+        unary = await _bare_unary(sim, rounds)
+        http = await _bare_http(sim, token, rounds, sim.symbols[1])
+    md_rate, bare_rate = max(adapter_rates), max(bare_rates)
+    unary_p50, t2o_p50 = statistics.median(unary), statistics.median(t2o)
+    return {
+        "md_updates_per_s": md_rate,
+        "bare_stream_msgs_per_s": bare_rate,
+        "md_vs_bare_ratio": md_rate / bare_rate,
+        "tick_to_order_p50_us": t2o_p50,
+        "tick_to_order_p99_us": _pct(t2o, 99),
+        "bare_unary_rtt_p50_us": unary_p50,
+        "bare_unary_rtt_p99_us": _pct(unary, 99),
+        "bare_http_rtt_p50_us": statistics.median(http),
+        "tick_to_order_vs_unary_ratio": t2o_p50 / unary_p50,
+        "tick_to_order_vs_http_ratio": t2o_p50 / statistics.median(http),
+    }
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    """Run the benchmark (bounded: well under a minute)."""
+    return asyncio.run(_run(quick))
