@@ -121,9 +121,10 @@ class BookView:
 class L2Book(BookView):
     """A price-level book for one instrument.
 
-    ``stats`` counts what was absorbed rather than raised (see
-    :mod:`framework.bookstats`): deletes of absent levels, transitions into a
-    crossed book, snapshots.
+    ``best_bid_price``/``best_ask_price`` (int or None) are plain attributes,
+    the cheapest read there is; treat them as read-only. ``stats`` counts what
+    was absorbed rather than raised (see :mod:`framework.bookstats`): deletes
+    of absent levels, transitions into a crossed book, snapshots.
     """
 
     __slots__ = (

@@ -76,6 +76,11 @@ class L3Book(BookView):
 
     Order ids are opaque hashables (dYdX: ``(owner, number, client_id, flags,
     clob_pair)``). Sides are ``Side`` or its int value (1 buy, -1 sell).
+
+    ``best_bid_price``/``best_ask_price`` (int or None) are plain attributes,
+    the cheapest read there is; treat them as read-only. ``stats`` is the
+    :class:`~framework.bookstats.BookStats` of what was absorbed rather than
+    raised.
     """
 
     __slots__ = (
