@@ -20,7 +20,14 @@ from bench.books import NaiveL2Book, NaiveL3Book, l3_workload
 from framework.l2book import L2Book
 from framework.l3book import L3Book
 
-STATS = ("unknown_update", "unknown_remove", "duplicate_place", "fill_decreased", "overfill")
+STATS = (
+    "unknown_update",
+    "unknown_remove",
+    "duplicate_place",
+    "fill_decreased",
+    "overfill",
+    "crossed",
+)
 
 ids = st.integers(0, 15).map(lambda n: ("owner", n, n % 7, 64, 0))
 sides = st.sampled_from([1, -1])
@@ -45,7 +52,21 @@ l3_op = st.one_of(
 )
 
 
+def naive_crossed(naive: NaiveL3Book) -> bool:
+    bid, ask = naive.best_bid(), naive.best_ask()
+    return bid is not None and ask is not None and bid[0] >= ask[0]
+
+
 def apply_l3(book: L3Book, naive: NaiveL3Book, op: tuple[Any, ...]) -> NaiveL3Book:
+    """Apply ``op`` to both; the naive side also counts entries into a crossed book."""
+    was_crossed = naive_crossed(naive) and op[0] != "snapshot"
+    naive = _apply_l3(book, naive, op)
+    if not was_crossed and naive_crossed(naive):
+        naive.stats["crossed"] = naive.stats.get("crossed", 0) + 1
+    return naive
+
+
+def _apply_l3(book: L3Book, naive: NaiveL3Book, op: tuple[Any, ...]) -> NaiveL3Book:
     kind = op[0]
     if kind == "place":
         assert book.place(*op[1:]) == naive.place(*op[1:])
