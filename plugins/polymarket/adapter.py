@@ -33,6 +33,7 @@ from plugins.polymarket.gen import marketdatasubscription_pb2_grpc as md_grpc
 from plugins.polymarket.gen import trading_pb2 as tr
 from plugins.polymarket.gen import trading_pb2_grpc as tr_grpc
 from plugins.polymarket.limits import BATCH_MAX, SYMBOLS_PER_STREAM, venue_limits
+from plugins.polymarket.grpc_orders import GrpcOrderEntry
 from plugins.polymarket.rest import RestClient
 from plugins.polymarket.scales import Scales
 from plugins.polymarket.settings import PolymarketSettings, reveal
@@ -85,6 +86,7 @@ class PolymarketAdapter:
         self._tasks: list[asyncio.Task[Any]] = []
         self.tokens: TokenSource | None = None
         self.rest: RestClient | None = None
+        self.entry: RestClient | GrpcOrderEntry | None = None  # where orders go (settings.order_entry)
 
     # --- lifecycle -------------------------------------------------------------
 
@@ -105,6 +107,11 @@ class PolymarketAdapter:
             await self.tokens.token()
             await self._load_instruments()
             self._channel = make_channel(self.venue, s.grpc_target, s.tls, s.keepalive_s)
+            if s.order_entry == "grpc":
+                self.entry = GrpcOrderEntry(venue=self.venue, channel=self._channel, tokens=self.tokens,
+                                            gate=ctx.gate, participant_id=s.participant_id, timeout_s=s.http_timeout_s)
+            else:
+                self.entry = self.rest
             self._spawn(self.tokens.run(), "token-renewal")
             await self._open_order_stream()
             for i, chunk in enumerate(pack_symbols(self.symbols)):
@@ -239,23 +246,23 @@ class PolymarketAdapter:
 
     async def submit(self, order: SubmitOrder) -> None:
         """Insert an order; a definite refusal is published as ``OrderRejected``."""
-        assert self.rest is not None
+        assert self.entry is not None
         body = self.insert_body(order)
         self._strategy[order.client_order_id] = order.strategy
         try:
-            self._order_id[order.client_order_id] = await self.rest.insert_order(body)
+            self._order_id[order.client_order_id] = await self.entry.insert_order(body)
         except (VenueRejected, VenueThrottled, VenueAuthError) as exc:
             self._refused(order.symbol, order.client_order_id, order.strategy, exc)
 
     async def submit_many(self, orders: Sequence[SubmitOrder]) -> None:
         """Insert orders through InsertOrderList, 20 per request."""
-        assert self.rest is not None
+        assert self.entry is not None
         for i in range(0, len(orders), BATCH_MAX):
             chunk = orders[i : i + BATCH_MAX]
             for o in chunk:
                 self._strategy[o.client_order_id] = o.strategy
             try:
-                ids = await self.rest.insert_order_list([self.insert_body(o) for o in chunk])
+                ids = await self.entry.insert_order_list([self.insert_body(o) for o in chunk])
             except (VenueRejected, VenueThrottled, VenueAuthError) as exc:
                 for o in chunk:
                     self._refused(o.symbol, o.client_order_id, o.strategy, exc)
@@ -275,13 +282,13 @@ class PolymarketAdapter:
 
     async def cancel(self, cancel: CancelOrder) -> None:
         """Cancel an order; a refusal arrives as ``CancelRejected`` on the order stream."""
-        assert self.rest is not None
-        await self.rest.cancel_order(self._ids(cancel))
+        assert self.entry is not None
+        await self.entry.cancel_order(self._ids(cancel))
 
     async def cancel_many(self, cancels: Sequence[CancelOrder]) -> None:
-        assert self.rest is not None
+        assert self.entry is not None
         for i in range(0, len(cancels), BATCH_MAX):
-            await self.rest.cancel_order_list([self._ids(c) for c in cancels[i : i + BATCH_MAX]])
+            await self.entry.cancel_order_list([self._ids(c) for c in cancels[i : i + BATCH_MAX]])
 
     def replace_body(self, replace: ReplaceOrder) -> dict[str, Any]:
         body = self._ids(replace)
@@ -293,16 +300,16 @@ class PolymarketAdapter:
 
     async def replace(self, replace: ReplaceOrder) -> None:
         """Cancel-replace price and/or size; the outcome arrives on the order stream."""
-        assert self.rest is not None
-        await self.rest.replace_order(self.replace_body(replace))
+        assert self.entry is not None
+        await self.entry.replace_order(self.replace_body(replace))
 
     async def replace_many(self, replaces: Sequence[ReplaceOrder]) -> None:
-        assert self.rest is not None
+        assert self.entry is not None
         for i in range(0, len(replaces), BATCH_MAX):
-            await self.rest.replace_order_list([self.replace_body(r) for r in replaces[i : i + BATCH_MAX]])
+            await self.entry.replace_order_list([self.replace_body(r) for r in replaces[i : i + BATCH_MAX]])
 
     async def open_orders(self, symbols: Sequence[str] = ()) -> list[dict[str, Any]]:
         """The venue's open orders (REST GetOpenOrders), JSON mapping."""
-        assert self.rest is not None
-        return await self.rest.open_orders(symbols, [self.settings.account] if self.settings.account else [])
+        assert self.entry is not None
+        return await self.entry.open_orders(symbols, [self.settings.account] if self.settings.account else [])
 

@@ -109,7 +109,7 @@ class MarketDataCodec:
         self.errors = 0
         self.last_error = ""
         self.pending: set[str] = set()  # symbols whose next update is a snapshot
-        self._pictures: dict[str, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
+        self._pictures: dict[str, tuple[dict[int, int], dict[int, int]]] = {}
         self._status: dict[str, int] = {}
         self._last_trade: dict[str, tuple[int, int, int]] = {}
 
@@ -132,37 +132,38 @@ class MarketDataCodec:
         sc = self.scales[symbol]
         ts = msg.transact_time
         ts_event = ts.seconds * 1_000_000_000 + ts.nanos
+        # Size-0 entries describe empty levels: dropped here (negative sizes
+        # are kept so that _side refuses them).
         if sc.tick_wire == 1:
-            bids = [(e.px, e.qty) for e in msg.bids]
-            asks = [(e.px, e.qty) for e in msg.offers]
+            bids = [(e.px, e.qty) for e in msg.bids if e.qty]
+            asks = [(e.px, e.qty) for e in msg.offers if e.qty]
         else:
             tk = sc.to_ticks
-            bids = [(tk(e.px), e.qty) for e in msg.bids]
-            asks = [(tk(e.px), e.qty) for e in msg.offers]
-        _check_picture(bids, True)
-        _check_picture(asks, False)
+            bids = [(tk(e.px), e.qty) for e in msg.bids if e.qty]
+            asks = [(tk(e.px), e.qty) for e in msg.offers if e.qty]
         book = self.books.get(symbol)
         if book is None:
             book = self.books[symbol] = L2Book(self.venue, symbol)
             self.pending.add(symbol)
-        bids = [lv for lv in bids if lv[1]]
-        asks = [lv for lv in asks if lv[1]]
         last = self._pictures.get(symbol)
-        self._pictures[symbol] = (bids, asks)
         if symbol in self.pending or last is None:
+            new_b, _ = _side(_BUY, {}, bids)
+            new_a, _ = _side(_SELL, {}, asks)
             book.apply_snapshot(bids, asks)
             self.pending.discard(symbol)
             out: list[Event] = [BookSnapshot(self.venue, symbol, ts_event, ts_recv, tuple(bids), tuple(asks))]
         else:
             out = []
-            changes = _diff(_BUY, last[0], bids) if bids != last[0] else []
-            if asks != last[1]:
-                changes.extend(_diff(_SELL, last[1], asks))
+            new_b, changes = _side(_BUY, last[0], bids)
+            new_a, ask_changes = _side(_SELL, last[1], asks)
+            if ask_changes:
+                changes += ask_changes
             if changes:
                 set_level = book.set_level
                 for side, price, size in changes:
                     set_level(side, price, size)
                 out.append(BookDelta(self.venue, symbol, ts_event, ts_recv, tuple(changes)))
+        self._pictures[symbol] = (new_b, new_a)
         if msg.HasField("state"):
             self._on_state(symbol, msg.state, ts_event, ts_recv, out)
         if msg.HasField("stats"):
@@ -187,25 +188,26 @@ class MarketDataCodec:
             out.append(Trade(self.venue, symbol, ts_event, ts_recv, sc.to_ticks(stats.last_trade_px), stats.last_trade_qty))
 
 
-def _check_picture(levels: list[tuple[int, int]], bid: bool) -> None:
-    """Levels must be distinct, strictly best first, with sizes >= 0."""
+def _side(side: int, old: dict[int, int], levels: list[tuple[int, int]]) -> tuple[dict[int, int], list[tuple[int, int, int]]]:
+    """Check one side's picture (distinct, strictly best first, sizes > 0) and
+    diff it against the previous one; returns (new picture, changes)."""
+    new: dict[int, int] = {}
+    changes = []
     prev = None
+    bid = side > 0
     for price, size in levels:
         if size < 0:
             raise ValueError(f"size must be >= 0, not {size} at {price}")
         if prev is not None and (price >= prev if bid else price <= prev):
             raise ValueError(f"levels must be distinct and best first: {price} after {prev}")
         prev = price
-
-
-def _diff(side: int, last: list[tuple[int, int]], new: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
-    old = dict(last)
-    changes = []
-    for price, size in new:
-        if old.pop(price, 0) != size:
+        new[price] = size
+        if old.get(price) != size:
             changes.append((side, price, size))
-    changes.extend((side, price, 0) for price in old)
-    return changes
+    for price in old:
+        if price not in new:
+            changes.append((side, price, 0))
+    return new, changes
 
 
 class OpenOrder:

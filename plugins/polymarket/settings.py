@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -33,6 +33,7 @@ class PolymarketSettings(msgspec.Struct, forbid_unknown_fields=True):
     participant_id: str = ""  # firms/{firm}/users/{user}
     account: str = ""  # firms/{firm}/accounts/{id}
     tls: bool = True
+    order_entry: Literal["rest", "grpc"] = "rest"  # REST (the usual way) or unary gRPC (lower latency)
     tier: int = 1  # REST rate-limit tier, 1-4
     depth: int = 10  # market-data levels per side
     symbols: list[str] = []  # added to the run's symbols

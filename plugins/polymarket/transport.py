@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import random
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +31,8 @@ from framework.events import StreamState, StreamStatus
 from framework.venue import MessageKind
 
 __all__ = ["Backoff", "ManagedStream", "check_target", "is_loopback", "make_channel"]
+
+log = logging.getLogger(__name__)
 
 _PERMANENT = {
     grpc.StatusCode.INVALID_ARGUMENT,
@@ -189,8 +192,8 @@ class ManagedStream:
             self.opens += 1
             self.on_open()
             self._call = call = self.opener(metadata)
-            handle = self.handle
-            async for msg in call:
+            handle, read, eof = self.handle, call.read, grpc.aio.EOF
+            while (msg := await read()) is not eof:
                 self.received += 1
                 handle(msg)
             return "stream closed by the venue", False
@@ -207,6 +210,9 @@ class ManagedStream:
             return str(exc), False
         except VenueError as exc:
             return str(exc), False
+        except Exception as exc:  # a bug in a handler must not end the stream silently
+            log.exception("%s: stream %s handler failed; resyncing", self.venue, self.name)
+            return f"internal error, resyncing: {exc!r}", False
         finally:
             self._call = None
 

@@ -42,9 +42,10 @@ def fill_ids(rec) -> list[str]:
     return [e.execution_id for e in rec.of(OrderFilled)]
 
 
-async def test_place_cancel_replace_fill_each_execution_once(sim):
+@pytest.mark.parametrize("entry", ["rest", "grpc"])
+async def test_place_cancel_replace_fill_each_execution_once(sim, entry):
     syms = sim.symbols[:4]
-    ad, rec = adapter_for(sim, syms)
+    ad, rec = adapter_for(sim, syms, order_entry=entry)
     await ad.start()
     try:
         sim.faults.duplicate(1000)  # every execution batch is delivered with a duplicate
@@ -97,6 +98,29 @@ async def test_1500_symbols_on_two_streams(make_sim):
             assert sim.violations == {}
         finally:
             await ad.stop()
+
+
+@pytest.mark.parametrize("entry", ["rest", "grpc"])
+async def test_batch_forms_and_open_orders(sim, entry):
+    ad, rec = adapter_for(sim, sim.symbols[:2], order_entry=entry)
+    await ad.start()
+    try:
+        sym = sim.symbols[0]
+        bid = ad.book(sym).best_bid()[0]
+        orders = [order(sym, f"batch{i}", Side.BUY, bid - 1 - i % 3, 100) for i in range(25)]
+        await ad.submit_many(orders)  # two InsertOrderList requests: 20 + 5
+        await until(lambda: len(ad.orders.open_orders) == 25, what="25 accepted")
+        venue_open = await ad.open_orders([sym])
+        assert {o["clordId"] for o in venue_open} == {o.client_order_id for o in orders}
+        await ad.replace_many([ReplaceOrder("strat", "polymarket", sym, f"batch{i}", size=50) for i in range(3)])
+        await until(lambda: len(rec.of(OrderReplaced)) == 3, what="replaced")
+        await ad.cancel_many([CancelOrder("strat", "polymarket", sym, o.client_order_id) for o in orders])
+        await until(lambda: not ad.orders.open_orders, what="all cancelled")
+        assert ad.ctx.gate.by_method["InsertOrderList"] == 2 and ad.ctx.gate.by_method["CancelOrderList"] == 2
+        assert await ad.open_orders([sym]) == []
+        assert sim.violations == {}
+    finally:
+        await ad.stop()
 
 
 def roomy_symbol(sim, ad) -> str:
@@ -178,6 +202,21 @@ async def test_stalled_consumer_is_disconnected_and_resyncs(make_sim):
             assert any("slow consumer" in e.reason for e in rec.of(StreamStatus))
         finally:
             await ad.stop()
+
+
+async def test_grpc_order_entry_errors_are_mapped(sim):
+    from framework.errors import VenueRejected
+    ad, rec = adapter_for(sim, sim.symbols[:1], order_entry="grpc")
+    await ad.start()
+    try:
+        sym = sim.symbols[0]
+        with pytest.raises(VenueRejected, match="clord_id"):
+            await ad.entry.insert_order(ad.insert_body(order(sym, "", Side.BUY, 1, 100)))
+        sim.faults.expire_tokens()  # UNAUTHENTICATED: re-mint and retry once
+        await ad.submit(order(sym, "g1", Side.BUY, 1, 100))
+        await until(lambda: rec.of(OrderAccepted), what="accepted after re-auth")
+    finally:
+        await ad.stop()
 
 
 async def test_http_5xx_is_venue_unavailable(sim):
