@@ -1,23 +1,25 @@
 """Apply rate of the L3 and L2 books, beside deliberately naive references.
 
-The L3 workload is a realistic dYdX-like mix around a fixed mid: 45% place,
+The L3 workload is a realistic dYdX-like mix around a drifting mid: 45% place,
 45% remove, 10% fill update, with about 1,000 resting orders over about 200
-levels per side. Every operation is followed by a read of the best bid and
-best ask price, as a strategy reacting to each change would do. The naive
-references (:class:`NaiveL3Book`, :class:`NaiveL2Book`: dicts of lists, every
-view recomputed from scratch) are what the property tests check the books
-against; here they are the baseline.
+levels per side (see :class:`_Workload`). Every operation is followed by a
+read of the best bid and best ask, as a strategy reacting to each change would
+do. The naive references (:class:`NaiveL3Book`, :class:`NaiveL2Book`: dicts
+of lists, every view recomputed from scratch) are what the property tests
+check the books against; here they are the baseline. :class:`HeapL3Book`, a
+conventional fast design (heaps with lazy deletion), gives scale.
 
 Figures: operations per second for each book, with the best read after each
 operation (``*_tuple_reads``: ``best_bid()``/``best_ask()`` calls rather than
 the ``best_*_price`` attributes); the same driver over an empty book whose
 methods do nothing (the floor any book with this API reaches from Python);
 the cost of one best-price read (attribute) and of one ``best_bid()`` call;
-the ratios.
+the ratios. L2: ``set_level`` changes with the best read after each, and
+``replace_top`` updates of 20 levels on a 250-level side.
 """
-
 from __future__ import annotations
 
+import heapq
 import random
 import time
 from collections.abc import Hashable, Iterable, Sequence
@@ -28,7 +30,7 @@ from bench._timing import best_of
 from framework.l2book import L2Book
 from framework.l3book import L3Book
 
-__all__ = ["NaiveL2Book", "NaiveL3Book", "l3_workload", "run"]
+__all__ = ["HeapL3Book", "NaiveL2Book", "NaiveL3Book", "l3_workload", "run"]
 
 MID = 100_000
 LEVELS = 250  # price range per side; about 200 of them stay occupied
@@ -189,6 +191,73 @@ class NaiveL2Book:
     def mid(self) -> Fraction | None:
         bid, ask = self.best(1), self.best(-1)
         return None if bid is None or ask is None else Fraction(bid[0] + ask[0], 2)
+
+
+class HeapL3Book:
+    """A conventional fast design, for scale: heaps of prices, lazy deletion.
+
+    Levels are ``price -> [aggregate, {id: record}]``; each side's best comes
+    from a heap whose stale tops (empty or zero-size levels) are popped when
+    the best is read. Only the operations and best reads the bench uses.
+    """
+
+    def __init__(self) -> None:
+        self.orders: dict[Hashable, list[Any]] = {}
+        self.levels: dict[int, dict[int, list[Any]]] = {1: {}, -1: {}}
+        self.heaps: dict[int, list[int]] = {1: [], -1: []}  # bids negated
+
+    def place(self, order_id: Hashable, side: int, price: int, size: int, filled: int = 0) -> bool:
+        if order_id in self.orders:
+            return False
+        remaining = max(0, size - filled)
+        lvl = self.levels[side].setdefault(price, [0, {}])
+        if remaining and not lvl[0]:
+            heapq.heappush(self.heaps[side], -price if side == 1 else price)
+        lvl[0] += remaining
+        rec = self.orders[order_id] = [side, price, size, remaining]
+        lvl[1][order_id] = rec
+        return True
+
+    def update(self, order_id: Hashable, filled: int) -> bool:
+        rec = self.orders.get(order_id)
+        if rec is None:
+            return False
+        side, price, size, old = rec
+        remaining = max(0, size - filled)
+        lvl = self.levels[side][price]
+        if remaining and not lvl[0]:
+            heapq.heappush(self.heaps[side], -price if side == 1 else price)
+        lvl[0] += remaining - old
+        rec[3] = remaining
+        return True
+
+    def remove(self, order_id: Hashable) -> bool:
+        rec = self.orders.pop(order_id, None)
+        if rec is None:
+            return False
+        levels = self.levels[rec[0]]
+        lvl = levels[rec[1]]
+        del lvl[1][order_id]
+        lvl[0] -= rec[3]
+        if not lvl[1]:
+            del levels[rec[1]]
+        return True
+
+    def _best(self, side: int) -> tuple[int, int] | None:
+        heap, levels = self.heaps[side], self.levels[side]
+        while heap:
+            price = -heap[0] if side == 1 else heap[0]
+            lvl = levels.get(price)
+            if lvl is not None and lvl[0] > 0:
+                return price, int(lvl[0])
+            heapq.heappop(heap)
+        return None
+
+    def best_bid(self) -> tuple[int, int] | None:
+        return self._best(1)
+
+    def best_ask(self) -> tuple[int, int] | None:
+        return self._best(-1)
 
 
 # --- workloads -------------------------------------------------------------------
@@ -376,6 +445,7 @@ def _l3_times(initial: list[Any], ops: list[Op], repeat: int) -> dict[str, float
     runs = {
         "attr": (L3Book, _drive_l3),
         "tuples": (L3Book, _drive_l3_tuples),
+        "heap_tuples": (HeapL3Book, _drive_l3_tuples),
         "empty_attr": (_EmptyBook, _drive_l3),
         "empty_tuples": (_EmptyBook, _drive_l3_tuples),
     }
@@ -508,6 +578,8 @@ def run(quick: bool = False) -> dict[str, float]:
         "l3_ops_per_s_tuple_reads": tuples,
         "naive_l3_ops_per_s": naive,
         "l3_over_naive_speed_ratio": tuples / naive,
+        "heap_l3_ops_per_s_tuple_reads": n / times["heap_tuples"],
+        "l3_over_heap_speed_ratio": times["heap_tuples"] / times["tuples"],
         "empty_book_ops_per_s": n / times["empty_attr"],
         "empty_book_ops_per_s_tuple_reads": n / times["empty_tuples"],
         "call_floor_share_of_l3_time_ratio": times["empty_attr"] / times["attr"],

@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.books import NaiveL2Book, NaiveL3Book, l3_workload
+from bench.books import HeapL3Book, NaiveL2Book, NaiveL3Book, l3_workload
 from framework.l2book import L2Book
 from framework.l3book import L3Book
 
@@ -115,30 +115,37 @@ def test_l3_matches_naive_after_every_operation(ops: list[tuple[Any, ...]]) -> N
 
 
 def test_l3_matches_naive_on_a_long_realistic_run() -> None:
-    """The bench workload (plus messy noise), checked after every operation."""
+    """The bench workload (plus messy noise), checked after every operation.
+
+    The bench's conventional comparator (:class:`HeapL3Book`) rides along, so
+    its figures are known to come from a correct book.
+    """
     rng = random.Random(3)
     initial, ops = l3_workload(4_000, seed=5)
-    book, naive = L3Book(), NaiveL3Book()
+    book, naive, heap = L3Book(), NaiveL3Book(), HeapL3Book()
     naive = apply_l3(book, naive, ("snapshot", initial))
+    for order in initial:
+        heap.place(*order)
     known = [o[0] for o in initial]
     for kind, order_id, side, price, amount in ops:
         if kind == 0:
-            op: tuple[Any, ...] = ("place", order_id, side, price, amount, 0)
+            steps: list[tuple[Any, ...]] = [("place", order_id, side, price, amount, 0)]
             known.append(order_id)
         elif kind == 1:
-            op = ("remove", order_id)
+            steps = [("remove", order_id)]
         else:
-            op = ("update", order_id, amount)
-        naive = apply_l3(book, naive, op)
+            steps = [("update", order_id, amount)]
         noise = rng.random()
-        if noise < 0.05:  # a stale id: unknown update or remove
-            stale = rng.choice(known)
-            naive = apply_l3(book, naive, ("update", stale, rng.randrange(0, 600)))
-        elif noise < 0.08 and naive.where:
-            live = rng.choice(list(naive.where))
-            naive = apply_l3(book, naive, ("update", live, rng.randrange(0, 600)))
-        best = (book.best_bid(), book.best_ask())
-        assert best == (naive.best_bid(), naive.best_ask())
+        if noise < 0.05:  # an update naming a stale (usually removed) id
+            steps.append(("update", rng.choice(known), rng.randrange(0, 600)))
+        elif noise < 0.08 and naive.where:  # a fill reset or overfill of a live one
+            steps.append(("update", rng.choice(list(naive.where)), rng.randrange(0, 600)))
+        for op in steps:
+            naive = apply_l3(book, naive, op)
+            getattr(heap, op[0])(*op[1:])
+            best = (book.best_bid(), book.best_ask())
+            assert best == (naive.best_bid(), naive.best_ask())
+            assert best == (heap.best_bid(), heap.best_ask())
     assert_same_l3(book, naive)
     assert book.stats["fill_decreased"] > 0 and book.stats["unknown_update"] > 0
 
