@@ -179,9 +179,7 @@ l2_op = st.one_of(
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(l2_op, min_size=1, max_size=200), st.integers(89, 111))
-def test_l2_matches_naive_after_every_operation(
-    ops: list[tuple[Any, ...]], probe: int
-) -> None:
+def test_l2_matches_naive_after_every_operation(ops: list[tuple[Any, ...]], probe: int) -> None:
     book, naive = L2Book(), NaiveL2Book()
     for op in ops:
         if op[0] == "set":
