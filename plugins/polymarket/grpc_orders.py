@@ -54,8 +54,9 @@ class GrpcOrderEntry:
         self.timeout_s = timeout_s
         self.requests = 0
 
-    async def insert_order(self, body: dict[str, Any]) -> str:
-        req = json_format.ParseDict(body, tr.InsertOrderRequest())
+    async def insert_order(self, body: dict[str, Any] | tr.InsertOrderRequest) -> str:
+        """Insert one order: a JSON-mapping body, or the message itself (the fast path)."""
+        req = body if isinstance(body, tr.InsertOrderRequest) else json_format.ParseDict(body, tr.InsertOrderRequest())
         out = await self._call(self.stub.InsertOrder, req, MessageKind.NEW_ORDER, "InsertOrder")
         return str(out.order_id)
 

@@ -1,0 +1,124 @@
+"""Adapter pieces without a network: request building, packing, backoff,
+declared limits, the client assertion, the plugin registration."""
+
+from __future__ import annotations
+
+import random
+
+import jwt
+import pytest
+from google.protobuf import json_format
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from framework.bus import Bus
+from framework.clock import SimClock
+from framework.events import Side
+from framework.orders import OrderType, SubmitOrder, TimeInForce
+from framework.venue import CountingGate, TokenBucketRule, VenueContext
+from plugins.polymarket.adapter import PolymarketAdapter, pack_symbols
+from plugins.polymarket.auth import TokenSource, load_private_key
+from plugins.polymarket.gen import trading_pb2 as tr
+from plugins.polymarket.limits import venue_limits
+from plugins.polymarket.scales import Scales
+from plugins.polymarket.settings import PolymarketSettings, reveal
+from plugins.polymarket.sim import demo_keypair
+from plugins.polymarket.transport import Backoff
+
+
+class FakeSecret:
+    def __init__(self, v: str) -> None:
+        self._v = v
+
+    def reveal(self) -> str:
+        return self._v
+
+
+def offline_adapter(**kw) -> PolymarketAdapter:
+    clock = SimClock()
+    settings = PolymarketSettings(client_id=FakeSecret("cid"), private_key_pem=FakeSecret(demo_keypair()[0].decode()),
+                                  account="firms/f/accounts/a", participant_id="firms/f/users/u", **kw)
+    ad = PolymarketAdapter(VenueContext("pm", Bus(clock), clock, CountingGate(), ["S"]), settings)
+    ad.scales["S"] = Scales("S", 1000, 100, "0.01")
+    return ad
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    side=st.sampled_from([Side.BUY, Side.SELL]),
+    price=st.integers(1, 99),
+    size=st.integers(1, 10**9),
+    tif=st.sampled_from(list(TimeInForce)),
+    otype=st.sampled_from(list(OrderType)),
+    post_only=st.booleans(),
+    expire_ns=st.integers(1, 2**62),
+)
+def test_proto_and_json_requests_agree(side, price, size, tif, otype, post_only, expire_ns):
+    ad = offline_adapter()
+    o = SubmitOrder("s", "pm", "S", "clord-1", side, price, size, otype, tif, post_only, False, expire_ns)
+    from_json = json_format.ParseDict(ad.insert_body(o), tr.InsertOrderRequest())
+    assert from_json == ad.insert_proto(o)
+    assert from_json.price == price * 10  # 0.01 tick at price_scale 1000
+
+
+def test_market_order_is_ioc_limit_at_protective_price():
+    ad = offline_adapter()
+    body = ad.insert_body(SubmitOrder("s", "pm", "S", "m1", Side.SELL, 40, 5, OrderType.MARKET, TimeInForce.GTC))
+    assert body == {"type": "ORDER_TYPE_LIMIT", "side": "SIDE_SELL", "orderQty": "5", "symbol": "S", "price": "400",
+                    "timeInForce": "TIME_IN_FORCE_IMMEDIATE_OR_CANCEL", "clordId": "m1", "account": "firms/f/accounts/a"}
+
+
+def test_pack_symbols():
+    syms = [f"s{i}" for i in range(2500)]
+    packed = pack_symbols(syms + syms[:10])
+    assert [len(p) for p in packed] == [1000, 1000, 500] and sum(packed, []) == syms
+    assert pack_symbols([]) == []
+
+
+def test_backoff_doubles_to_cap_with_jitter():
+    b = Backoff(1.0, 30.0, 0.5, random.Random(3))
+    delays = [b.next_ns() / 1e9 for _ in range(8)]
+    for i, d in enumerate(delays):
+        base = min(30.0, 2.0**i)
+        assert base * 0.5 <= d <= base
+    b.reset()
+    assert b.next_ns() <= 1e9
+
+
+def test_declared_limits_by_tier():
+    lim = venue_limits(3)
+    assert (lim.ingress.rate_per_s, lim.ingress.window_s, lim.max_streams, lim.symbols_per_stream) == (100, 60, 20, 1000)
+    assert lim.method_buckets["InsertOrder"] == TokenBucketRule(200, 200)
+    assert lim.method_buckets["CancelOrder"] == TokenBucketRule(600, 600)
+    assert lim.method_buckets["InsertOrderList"] == TokenBucketRule(50, 50)
+    assert offline_adapter(tier=4).limits.method_buckets["CancelReplaceOrder"].rate_per_s == 400
+    with pytest.raises(ValueError, match="tier"):
+        venue_limits(5)
+
+
+def test_client_assertion_claims_use_the_injected_clock():
+    clock = SimClock()
+    key = load_private_key("pm", demo_keypair()[0].decode())
+    ts = TokenSource(venue="pm", http=None, clock=clock, gate=CountingGate(), token_url="https://auth/oauth/token",
+                     audience="https://api", client_id="cid", key=key, renew_before_s=30)
+    a, b = ts.assertion(), ts.assertion()
+    claims = jwt.decode(a, demo_keypair()[1], algorithms=["RS256"], audience="https://auth/oauth/token",
+                        options={"verify_exp": False, "verify_iat": False})
+    assert claims["iss"] == claims["sub"] == "cid"
+    assert claims["iat"] == clock.wall_ns() // 10**9 and claims["exp"] - claims["iat"] <= 300
+    assert jwt.get_unverified_header(a)["alg"] == "RS256"
+    assert claims["jti"] != jwt.decode(b, options={"verify_signature": False})["jti"]
+
+
+def test_reveal_accepts_secrets_and_strings():
+    assert reveal(FakeSecret("x")) == "x" and reveal("y") == "y" and reveal(None) == ""
+
+
+def test_plugin_registers_venue_simulator_and_command():
+    from framework.plugins import load_host
+
+    host = load_host()
+    assert host.venues["polymarket"].settings is PolymarketSettings
+    assert host.venues["polymarket"].simulator == "polymarket"
+    assert "polymarket" in host.simulators
+    assert "simulate-polymarket" in host.commands
