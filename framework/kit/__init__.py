@@ -19,8 +19,10 @@ __all__ = [
     "CASES",
     "Case",
     "KitGate",
+    "RiskCheckCase",
     "RiskCheckContract",
     "RiskCheckHarness",
+    "StrategyCase",
     "StrategyContract",
     "VenueContract",
     "VenueCounts",
@@ -33,8 +35,10 @@ __all__ = [
 # imported yet at that point.
 _WHERE = {
     "KitGate": "framework.kit.gate",
+    "RiskCheckCase": "framework.kit.riskcheck",
     "RiskCheckContract": "framework.kit.riskcheck",
     "RiskCheckHarness": "framework.kit.riskcheck",
+    "StrategyCase": "framework.kit.strategy",
     "StrategyContract": "framework.kit.strategy",
 }
 

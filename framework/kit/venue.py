@@ -133,11 +133,11 @@ class VenueHarness:
 
     def passive_price(self, symbol: str, side: Side, book: Any) -> int:
         """A price that improves the best ``side`` price without crossing."""
-        bid, ask = book.best_bid(), book.best_ask()
+        bid, ask = book.best_bid_price, book.best_ask_price
         assert bid is not None and ask is not None, f"{symbol}: the kit needs a two-sided book, got {book!r}"
-        if ask[0] - bid[0] < 3:
-            raise AssertionError(f"{symbol}: the kit needs a spread of at least 3 ticks, got {bid[0]}..{ask[0]}")
-        return bid[0] + 1 if side is Side.BUY else ask[0] - 1
+        if ask - bid < 3:
+            raise AssertionError(f"{symbol}: the kit needs a spread of at least 3 ticks, got {bid}..{ask}")
+        return bid + 1 if side is Side.BUY else ask - 1
 
 
 def _has(harness: VenueHarness, driver: str) -> bool:
@@ -408,7 +408,7 @@ async def run_case(harness: VenueHarness, case: Case) -> None:
 
 async def _snapshots_in(run: CaseRun) -> None:
     for symbol in run.harness.symbols:
-        await run.wait_until(lambda s=symbol: run.adapter.book(s).best_bid() is not None, f"a book for {symbol}")
+        await run.wait_until(lambda s=symbol: run.adapter.book(s).best_bid_price is not None, f"a book for {symbol}")
 
 
 @contextlib.asynccontextmanager
