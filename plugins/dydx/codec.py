@@ -53,7 +53,7 @@ from v4_proto.dydxprotocol.subaccounts.streaming_pb2 import StreamSubaccountUpda
 from framework.events import BookDelta, BookSnapshot, Event, Liquidity, OrderFilled, Side
 from framework.l3book import L3Book
 from plugins.dydx.events import DydxTrade, OraclePrice, SubaccountUpdate, TakerOrderResult
-from plugins.dydx.ids import IdCache, OrderKey, format_key, key_from_pb
+from plugins.dydx.ids import OrderKey, format_key, key_from_bytes, key_from_pb
 from plugins.dydx.units import NATIVE, ClobParams
 from plugins.dydx.wire import Malformed, iter_fields, skip_field, varint
 
@@ -82,9 +82,12 @@ MALFORMED = "malformed"
 OFF_GRID = "off_grid"
 CROSSED = "crossed"
 BAD_SIDE = "bad_side"
+FILL_MAKER_MISSING = "fill_maker_missing"
 
 _SIDES = {1: 1, 2: -1}  # v4 Side -> framework side
+_SIDE_ENUM = {1: Side.BUY, -1: Side.SELL}
 _REPLAY_MEMORY = 50_000
+_ID_CACHE_LIMIT = 500_000
 
 
 class CodecStats(Counter[str]):
@@ -142,7 +145,10 @@ class DydxCodec:
         self.needs_resync = False
         self.resync_reason = ""
         self._snapshot_seen = False
-        self._ids = IdCache()
+        self._ids: dict[bytes, OrderKey] = {}  # encoded order id -> key
+        self._live_pairs: dict[int, PairState] = {}  # pairs whose updates apply now
+        self._height_raw = b"\xff" * 11  # never matches: no varint has 11 bytes
+        self._height = 0
         self._where: dict[OrderKey, tuple[int, int]] = {}  # id -> (side, price) on a book
         self._dirty: list[PairState] = []
         self._printed: dict[tuple[Any, ...], None] = {}  # optimistic fills already printed
@@ -173,6 +179,7 @@ class DydxCodec:
         """
         for st in self.states.values():
             st.ready = False
+        self._live_pairs.clear()
         self._snapshot_seen = False
         self.needs_resync = False
         self.resync_reason = ""
@@ -198,27 +205,65 @@ class DydxCodec:
     # --- response and stream update ------------------------------------------
 
     def _response(self, buf: bytes, out: list[Event]) -> None:
+        # The stream updates' headers are read here for the layout encoders
+        # produce (height, mode, then the body); anything else goes through
+        # _stream_update, which accepts any field order.
         pos, end = 0, len(buf)
+        orderbook, taker = self._orderbook, self._taker
         while pos < end:
-            tag = buf[pos]
-            if tag != 0x0A:  # 1 updates: StreamUpdate
+            if buf[pos] != 0x0A:  # 1 updates: StreamUpdate
                 pos = skip_field(buf, pos)
                 continue
-            n, pos = varint(buf, pos + 1)
-            stop = pos + n
-            if stop > end:
+            n = buf[pos + 1]
+            if n < 0x80:
+                p = pos + 2
+            else:
+                n, p = varint(buf, pos + 1)
+            begin, pos = p, p + n
+            if pos > end:
                 raise Malformed("stream update overruns the response")
-            self._stream_update(buf, pos, stop, out)
-            pos = stop
+            height = mode = 0
+            tag = buf[p] if p < pos else 0
+            if tag == 0x08:
+                # Every update of a block carries the same height: compare its
+                # bytes with the last one's before decoding it.
+                raw = self._height_raw
+                if buf.startswith(raw, p + 1):
+                    height = self._height
+                    p += 1 + len(raw)
+                else:
+                    height, q = varint(buf, p + 1)
+                    self._height_raw, self._height = buf[p + 1 : q], height
+                    if height > self.block_height:
+                        self.block_height = height
+                    p = q
+                tag = buf[p] if p < pos else 0
+            if tag == 0x10:
+                mode = buf[p + 1]
+                p += 2
+                tag = buf[p] if p < pos and mode < 0x80 else 0
+            if tag == 0x1A or tag == 0x2A:
+                n = buf[p + 1]
+                if n < 0x80:
+                    q = p + 2
+                else:
+                    n, q = varint(buf, p + 1)
+                if q + n == pos:
+                    if tag == 0x1A:
+                        orderbook(buf, q, pos)
+                    else:
+                        taker(buf, q, pos, mode, height, out)
+                    continue
+            self._stream_update(buf, begin, pos, out)
         if self.resync_on_crossed:
-            for st in self.states.values():
-                if st.ready and st.book.is_crossed:
+            for st in self._live_pairs.values():
+                if st.book.is_crossed:
                     self.stats[CROSSED] += 1
                     self._request_resync(f"book of clob pair {st.pair} is crossed")
 
     def _stream_update(self, buf: bytes, pos: int, end: int, out: list[Event]) -> None:
-        height = mode = 0
-        body: tuple[int, int, int] | None = None
+        """One ``StreamUpdate`` in any field order (the general path)."""
+        height = mode = body = start = stop = 0
         while pos < end:
             tag = buf[pos]
             if tag == 0x08:
@@ -227,31 +272,31 @@ class DydxCodec:
                 mode, pos = varint(buf, pos + 1)
             elif tag in (0x1A, 0x22, 0x2A, 0x32, 0x3A):
                 n, start = varint(buf, pos + 1)
-                pos = start + n
-                body = (tag, start, pos)
+                pos = stop = start + n
+                body = tag
             else:
                 pos = skip_field(buf, pos)
         if pos != end:
             raise Malformed("stream update overruns its length")
         if height > self.block_height:
             self.block_height = height
-        if body is None:
-            return
-        tag, start, stop = body
-        if tag == 0x1A:
+        if body == 0x1A:
             self._orderbook(buf, start, stop)
-        elif tag == 0x22:
+        elif body == 0x2A:
+            self._taker(buf, start, stop, mode, height, out)
+        elif body == 0x22:
             self._fill(buf[start:stop], mode, height, out)
-        elif tag == 0x2A:
-            self._taker(buf[start:stop], mode, height, out)
-        elif tag == 0x32:
+        elif body == 0x32:
             self._subaccount(buf[start:stop], height, out)
-        else:
+        elif body == 0x3A:
             self._price(buf[start:stop], height, out)
-        if self._dirty:
-            self._flush_deltas(out)
 
     # --- order-book events: the hot path -------------------------------------
+    #
+    # Updates and removes (most of the traffic) are read inline in the loop
+    # for the layout every encoder produces (the id first, one-byte lengths);
+    # anything else goes through the general readers (_update, _remove),
+    # which accept any field order.
 
     def _orderbook(self, buf: bytes, pos: int, end: int) -> None:
         if pos < end and buf[pos] == 0x08:
@@ -259,40 +304,120 @@ class DydxCodec:
             if flag:
                 self._snapshot(buf, pos, end)
                 return
-        stats = self.stats
-        place, update, remove = self._place, self._update, self._remove
-        n_updates = 0
+        ids_get, live, where = self._ids.get, self._live_pairs, self._where
+        where_get, order_fields, dirty = where.get, self._order_fields, self._dirty
+        n_updates = unknown = 0
         while pos < end:
-            tag = buf[pos]
-            if tag != 0x12:
-                if tag == 0x08:
+            if buf[pos] != 0x12:
+                if buf[pos] == 0x08:
                     raise Malformed("snapshot flag after the updates")
                 pos = skip_field(buf, pos)
                 continue
             n = buf[pos + 1]
-            pos += 2
-            if n >= 0x80:
-                n, pos = varint(buf, pos - 1)
-            stop = pos + n
+            if n < 0x80:
+                s = pos + 2
+            else:
+                n, s = varint(buf, pos + 1)
+            pos = s + n
             n_updates += 1
-            if n:
-                kind = buf[pos]  # OffChainUpdateV1 holds one field: the oneof
-                m = buf[pos + 1]
-                start = pos + 2
-                if m >= 0x80:
-                    m, start = varint(buf, pos + 1)
-                if kind == 0x1A:
-                    update(buf, start, start + m)
-                elif kind == 0x0A:
-                    place(buf, start, start + m)
-                elif kind == 0x12:
-                    remove(buf, start, start + m)
-                elif kind == 0x22:
-                    self._replace(buf, start, start + m)
-            pos = stop
+            if not n:
+                continue
+            kind = buf[s]  # OffChainUpdateV1 holds one field: the oneof
+            m = buf[s + 1]
+            if m < 0x80:
+                s += 2
+            else:
+                m, s = varint(buf, s + 1)
+            e = s + m
+            if kind == 0x1A:  # OrderUpdateV1 {1 order_id, 2 total_filled_quantums}
+                k = buf[s + 1]
+                q = s + 2 + k
+                if buf[s] != 0x0A or k >= 0x80 or (q != e and buf[q] != 0x10):
+                    self._update(buf, s, e)
+                    continue
+                raw = buf[s + 2 : q]
+                key = ids_get(raw) or self._new_id(raw)
+                st = live.get(key[4])
+                if st is None:
+                    st = self._live(key)
+                    if st is None:
+                        continue
+                at = where_get(key)
+                if at is None:  # update-before-place, or block sync of a gone order
+                    unknown += 1
+                    continue
+                if q == e:
+                    filled = 0
+                else:
+                    filled, q = varint(buf, q + 1)
+                    if q != e:
+                        self._update(buf, s, e)
+                        continue
+                step = st.step
+                if filled % step:
+                    self.stats[OFF_GRID] += 1
+                st.book.update(key, filled // step)
+                touched = st.touched
+                if not touched:
+                    dirty.append(st)
+                touched.add(at)
+            elif kind == 0x12:  # OrderRemoveV1 {1 removed_order_id, ...}
+                k = buf[s + 1]
+                if buf[s] != 0x0A or k >= 0x80:
+                    self._remove(buf, s, e)
+                    continue
+                raw = buf[s + 2 : s + 2 + k]
+                key = ids_get(raw) or self._new_id(raw)
+                st = live.get(key[4])
+                if st is None:
+                    st = self._live(key)
+                    if st is None:
+                        continue
+                where = self._where.pop(key, None)
+                if where is None:
+                    self.stats[UNKNOWN_REMOVE] += 1
+                    continue
+                st.book.remove(key)
+                touched = st.touched
+                if not touched:
+                    dirty.append(st)
+                touched.add(where)
+            elif kind == 0x0A:  # OrderPlaceV1 {1 order, 2 status, 3 time stamp}
+                if buf[s] != 0x0A:
+                    self._place(buf, s, e)
+                    continue
+                n = buf[s + 1]
+                if n < 0x80:
+                    s += 2
+                else:
+                    n, s = varint(buf, s + 1)
+                key, v4side, quantums, subticks = order_fields(buf, s, s + n)
+                st = live.get(key[4])
+                if st is None:
+                    st = self._live(key)
+                    if st is None:
+                        continue
+                if key in where or v4side not in _SIDES:
+                    self._odd_place(key, v4side)
+                    continue
+                side = _SIDES[v4side]
+                spt, step = st.spt, st.step
+                price = subticks // spt
+                if subticks - price * spt or quantums % step:
+                    self.stats[OFF_GRID] += 1
+                st.book.place(key, side, price, quantums // step, 0)
+                where[key] = at = (side, price)
+                touched = st.touched
+                if not touched:
+                    dirty.append(st)
+                touched.add(at)
+            elif kind == 0x22:
+                self._replace(buf, s, e)
         if pos != end:
             raise Malformed("orderbook update overruns its length")
-        stats[UPDATES] += n_updates
+        self.stats[UPDATES] += n_updates
+        if unknown:
+            self.stats[UNKNOWN_UPDATE] += unknown
 
     def _live(self, key: OrderKey) -> PairState | None:
         """The pair state of ``key`` if its updates apply now, else count why not."""
@@ -326,7 +451,7 @@ class DydxCodec:
                 filled, pos = varint(buf, pos + 1)
             else:
                 pos = skip_field(buf, pos)
-        key = self._ids[raw]
+        key = self._id(raw)
         st = self._live(key)
         if st is None:
             return
@@ -352,7 +477,7 @@ class DydxCodec:
                 pos = start + n
             else:
                 pos = skip_field(buf, pos)
-        key = self._ids[raw]
+        key = self._id(raw)
         st = self._live(key)
         if st is None:
             return
@@ -365,6 +490,11 @@ class DydxCodec:
             self._dirty.append(st)
         st.touched.add(where)
 
+    def _odd_place(self, key: OrderKey, v4side: int) -> None:
+        # The node removes a resting id before placing it again; a repeat
+        # keeps the resting order (and its queue position).
+        self.stats[DUPLICATE_PLACE if key in self._where else BAD_SIDE] += 1
+
     def _place(self, buf: bytes, pos: int, end: int) -> None:
         # OrderPlaceV1: 1 order (IndexerOrder); status and time stamp unused.
         while pos < end:
@@ -376,26 +506,43 @@ class DydxCodec:
                 pos = skip_field(buf, pos)
 
     def _order_fields(self, buf: bytes, pos: int, end: int) -> tuple[OrderKey, int, int, int]:
-        """``(key, v4 side, quantums, subticks)`` of an encoded ``IndexerOrder``."""
+        """``(key, v4 side, quantums, subticks)`` of an encoded ``IndexerOrder`` or clob
+        ``Order`` (fields 1-4 have the same numbers and types in both)."""
         raw = b""
         side = quantums = subticks = 0
+        seen = 0
         while pos < end:
             tag = buf[pos]
             if tag == 0x0A:
-                n, start = varint(buf, pos + 1)
-                raw = buf[start : start + n]
-                pos = start + n
+                n = buf[pos + 1]
+                if n < 0x80:
+                    raw = buf[pos + 2 : pos + 2 + n]
+                    pos += 2 + n
+                else:
+                    n, start = varint(buf, pos + 1)
+                    raw = buf[start : start + n]
+                    pos = start + n
+                seen |= 1
             elif tag == 0x10:
-                side, pos = varint(buf, pos + 1)
+                side = buf[pos + 1]
+                if side < 0x80:
+                    pos += 2
+                else:
+                    side, pos = varint(buf, pos + 1)
+                seen |= 2
             elif tag == 0x18:
                 quantums, pos = varint(buf, pos + 1)
+                seen |= 4
             elif tag == 0x20:
                 subticks, pos = varint(buf, pos + 1)
+                seen |= 8
             else:
                 pos = skip_field(buf, pos)
-        if pos != end:
+            if seen == 15:
+                break  # the rest (good-til, flags, metadata) does not change the book
+        if pos > end:
             raise Malformed("order overruns its length")
-        return self._ids[raw], side, quantums, subticks
+        return self._id(raw), side, quantums, subticks
 
     def _place_order(self, buf: bytes, pos: int, end: int) -> None:
         key, side, quantums, subticks = self._order_fields(buf, pos, end)
@@ -429,7 +576,7 @@ class DydxCodec:
         self.stats[REPLACES] += 1
         for tag, value in iter_fields(buf, pos, end):
             if tag == 0x0A:
-                old = self._ids[buf[value[0] : value[1]]]
+                old = self._id(buf[value[0] : value[1]])
                 st = self._live(old)
                 where = None if st is None else self._where.pop(old, None)
                 if st is not None and where is not None:
@@ -465,7 +612,7 @@ class DydxCodec:
                             raw = buf[v2[0] : v2[1]]
                         elif t2 == 0x10:
                             filled = v2
-                    key = self._ids[raw]
+                    key = self._id(raw)
                     entry = per_pair.get(key[4], {}).get(key)
                     if entry is None:
                         self.stats[UNKNOWN_UPDATE] += 1
@@ -500,6 +647,7 @@ class DydxCodec:
         for key, side, price, _size, _filled in rows:
             where[key] = (side, price)
         st.ready = True
+        self._live_pairs[st.pair] = st
         st.touched.clear()
         book = st.book
         self._out.append(
@@ -556,28 +704,29 @@ class DydxCodec:
         else:
             return  # deleveraging: not a book trade
         confirmed = mode == FINALIZE
+        if not confirmed and self.confirmed_only:
+            return
+        fills = [(key_from_pb(mf.maker_order_id), mf.fill_amount) for mf in makers]
         if not confirmed:
-            if self.confirmed_only:
-                return
-            seen = (taker, tuple((mf.maker_order_id.SerializeToString(), mf.fill_amount) for mf in makers),
-                    tuple(fill.fill_amounts))
+            # A replay (mode 102) repeats an optimistic fill exactly, cumulative amounts included.
+            seen = (taker, tuple(fills), tuple(fill.fill_amounts))
             if seen in self._printed:
                 self.stats[REPLAYED_FILLS] += 1
                 return
             self._printed[seen] = None
             if len(self._printed) > _REPLAY_MEMORY:
                 del self._printed[next(iter(self._printed))]
-        for i, mf in enumerate(makers):
-            maker = key_from_pb(mf.maker_order_id)
+        for i, (maker, amount) in enumerate(fills):
             entry = orders.get(maker)
             st = self.states.get(maker[4])
             if entry is None or st is None:
-                self.stats[UNKNOWN_FILL_ORDER] += 1
+                self.stats[FILL_MAKER_MISSING] += 1
                 continue
             order, cum = entry
             spt, step = st.spt, st.step
-            price, size = order.subticks // spt, mf.fill_amount // step
-            exec_id = f"{height}:{format_key(taker)}:{format_key(maker)}:{i}"
+            price, size = order.subticks // spt, amount // step
+            # Only a confirmed fill is an execution: its id is stable across reconnects.
+            exec_id = _execution_id(height, taker, maker, i) if confirmed else ""
             out.append(
                 DydxTrade(self.venue, st.symbol, 0, self._ts_recv, price, size, aggressor, exec_id,
                           mode, height, confirmed, taker, maker, cum // step)
@@ -600,30 +749,27 @@ class DydxCodec:
                         (order.quantums - cum) // step, liquidity)
         )
 
-    def _taker(self, body: bytes, mode: int, height: int, out: list[Event]) -> None:
-        msg = StreamTakerOrder.FromString(body)
-        status = msg.taker_order_status
-        if msg.WhichOneof("taker_order") == "order":
-            o = msg.order
-            key: tuple = key_from_pb(o.order_id)
-            v4side, quantums, subticks, liquidation = o.side, o.quantums, o.subticks, False
-            pair = key[4]
-        else:
-            lo = msg.liquidation_order
-            info = lo.liquidation_info.subaccount_id
-            key = ("liquidation", info.owner, info.number, lo.liquidation_info.perpetual_id)
-            v4side, quantums, subticks, liquidation = (1 if lo.is_buy else 2), lo.quantums, lo.subticks, True
-            pair = lo.clob_pair_id
+    def _taker(self, buf: bytes, pos: int, end: int, mode: int, height: int, out: list[Event]) -> None:
+        """A ``StreamTakerOrder``: only the order's clob pair is read now (for the
+        symbol); the event decodes the rest when a consumer reads it."""
+        pair = -1
+        if buf[pos] == 0x0A:  # 1 order { 1 order_id ... }: the usual case
+            _n, q = varint(buf, pos + 1)
+            if buf[q] == 0x0A and buf[q + 1] < 0x80:
+                pair = self._id(buf[q + 2 : q + 2 + buf[q + 1]])[4]
+        if pair < 0:
+            pair = self._taker_pair(buf[pos:end])
         st = self.states.get(pair)
-        if st is None or v4side not in _SIDES:
+        if st is None:
             return
-        spt, step = st.spt, st.step
-        out.append(
-            TakerOrderResult(self.venue, st.symbol, 0, self._ts_recv, key, Side(_SIDES[v4side]),
-                             subticks // spt, quantums // step, status.order_status,
-                             status.remaining_quantums // step,
-                             status.optimistically_filled_quantums // step, liquidation, mode, height)
-        )
+        out.append(TakerOrderResult(self.venue, st.symbol, 0, self._ts_recv, mode, height, st.spt, st.step,
+                                    buf[pos:end]))
+
+    def _taker_pair(self, body: bytes) -> int:
+        msg = StreamTakerOrder.FromString(body)
+        if msg.WhichOneof("taker_order") == "liquidation_order":
+            return msg.liquidation_order.clob_pair_id
+        return msg.order.order_id.clob_pair_id
 
     def _subaccount(self, body: bytes, height: int, out: list[Event]) -> None:
         msg = StreamSubaccountUpdate.FromString(body)
@@ -649,24 +795,43 @@ class DydxCodec:
         st = self.states[pair] = PairState(self.venue, pair, str(pair), NATIVE)
         # In any-pair mode a pair first seen after a snapshot was empty in it.
         st.ready = self._snapshot_seen
+        if st.ready:
+            self._live_pairs[pair] = st
         return st
 
     def _flush_deltas(self, out: list[Event]) -> None:
         ts = self._ts_recv
         venue = self.venue
         for st in self._dirty:
-            if not st.touched:
+            touched = st.touched
+            if not touched:
                 continue
             size_at = st.book.size_at
-            changes = tuple((side, price, size_at(side, price)) for side, price in st.touched)
-            st.touched.clear()
+            changes = tuple([(side, price, size_at(side, price)) for side, price in touched])
+            touched.clear()
             out.append(BookDelta(venue, st.symbol, 0, ts, changes))
         self._dirty.clear()
+
+    def _id(self, raw: bytes) -> OrderKey:
+        """The key of an encoded order id (decoded once, then looked up)."""
+        return self._ids.get(raw) or self._new_id(raw)
+
+    def _new_id(self, raw: bytes) -> OrderKey:
+        ids = self._ids
+        if len(ids) >= _ID_CACHE_LIMIT:
+            ids.clear()  # ids are cheap to decode again; the cache must not grow forever
+        key = ids[raw] = key_from_bytes(raw)
+        return key
 
     def _request_resync(self, reason: str) -> None:
         if not self.needs_resync:
             self.needs_resync = True
             self.resync_reason = reason
+
+
+def _execution_id(height: int, taker: tuple, maker: tuple, index: int) -> str:
+    """``height:taker:maker:index``, ids shown as in :func:`~plugins.dydx.ids.format_key`."""
+    return f"{height}:{format_key(taker)}:{format_key(maker)}:{index}"
 
 
 def _divergence(book: L3Book, rows: list[tuple[OrderKey, int, int, int, int]]) -> int:

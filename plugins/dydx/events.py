@@ -7,9 +7,11 @@ Order keys travel as :data:`plugins.dydx.ids.OrderKey` tuples.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from framework.events import Event, Side, Trade
 
-__all__ = ["DydxTrade", "OraclePrice", "SubaccountUpdate", "TakerOrderResult"]
+__all__ = ["DydxTrade", "OraclePrice", "SubaccountUpdate", "TakerFields", "TakerOrderResult"]
 
 
 class DydxTrade(Trade, frozen=True, gc=False):
@@ -29,23 +31,86 @@ class DydxTrade(Trade, frozen=True, gc=False):
     maker_filled: int = 0  # the maker's cumulative filled lots after this fill
 
 
+class TakerFields(NamedTuple):
+    """The decoded content of a :class:`TakerOrderResult` (price in ticks, sizes in lots)."""
+
+    order: tuple
+    side: Side
+    price: int
+    size: int
+    status: int
+    remaining: int
+    optimistically_filled: int
+    liquidation: bool
+
+
 class TakerOrderResult(Event, frozen=True, gc=False):
     """A ``taker_order`` message: what matching did with an incoming order.
 
     Informational: the book does not change; status 0 does not mean the order
-    rests (only a following place does). Sizes in lots, price in ticks.
+    rests (only a following place does). About a quarter of the stream's
+    updates are taker messages and few consumers read them, so the event keeps
+    the message bytes (``raw``) and decodes them when a field is read
+    (:meth:`decode`, or the properties named like :class:`TakerFields`).
     """
 
-    order: tuple = ()
-    side: Side = Side.BUY
-    price: int = 0
-    size: int = 0
-    status: int = 0
-    remaining: int = 0
-    optimistically_filled: int = 0
-    liquidation: bool = False
     exec_mode: int = 0
     block_height: int = 0
+    subticks_per_tick: int = 1
+    step_base_quantums: int = 1
+    raw: bytes = b""
+
+    def decode(self) -> TakerFields:
+        """All fields at once (each property call decodes again)."""
+        from v4_proto.dydxprotocol.clob.query_pb2 import StreamTakerOrder
+
+        msg = StreamTakerOrder.FromString(self.raw)
+        spt, step = self.subticks_per_tick, self.step_base_quantums
+        st = msg.taker_order_status
+        if msg.WhichOneof("taker_order") == "liquidation_order":
+            lo = msg.liquidation_order
+            sub = lo.liquidation_info.subaccount_id
+            key: tuple = ("liquidation", sub.owner, sub.number, lo.liquidation_info.perpetual_id)
+            side, subticks, quantums, liquidation = (Side.BUY if lo.is_buy else Side.SELL), lo.subticks, lo.quantums, True
+        else:
+            o = msg.order
+            oid = o.order_id
+            key = (oid.subaccount_id.owner, oid.subaccount_id.number, oid.client_id, oid.order_flags, oid.clob_pair_id)
+            side, subticks, quantums, liquidation = (Side.BUY if o.side == 1 else Side.SELL), o.subticks, o.quantums, False
+        return TakerFields(key, side, subticks // spt, quantums // step, st.order_status,
+                           st.remaining_quantums // step, st.optimistically_filled_quantums // step, liquidation)
+
+    @property
+    def order(self) -> tuple:
+        return self.decode().order
+
+    @property
+    def side(self) -> Side:
+        return self.decode().side
+
+    @property
+    def price(self) -> int:
+        return self.decode().price
+
+    @property
+    def size(self) -> int:
+        return self.decode().size
+
+    @property
+    def status(self) -> int:
+        return self.decode().status
+
+    @property
+    def remaining(self) -> int:
+        return self.decode().remaining
+
+    @property
+    def optimistically_filled(self) -> int:
+        return self.decode().optimistically_filled
+
+    @property
+    def liquidation(self) -> bool:
+        return self.decode().liquidation
 
 
 class SubaccountUpdate(Event, frozen=True, gc=False):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-__all__ = ["OrderKey", "key_from_bytes", "key_from_pb", "format_key", "IdCache"]
+__all__ = ["OrderKey", "key_from_bytes", "key_from_pb", "format_key"]
 
 OrderKey = tuple[str, int, int, int, int]
 """``(owner, subaccount number, client_id, order_flags, clob_pair_id)``."""
@@ -54,6 +54,42 @@ def _skip(buf: bytes, pos: int, wire_type: int) -> int:
 
 def key_from_bytes(buf: bytes) -> OrderKey:
     """The key of an encoded ``OrderId``/``IndexerOrderId``; ``ValueError`` if malformed."""
+    key = _canonical_key(buf)
+    return key if key is not None else _general_key(buf)
+
+
+def _canonical_key(buf: bytes) -> OrderKey | None:
+    """The layout every encoder writes (fields in order, short lengths, small
+    numbers), read without a loop; None for anything else."""
+    try:
+        if buf[0] != 0x0A or buf[2] != 0x0A:
+            return None
+        end_sub = 2 + buf[1]
+        n = buf[3]
+        if buf[1] >= 0x80 or n >= 0x80:
+            return None
+        pos = 4 + n
+        owner = buf[4:pos].decode()
+        number = 0
+        if pos < end_sub:
+            if buf[pos] != 0x10 or buf[pos + 1] >= 0x80 or pos + 2 != end_sub:
+                return None
+            number = buf[pos + 1]
+        pos = end_sub
+        client_id = flags = pair = 0
+        if pos < len(buf) and buf[pos] == 0x15:
+            (client_id,) = _FIXED32(buf, pos + 1)
+            pos += 5
+        if pos < len(buf) and buf[pos] == 0x18:
+            flags, pos = _varint(buf, pos + 1)
+        if pos < len(buf) and buf[pos] == 0x20:
+            pair, pos = _varint(buf, pos + 1)
+        return (owner, number, client_id, flags, pair) if pos == len(buf) else None
+    except (IndexError, struct.error, UnicodeDecodeError):
+        return None
+
+
+def _general_key(buf: bytes) -> OrderKey:
     owner, number, client_id, flags, pair = "", 0, 0, 0, 0
     pos, end = 0, len(buf)
     try:
@@ -89,25 +125,6 @@ def key_from_bytes(buf: bytes) -> OrderKey:
     if pos != end:
         raise ValueError("order id overruns its length")
     return (owner, number, client_id, flags, pair)
-
-
-class IdCache(dict[bytes, OrderKey]):
-    """Encoded order id -> key, so that a repeated id is decoded once.
-
-    Equal keys may come from different encodings; each encoding maps to an
-    equal tuple, so the book never sees a difference. Bounded: once it holds
-    ``limit`` entries it starts over (ids are cheap to decode again).
-    """
-
-    def __init__(self, limit: int = 500_000) -> None:
-        super().__init__()
-        self.limit = limit
-
-    def __missing__(self, raw: bytes) -> OrderKey:
-        if len(self) >= self.limit:
-            self.clear()
-        key = self[raw] = key_from_bytes(raw)
-        return key
 
 
 def format_key(key: OrderKey) -> str:
