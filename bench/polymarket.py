@@ -13,7 +13,10 @@ Figures (same run, same simulator, same messages):
   ``bare_unary_rtt_p50_us``: a bare grpc.aio unary round trip to the same
   simulator; ``bare_http_rtt_p50_us``: a bare httpx POST round trip to its REST
   order entry; ``tick_to_order_vs_unary_ratio`` (goal <= 1.1) and
-  ``tick_to_order_rest_vs_http_ratio``.
+  ``tick_to_order_rest_vs_http_ratio``. ``tick_to_strategy_p50_us`` is the
+  first hop alone (publish -> strategy callback); ``bare_tick_to_order_p50_us``
+  the floor of the whole path (a bare stream read then a bare unary insert of
+  a prebuilt request), with ``tick_to_order_vs_bare_path_ratio``.
 
 Everything runs in one process and one event loop (server and client share
 the CPU, as they do for both the adapter and the bare baselines).
@@ -135,23 +138,37 @@ class _BareSink:
         return len(msgs) / (time.perf_counter() - t0)
 
 
-async def _tick_to_order(sim: Simulator, sym: str, rounds: int, entry: str) -> list[float]:
+class _Arrivals:
+    """Stamps the moment the simulator's order entry receives each insert."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.x = sim.exchange
+        self.queue: asyncio.Queue[int] = asyncio.Queue()
+        self.real = self.x.insert
+
+    def __enter__(self) -> _Arrivals:
+        def timed_insert(client: Any, req: Any) -> str:
+            self.queue.put_nowait(time.perf_counter_ns())
+            return self.real(client, req)
+
+        self.x.insert = timed_insert  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.x.insert = self.real  # type: ignore[method-assign]
+
+
+async def _tick_to_order(sim: Simulator, sym: str, rounds: int, entry: str) -> tuple[list[float], list[float]]:
+    """(tick -> order received, tick -> strategy callback) per round, in us."""
     known = {id(h) for h in sim.exchange.streams}
     ad, bus = await _adapter(sim, [sym], entry)
-    x = sim.exchange
-    arrived: asyncio.Queue[int] = asyncio.Queue()
-    real_insert = x.insert
-
-    def timed_insert(client: Any, req: Any) -> str:
-        arrived.put_nowait(time.perf_counter_ns())
-        return real_insert(client, req)
-
-    x.insert = timed_insert  # type: ignore[method-assign]
     loop = asyncio.get_running_loop()
     n = 0
+    seen_ns = 0
 
     def strategy(ev: BookDelta) -> None:  # reacts to every book change with an order
-        nonlocal n
+        nonlocal n, seen_ns
+        seen_ns = time.perf_counter_ns()
         n += 1
         # An IOC far from the touch: it neither trades nor rests, so the
         # strategy's own order never moves the book it is reacting to.
@@ -161,17 +178,41 @@ async def _tick_to_order(sim: Simulator, sym: str, rounds: int, entry: str) -> l
     try:
         handle = _md_handle(sim, known)
         bus.subscribe(strategy, BookDelta, name="bench")
-        lat = []
-        for m in _updates(sym, rounds):
-            t0 = time.perf_counter_ns()
-            handle.push(m)
-            t1 = await asyncio.wait_for(arrived.get(), 10)
-            lat.append((t1 - t0) / 1000)
-            await asyncio.sleep(0.002)  # let the order's own executions drain
-        return lat
+        total, tick = [], []
+        with _Arrivals(sim) as arrivals:
+            for m in _updates(sym, rounds):
+                t0 = time.perf_counter_ns()
+                handle.push(m)
+                t1 = await asyncio.wait_for(arrivals.queue.get(), 10)
+                total.append((t1 - t0) / 1000)
+                tick.append((seen_ns - t0) / 1000)
+                await asyncio.sleep(0.002)  # let the order's own executions drain
+        return total, tick
     finally:
-        x.insert = real_insert  # type: ignore[method-assign]
         await ad.stop()
+
+
+async def _bare_tick_to_order(sim: Simulator, sym: str, token: str, rounds: int) -> list[float]:
+    """The floor of the same path: a bare stream read, then a bare unary insert
+    of a prebuilt request (no codec, no book, no bus, no gate)."""
+    from plugins.polymarket.gen import trading_pb2 as tr
+    from plugins.polymarket.gen import trading_pb2_grpc as tr_grpc
+
+    meta = (("authorization", f"Bearer {token}"), ("x-participant-id", sim.participant_id))
+    async with _BareSink(sim, sym, token) as sink:
+        stub = tr_grpc.OrderEntryAPIStub(sink.channel)
+        out = []
+        with _Arrivals(sim) as arrivals:
+            for i, m in enumerate(_updates(sym, rounds)):
+                req = tr.InsertOrderRequest(type=2, side=1, order_qty=100, symbol=sym, price=1, time_in_force=3,
+                                            clord_id=f"bare{i}", account=sim.account)
+                t0 = time.perf_counter_ns()
+                sink.handle.push(m)
+                await sink.call.read()
+                await stub.InsertOrder(req, metadata=meta)
+                out.append((arrivals.queue.get_nowait() - t0) / 1000)
+                await asyncio.sleep(0.002)
+        return out
 
 
 async def _bare_unary(sim: Simulator, rounds: int) -> list[float]:
@@ -235,8 +276,9 @@ async def _run(quick: bool) -> dict[str, float]:
             for _ in range(2 if quick else 8):
                 bare_rates.append(await bare_sink.rate(msgs))
                 adapter_rates.append(await adapter_sink.rate(msgs))
-        t2o = await _tick_to_order(sim, sym, rounds, "grpc")
-        t2o_rest = await _tick_to_order(sim, sym, rounds, "rest")
+        t2o, tick = await _tick_to_order(sim, sym, rounds, "grpc")
+        t2o_rest, _ = await _tick_to_order(sim, sym, rounds, "rest")
+        bare_t2o = await _bare_tick_to_order(sim, sym, token, rounds)
         unary = await _bare_unary(sim, rounds)
         http = await _bare_http(sim, token, rounds, sim.symbols[1])
     md_rate, bare_rate = statistics.median(adapter_rates), statistics.median(bare_rates)
@@ -248,6 +290,9 @@ async def _run(quick: bool) -> dict[str, float]:
         "md_vs_bare_ratio": pair_ratio,
         "tick_to_order_p50_us": t2o_p50,
         "tick_to_order_p99_us": _pct(t2o, 99),
+        "tick_to_strategy_p50_us": statistics.median(tick),
+        "bare_tick_to_order_p50_us": statistics.median(bare_t2o),
+        "tick_to_order_vs_bare_path_ratio": t2o_p50 / statistics.median(bare_t2o),
         "tick_to_order_rest_p50_us": statistics.median(t2o_rest),
         "tick_to_order_rest_p99_us": _pct(t2o_rest, 99),
         "bare_unary_rtt_p50_us": unary_p50,

@@ -132,30 +132,23 @@ class MarketDataCodec:
         sc = self.scales[symbol]
         ts = msg.transact_time
         ts_event = ts.seconds * 1_000_000_000 + ts.nanos
-        # Size-0 entries describe empty levels: dropped here (negative sizes
-        # are kept so that _side refuses them).
-        if sc.tick_wire == 1:
-            bids = [(e.px, e.qty) for e in msg.bids if e.qty]
-            asks = [(e.px, e.qty) for e in msg.offers if e.qty]
-        else:
-            tk = sc.to_ticks
-            bids = [(tk(e.px), e.qty) for e in msg.bids if e.qty]
-            asks = [(tk(e.px), e.qty) for e in msg.offers if e.qty]
+        tk = None if sc.tick_wire == 1 else sc.to_ticks
         book = self.books.get(symbol)
         if book is None:
             book = self.books[symbol] = L2Book(self.venue, symbol)
             self.pending.add(symbol)
         last = self._pictures.get(symbol)
         if symbol in self.pending or last is None:
-            new_b, _ = _side(_BUY, {}, bids)
-            new_a, _ = _side(_SELL, {}, asks)
+            new_b, _ = _side(_BUY, _EMPTY, msg.bids, tk)
+            new_a, _ = _side(_SELL, _EMPTY, msg.offers, tk)
+            bids, asks = tuple(new_b.items()), tuple(new_a.items())
             book.apply_snapshot(bids, asks)
             self.pending.discard(symbol)
-            out: list[Event] = [BookSnapshot(self.venue, symbol, ts_event, ts_recv, tuple(bids), tuple(asks))]
+            out: list[Event] = [BookSnapshot(self.venue, symbol, ts_event, ts_recv, bids, asks)]
         else:
             out = []
-            new_b, changes = _side(_BUY, last[0], bids)
-            new_a, ask_changes = _side(_SELL, last[1], asks)
+            new_b, changes = _side(_BUY, last[0], msg.bids, tk)
+            new_a, ask_changes = _side(_SELL, last[1], msg.offers, tk)
             if ask_changes:
                 changes += ask_changes
             if changes:
@@ -188,14 +181,23 @@ class MarketDataCodec:
             out.append(Trade(self.venue, symbol, ts_event, ts_recv, sc.to_ticks(stats.last_trade_px), stats.last_trade_qty))
 
 
-def _side(side: int, old: dict[int, int], levels: list[tuple[int, int]]) -> tuple[dict[int, int], list[tuple[int, int, int]]]:
-    """Check one side's picture (distinct, strictly best first, sizes > 0) and
-    diff it against the previous one; returns (new picture, changes)."""
+_EMPTY: dict[int, int] = {}
+
+
+def _side(side: int, old: dict[int, int], entries: Any, to_ticks: Callable[[int], int] | None) -> tuple[dict[int, int], list[tuple[int, int, int]]]:
+    """Read one side's ``BookEntry`` list (best first), check it (distinct,
+    strictly best first, sizes >= 0; size 0 = an empty level, dropped) and
+    diff it against the previous picture; returns (new picture, changes).
+    One pass, no intermediate lists: this is the per-message hot path."""
     new: dict[int, int] = {}
     changes = []
     prev = None
     bid = side > 0
-    for price, size in levels:
+    for e in entries:
+        size = e.qty
+        if not size:
+            continue
+        price = e.px if to_ticks is None else to_ticks(e.px)
         if size < 0:
             raise ValueError(f"size must be >= 0, not {size} at {price}")
         if prev is not None and (price >= prev if bid else price <= prev):
