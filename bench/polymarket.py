@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from typing import Any
+from typing import Any, Self
 
 import msgspec
 
@@ -37,6 +37,7 @@ from framework.events import BookDelta, Side
 from framework.orders import SubmitOrder, TimeInForce
 from framework.venue import CountingGate, VenueContext
 from plugins.polymarket.adapter import PolymarketAdapter
+from plugins.polymarket.gen import enums_pb2 as E
 from plugins.polymarket.gen import health_pb2, health_pb2_grpc
 from plugins.polymarket.gen import marketdatasubscription_pb2 as md
 from plugins.polymarket.gen import marketdatasubscription_pb2_grpc as md_grpc
@@ -81,7 +82,7 @@ class _AdapterSink:
         self.target = 0
         self.done = asyncio.Event()
 
-    async def __aenter__(self) -> _AdapterSink:
+    async def __aenter__(self) -> Self:
         known = {id(h) for h in self.sim.exchange.streams}
         self.ad, bus = await _adapter(self.sim, [self.sym])
         self.handle = _md_handle(self.sim, known)
@@ -112,7 +113,7 @@ class _BareSink:
     def __init__(self, sim: Simulator, sym: str, token: str) -> None:
         self.sim, self.sym, self.token = sim, sym, token
 
-    async def __aenter__(self) -> _BareSink:
+    async def __aenter__(self) -> Self:
         import grpc
 
         known = {id(h) for h in self.sim.exchange.streams}
@@ -146,7 +147,7 @@ class _Arrivals:
         self.queue: asyncio.Queue[int] = asyncio.Queue()
         self.real = self.x.insert
 
-    def __enter__(self) -> _Arrivals:
+    def __enter__(self) -> Self:
         def timed_insert(client: Any, req: Any) -> str:
             self.queue.put_nowait(time.perf_counter_ns())
             return self.real(client, req)
@@ -204,8 +205,9 @@ async def _bare_tick_to_order(sim: Simulator, sym: str, token: str, rounds: int)
         out = []
         with _Arrivals(sim) as arrivals:
             for i, m in enumerate(_updates(sym, rounds)):
-                req = tr.InsertOrderRequest(type=2, side=1, order_qty=100, symbol=sym, price=1, time_in_force=3,
-                                            clord_id=f"bare{i}", account=sim.account)
+                req = tr.InsertOrderRequest(type=E.ORDER_TYPE_LIMIT, side=E.SIDE_BUY, order_qty=100, symbol=sym, price=1,
+                                            time_in_force=E.TIME_IN_FORCE_IMMEDIATE_OR_CANCEL, clord_id=f"bare{i}",
+                                            account=sim.account)
                 t0 = time.perf_counter_ns()
                 sink.handle.push(m)
                 await sink.call.read()

@@ -21,10 +21,22 @@ from typing import Any
 import httpx
 
 from framework.clock import NS_PER_S
-from framework.errors import VenueAuthError, VenueError, VenueRejected, VenueThrottled, VenueUnavailable
+from framework.errors import (
+    VenueAuthError,
+    VenueError,
+    VenueRejected,
+    VenueThrottled,
+    VenueUnavailable,
+)
 from framework.events import Instrument, OrderRejected
 from framework.l2book import L2Book
-from framework.orders import CancelOrder, OrderType, ReplaceOrder, SubmitOrder, TimeInForce
+from framework.orders import (
+    CancelOrder,
+    OrderType,
+    ReplaceOrder,
+    SubmitOrder,
+    TimeInForce,
+)
 from framework.venue import VenueContext, VenueLimits
 from plugins.polymarket.auth import TokenSource, load_private_key
 from plugins.polymarket.codec import MarketDataCodec, OrderCodec
@@ -33,12 +45,17 @@ from plugins.polymarket.gen import marketdatasubscription_pb2 as md
 from plugins.polymarket.gen import marketdatasubscription_pb2_grpc as md_grpc
 from plugins.polymarket.gen import trading_pb2 as tr
 from plugins.polymarket.gen import trading_pb2_grpc as tr_grpc
-from plugins.polymarket.limits import BATCH_MAX, SYMBOLS_PER_STREAM, venue_limits
 from plugins.polymarket.grpc_orders import GrpcOrderEntry
+from plugins.polymarket.limits import BATCH_MAX, SYMBOLS_PER_STREAM, venue_limits
 from plugins.polymarket.rest import RestClient
 from plugins.polymarket.scales import Scales
 from plugins.polymarket.settings import PolymarketSettings, reveal
-from plugins.polymarket.transport import Backoff, ManagedStream, check_target, make_channel
+from plugins.polymarket.transport import (
+    Backoff,
+    ManagedStream,
+    check_target,
+    make_channel,
+)
 
 __all__ = ["PolymarketAdapter", "pack_symbols"]
 

@@ -20,7 +20,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from framework.clock import NS_PER_S, Clock
-from framework.errors import ConfigError, VenueAuthError, VenueError, VenueProtocolError, VenueUnavailable
+from framework.errors import (
+    ConfigError,
+    VenueAuthError,
+    VenueError,
+    VenueProtocolError,
+    VenueUnavailable,
+)
 from framework.venue import MessageKind
 
 __all__ = ["ASSERTION_TYPE", "TokenSource", "load_private_key"]

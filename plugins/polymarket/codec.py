@@ -57,7 +57,7 @@ from plugins.polymarket.events import OrderReplaced, OrderUnresolved
 from plugins.polymarket.gen import enums_pb2 as E
 from plugins.polymarket.scales import Scales
 
-__all__ = ["MarketDataCodec", "OpenOrder", "OrderCodec", "TRADING_STATUS", "side_from_wire", "side_to_wire"]
+__all__ = ["TRADING_STATUS", "MarketDataCodec", "OpenOrder", "OrderCodec", "side_from_wire", "side_to_wire"]
 
 TRADING_STATUS: dict[int, TradingStatus] = {
     E.INSTRUMENT_STATE_CLOSED: TradingStatus.CLOSED,
@@ -215,7 +215,7 @@ def _side(side: int, old: dict[int, int], entries: Any, to_ticks: Callable[[int]
 class OpenOrder:
     """What the codec knows about one working order."""
 
-    __slots__ = ("order_id", "clord_id", "symbol", "side", "price", "size", "filled", "strategy", "fills")
+    __slots__ = ("clord_id", "filled", "fills", "order_id", "price", "side", "size", "strategy", "symbol")
 
     def __init__(self, order_id: str, clord_id: str, symbol: str, side: Side, price: int, size: int, filled: int, strategy: str) -> None:
         self.order_id = order_id

@@ -25,7 +25,12 @@ from typing import Any
 import grpc
 from google.protobuf import json_format
 
-from framework.errors import VenueAuthError, VenueRejected, VenueThrottled, VenueUnavailable
+from framework.errors import (
+    VenueAuthError,
+    VenueRejected,
+    VenueThrottled,
+    VenueUnavailable,
+)
 from framework.venue import MessageKind
 from plugins.polymarket.gen import trading_pb2 as tr
 from plugins.polymarket.gen import trading_pb2_grpc as tr_grpc

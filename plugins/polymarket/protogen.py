@@ -19,7 +19,7 @@ import tempfile
 from importlib.resources import files
 from pathlib import Path
 
-__all__ = ["PROTO_ROOT", "GEN_DIR", "generate"]
+__all__ = ["GEN_DIR", "PROTO_ROOT", "generate"]
 
 REPO = Path(__file__).resolve().parents[2]
 PROTO_ROOT = REPO / "protos"
@@ -40,6 +40,7 @@ def generate(out_dir: Path) -> list[Path]:
             f"-I{PROTO_ROOT}",
             f"-I{well_known}",
             f"--python_out={tmp}",
+            f"--pyi_out={tmp}",  # type stubs for mypy
             f"--grpc_python_out={tmp}",
             *(str(p.relative_to(PROTO_ROOT)) for p in protos),
         ]
@@ -47,10 +48,10 @@ def generate(out_dir: Path) -> list[Path]:
             raise RuntimeError(f"protoc failed: {' '.join(args)}")
         out_dir.mkdir(parents=True, exist_ok=True)
         written = []
-        for src in sorted((Path(tmp) / "polymarket" / "v1").glob("*.py")):
+        for src in sorted((Path(tmp) / "polymarket" / "v1").glob("*.py*")):
             text = _IMPORT.sub(r"from . import \1", src.read_text())
             dst = out_dir / src.name
-            dst.write_text(_HEADER + text)
+            dst.write_text(text if src.suffix == ".pyi" else _HEADER + text)
             written.append(dst)
     return written
 

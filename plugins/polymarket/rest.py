@@ -25,7 +25,13 @@ from typing import Any
 import httpx
 import msgspec
 
-from framework.errors import VenueAuthError, VenueProtocolError, VenueRejected, VenueThrottled, VenueUnavailable
+from framework.errors import (
+    VenueAuthError,
+    VenueProtocolError,
+    VenueRejected,
+    VenueThrottled,
+    VenueUnavailable,
+)
 from framework.venue import MessageKind
 
 __all__ = ["RestClient"]

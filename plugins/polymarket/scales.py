@@ -23,7 +23,7 @@ __all__ = ["Scales"]
 class Scales:
     """The conversion of one instrument. Raises ``ValueError`` for bad scales."""
 
-    __slots__ = ("symbol", "price_scale", "qty_scale", "tick_wire")
+    __slots__ = ("price_scale", "qty_scale", "symbol", "tick_wire")
 
     def __init__(self, symbol: str, price_scale: int, qty_scale: int = 0, tick_size: float | str = 0) -> None:
         if price_scale <= 0:

@@ -26,7 +26,13 @@ from typing import Any
 import grpc
 
 from framework.clock import NS_PER_S, Clock
-from framework.errors import ConfigError, Denied, VenueAuthError, VenueError, VenueRejected
+from framework.errors import (
+    ConfigError,
+    Denied,
+    VenueAuthError,
+    VenueError,
+    VenueRejected,
+)
 from framework.events import StreamState, StreamStatus
 from framework.venue import MessageKind
 
@@ -64,8 +70,10 @@ def check_target(venue: str, target: str, tls: bool) -> None:
     """Refuse plaintext to anything but loopback, saying why (nothing is opened)."""
     if not tls and not is_loopback(_host(target)):
         raise ConfigError([
-            f"venues.{venue}: tls: false is allowed only for a loopback grpc_target, not {target!r}: "
-            "orders and credentials must not cross a network unencrypted (the venue requires TLS)"
+            (
+                f"venues.{venue}: tls: false is allowed only for a loopback grpc_target, not {target!r}: "
+                "orders and credentials must not cross a network unencrypted (the venue requires TLS)"
+            )
         ])
 
 

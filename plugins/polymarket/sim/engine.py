@@ -26,7 +26,6 @@ from bisect import bisect_left, insort
 from collections import deque
 from collections.abc import Callable, Iterator
 
-
 from plugins.polymarket.gen import enums_pb2 as E
 
 __all__ = ["Engine", "RejectError", "SimOrder"]
@@ -48,8 +47,23 @@ class SimOrder:
     """One order inside the simulator (wire units)."""
 
     __slots__ = (
-        "id", "clord_id", "account", "symbol", "side", "price", "qty", "cum", "tif", "type",
-        "post_only", "expire_ns", "fills", "notional", "state", "create_ns", "last_ns",
+        "account",
+        "clord_id",
+        "create_ns",
+        "cum",
+        "expire_ns",
+        "fills",
+        "id",
+        "last_ns",
+        "notional",
+        "post_only",
+        "price",
+        "qty",
+        "side",
+        "state",
+        "symbol",
+        "tif",
+        "type",
     )
 
     def __init__(self, id: str, clord_id: str, account: str, symbol: str, side: int, price: int, qty: int,

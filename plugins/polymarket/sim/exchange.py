@@ -28,7 +28,7 @@ from plugins.polymarket.sim.limits import SimLimits
 from plugins.polymarket.sim.settings import SimSettings
 from plugins.polymarket.sim.streams import StreamHandle
 
-__all__ = ["Client", "Exchange", "FLOW_ACCOUNT", "SimError"]
+__all__ = ["FLOW_ACCOUNT", "Client", "Exchange", "SimError"]
 
 FLOW_ACCOUNT = "firms/sim-flow/accounts/flow"
 HEARTBEAT_MD = md.CreateMarketDataSubscriptionResponse(heartbeat={})
@@ -222,7 +222,7 @@ class Exchange:
     def open_orders(self, client: Client, symbols: Iterable[str] = (), accounts: Iterable[str] = ()) -> list[tr.Order]:
         wanted = set(accounts) or set(client.accounts)
         syms = set(symbols)
-        out = []
+        out: list[tr.Order] = []
         for sym, engine in self.engines.items():
             if syms and sym not in syms:
                 continue

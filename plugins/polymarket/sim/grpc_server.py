@@ -114,7 +114,10 @@ class OrderEntry(tr_grpc.OrderEntryAPIServicer):
         return await self._unary(context, "InsertOrderList", run)
 
     async def CancelOrder(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
-        return await self._unary(context, "CancelOrder", lambda c: (self.x.cancel(c, request), tr.CancelOrderResponse())[1])
+        def run(c: Client) -> Any:
+            self.x.cancel(c, request)
+            return tr.CancelOrderResponse()
+        return await self._unary(context, "CancelOrder", run)
 
     async def CancelOrderList(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         def run(c: Client) -> Any:
@@ -125,7 +128,10 @@ class OrderEntry(tr_grpc.OrderEntryAPIServicer):
         return await self._unary(context, "CancelOrderList", run)
 
     async def CancelReplaceOrder(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
-        return await self._unary(context, "CancelReplaceOrder", lambda c: (self.x.replace(c, request), tr.CancelReplaceOrderResponse())[1])
+        def run(c: Client) -> Any:
+            self.x.replace(c, request)
+            return tr.CancelReplaceOrderResponse()
+        return await self._unary(context, "CancelReplaceOrder", run)
 
     async def CancelReplaceOrderList(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         def run(c: Client) -> Any:

@@ -47,7 +47,7 @@ def _ok(msg: Any) -> web.Response:
     return web.Response(text=json_format.MessageToJson(msg, indent=None), content_type="application/json")
 
 
-Handler = Callable[[web.Request], Awaitable[web.Response]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class Routes:
@@ -109,7 +109,7 @@ class Routes:
         return web.json_response({"status": "ok"})
 
     def _trading(self, method: str, msg_type: type, call: Callable[[Client, Any], Any]) -> Handler:
-        async def handle(request: web.Request) -> web.Response:
+        async def handle(request: web.Request) -> web.StreamResponse:
             try:
                 client = self._authed(request, method, participant=True)
                 try:

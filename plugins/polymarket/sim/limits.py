@@ -40,7 +40,7 @@ class LimitSettings(msgspec.Struct, frozen=True):
 class TokenBucket:
     """``rate`` tokens per second, at most ``capacity`` banked."""
 
-    __slots__ = ("rate", "capacity", "tokens", "at_ns")
+    __slots__ = ("at_ns", "capacity", "rate", "tokens")
 
     def __init__(self, rate: float, capacity: float, now_ns: int) -> None:
         self.rate = rate

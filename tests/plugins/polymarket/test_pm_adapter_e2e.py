@@ -6,6 +6,7 @@ import asyncio
 import time
 
 import pytest
+from pm_support import adapter_for  # type: ignore[import-not-found]
 
 from framework.errors import ConfigError, VenueUnavailable
 from framework.events import (
@@ -20,8 +21,6 @@ from framework.events import (
 from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder, TimeInForce
 from plugins.polymarket.events import OrderReplaced
 from plugins.polymarket.gen import enums_pb2 as E
-
-from conftest import adapter_for  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -220,7 +219,7 @@ async def test_grpc_order_entry_errors_are_mapped(sim):
 
 
 async def test_http_5xx_is_venue_unavailable(sim):
-    ad, rec = adapter_for(sim, sim.symbols[:1])
+    ad, _ = adapter_for(sim, sim.symbols[:1])
     await ad.start()
     try:
         sim.faults.fail_http(1, 503)

@@ -71,7 +71,7 @@ def test_market_order_is_ioc_limit_at_protective_price():
 def test_pack_symbols():
     syms = [f"s{i}" for i in range(2500)]
     packed = pack_symbols(syms + syms[:10])
-    assert [len(p) for p in packed] == [1000, 1000, 500] and sum(packed, []) == syms
+    assert [len(p) for p in packed] == [1000, 1000, 500] and [s for p in packed for s in p] == syms
     assert pack_symbols([]) == []
 
 

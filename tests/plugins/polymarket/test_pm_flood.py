@@ -7,6 +7,7 @@ import asyncio
 import time
 
 import pytest
+from pm_support import adapter_for  # type: ignore[import-not-found]
 
 from framework.clock import NS_PER_S, LiveClock
 from framework.errors import Denied
@@ -20,8 +21,6 @@ from framework.venue import RateRule
 from plugins.polymarket.limits import method_buckets
 from plugins.polymarket.sim.limits import LimitSettings
 
-from conftest import adapter_for  # type: ignore[import-not-found]
-
 pytestmark = pytest.mark.timeout(60)
 
 RATE, WINDOW = 50, 2  # msg/s averaged over s: the real rule is 100 over 60
@@ -34,7 +33,7 @@ async def test_flood_through_risk_gate_causes_zero_violations(make_sim):
         limiter = IngressLimiter(BudgetRule.from_rate(RateRule(RATE, WINDOW)), clock, name="pm")
         gate = RiskGate("polymarket", limiter, MemorySlotRegistry(3), clock, new_order_wait_ns=NS_PER_S // 2,
                         method_buckets=method_buckets(1), margin=0.9)
-        ad, rec = adapter_for(sim, sim.symbols[:2], gate=gate)
+        ad, _ = adapter_for(sim, sim.symbols[:2], gate=gate)
         await ad.start()
         sym = sim.symbols[0]
         sent = denied = 0

@@ -8,7 +8,12 @@ import pytest
 from framework.clock import SimClock
 from plugins.polymarket.gen import enums_pb2 as E
 from plugins.polymarket.sim.exchange import Exchange
-from plugins.polymarket.sim.flow import Flow, find_data_dir, load_quotes, make_instruments
+from plugins.polymarket.sim.flow import (
+    Flow,
+    find_data_dir,
+    load_quotes,
+    make_instruments,
+)
 from plugins.polymarket.sim.settings import SimSettings
 
 
@@ -55,6 +60,6 @@ def test_starting_quotes_come_from_the_real_bbo_sample():
     quotes = load_quotes(str(data))
     assert len(quotes) > 1000
     assert all(0 < bid < ask < 1 for _, bid, ask in quotes)
-    insts, touch = make_instruments(SimSettings(instruments=20))
+    insts, _ = make_instruments(SimSettings(instruments=20))
     slugs = {q[0] for q in quotes}
     assert all(i.symbol in slugs for i in insts)

@@ -18,7 +18,7 @@ def test_generated_code_is_fresh(tmp_path: Path) -> None:
         assert checked_in.read_text() == fresh.read_text(), (
             f"{fresh.name} is stale: run python -m plugins.polymarket.protogen"
         )
-    stray = {p.name for p in GEN_DIR.glob("*_pb2*.py")} - {p.name for p in written}
+    stray = {p.name for p in GEN_DIR.glob("*_pb2*.py*")} - {p.name for p in written}
     assert not stray, f"generated files without a .proto: {sorted(stray)}"
 
 

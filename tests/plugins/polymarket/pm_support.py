@@ -1,0 +1,37 @@
+"""Helpers shared by the Polymarket tests (a module with a unique name, so that
+importing it never picks up another package's conftest)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from framework.bus import Bus
+from framework.clock import LiveClock
+from framework.events import Event
+from framework.venue import CountingGate, VenueContext
+from plugins.polymarket.adapter import PolymarketAdapter
+from plugins.polymarket.settings import PolymarketSettings
+from plugins.polymarket.sim import Simulator
+
+
+class Recorder:
+    """Every event published on the bus, in order."""
+
+    def __init__(self, bus: Bus) -> None:
+        self.events: list[Event] = []
+        bus.subscribe(self.events.append, name="recorder")
+
+    def of(self, kind: type) -> list[Any]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+def adapter_for(sim: Simulator, symbols: list[str], gate: Any = None, **overrides: Any) -> tuple[PolymarketAdapter, Recorder]:
+    """An adapter (not started) for ``sim`` with a recorder on its bus."""
+    clock = LiveClock()
+    bus = Bus(clock)
+    rec = Recorder(bus)
+    settings = msgspec.convert(sim.adapter_settings(**{"reconnect_initial_s": 0.05, "depth": 5, "seed": 1, **overrides}), PolymarketSettings)
+    ctx = VenueContext("polymarket", bus, clock, gate or CountingGate(), symbols)
+    return PolymarketAdapter(ctx, settings), rec
