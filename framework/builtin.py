@@ -10,9 +10,16 @@ from __future__ import annotations
 
 from framework.hookspecs import hookimpl
 from framework.paper import PaperSettings
-from framework.specs import ConfigSectionSpec
+from framework.specs import CommandSpec, ConfigSectionSpec
 
 
 @hookimpl
 def backplane_config_sections() -> list[ConfigSectionSpec]:
     return [ConfigSectionSpec("paper", PaperSettings, "how the paper exchange simulates venues in paper mode")]
+
+
+@hookimpl
+def backplane_commands() -> list[CommandSpec]:
+    from framework import scaffold
+
+    return [CommandSpec("new", "create a venue, strategy or risk-check plugin package", scaffold.configure, scaffold.run)]
