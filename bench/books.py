@@ -559,8 +559,8 @@ def _replace_top_figures(n: int, repeat: int, depth: int = 20) -> dict[str, floa
 
 
 def run(quick: bool = False) -> dict[str, float]:
-    n = 20_000 if quick else 200_000
-    repeat = 2 if quick else 7
+    n = 20_000 if quick else 100_000
+    repeat = 2 if quick else 11
     initial, ops = l3_workload(n)
     times = _l3_times(initial, ops, repeat)
     naive_ops = ops[: max(1, n // 40)]
