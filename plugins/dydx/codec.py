@@ -86,6 +86,7 @@ FILL_MAKER_MISSING = "fill_maker_missing"
 
 _SIDES = {1: 1, 2: -1}  # v4 Side -> framework side
 _SIDE_ENUM = {1: Side.BUY, -1: Side.SELL}
+_ONEOF_TAGS = frozenset((0x0A, 0x12, 0x1A, 0x22))  # OffChainUpdateV1: place, remove, update, replace
 _REPLAY_MEMORY = 50_000
 _ID_CACHE_LIMIT = 500_000
 
@@ -304,14 +305,17 @@ class DydxCodec:
             if flag:
                 self._snapshot(buf, pos, end)
                 return
+        elif buf.find(b"\x08", pos, end) >= 0 and _snapshot_flag(buf, pos, end):
+            # The flag may legally come after the updates: only a scan can tell
+            # (the byte also occurs inside ids and amounts, hence the check).
+            self._snapshot(buf, pos, end)
+            return
         ids_get, live, where = self._ids.get, self._live_pairs, self._where
         where_get, order_fields, dirty = where.get, self._order_fields, self._dirty
         n_updates = unknown = 0
         while pos < end:
             if buf[pos] != 0x12:
-                if buf[pos] == 0x08:
-                    raise Malformed("snapshot flag after the updates")
-                pos = skip_field(buf, pos)
+                pos = skip_field(buf, pos)  # a false snapshot flag, or a field we do not know
                 continue
             n = buf[pos + 1]
             if n < 0x80:
@@ -323,12 +327,19 @@ class DydxCodec:
             if not n:
                 continue
             kind = buf[s]  # OffChainUpdateV1 holds one field: the oneof
+            if kind not in _ONEOF_TAGS:
+                self._offchain(buf, s, pos)
+                continue
             m = buf[s + 1]
             if m < 0x80:
-                s += 2
+                e = s + 2 + m
             else:
-                m, s = varint(buf, s + 1)
-            e = s + m
+                m, e = varint(buf, s + 1)
+                e += m
+            if e != pos:  # more fields than the oneof
+                self._offchain(buf, s, pos)
+                continue
+            s = e - m
             if kind == 0x1A:  # OrderUpdateV1 {1 order_id, 2 total_filled_quantums}
                 k = buf[s + 1]
                 q = s + 2 + k
@@ -490,6 +501,18 @@ class DydxCodec:
             self._dirty.append(st)
         st.touched.add(where)
 
+    def _offchain(self, buf: bytes, pos: int, end: int) -> None:
+        """An ``OffChainUpdateV1`` in any layout (the general path)."""
+        for tag, span in iter_fields(buf, pos, end):
+            if tag == 0x1A:
+                self._update(buf, *span)
+            elif tag == 0x12:
+                self._remove(buf, *span)
+            elif tag == 0x0A:
+                self._place(buf, *span)
+            elif tag == 0x22:
+                self._replace(buf, *span)
+
     def _odd_place(self, key: OrderKey, v4side: int) -> None:
         # The node removes a resting id before placing it again; a repeat
         # keeps the resting order (and its queue position).
@@ -595,7 +618,10 @@ class DydxCodec:
         for tag, value in iter_fields(buf, pos, end):
             if tag != 0x12:
                 continue
-            for kind, (s, e) in iter_fields(buf, *value):
+            for kind, span in iter_fields(buf, *value):
+                if kind not in (0x0A, 0x1A):
+                    continue
+                s, e = span
                 if kind == 0x0A:  # place
                     for t2, v2 in iter_fields(buf, s, e):
                         if t2 == 0x0A:
@@ -827,6 +853,15 @@ class DydxCodec:
         if not self.needs_resync:
             self.needs_resync = True
             self.resync_reason = reason
+
+
+def _snapshot_flag(buf: bytes, pos: int, end: int) -> bool:
+    """The ``snapshot`` field of an encoded ``StreamOrderbookUpdate``, wherever it is."""
+    flag = 0
+    for tag, value in iter_fields(buf, pos, end):
+        if tag == 0x08:
+            flag = value
+    return bool(flag)
 
 
 def _execution_id(height: int, taker: tuple, maker: tuple, index: int) -> str:

@@ -50,6 +50,7 @@ class FakeNodeSettings(msgspec.Struct, forbid_unknown_fields=True):
     confirm_prob: float = 0.9
     diverge_prob: float = 0.1
     auto: bool = True  # run the synthetic flow on a timer (tests may drive it by hand)
+    snapshot_interval: int = 0  # blocks between snapshots to every subscriber (0: first only)
     recording: str = ""  # serve this recorded stream instead of synthetic flow
     recording_speed: float = 0.0  # 0: as fast as the subscriber reads; 1: recorded pace
 
@@ -193,6 +194,10 @@ class FakeNode:
         for resp in self.flow.block():
             self.broadcast(resp)
         self.flush()
+        interval = self.settings.snapshot_interval
+        if interval and self.engine.height % interval == 0:
+            for sub in self.subscribers:
+                sub.needs_snapshot = True
         self.send_snapshots()
 
     def send_snapshots(self) -> None:

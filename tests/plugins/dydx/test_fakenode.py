@@ -1,0 +1,77 @@
+"""Fake node behaviour beyond the book: filtering, periodic snapshots, the command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+import grpc
+from v4_proto.dydxprotocol.clob import query_pb2, query_pb2_grpc
+from v4_proto.dydxprotocol.subaccounts import subaccount_pb2
+
+from plugins.dydx import simulate_cli
+from plugins.dydx.fakenode.flow import OWNERS
+from plugins.dydx.fakenode.server import FakeNodeSettings, fake_node
+from tests.plugins.dydx.test_transport import _adapter, _run_blocks, _until
+
+
+def _owners(resp) -> set[str]:
+    owners = set()
+    for su in resp.updates:
+        if su.WhichOneof("update_message") != "orderbook_update":
+            continue
+        for u in su.orderbook_update.updates:
+            which = u.WhichOneof("update_message")
+            oid = {"order_place": lambda: u.order_place.order.order_id,
+                   "order_update": lambda: u.order_update.order_id,
+                   "order_remove": lambda: u.order_remove.removed_order_id}[which]()
+            owners.add(oid.subaccount_id.owner)
+    return owners
+
+
+async def test_subaccount_filter_keeps_only_batches_naming_the_subaccount_but_snapshots_pass():
+    async with fake_node(FakeNodeSettings(auto=False)) as node:
+        async with grpc.aio.insecure_channel(node.endpoint) as channel:
+            call = query_pb2_grpc.QueryStub(channel).StreamOrderbookUpdates(
+                query_pb2.StreamOrderbookUpdatesRequest(
+                    clob_pair_id=[0, 1], filter_orders_by_subaccount_id=True,
+                    subaccount_ids=[subaccount_pb2.SubaccountId(owner=OWNERS[0], number=0)],
+                )
+            )
+            await _until(lambda: node.subscribers)
+            for _ in range(30):
+                node.flow.tick()
+                node.flush()
+            node.block()
+            got = []
+            async with asyncio.timeout(5):
+                async for resp in call:
+                    got.append(resp)
+                    if any(su.orderbook_update.snapshot for su in resp.updates):
+                        break
+            call.cancel()
+    incremental = [r for r in got if not any(su.orderbook_update.snapshot for su in r.updates)]
+    assert incremental and all(OWNERS[0] in _owners(r) for r in incremental if _owners(r))
+    assert len(_owners(got[-1])) > 1  # the snapshot is not filtered
+
+
+async def test_periodic_snapshots_rebuild_without_divergence():
+    async with fake_node(FakeNodeSettings(auto=False, snapshot_interval=2)) as node:
+        adapter, _gate, _statuses = _adapter(node)
+        await adapter.start()
+        try:
+            await _until(lambda: node.subscribers)
+            node.block()
+            await asyncio.wait_for(adapter.live.wait(), 5)
+            await _run_blocks(node, adapter, 6)
+            assert adapter.codec.stats["snapshots"] >= 3
+            assert adapter.codec.stats["snapshot_divergence"] == 0
+        finally:
+            await adapter.stop()
+
+
+def test_simulate_command_serves_on_loopback_for_a_bounded_time(capsys):
+    parser = argparse.ArgumentParser()
+    simulate_cli.configure(parser)
+    assert simulate_cli.run(parser.parse_args(["--duration", "0.3", "--clob-pairs", "0"])) == 0
+    assert capsys.readouterr().out.startswith("fake dYdX full node on 127.0.0.1:")
