@@ -26,7 +26,6 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import msgspec
-
 from framework.clock import NS_PER_MS
 from framework.errors import Denied, VenueUnavailable
 from framework.events import BookSnapshot, Event, Instrument, StreamState, StreamStatus
@@ -179,9 +178,7 @@ class ExampleAdapter:
         self.ctx = ctx
         self.settings = settings
         self.limits = LIMITS
-        self.instruments = {
-            s: Instrument(ctx.name, s, Decimal("0.01"), Decimal(1), 1, 9_999) for s in ctx.symbols
-        }
+        self.instruments = {s: Instrument(ctx.name, s, Decimal("0.01"), Decimal(1), 1, 9_999) for s in ctx.symbols}
         self.market = MarketCodec(ctx.name)
         self.orders = OrderCodec(ctx.name)
         self._streams: list[_Stream] = []

@@ -29,7 +29,6 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-
 from framework.events import (
     BookDelta,
     BookSnapshot,

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import msgspec
-
 from framework.clock import NS_PER_MS, LiveClock
 from framework.events import Level, Side
 
@@ -269,7 +268,8 @@ class ExampleSimulator:
     def _fill(self, order: _Resting, size: int) -> int:
         order.filled += size
         msg = {"t": "fill", "cid": order.cid, "oid": order.oid, "sym": order.symbol, "exec": f"e{next(self._ids)}",
-               "side": order.side, "px": order.price, "sz": size, "filled": order.filled, "left": order.left}  # fmt: skip
+               "side": order.side, "px": order.price, "sz": size, "filled": order.filled,
+               "left": order.left}  # fmt: skip
         order.owner.send(msg)
         self._last_fill = (order.owner, msg)
         if order.left == 0:

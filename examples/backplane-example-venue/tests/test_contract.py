@@ -6,11 +6,11 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
-
-from example_venue import ExampleAdapter, ExampleSettings, ExampleSimulator, SimSettings
 from framework.events import Level, Side
 from framework.kit import VenueContract, VenueCounts, VenueHarness
 from framework.venue import VenueContext
+
+from example_venue import ExampleAdapter, ExampleSettings, ExampleSimulator, SimSettings
 
 
 class ExampleHarness(VenueHarness):
