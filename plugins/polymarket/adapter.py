@@ -168,6 +168,8 @@ class PolymarketAdapter:
 
     async def _load_instruments(self) -> None:
         assert self.rest is not None
+        if not self.symbols:
+            return  # nothing subscribed: do not page through every listed instrument
         for inst in await self.rest.list_instruments(self.symbols):
             sym = inst["symbol"]
             sc = Scales(sym, int(inst.get("priceScale", 0)), int(inst.get("fractionalQtyScale", 0)), inst.get("tickSize", 0))

@@ -17,6 +17,20 @@ def reveal(value: Any) -> str:
 class PolymarketSettings(msgspec.Struct, forbid_unknown_fields=True):
     """How to reach and authenticate with the venue, and how to behave on the wire.
 
+    For example (preprod)::
+
+        venues:
+          pm:
+            type: polymarket
+            grpc_target: grpc-api.preprod.polymarketexchange.com:443
+            rest_base: https://api.preprod.polymarketexchange.com
+            token_url: https://pmx-preprod.us.auth0.com/oauth/token
+            client_id: ${PM_CLIENT_ID}
+            private_key_pem: ${PM_PRIVATE_KEY_PEM}
+            participant_id: firms/acme/users/bot
+            account: firms/acme/accounts/main
+            tier: 2
+
     Secrets (``client_id``, ``private_key_pem``) come from ``${ENV}`` in the
     YAML and may arrive as ``Secret`` objects or plain strings.
     ``private_key_path`` names a PEM file instead of ``private_key_pem``.
