@@ -8,14 +8,17 @@ import msgspec
 
 from plugins.dydx.units import ClobParams
 
-__all__ = ["DydxSettings", "plaintext_allowed", "parse_subaccount"]
+__all__ = ["DEFAULT_PAIRS", "DydxSettings", "plaintext_allowed", "parse_subaccount"]
+
+DEFAULT_PAIRS = {0: "BTC-USD", 1: "ETH-USD"}
 
 
 class DydxSettings(msgspec.Struct, forbid_unknown_fields=True):
     """One dYdX full node and what to stream from it.
 
     ``markets`` maps a symbol to its clob pair id (``{"BTC-USD": 0}``);
-    ``clob_pairs`` adds pairs by id (symbol ``CLOB-<id>``). ``instruments``
+    ``clob_pairs`` adds pairs by id (symbol ``CLOB-<id>``); with neither, the
+    first two mainnet markets (BTC-USD on 0, ETH-USD on 1). ``instruments``
     gives unit parameters by symbol; pairs without them are queried from the
     node at start-up. Plaintext (``tls: false``) is allowed only to a loopback
     or private address: one's own node.
@@ -45,8 +48,6 @@ class DydxSettings(msgspec.Struct, forbid_unknown_fields=True):
                 f"endpoint {self.endpoint!r}: plaintext gRPC is allowed only to a loopback or private "
                 "address (127/8, ::1, 10/8, 172.16/12, 192.168/16); set tls: true for a public host"
             )
-        if not self.markets and not self.clob_pairs:
-            raise ValueError("name at least one market (markets: {SYMBOL: clob_pair_id}) or clob pair")
         for text in self.subaccounts:
             parse_subaccount(text)
         if not 0 < self.reconnect_min_ms <= self.reconnect_max_ms:
@@ -55,7 +56,9 @@ class DydxSettings(msgspec.Struct, forbid_unknown_fields=True):
             raise ValueError("stale_after_ms must be > 0")
 
     def pair_symbols(self) -> dict[int, str]:
-        """clob pair id -> symbol, in subscription order."""
+        """clob pair id -> symbol, in subscription order (BTC-USD and ETH-USD if none is named)."""
+        if not self.markets and not self.clob_pairs:
+            return dict(DEFAULT_PAIRS)
         out = {pair: symbol for symbol, pair in self.markets.items()}
         for pair in self.clob_pairs:
             out.setdefault(pair, f"CLOB-{pair}")

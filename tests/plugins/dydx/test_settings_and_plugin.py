@@ -23,9 +23,8 @@ def test_plaintext_to_a_public_host_is_refused_with_a_clear_error(host):
     DydxSettings(endpoint=f"{host}:443", tls=True, markets={"BTC-USD": 0})
 
 
-def test_settings_need_a_market_and_valid_subaccounts():
-    with pytest.raises(ValueError, match="at least one market"):
-        DydxSettings()
+def test_settings_default_to_the_first_two_markets_and_need_valid_subaccounts():
+    assert DydxSettings().pair_symbols() == {0: "BTC-USD", 1: "ETH-USD"}
     with pytest.raises(ValueError, match="owner/number"):
         DydxSettings(markets={"BTC-USD": 0}, subaccounts=["dydx1abc"])
     s = DydxSettings(markets={"BTC-USD": 0}, clob_pairs=[0, 5])
