@@ -147,3 +147,36 @@ async def test_empty_subscription_is_rejected_like_the_node():
                 async for _ in call:
                     pass
             assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_desynced_crossed_book_triggers_resubscribe_and_rebuild():
+    from plugins.dydx.fakenode import messages as msg
+    from plugins.dydx.fakenode.model import BUY, Order
+
+    async with fake_node(FakeNodeSettings(auto=False)) as node:
+        adapter, gate, statuses = _adapter(node)
+        await adapter.start()
+        try:
+            await _until(lambda: node.subscribers)
+            await _run_blocks_until_live(node, adapter)
+            best_ask = node.engine.best(0, 2)
+            assert best_ask is not None
+            # A place the node's own book never had: the adapter's book crosses.
+            ghost = Order(("dydx1ghost", 0, 1, 0, 0), BUY, 1_000_000, best_ask + 100_000, gtb=node.engine.height + 5)
+            node.broadcast(msg.Response(updates=[msg.orderbook(node.engine.height, 0, [msg.place(ghost), msg.update(ghost.key, 0)])]))
+            await _until(lambda: adapter.subscriptions == 2, what="resubscribed after the crossed book")
+            assert adapter.codec.stats["crossed"] >= 1
+            await _until(lambda: len(node.subscribers) == 1)
+            node.block()
+            await asyncio.wait_for(adapter.live.wait(), 5)
+            await _run_blocks(node, adapter, 2)
+            assert ghost.key not in adapter.book("BTC-USD")
+            assert StreamState.DOWN in [s.state for s in statuses]
+        finally:
+            await adapter.stop()
+
+
+async def _run_blocks_until_live(node: FakeNode, adapter: DydxAdapter) -> None:
+    node.block()
+    await asyncio.wait_for(adapter.live.wait(), 5)
+    await _run_blocks(node, adapter, 2)
