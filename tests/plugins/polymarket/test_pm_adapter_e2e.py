@@ -242,3 +242,32 @@ def test_bad_private_key_is_a_clear_startup_error(sim):
         adapter_for(sim, [], private_key_pem="-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n")
     with pytest.raises(ConfigError, match="no private key"):
         adapter_for(sim, [], private_key_pem="")
+
+
+async def test_time_in_force_variants_end_to_end(sim):
+    from framework.events import OrderRejected
+    from framework.orders import OrderType
+
+    ad, rec = adapter_for(sim, sim.symbols[:6])
+    await ad.start()
+    try:
+        sym = roomy_symbol(sim, ad)
+        bid, ask = ad.book(sym).best_bid()[0], ad.book(sym).best_ask()[0]
+        await ad.submit(order(sym, "mkt", Side.SELL, 1, 100, order_type=OrderType.MARKET))  # sells into the bids
+        await until(lambda: rec.of(OrderFilled), what="market order filled")
+        wall = ad.ctx.clock.wall_ns()
+        await ad.submit(order(sym, "gtt", Side.BUY, bid + 1, 100, tif=TimeInForce.GTT, expire_ns=wall + 300_000_000))
+        await ad.submit(order(sym, "post", Side.BUY, ask, 100, post_only=True))  # would cross
+        await ad.submit(order(sym, "fok", Side.BUY, ask, 10**9, tif=TimeInForce.FOK))  # more than the book holds
+        done = {"gtt", "post", "fok", "mkt"}
+        await until(lambda: done <= {e.client_order_id for e in rec.of(OrderCanceled) + rec.of(OrderRejected) + rec.of(OrderFilled)},
+                    what="every order finished")
+        by_id = {e.client_order_id: e for e in rec.of(OrderCanceled) + rec.of(OrderRejected)}
+        assert by_id["gtt"].reason.startswith("EXECUTION_TYPE_EXPIRED")
+        assert isinstance(by_id["post"], OrderRejected) and "post-only" in by_id["post"].reason
+        assert by_id["fok"].reason.startswith("EXECUTION_TYPE_CANCELED") and not [
+            f for f in rec.of(OrderFilled) if f.client_order_id == "fok"]
+        assert [f.size for f in rec.of(OrderFilled) if f.client_order_id == "mkt"] == [100]
+        assert not ad.orders.open_orders
+    finally:
+        await ad.stop()
