@@ -23,7 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from v4_proto.dydxprotocol.clob.query_pb2 import StreamOrderbookUpdatesResponse as Response
+from v4_proto.dydxprotocol.clob.query_pb2 import (
+    StreamOrderbookUpdatesResponse as Response,
+)
 
 from bench._timing import best_of
 from framework.bus import Bus

@@ -20,7 +20,7 @@ from plugins.dydx.adapter import DydxAdapter
 from plugins.dydx.fakenode.server import FakeNode, FakeNodeSettings, fake_node
 from plugins.dydx.settings import DydxSettings
 
-__all__ = ["DydxAdapter", "DydxSettings", "LIVE_REFUSAL"]
+__all__ = ["LIVE_REFUSAL", "DydxAdapter", "DydxSettings"]
 
 LIVE_REFUSAL = "live dYdX order entry is not available yet: use mode paper (market data with simulated fills)"
 

@@ -36,7 +36,7 @@ from plugins.dydx.codec import DydxCodec
 from plugins.dydx.settings import DydxSettings, parse_subaccount
 from plugins.dydx.units import ClobParams
 
-__all__ = ["DydxAdapter", "STREAM_METHOD"]
+__all__ = ["STREAM_METHOD", "DydxAdapter"]
 
 log = logging.getLogger(__name__)
 

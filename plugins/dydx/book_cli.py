@@ -16,7 +16,7 @@ from typing import Any
 from plugins.dydx.codec import DydxCodec
 from plugins.dydx.recording import RecordingError, read_frames
 
-__all__ = ["configure", "run", "build_books", "books_as_dict"]
+__all__ = ["books_as_dict", "build_books", "configure", "run"]
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -50,14 +50,26 @@ from v4_proto.dydxprotocol.clob.query_pb2 import StreamOrderbookFill, StreamTake
 from v4_proto.dydxprotocol.prices.streaming_pb2 import StreamPriceUpdate
 from v4_proto.dydxprotocol.subaccounts.streaming_pb2 import StreamSubaccountUpdate
 
-from framework.events import BookDelta, BookSnapshot, Event, Liquidity, OrderFilled, Side
+from framework.events import (
+    BookDelta,
+    BookSnapshot,
+    Event,
+    Liquidity,
+    OrderFilled,
+    Side,
+)
 from framework.l3book import L3Book
-from plugins.dydx.events import DydxTrade, OraclePrice, SubaccountUpdate, TakerOrderResult
+from plugins.dydx.events import (
+    DydxTrade,
+    OraclePrice,
+    SubaccountUpdate,
+    TakerOrderResult,
+)
 from plugins.dydx.ids import OrderKey, format_key, key_from_bytes, key_from_pb
 from plugins.dydx.units import NATIVE, ClobParams
 from plugins.dydx.wire import Malformed, iter_fields, skip_field, varint
 
-__all__ = ["CodecStats", "DydxCodec", "PairState", "FINALIZE", "PREPARE_CHECK_STATE"]
+__all__ = ["FINALIZE", "PREPARE_CHECK_STATE", "CodecStats", "DydxCodec", "PairState"]
 
 FINALIZE = 7
 PREPARE_CHECK_STATE = 102
@@ -101,7 +113,7 @@ class CodecStats(Counter[str]):
 class PairState:
     """One clob pair: its book, unit grids, symbol and snapshot state."""
 
-    __slots__ = ("pair", "symbol", "book", "params", "spt", "step", "ready", "touched")
+    __slots__ = ("book", "pair", "params", "ready", "spt", "step", "symbol", "touched")
 
     def __init__(self, venue: str, pair: int, symbol: str, params: ClobParams) -> None:
         self.pair = pair
@@ -235,8 +247,7 @@ class DydxCodec:
                 else:
                     height, q = varint(buf, p + 1)
                     self._height_raw, self._height = buf[p + 1 : q], height
-                    if height > self.block_height:
-                        self.block_height = height
+                    self.block_height = max(self.block_height, height)
                     p = q
                 tag = buf[p] if p < pos else 0
             if tag == 0x10:
@@ -279,8 +290,7 @@ class DydxCodec:
                 pos = skip_field(buf, pos)
         if pos != end:
             raise Malformed("stream update overruns its length")
-        if height > self.block_height:
-            self.block_height = height
+        self.block_height = max(self.block_height, height)
         if body == 0x1A:
             self._orderbook(buf, start, stop)
         elif body == 0x2A:

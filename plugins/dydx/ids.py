@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-__all__ = ["OrderKey", "key_from_bytes", "key_from_pb", "format_key"]
+__all__ = ["OrderKey", "format_key", "key_from_bytes", "key_from_pb"]
 
 OrderKey = tuple[str, int, int, int, int]
 """``(owner, subaccount number, client_id, order_flags, clob_pair_id)``."""

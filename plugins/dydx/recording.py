@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["Frame", "read_frames", "write_frames", "FrameWriter", "RecordingError"]
+__all__ = ["Frame", "FrameWriter", "RecordingError", "read_frames", "write_frames"]
 
 Frame = tuple[int, bytes]
 """``(receive time in ms, body)``."""

@@ -8,7 +8,7 @@ import msgspec
 
 from plugins.dydx.units import ClobParams
 
-__all__ = ["DEFAULT_PAIRS", "DydxSettings", "plaintext_allowed", "parse_subaccount"]
+__all__ = ["DEFAULT_PAIRS", "DydxSettings", "parse_subaccount", "plaintext_allowed"]
 
 DEFAULT_PAIRS = {0: "BTC-USD", 1: "ETH-USD"}
 

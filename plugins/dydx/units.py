@@ -23,7 +23,7 @@ import msgspec
 
 from framework.events import Instrument
 
-__all__ = ["ClobParams", "NATIVE", "GENESIS"]
+__all__ = ["GENESIS", "NATIVE", "ClobParams"]
 
 
 class ClobParams(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -14,7 +14,7 @@ tag byte checks both; unknown fields are skipped, as protobuf requires.
 
 from __future__ import annotations
 
-__all__ = ["varint", "skip_field", "iter_fields", "Malformed"]
+__all__ = ["Malformed", "iter_fields", "skip_field", "varint"]
 
 
 class Malformed(ValueError):

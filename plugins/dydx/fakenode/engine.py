@@ -31,7 +31,7 @@ from plugins.dydx.fakenode import messages as msg
 from plugins.dydx.fakenode.model import BUY, IOC, POST_ONLY, SELL, Order
 from plugins.dydx.ids import OrderKey
 
-__all__ = ["FakeEngine", "Match", "BookRow"]
+__all__ = ["BookRow", "FakeEngine", "Match"]
 
 BookRow = tuple[OrderKey, int, int, int, int]
 """``(key, side +1/-1, subticks, quantums, filled)`` of a resting order."""

@@ -12,10 +12,19 @@ import random
 from collections.abc import Mapping
 
 from plugins.dydx.fakenode.engine import FakeEngine
-from plugins.dydx.fakenode.model import BUY, GTT, IOC, LONG_TERM, POST_ONLY, SELL, SHORT_TERM, Order
+from plugins.dydx.fakenode.model import (
+    BUY,
+    GTT,
+    IOC,
+    LONG_TERM,
+    POST_ONLY,
+    SELL,
+    SHORT_TERM,
+    Order,
+)
 from plugins.dydx.units import ClobParams
 
-__all__ = ["SyntheticFlow", "OWNERS"]
+__all__ = ["OWNERS", "SyntheticFlow"]
 
 OWNERS = tuple(f"dydx1fake{i:02d}" + "q" * 29 for i in range(6))
 

@@ -6,8 +6,10 @@ from v4_proto.dydxprotocol.clob import matches_pb2, order_pb2, query_pb2
 from v4_proto.dydxprotocol.indexer.off_chain_updates import off_chain_updates_pb2 as oc
 from v4_proto.dydxprotocol.indexer.protocol.v1 import clob_pb2 as iclob
 from v4_proto.dydxprotocol.indexer.protocol.v1 import subaccount_pb2 as isub
-from v4_proto.dydxprotocol.prices import market_price_pb2, streaming_pb2 as price_streaming
-from v4_proto.dydxprotocol.subaccounts import streaming_pb2 as sub_streaming, subaccount_pb2
+from v4_proto.dydxprotocol.prices import market_price_pb2
+from v4_proto.dydxprotocol.prices import streaming_pb2 as price_streaming
+from v4_proto.dydxprotocol.subaccounts import streaming_pb2 as sub_streaming
+from v4_proto.dydxprotocol.subaccounts import subaccount_pb2
 
 from plugins.dydx.fakenode.model import Order
 from plugins.dydx.ids import OrderKey

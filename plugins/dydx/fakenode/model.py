@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 from plugins.dydx.ids import OrderKey
 
-__all__ = ["Order", "BUY", "SELL", "GTT", "IOC", "POST_ONLY", "SHORT_TERM", "LONG_TERM"]
+__all__ = ["BUY", "GTT", "IOC", "LONG_TERM", "POST_ONLY", "SELL", "SHORT_TERM", "Order"]
 
 BUY, SELL = 1, 2  # v4 Side
 GTT, IOC, POST_ONLY = 0, 1, 2  # v4 TimeInForce

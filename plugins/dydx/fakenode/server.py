@@ -33,7 +33,7 @@ from plugins.dydx.fakenode.flow import SyntheticFlow
 from plugins.dydx.recording import read_frames
 from plugins.dydx.units import GENESIS, ClobParams
 
-__all__ = ["FakeNode", "FakeNodeSettings", "fake_node"]
+__all__ = ["FakeNode", "FakeNodeSettings", "fake_node", "offchain_order_id"]
 
 Response = query_pb2.StreamOrderbookUpdatesResponse
 
@@ -85,14 +85,7 @@ class _Subscriber:
             ups = update.orderbook_update.updates
             if not ups:
                 return False
-            first = ups[0]
-            which = first.WhichOneof("update_message")
-            oid = {
-                "order_place": lambda: first.order_place.order.order_id,
-                "order_update": lambda: first.order_update.order_id,
-                "order_remove": lambda: first.order_remove.removed_order_id,
-                "order_replace": lambda: first.order_replace.order.order_id,
-            }[which]()  # type: ignore[index]
+            oid = offchain_order_id(ups[0])
             if oid.clob_pair_id not in self.pair_set:
                 return False
             if self.filter_orders:
@@ -118,14 +111,20 @@ class _Subscriber:
         return False
 
     def _own(self, u: Any) -> bool:
-        which = u.WhichOneof("update_message")
-        oid = {
-            "order_place": lambda: u.order_place.order.order_id,
-            "order_update": lambda: u.order_update.order_id,
-            "order_remove": lambda: u.order_remove.removed_order_id,
-            "order_replace": lambda: u.order_replace.order.order_id,
-        }[which]()
+        oid = offchain_order_id(u)
         return (oid.subaccount_id.owner, oid.subaccount_id.number) in self.sub_set
+
+
+def offchain_order_id(update: Any) -> Any:
+    """The order id an ``OffChainUpdateV1`` names (the new order's, for a replace)."""
+    which = update.WhichOneof("update_message")
+    if which == "order_place":
+        return update.order_place.order.order_id
+    if which == "order_update":
+        return update.order_update.order_id
+    if which == "order_remove":
+        return update.order_remove.removed_order_id
+    return update.order_replace.order.order_id
 
 
 class FakeNode:
@@ -270,12 +269,12 @@ class _ClobQuery(query_pb2_grpc.QueryServicer):
     def __init__(self, node: FakeNode) -> None:
         self.node = node
 
-    async def StreamOrderbookUpdates(self, request: Any, context: Any) -> AsyncIterator[Response]:  # noqa: N802
+    async def StreamOrderbookUpdates(self, request: Any, context: Any) -> AsyncIterator[Response]:
         # grpc.aio recognises a streaming handler by its being an async generator function.
         async for resp in self.node.stream(request, context):
             yield resp
 
-    async def ClobPair(self, request: Any, context: Any) -> Any:  # noqa: N802
+    async def ClobPair(self, request: Any, context: Any) -> Any:
         params = self.node.params.get(request.id)
         if params is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"clob pair {request.id} not found")
@@ -295,7 +294,7 @@ class _PerpetualsQuery(perp_query_pb2_grpc.QueryServicer):
     def __init__(self, node: FakeNode) -> None:
         self.node = node
 
-    async def Perpetual(self, request: Any, context: Any) -> Any:  # noqa: N802
+    async def Perpetual(self, request: Any, context: Any) -> Any:
         params = self.node.params.get(request.id)
         if params is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"perpetual {request.id} not found")

@@ -4,13 +4,29 @@ from __future__ import annotations
 
 from framework.events import BookDelta, BookSnapshot, OrderFilled
 from plugins.dydx.codec import DydxCodec
-from plugins.dydx.events import DydxTrade, OraclePrice, SubaccountUpdate, TakerOrderResult
+from plugins.dydx.events import (
+    DydxTrade,
+    OraclePrice,
+    SubaccountUpdate,
+    TakerOrderResult,
+)
 from plugins.dydx.fakenode import messages as msg
 from plugins.dydx.fakenode.engine import FakeEngine
 from plugins.dydx.fakenode.model import BUY, IOC, POST_ONLY, SELL
 from plugins.dydx.fakenode.scenarios import replace_then_confirm_original
 from plugins.dydx.units import NATIVE, ClobParams
-from tests.plugins.dydx.helpers import A, B, engine_rows, feed_engine, key, ob, order, resp, rows, snapshot
+from tests.plugins.dydx.helpers import (
+    A,
+    B,
+    engine_rows,
+    feed_engine,
+    key,
+    ob,
+    order,
+    resp,
+    rows,
+    snapshot,
+)
 
 
 def _codec(**kw) -> DydxCodec:
@@ -173,7 +189,7 @@ def test_reference_scenario_replace_then_confirm_original_book_is_exact():
     used = replace_then_confirm_original(e)
     for r in fed:
         c.feed(r.SerializeToString())
-    trades = c.feed(e.take_response().SerializeToString())
+    c.feed(e.take_response().SerializeToString())
     bid = c.book(0).order(used["original"].key)
     assert (bid.price, bid.size, bid.filled, bid.remaining) == (99, 2, 1, 1)
     assert rows(c) == engine_rows(e)

@@ -11,7 +11,7 @@ from v4_proto.dydxprotocol.subaccounts import subaccount_pb2
 
 from plugins.dydx import simulate_cli
 from plugins.dydx.fakenode.flow import OWNERS
-from plugins.dydx.fakenode.server import FakeNodeSettings, fake_node
+from plugins.dydx.fakenode.server import FakeNodeSettings, fake_node, offchain_order_id
 from tests.plugins.dydx.test_transport import _adapter, _run_blocks, _until
 
 
@@ -21,35 +21,33 @@ def _owners(resp) -> set[str]:
         if su.WhichOneof("update_message") != "orderbook_update":
             continue
         for u in su.orderbook_update.updates:
-            which = u.WhichOneof("update_message")
-            oid = {"order_place": lambda: u.order_place.order.order_id,
-                   "order_update": lambda: u.order_update.order_id,
-                   "order_remove": lambda: u.order_remove.removed_order_id}[which]()
-            owners.add(oid.subaccount_id.owner)
+            owners.add(offchain_order_id(u).subaccount_id.owner)
     return owners
 
 
 async def test_subaccount_filter_keeps_only_batches_naming_the_subaccount_but_snapshots_pass():
-    async with fake_node(FakeNodeSettings(auto=False)) as node:
-        async with grpc.aio.insecure_channel(node.endpoint) as channel:
-            call = query_pb2_grpc.QueryStub(channel).StreamOrderbookUpdates(
-                query_pb2.StreamOrderbookUpdatesRequest(
-                    clob_pair_id=[0, 1], filter_orders_by_subaccount_id=True,
-                    subaccount_ids=[subaccount_pb2.SubaccountId(owner=OWNERS[0], number=0)],
-                )
+    async with (
+        fake_node(FakeNodeSettings(auto=False)) as node,
+        grpc.aio.insecure_channel(node.endpoint) as channel,
+    ):
+        call = query_pb2_grpc.QueryStub(channel).StreamOrderbookUpdates(
+            query_pb2.StreamOrderbookUpdatesRequest(
+                clob_pair_id=[0, 1], filter_orders_by_subaccount_id=True,
+                subaccount_ids=[subaccount_pb2.SubaccountId(owner=OWNERS[0], number=0)],
             )
-            await _until(lambda: node.subscribers)
-            for _ in range(30):
-                node.flow.tick()
-                node.flush()
-            node.block()
-            got = []
-            async with asyncio.timeout(5):
-                async for resp in call:
-                    got.append(resp)
-                    if any(su.orderbook_update.snapshot for su in resp.updates):
-                        break
-            call.cancel()
+        )
+        await _until(lambda: node.subscribers)
+        for _ in range(30):
+            node.flow.tick()
+            node.flush()
+        node.block()
+        got = []
+        async with asyncio.timeout(5):
+            async for resp in call:
+                got.append(resp)
+                if any(su.orderbook_update.snapshot for su in resp.updates):
+                    break
+        call.cancel()
     incremental = [r for r in got if not any(su.orderbook_update.snapshot for su in r.updates)]
     assert incremental and all(OWNERS[0] in _owners(r) for r in incremental if _owners(r))
     assert len(_owners(got[-1])) > 1  # the snapshot is not filtered

@@ -3,7 +3,8 @@ after every block, order by order (ids, queue order, remaining size)."""
 
 from __future__ import annotations
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from plugins.dydx.codec import DydxCodec
 from plugins.dydx.fakenode.engine import FakeEngine

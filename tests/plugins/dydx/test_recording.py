@@ -86,11 +86,13 @@ def test_book_command_until_record_stops_early_and_prints_text(tmp_path, capsys)
 async def test_fake_node_serves_a_recorded_stream_through_the_servicer(tmp_path):
     path = tmp_path / "rec.bin"
     _engine, bodies = _record(path, blocks=3)
-    async with fake_node(FakeNodeSettings(recording=str(path), auto=False)) as node:
-        async with grpc.aio.insecure_channel(node.endpoint) as channel:
-            call = query_pb2_grpc.QueryStub(channel).StreamOrderbookUpdates(
-                query_pb2.StreamOrderbookUpdatesRequest(clob_pair_id=[0, 1])
-            )
-            got = [r async for r in call]
+    async with (
+        fake_node(FakeNodeSettings(recording=str(path), auto=False)) as node,
+        grpc.aio.insecure_channel(node.endpoint) as channel,
+    ):
+        call = query_pb2_grpc.QueryStub(channel).StreamOrderbookUpdates(
+            query_pb2.StreamOrderbookUpdatesRequest(clob_pair_id=[0, 1])
+        )
+        got = [r async for r in call]
     assert [r.SerializeToString() for r in got] == [Response.FromString(b).SerializeToString() for b in bodies]
     await asyncio.sleep(0)

@@ -12,7 +12,12 @@ from framework.bus import Bus
 from framework.clock import LiveClock
 from framework.events import StreamState, StreamStatus
 from framework.venue import CountingGate, MessageKind, VenueContext
-from plugins.dydx.adapter import CLOB_PAIR_METHOD, PERPETUAL_METHOD, STREAM_METHOD, DydxAdapter
+from plugins.dydx.adapter import (
+    CLOB_PAIR_METHOD,
+    PERPETUAL_METHOD,
+    STREAM_METHOD,
+    DydxAdapter,
+)
 from plugins.dydx.fakenode.server import FakeNode, FakeNodeSettings, fake_node
 from plugins.dydx.settings import DydxSettings
 from tests.plugins.dydx.helpers import engine_rows, rows
@@ -140,13 +145,15 @@ async def test_stream_goes_stale_when_nothing_arrives_and_live_again_on_data():
 
 
 async def test_empty_subscription_is_rejected_like_the_node():
-    async with fake_node(FakeNodeSettings(auto=False)) as node:
-        async with grpc.aio.insecure_channel(node.endpoint) as channel:
-            call = query_pb2_grpc.QueryStub(channel).StreamOrderbookUpdates(query_pb2.StreamOrderbookUpdatesRequest())
-            with pytest.raises(grpc.aio.AioRpcError) as info:
-                async for _ in call:
-                    pass
-            assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    async with (
+        fake_node(FakeNodeSettings(auto=False)) as node,
+        grpc.aio.insecure_channel(node.endpoint) as channel,
+    ):
+        call = query_pb2_grpc.QueryStub(channel).StreamOrderbookUpdates(query_pb2.StreamOrderbookUpdatesRequest())
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            async for _ in call:
+                pass
+        assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
 async def test_desynced_crossed_book_triggers_resubscribe_and_rebuild():
@@ -154,7 +161,7 @@ async def test_desynced_crossed_book_triggers_resubscribe_and_rebuild():
     from plugins.dydx.fakenode.model import BUY, Order
 
     async with fake_node(FakeNodeSettings(auto=False)) as node:
-        adapter, gate, statuses = _adapter(node)
+        adapter, _gate, statuses = _adapter(node)
         await adapter.start()
         try:
             await _until(lambda: node.subscribers)
