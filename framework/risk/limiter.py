@@ -21,8 +21,9 @@ late can never be admitted afterwards.
 from __future__ import annotations
 
 import asyncio
+import time
 
-from framework.clock import Clock, TimerHandle
+from framework.clock import Clock, LiveClock, TimerHandle
 from framework.errors import Denied
 from framework.events import DenyReason
 from framework.risk.waiters import WaitQueue, Waiter
@@ -40,6 +41,10 @@ class IngressLimiter:
         self.clock = clock
         self.window = BudgetWindow(rule, clock.now_ns())
         self._waiters = WaitQueue()
+        # The fast path calls these directly. LiveClock.now_ns is time.monotonic_ns;
+        # calling that builtin saves a Python frame (~60 ns) per message.
+        self._now = time.monotonic_ns if type(clock) is LiveClock else clock.now_ns
+        self._admit = self.window.try_acquire
         self._wake: TimerHandle | None = None
 
     @property
@@ -52,13 +57,13 @@ class IngressLimiter:
 
     def try_acquire(self, kind: int, count: int = 1) -> bool:
         """Admit now or refuse now (counted as denied); never jumps a queued waiter."""
-        if self._try(kind, count):
+        if kind < self._waiters.top and self._admit(kind, self._now(), count):
             return True
         self.window.stats.denied[kind] += count
         return False
 
     def _try(self, kind: int, count: int) -> bool:
-        return kind < self._waiters.top and self.window.try_acquire(kind, self.clock.now_ns(), count)
+        return kind < self._waiters.top and self._admit(kind, self._now(), count)
 
     async def acquire(self, kind: int, *, count: int = 1, timeout_ns: int | None = None) -> None:
         """Wait until ``count`` messages of ``kind`` are admitted.

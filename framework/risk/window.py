@@ -129,13 +129,16 @@ class BudgetWindow:
 
     __slots__ = (
         "rule",
-        "stats",
+        "_stats",
         "_g",
         "_k",
         "_kb",
         "_n",
         "_ring",
         "_cur",
+        "_slot",
+        "_admitted",
+        "_max",
         "_wsum",
         "_bsum",
         "_caps",
@@ -148,13 +151,16 @@ class BudgetWindow:
     def __init__(self, rule: BudgetRule, now_ns: int = 0) -> None:
         rule.validate()
         self.rule = rule
-        self.stats = LimiterStats()
+        self._stats = LimiterStats()
+        self._admitted = self._stats.admitted  # the same list, one attribute load nearer
+        self._max = 0
         self._g = rule.granularity_ns
         self._k = rule.window_ns // self._g
         self._kb = NS_PER_S // self._g
         self._n = self._k + 1
         self._ring = [0] * self._n
         self._cur = now_ns // self._g
+        self._slot = self._cur % self._n
         self._wsum = 0
         self._bsum = 0
         cap = rule.cap
@@ -171,21 +177,25 @@ class BudgetWindow:
 
         A refusal is not counted here: the caller decides whether it waits or gives up.
         """
-        b = now_ns // self._g
-        if b != self._cur:
-            self._advance(b, now_ns)
+        if now_ns // self._g != self._cur:
+            self._advance(now_ns // self._g, now_ns)
         w = self._wsum + count
         bs = self._bsum + count
         if w > self._caps[kind] or bs > self._bcap:
             return False
         self._wsum = w
         self._bsum = bs
-        self._ring[b % self._n] += count
-        stats = self.stats
-        stats.admitted[kind] += count
-        if w > stats.max_window_used:
-            stats.max_window_used = w
+        self._ring[self._slot] += count
+        self._admitted[kind] += count
+        if w > self._max:
+            self._max = w
         return True
+
+    @property
+    def stats(self) -> LimiterStats:
+        """Counters so far (``max_window_used`` brought up to date on read)."""
+        self._stats.max_window_used = self._max
+        return self._stats
 
     # -- reading --------------------------------------------------------
 
@@ -283,6 +293,7 @@ class BudgetWindow:
                 ring[slot] = 0
             self._wsum, self._bsum = wsum, bsum
         self._cur = b
+        self._slot = b % n
         if self._factor < PPM:
             self._factor = self._current_factor(now_ns)
             self._bcap = self._throttled_bcap()
