@@ -1,0 +1,68 @@
+"""The path a stranger follows: pip-install the example venue package from its
+own directory, find it through its entry point, pass the kit, use it in YAML."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "backplane-example-venue"
+DIST = "backplane-example-venue"
+
+
+def pip(*args: str) -> None:
+    proc = subprocess.run([sys.executable, "-m", "pip", "-q", *args], capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def backplane(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "framework.cli", *args], capture_output=True, text=True,
+                          timeout=120, cwd=cwd, env=os.environ.copy())  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def installed() -> Iterator[None]:
+    """The example installed editable into this environment, offline, then removed."""
+    pip("install", "--no-deps", "--no-build-isolation", "-e", str(EXAMPLE))
+    try:
+        yield
+    finally:
+        pip("uninstall", "-y", DIST)
+
+
+def test_the_installed_package_is_discovered_through_its_entry_point(installed: None) -> None:
+    proc = backplane("plugins")
+    rows = {tuple(line.split()[:4]) for line in proc.stdout.splitlines()}
+    assert ("example", "venue", "0.1.0", DIST) in rows, proc.stdout + proc.stderr
+    assert ("example-sim", "simulator", "0.1.0", DIST) in rows
+
+
+def test_the_package_passes_the_kit_from_its_own_directory(installed: None) -> None:
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                          capture_output=True, text=True, timeout=180, cwd=EXAMPLE)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    matrix = proc.stdout.split("backplane venue capability matrix", 1)[1]
+    from framework.kit.venue import CASES
+
+    cells = dict(line.split() for line in matrix.splitlines() if line.split()[:1] in ([c.id] for c in CASES))
+    assert cells == {c.id: "pass" for c in CASES}, matrix
+
+
+def test_a_yaml_config_using_the_package_checks_clean(installed: None, tmp_path: Path) -> None:
+    config = tmp_path / "run.yaml"
+    config.write_text(
+        "run:\n  name: example\n  mode: live\n"
+        "venues:\n  ex:\n    plugin: example\n    simulate: true\n    settings:\n      stale_after_ms: 500\n"
+        "strategies:\n  mm:\n    plugin: market_maker\n    venue: ex\n    symbols: [AAA, BBB]\n"
+    )
+    proc = backplane("config", "check", str(config))
+    assert proc.returncode == 0, proc.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(config.read_text().replace("stale_after_ms: 500", "stale_after_ms: 5"))
+    proc = backplane("config", "check", str(bad))
+    assert proc.returncode == 1 and "stale_after_ms" in proc.stderr, proc.stderr

@@ -1,0 +1,111 @@
+"""``backplane new``: the packages it writes are clean, install, pass their own
+kit tests, are listed by ``backplane plugins`` and usable in a run config."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from framework.scaffold import KINDS, Names, new_package
+
+RUFF = Path(sys.executable).parent / "ruff"
+
+
+def run(*cmd: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(cmd), capture_output=True, text=True, timeout=180, cwd=cwd, env=os.environ.copy())
+
+
+def backplane(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return run(sys.executable, "-m", "framework.cli", *args, cwd=cwd)
+
+
+def test_names_are_spelled_for_each_use() -> None:
+    names = Names("order-book-mm")
+    assert (names.module, names.dist, names.cls) == ("order_book_mm", "backplane-order-book-mm", "OrderBookMm")
+    for bad in ("", "1venue", "My-Venue", "venue!", "a--b", "trailing-"):
+        with pytest.raises(ValueError, match="is not a plugin name"):
+            Names(bad)
+
+
+def test_nothing_is_overwritten_and_bad_input_is_refused(tmp_path: Path) -> None:
+    new_package("strategy", "twice", tmp_path)
+    marker = tmp_path / "backplane-twice" / "README.md"
+    marker.write_text("mine")
+    with pytest.raises(FileExistsError):
+        new_package("strategy", "twice", tmp_path)
+    assert marker.read_text() == "mine"
+    with pytest.raises(ValueError, match="unknown plugin kind"):
+        new_package("exchange", "x", tmp_path)
+    proc = backplane("new", "venue", "Bad Name", "--dir", str(tmp_path))
+    assert proc.returncode == 1 and "is not a plugin name" in proc.stderr
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_generated_code_is_ruff_clean(kind: str, tmp_path: Path) -> None:
+    if not RUFF.exists():
+        pytest.skip("ruff is not installed in this environment (it belongs in the test extra)")
+    root = new_package(kind, f"clean-{kind}", tmp_path)
+    lint = run(str(RUFF), "check", ".", cwd=root)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    fmt = run(str(RUFF), "format", "--check", ".", cwd=root)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+@pytest.fixture(scope="module")
+def scaffolds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
+    """One package of each kind, made by the CLI and installed editable, then removed."""
+    parent = tmp_path_factory.mktemp("scaffolds")
+    roots: dict[str, Path] = {}
+    for kind in sorted(KINDS):
+        proc = backplane("new", kind, f"sc-{kind}", "--dir", str(parent))
+        assert proc.returncode == 0, proc.stderr
+        roots[kind] = parent / f"backplane-sc-{kind}"
+        assert f"created {roots[kind]}" in proc.stdout
+    editable = [arg for root in roots.values() for arg in ("-e", str(root))]
+    proc = run(sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", *editable)
+    assert proc.returncode == 0, proc.stderr
+    try:
+        yield roots
+    finally:
+        run(sys.executable, "-m", "pip", "uninstall", "-q", "-y", *(f"backplane-sc-{k}" for k in roots))
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+def test_scaffolds_appear_in_backplane_plugins(scaffolds: dict[str, Path]) -> None:
+    proc = backplane("plugins")
+    rows = {tuple(line.split()[:4]) for line in proc.stdout.splitlines()}
+    assert {
+        ("sc_venue", "venue", "0.1.0", "backplane-sc-venue"),
+        ("sc_venue-sim", "simulator", "0.1.0", "backplane-sc-venue"),
+        ("sc_strategy", "strategy", "0.1.0", "backplane-sc-strategy"),
+        ("sc_risk_check", "risk-check", "0.1.0", "backplane-sc-risk-check"),
+    } <= rows, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_scaffolds_pass_their_own_generated_tests(scaffolds: dict[str, Path], kind: str) -> None:
+    proc = run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=scaffolds[kind])
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert " failed" not in proc.stdout and " error" not in proc.stdout
+
+
+def test_scaffolds_are_usable_in_a_run_config(scaffolds: dict[str, Path], tmp_path: Path) -> None:
+    config = tmp_path / "run.yaml"
+    config.write_text(
+        "run:\n  name: scaffolded\n  mode: live\n"
+        "venues:\n  v:\n    plugin: sc_venue\n    simulate: true\n"
+        "strategies:\n  s:\n    plugin: sc_strategy\n    venue: v\n    symbols: [AAA]\n"
+        "    params:\n      size: 2\n      offset_ticks: 1\n"
+        "risk:\n  checks:\n    sc_risk_check:\n      max_price: 900\n"
+    )
+    proc = backplane("config", "check", str(config))
+    assert proc.returncode == 0, proc.stderr
+    config.write_text(config.read_text().replace("offset_ticks: 1", "offset_tick: 1"))
+    proc = backplane("config", "check", str(config))
+    assert proc.returncode == 1 and "offset_tick" in proc.stderr
