@@ -72,6 +72,12 @@ class DydxAdapter:
 
     async def start(self) -> None:
         """Resolve unit parameters, take the stream slot and start streaming."""
+        unknown = sorted(set(self.ctx.symbols) - set(self.symbols.values()))
+        if unknown:
+            raise VenueRejected(
+                self.ctx.name,
+                f"symbols {unknown} are not configured; add them under markets: {{SYMBOL: clob_pair_id}}",
+            )
         self._channel = self._open_channel()
         await self._resolve_params()
         self.codec = DydxCodec(
@@ -171,7 +177,11 @@ class DydxAdapter:
     async def _run(self) -> None:
         backoff = self.settings.reconnect_min_ms
         while True:
-            reason = await self._stream_once()
+            try:
+                reason = await self._stream_once()
+            except Exception as exc:  # the stream must outlive a bad message or a bug
+                log.exception("%s stream failed", self.ctx.name)
+                reason = f"stream failed: {exc!r}"
             if self.state is StreamState.LIVE or self.state is StreamState.STALE:
                 backoff = self.settings.reconnect_min_ms
             self._status(StreamState.DOWN, reason)

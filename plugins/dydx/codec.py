@@ -187,8 +187,10 @@ class DydxCodec:
     def reset(self) -> None:
         """A new subscription: every pair waits for the next snapshot.
 
-        Books keep their orders until that snapshot replaces them (and the
-        difference is counted); counters are kept.
+        Books keep their orders until that snapshot replaces them; counters
+        are kept. (``snapshot_divergence`` counts differences only for a
+        snapshot that arrives while the pair is live: after a gap they are
+        expected.)
         """
         for st in self.states.values():
             st.ready = False
@@ -267,10 +269,10 @@ class DydxCodec:
                         taker(buf, q, pos, mode, height, out)
                     continue
             self._stream_update(buf, begin, pos, out)
-        if self.resync_on_crossed:
-            for st in self._live_pairs.values():
-                if st.book.is_crossed:
-                    self.stats[CROSSED] += 1
+        for st in self._live_pairs.values():
+            if st.book.is_crossed:
+                self.stats[CROSSED] += 1
+                if self.resync_on_crossed:
                     self._request_resync(f"book of clob pair {st.pair} is crossed")
 
     def _stream_update(self, buf: bytes, pos: int, end: int, out: list[Event]) -> None:
