@@ -146,7 +146,7 @@ class ManagedStream:
         self.opens = 0
         self.reconnects = 0
         self.live = False
-        self.error: VenueError | None = None
+        self.error: Exception | None = None  # why the stream gave up for good (start() raises it)
         self.live_event = asyncio.Event()
         self._call: Any = None
         self._stale = False
@@ -166,7 +166,13 @@ class ManagedStream:
 
     async def run(self) -> None:
         """Hold a stream slot and keep the stream open until cancelled."""
-        self._lease = await self.gate.open_stream(f"{self.venue}:{self.name}")
+        try:
+            self._lease = await self.gate.open_stream(f"{self.venue}:{self.name}")
+        except Denied as exc:  # no slot (or no budget): the risk layer said no
+            self.error = exc
+            self._status(StreamState.DOWN, f"risk layer: {exc}")
+            self.live_event.set()
+            return
         watchdog = asyncio.create_task(self._watch(), name=f"{self.venue}:{self.name}:watchdog")
         try:
             while True:

@@ -271,3 +271,20 @@ async def test_time_in_force_variants_end_to_end(sim):
         assert not ad.orders.open_orders
     finally:
         await ad.stop()
+
+
+async def test_no_stream_slot_fails_start_at_once(sim):
+    from framework.errors import Denied
+    from framework.events import DenyReason
+    from framework.venue import CountingGate
+
+    class NoSlots(CountingGate):
+        async def open_stream(self, key):
+            raise Denied(DenyReason.STREAM_CAP, f"no slot for {key}")
+
+    ad, rec = adapter_for(sim, sim.symbols[:1], gate=NoSlots(), start_timeout_s=30)
+    t0 = time.monotonic()
+    with pytest.raises(Denied, match="no slot"):
+        await ad.start()
+    assert time.monotonic() - t0 < 5
+    assert rec.of(StreamStatus)[-1].state is StreamState.DOWN
