@@ -55,7 +55,8 @@ def backplane_venues() -> list[VenueSpec]:
 
 @hookimpl
 def backplane_simulators() -> list[SimulatorSpec]:
-    return [SimulatorSpec("$module-sim", ${Class}Simulator, SimSettings, "the $module venue on 127.0.0.1")]
+    return [SimulatorSpec("$module-sim", ${Class}Simulator, SimSettings, "the $module venue on 127.0.0.1",
+                          venue_settings=lambda simulator, settings: simulator.venue_settings(settings))]  # fmt: skip
 ''',
     "$module/codec.py": '''\
 """Sans-IO codec: one wire line in, events out; intents in, wire lines out.

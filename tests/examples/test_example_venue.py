@@ -4,6 +4,7 @@ own directory, find it through its entry point, pass the kit, use it in YAML."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -66,3 +67,20 @@ def test_a_yaml_config_using_the_package_checks_clean(installed: None, tmp_path:
     bad.write_text(config.read_text().replace("stale_after_ms: 500", "stale_after_ms: 5"))
     proc = backplane("config", "check", str(bad))
     assert proc.returncode == 1 and "stale_after_ms" in proc.stderr, proc.stderr
+
+
+def test_a_yaml_run_trades_on_the_package_simulator(installed: None, tmp_path: Path) -> None:
+    config = tmp_path / "run.yaml"
+    config.write_text(
+        "run:\n  name: example\n  mode: live\n  duration: 2s\n"
+        "venues:\n  ex:\n    plugin: example\n    simulate: true\n"
+        "strategies:\n  mm:\n    plugin: market_maker\n    venue: ex\n    symbols: [AAA, BBB]\n"
+        "    params:\n      size: 2\n"
+        "journal:\n  path: runs\n"
+    )
+    proc = backplane("run", str(config), "--quiet", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    sent = re.search(r"orders sent (\d+)\s+denied (\d+)", proc.stdout)
+    assert sent is not None, proc.stdout
+    # Two symbols quoted on both sides, all accepted by the example venue's simulator.
+    assert int(sent.group(1)) >= 4 and int(sent.group(2)) == 0, proc.stdout

@@ -21,4 +21,9 @@ def backplane_venues() -> list[VenueSpec]:
 
 @hookimpl
 def backplane_simulators() -> list[SimulatorSpec]:
-    return [SimulatorSpec("example-sim", ExampleSimulator, SimSettings, "the example venue on 127.0.0.1")]
+    return [
+        SimulatorSpec(
+            "example-sim", ExampleSimulator, SimSettings, "the example venue on 127.0.0.1",
+            venue_settings=lambda simulator, settings: simulator.venue_settings(settings),
+        )
+    ]  # fmt: skip
