@@ -78,6 +78,8 @@ class DydxAdapter:
                 self.ctx.name,
                 f"symbols {unknown} are not configured; add them under markets: {{SYMBOL: clob_pair_id}}",
             )
+        # The slot first: without one, nothing may reach the node, not even a query.
+        self._lease = await self.ctx.gate.open_stream(f"{self.ctx.name}:{self.settings.endpoint}:stream")
         self._channel = self._open_channel()
         await self._resolve_params()
         self.codec = DydxCodec(
@@ -87,7 +89,6 @@ class DydxAdapter:
             own_subaccounts=[parse_subaccount(s) for s in self.settings.subaccounts],
             resync_on_crossed=self.settings.resync_on_crossed,
         )
-        self._lease = await self.ctx.gate.open_stream(f"{self.ctx.name}:{self.settings.endpoint}:stream")
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"{self.ctx.name}-stream")
         self._arm_watchdog()
 

@@ -142,6 +142,7 @@ class FakeNode:
         self.subscribers: list[_Subscriber] = []
         self.drops = 0  # times every subscriber was dropped
         self.responses_sent = 0
+        self.requests = 0  # RPCs received: stream subscriptions and queries
         self.endpoint = ""
         self._server: grpc.aio.Server | None = None
         self._task: asyncio.Task[None] | None = None
@@ -230,6 +231,7 @@ class FakeNode:
     # --- the RPC -------------------------------------------------------------------
 
     async def stream(self, request: query_pb2.StreamOrderbookUpdatesRequest, context: Any) -> AsyncIterator[Response]:
+        self.requests += 1
         if not request.clob_pair_id and not request.subaccount_ids and not request.market_ids:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "full_node_streaming code 2: empty subscription")
         if request.filter_orders_by_subaccount_id and not request.subaccount_ids:
@@ -275,6 +277,7 @@ class _ClobQuery(query_pb2_grpc.QueryServicer):
             yield resp
 
     async def ClobPair(self, request: Any, context: Any) -> Any:
+        self.node.requests += 1
         params = self.node.params.get(request.id)
         if params is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"clob pair {request.id} not found")
@@ -295,6 +298,7 @@ class _PerpetualsQuery(perp_query_pb2_grpc.QueryServicer):
         self.node = node
 
     async def Perpetual(self, request: Any, context: Any) -> Any:
+        self.node.requests += 1
         params = self.node.params.get(request.id)
         if params is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"perpetual {request.id} not found")
