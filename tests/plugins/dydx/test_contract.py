@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -32,7 +32,7 @@ class DydxHarness(VenueHarness):
 
     name = "dydx"
     symbols = ("BTC-USD",)
-    unsupported = {
+    unsupported: ClassVar[dict[str, str]] = {
         case: _NO_ORDER_ENTRY
         for case in (
             "order_accepted", "order_partially_filled", "order_filled", "order_cancelled",
