@@ -111,17 +111,21 @@ class RiskLayer:
         assert isinstance(intent, SubmitOrder | ReplaceOrder)
         denial = self._invalid(intent) or self._state_denial(intent) or self._run_checks(intent)
         if denial is not None:
-            return self.deny(intent, denial.reason, denial.message)
+            return self._denied(intent, denial.reason, denial.message)
         self.state.order_sent(intent)
         return None
 
     def deny(self, intent: Intent, reason: DenyReason, message: str) -> OrderDenied:
-        """Build (and publish, with a bus) the denial of ``intent``; also what the
-        order router calls when the gate refuses (``RATE_LIMITED``)."""
+        """An intent that passed :meth:`evaluate` was refused further on (the gate found
+        no budget: ``RATE_LIMITED``): undo its counting, publish the denial."""
+        if isinstance(intent, SubmitOrder | ReplaceOrder):
+            self.state.order_denied(intent)
+        return self._denied(intent, reason, message)
+
+    def _denied(self, intent: Intent, reason: DenyReason, message: str) -> OrderDenied:
         event = OrderDenied(intent.venue, intent.symbol, 0, self.clock.now_ns(), intent.client_order_id,
                             intent.strategy, "", reason, message)  # fmt: skip
         self.denied[reason] = self.denied.get(reason, 0) + 1
-        self.state.on_event(event)
         if self.bus is not None:
             self.bus.publish(event)
         return event

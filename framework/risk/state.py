@@ -24,7 +24,6 @@ from framework.events import (
     Instrument,
     OrderAccepted,
     OrderCanceled,
-    OrderDenied,
     OrderFilled,
     OrderRejected,
     Side,
@@ -40,7 +39,7 @@ Key = tuple[str, str, str]  # (strategy, venue, symbol)
 class OpenOrder:
     """An order that may still trade: approved, acknowledged or partly filled."""
 
-    __slots__ = ("strategy", "venue", "symbol", "side", "price", "remaining")
+    __slots__ = ("strategy", "venue", "symbol", "side", "price", "remaining", "before_replace")
 
     def __init__(self, strategy: str, venue: str, symbol: str, side: Side, price: int, remaining: int) -> None:
         self.strategy = strategy
@@ -49,6 +48,7 @@ class OpenOrder:
         self.side = side
         self.price = price
         self.remaining = remaining
+        self.before_replace: tuple[int, int] | None = None  # (price, remaining) a refused replace restores
 
     @property
     def key(self) -> Key:
@@ -171,16 +171,34 @@ class RiskState:
             return
         old = self.orders.get(order.client_order_id)
         if old is not None:
-            self._move_lots(old, -old.remaining)
-            old.price, old.remaining = order.price, order.size
-            self._move_lots(old, old.remaining)
+            old.before_replace = (old.price, old.remaining)
+            self._set(old, order.price, order.size)
+
+    def order_denied(self, order: SubmitOrder | ReplaceOrder) -> None:
+        """``order`` was refused after it was counted (the gate found no budget):
+        a new order is no longer open, a replace leaves the order as it was."""
+        if isinstance(order, SubmitOrder):
+            self._close(order.client_order_id)
+            return
+        old = self.orders.get(order.client_order_id)
+        if old is not None and old.before_replace is not None:
+            self._set(old, *old.before_replace)
+            old.before_replace = None
+
+    def _set(self, order: OpenOrder, price: int, remaining: int) -> None:
+        self._move_lots(order, -order.remaining)
+        order.price, order.remaining = price, remaining
+        self._move_lots(order, order.remaining)
 
     def on_event(self, event: Event) -> None:
-        """Fold one bus event in (order events, fills, book snapshots, trades)."""
+        """Fold one bus event in (order events, fills, book snapshots, trades).
+
+        ``OrderDenied`` is not folded here: the risk layer that denies knows whether
+        it was a new order or a replace and calls :meth:`order_denied`."""
         kind = type(event)
         if kind is OrderFilled:
             self._filled(event)  # type: ignore[arg-type]
-        elif kind in (OrderCanceled, OrderRejected, OrderDenied):
+        elif kind is OrderCanceled or kind is OrderRejected:
             self._close(event.client_order_id)  # type: ignore[attr-defined]
         elif kind is OrderAccepted:
             self._accepted(event)  # type: ignore[arg-type]

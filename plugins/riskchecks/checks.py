@@ -162,7 +162,8 @@ class PriceBand:
         if ref is None:
             if s.without_reference == "allow":
                 return None
-            return Denial(DenyReason.PRICE_BAND, f"no {s.reference.replace('_', ' or ')} price for {order.symbol} yet")
+            wanted = "mid or last" if s.reference == "mid_or_last" else s.reference
+            return Denial(DenyReason.PRICE_BAND, f"no {wanted} price for {order.symbol} yet")
         off = abs(order.price - ref)
         if s.max_ticks and off > s.max_ticks:
             return Denial(DenyReason.PRICE_BAND,

@@ -168,6 +168,11 @@ def test_open_orders_count_from_approval_and_leave_on_denial_or_fill() -> None:
     assert layer.state.open_orders("s1") == 1
     layer.on_event(fill(a, size=1))
     assert layer.state.open_lots("s1", "pm", "AAA") == (2, 0)
+    grow = ReplaceOrder("s1", "pm", "AAA", a.client_order_id, "", 45, 9)
+    assert layer.evaluate(grow) is None
+    assert layer.state.open_lots("s1", "pm", "AAA") == (9, 0)
+    layer.deny(grow, DenyReason.RATE_LIMITED, "no budget")  # never sent: the order is as it was
+    assert layer.state.open_lots("s1", "pm", "AAA") == (2, 0) and layer.state.open_orders("s1") == 1
     assert layer.evaluate(ReplaceOrder("s1", "pm", "AAA", a.client_order_id, "", 45, 5)) is None
     assert layer.state.open_lots("s1", "pm", "AAA") == (5, 0)
     layer.on_event(fill(a, size=5))
