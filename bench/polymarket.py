@@ -29,8 +29,6 @@ import statistics
 import time
 from typing import Any, Self
 
-import msgspec
-
 from framework.bus import Bus
 from framework.clock import LiveClock
 from framework.events import BookDelta, Side
@@ -41,7 +39,7 @@ from plugins.polymarket.gen import enums_pb2 as E
 from plugins.polymarket.gen import health_pb2, health_pb2_grpc
 from plugins.polymarket.gen import marketdatasubscription_pb2 as md
 from plugins.polymarket.gen import marketdatasubscription_pb2_grpc as md_grpc
-from plugins.polymarket.settings import PolymarketSettings
+from plugins.polymarket.settings import settings_from
 from plugins.polymarket.sim import LimitSettings, SimSettings, Simulator, simulate
 
 
@@ -67,7 +65,7 @@ def _md_handle(sim: Simulator, known: set[int]) -> Any:
 async def _adapter(sim: Simulator, symbols: list[str], entry: str = "grpc") -> tuple[PolymarketAdapter, Bus]:
     clock = LiveClock()
     bus = Bus(clock)
-    settings = msgspec.convert(sim.adapter_settings(depth=3, order_entry=entry), PolymarketSettings)
+    settings = settings_from(sim.adapter_settings(depth=3, order_entry=entry))
     ad = PolymarketAdapter(VenueContext("polymarket", bus, clock, CountingGate(), symbols), settings)
     await ad.start()
     return ad, bus

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
-__all__ = ["PolymarketSettings", "reveal"]
+from framework.config import Secret
+
+__all__ = ["PolymarketSettings", "reveal", "settings_from"]
 
 
 def reveal(value: Any) -> str:
@@ -21,18 +23,20 @@ class PolymarketSettings(msgspec.Struct, forbid_unknown_fields=True):
 
         venues:
           pm:
-            type: polymarket
-            grpc_target: grpc-api.preprod.polymarketexchange.com:443
-            rest_base: https://api.preprod.polymarketexchange.com
-            token_url: https://pmx-preprod.us.auth0.com/oauth/token
-            client_id: ${PM_CLIENT_ID}
-            private_key_pem: ${PM_PRIVATE_KEY_PEM}
-            participant_id: firms/acme/users/bot
-            account: firms/acme/accounts/main
-            tier: 2
+            plugin: polymarket
+            settings:
+              grpc_target: grpc-api.preprod.polymarketexchange.com:443
+              rest_base: https://api.preprod.polymarketexchange.com
+              token_url: https://pmx-preprod.us.auth0.com/oauth/token
+              client_id: ${PM_CLIENT_ID}
+              private_key_pem: ${PM_PRIVATE_KEY_PEM}
+              participant_id: firms/acme/users/bot
+              account: firms/acme/accounts/main
+              tier: 2
 
     Secrets (``client_id``, ``private_key_pem``) come from ``${ENV}`` in the
-    YAML and may arrive as ``Secret`` objects or plain strings.
+    YAML as :class:`~framework.config.Secret`; :func:`reveal` also accepts
+    plain strings.
     ``private_key_path`` names a PEM file instead of ``private_key_pem``.
     ``tls: false`` is accepted only for a loopback ``grpc_target``.
     """
@@ -41,24 +45,36 @@ class PolymarketSettings(msgspec.Struct, forbid_unknown_fields=True):
     rest_base: str = "https://api.prod.polymarketexchange.com"
     token_url: str = "https://pmx-prod.us.auth0.com/oauth/token"
     audience: str = ""  # "" = rest_base (the docs: audience is the REST base)
-    client_id: Any = ""
-    private_key_pem: Any = ""
+    client_id: Secret = Secret("")
+    private_key_pem: Secret = Secret("")
     private_key_path: str = ""
     participant_id: str = ""  # firms/{firm}/users/{user}
     account: str = ""  # firms/{firm}/accounts/{id}
     tls: bool = True
     order_entry: Literal["rest", "grpc"] = "rest"  # REST (the usual way) or unary gRPC (lower latency)
-    tier: int = 1  # REST rate-limit tier, 1-4
-    depth: int = 10  # market-data levels per side
+    tier: Annotated[int, msgspec.Meta(ge=1, le=4)] = 1  # REST rate-limit tier
+    depth: Annotated[int, msgspec.Meta(ge=1, le=100)] = 10  # market-data levels per side
     symbols: list[str] = []  # added to the run's symbols
-    stale_after_s: float = 180.0  # silence on a stream before it is stale (docs: 180 s)
-    keepalive_s: float = 60.0  # gRPC keepalive ping interval (docs: 60 s)
-    reconnect_initial_s: float = 1.0  # docs: 1 s doubling to 30 s
-    reconnect_max_s: float = 30.0
-    reconnect_jitter: float = 0.5  # a delay is scaled by a uniform draw in [1 - jitter, 1]
-    token_renew_before_s: float = 30.0  # mint a new token this long before expiry
-    http_timeout_s: float = 5.0
-    http_max_connections: int = 16
-    start_timeout_s: float = 20.0
+    stale_after_s: Annotated[float, msgspec.Meta(gt=0)] = 180.0  # silence on a stream before it is stale (docs: 180 s)
+    keepalive_s: Annotated[float, msgspec.Meta(ge=10)] = 60.0  # gRPC keepalive ping interval (docs: 60 s)
+    reconnect_initial_s: Annotated[float, msgspec.Meta(gt=0)] = 1.0  # docs: 1 s doubling to 30 s
+    reconnect_max_s: Annotated[float, msgspec.Meta(gt=0)] = 30.0
+    reconnect_jitter: Annotated[float, msgspec.Meta(ge=0, le=1)] = 0.5  # a delay is scaled by a uniform draw in [1 - jitter, 1]
+    token_renew_before_s: Annotated[float, msgspec.Meta(ge=0)] = 30.0  # mint a new token this long before expiry
+    http_timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0
+    http_max_connections: Annotated[int, msgspec.Meta(ge=1)] = 16
+    start_timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 20.0
     slow_consumer_skip_to_head: bool = False
     seed: int | None = None  # jitter RNG seed (None = OS entropy)
+
+
+def _dec_hook(tp: type, value: Any) -> Any:
+    if tp is Secret and isinstance(value, str):
+        return Secret(value)
+    raise NotImplementedError(f"cannot convert {type(value).__name__} to {tp}")
+
+
+def settings_from(values: dict[str, Any]) -> PolymarketSettings:
+    """Validated settings from a plain mapping (the run config's loader does
+    the same from YAML); plain strings become :class:`Secret` where declared."""
+    return msgspec.convert(values, PolymarketSettings, dec_hook=_dec_hook)

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
-
 from framework.bus import Bus
 from framework.clock import LiveClock
 from framework.events import Event
 from framework.venue import CountingGate, VenueContext
 from plugins.polymarket.adapter import PolymarketAdapter
-from plugins.polymarket.settings import PolymarketSettings
+from plugins.polymarket.settings import settings_from
 from plugins.polymarket.sim import Simulator
 
 
@@ -32,6 +30,6 @@ def adapter_for(sim: Simulator, symbols: list[str], gate: Any = None, **override
     clock = LiveClock()
     bus = Bus(clock)
     rec = Recorder(bus)
-    settings = msgspec.convert(sim.adapter_settings(**{"reconnect_initial_s": 0.05, "depth": 5, "seed": 1, **overrides}), PolymarketSettings)
+    settings = settings_from(sim.adapter_settings(**{"reconnect_initial_s": 0.05, "depth": 5, "seed": 1, **overrides}))
     ctx = VenueContext("polymarket", bus, clock, gate or CountingGate(), symbols)
     return PolymarketAdapter(ctx, settings), rec

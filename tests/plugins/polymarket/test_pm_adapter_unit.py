@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from framework.bus import Bus
 from framework.clock import SimClock
+from framework.config import Secret
 from framework.events import Side
 from framework.orders import OrderType, SubmitOrder, TimeInForce
 from framework.venue import CountingGate, TokenBucketRule, VenueContext
@@ -36,7 +37,7 @@ class FakeSecret:
 
 def offline_adapter(**kw) -> PolymarketAdapter:
     clock = SimClock()
-    settings = PolymarketSettings(client_id=FakeSecret("cid"), private_key_pem=FakeSecret(demo_keypair()[0].decode()),
+    settings = PolymarketSettings(client_id=Secret("cid"), private_key_pem=Secret(demo_keypair()[0].decode()),
                                   account="firms/f/accounts/a", participant_id="firms/f/users/u", **kw)
     ad = PolymarketAdapter(VenueContext("pm", Bus(clock), clock, CountingGate(), ["S"]), settings)
     ad.scales["S"] = Scales("S", 1000, 100, "0.01")
@@ -111,7 +112,7 @@ def test_client_assertion_claims_use_the_injected_clock():
 
 
 def test_reveal_accepts_secrets_and_strings():
-    assert reveal(FakeSecret("x")) == "x" and reveal("y") == "y" and reveal(None) == ""
+    assert reveal(Secret("x")) == "x" and reveal(FakeSecret("x")) == "x" and reveal("y") == "y" and reveal(None) == ""
 
 
 def test_plugin_registers_venue_simulator_and_command():
@@ -122,3 +123,34 @@ def test_plugin_registers_venue_simulator_and_command():
     assert host.venues["polymarket"].simulator == "polymarket"
     assert "polymarket" in host.simulators
     assert "simulate-polymarket" in host.commands
+
+
+def test_settings_from_yaml_with_env_secrets(tmp_path):
+    from framework.config import Schema, Secret, load_config
+    from framework.errors import ConfigError
+
+    yaml = """
+run:
+  name: pm-test
+venues:
+  pm:
+    plugin: polymarket
+    settings:
+      client_id: ${PM_CLIENT_ID}
+      private_key_pem: ${PM_KEY}
+      participant_id: firms/f/users/u
+      tier: %s
+strategies: {}
+"""
+    env = {"PM_CLIENT_ID": "cid-123", "PM_KEY": demo_keypair()[0].decode()}
+    schema = Schema(venues={"polymarket": PolymarketSettings})
+    path = tmp_path / "run.yaml"
+    path.write_text(yaml % 2)
+    cfg = load_config(path, schema, env=env)
+    s = cfg.venues["pm"].settings
+    assert isinstance(s, PolymarketSettings) and isinstance(s.client_id, Secret)
+    assert reveal(s.client_id) == "cid-123" and "cid-123" not in repr(s)
+    assert offline_adapter(tier=s.tier).limits.method_buckets["InsertOrder"].rate_per_s == 100
+    path.write_text(yaml % 7)
+    with pytest.raises(ConfigError, match="tier"):
+        load_config(path, schema, env=env)
