@@ -10,12 +10,24 @@ from __future__ import annotations
 
 from framework.hookspecs import hookimpl
 from framework.paper import PaperSettings
-from framework.specs import CommandSpec, ConfigSectionSpec
+from framework.specs import CommandSpec, ConfigSectionSpec, VenueSpec
+from framework.testing import ScriptedVenue, ScriptedVenueSettings
 
 
 @hookimpl
 def backplane_config_sections() -> list[ConfigSectionSpec]:
     return [ConfigSectionSpec("paper", PaperSettings, "how the paper exchange simulates venues in paper mode")]
+
+
+@hookimpl
+def backplane_venues() -> list[VenueSpec]:
+    return [
+        VenueSpec(
+            "scripted", ScriptedVenue, ScriptedVenueSettings,
+            "random-walk books on the run's clock, no network (paper mode only)",
+            unsupported_modes={"live": "the scripted venue has no order entry: use mode paper"},
+        )
+    ]
 
 
 @hookimpl

@@ -120,7 +120,10 @@ def _config(host: PluginHost, args: argparse.Namespace) -> int:
         print(f"warning: {problem}", file=sys.stderr)
     if args.config_command == "check":
         issues = config.check_config(args.file, schema)
-        issues += _run_level_issues(host, args.file, schema) if not issues else []
+        if not issues:
+            from framework.runner import plan_issues
+
+            issues = plan_issues(host, config.load_config(args.file, schema))
         if issues:
             print(config.format_issues(issues), file=sys.stderr)
             print(f"{args.file}: {len(issues)} problem(s)", file=sys.stderr)
@@ -130,13 +133,6 @@ def _config(host: PluginHost, args: argparse.Namespace) -> int:
     cfg = config.load_config(args.file, schema)
     print(config.show_config(cfg), end="")
     return 0
-
-
-def _run_level_issues(host: PluginHost, path: Path, schema: object) -> list:
-    """Checks that need the whole run assembled (stream caps, unsupported modes)."""
-    from framework.runner import plan_issues
-
-    return plan_issues(host, path)
 
 
 def config_schema(host: PluginHost):  # noqa: ANN201 - framework.config.Schema

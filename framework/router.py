@@ -67,6 +67,12 @@ class RunRouter(OrderRouter):
         self._tasks: set[asyncio.Task[None]] = set()
         self.sent = 0
         self.denied = 0
+        # Called with every new order before the risk layer sees it (the journal).
+        self.on_submit: Callable[[SubmitOrder], None] | None = None
+
+    def set_pretrade(self, pretrade: PreTrade) -> None:
+        """Put the pre-trade risk layer in front of every route."""
+        self._pretrade = pretrade
 
     def add_route(self, venue: str, route: Route, gate: Any, *, gated_here: bool) -> None:
         """Route ``venue``'s intents to ``route``. ``gated_here``: the router calls
@@ -79,6 +85,8 @@ class RunRouter(OrderRouter):
 
     def send(self, intent: SubmitOrder | CancelOrder | ReplaceOrder) -> None:
         self._tracker.on_intent(intent)
+        if self.on_submit is not None and isinstance(intent, SubmitOrder):
+            self.on_submit(intent)
         denial = self._pretrade.evaluate(intent) if self._pretrade is not None else None
         if denial is None and intent.venue not in self._routes:
             denial = self._denial(intent, DenyReason.INVALID_ORDER, f"no route to venue {intent.venue!r}")

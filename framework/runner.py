@@ -28,19 +28,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from framework.bus import Bus, ErrorPolicy
+from framework.assembly import start_components
+from framework.bus import Bus
 from framework.clock import NS_PER_S, Clock, LiveClock, SimClock
 from framework.errors import ConfigError
-from framework.events import (
-    BookDelta,
-    BookSnapshot,
-    HandlerFailed,
-    OrderEvent,
-    StreamStatus,
-    Trade,
-)
 from framework.plugins import PluginHost
-from framework.strategy import Strategy, StrategyContext
+from framework.router import RunRouter
+from framework.schedule import Schedule
+from framework.status import RunStats, StatusLine, summary_table
+from framework.strategy import Strategy
+from framework.tracker import OrderTracker
 
 __all__ = ["Run", "plan_issues", "run_config", "run_from_cli"]
 
@@ -57,9 +54,16 @@ class Run:
         self.host = host
         self.clock = clock
         self.bus = Bus(clock)
-        self.venues: dict[str, Any] = {}  # name -> adapter (live) or paper exchange
+        self.tracker = OrderTracker()
+        self.router = RunRouter(self.bus, clock, self.tracker)
+        self.stats = RunStats()
+        self.venues: dict[str, Any] = {}  # name -> adapter
+        self.routes: dict[str, Any] = {}  # name -> adapter (live) or paper exchange
+        self.gates: dict[str, Any] = {}  # name -> the venue account's ingress gate
         self.strategies: dict[str, Strategy[Any]] = {}
         self.failed_strategies: dict[str, str] = {}
+        self.journal: Any = None
+        self.schedule = Schedule(clock)
         self.stop_requested = asyncio.Event()
         self.fatal: BaseException | None = None
 
@@ -82,25 +86,43 @@ class Run:
             strategy.ctx.cancel_timers()
             strategy.ctx.cancel_all()
 
+    def mark(self, venue: str, symbol: str) -> int | None:
+        """A mark price in ticks for PnL: the mid, rounded down (None without one)."""
+        adapter = self.venues.get(venue)
+        book = adapter.book(symbol) if adapter is not None else None
+        mid_x2 = book.mid_x2() if book is not None else None
+        return None if mid_x2 is None else mid_x2 // 2
 
-def plan_issues(host: PluginHost, path: Path) -> list[Any]:
-    """Problems only visible once the run is assembled (e.g. stream caps).
+    def total_pnl(self) -> int:
+        """Realised minus fees plus unrealised at the marks, every position summed."""
+        total = 0
+        for (_, venue, symbol), pos in self.tracker.positions.items():
+            mark = self.mark(venue, symbol)
+            total += pos.realized - pos.fees + (pos.unrealized(mark) if mark is not None else 0)
+        return total
+
+
+def plan_issues(host: PluginHost, cfg: Any) -> list[Any]:
+    """Problems only visible once the run is assembled: a mode a venue cannot
+    run in, or more streams than the venue account allows.
 
     ``config check`` reports them beside the config's own; start-up refuses
-    to run with any.
+    to run with any -- never a failure at random later.
     """
-    from framework import config as cfgmod
-    from framework.cli import config_schema
+    from framework.config import issue_at
+    from framework.risk import check_stream_caps
 
-    cfg = cfgmod.load_config(path, config_schema(host))
     issues: list[Any] = []
     for name, venue in cfg.venues.items():
         spec = host.venues[venue.plugin]
         mode = cfg.venue_mode(name)
-        refusal = getattr(spec, "refuse_mode", None)
-        message = refusal(mode) if refusal is not None else None
-        if message:
-            issues.append(cfgmod.issue_at(cfg, ("venues", name, "mode"), message))
+        if mode in spec.unsupported_modes:
+            where = ("venues", name, "mode") if venue.mode else ("run", "mode")
+            issues.append(issue_at(cfg, where, f"venue {name!r} ({venue.plugin}): {spec.unsupported_modes[mode]}"))
+        limits = spec.limits(venue.settings) if spec.limits is not None else None
+        symbols = sorted({s for st in cfg.strategies.values() if st.venue == name for s in st.symbols})
+        for message in check_stream_caps({name: symbols}, {name: limits} if limits else {}):
+            issues.append(issue_at(cfg, ("venues", name), message))
     return issues
 
 
@@ -112,6 +134,9 @@ async def run_config(
     clock: Clock | None = None,
     shutdown_timeout_s: float = 5.0,
     install_signals: bool = True,
+    run_id: str | None = None,
+    status_every_s: int = 0,
+    on_done: Callable[[Run], None] | None = None,
 ) -> int:
     """Run ``config`` until its duration passes or a stop is requested; returns the exit code."""
     clock = clock or (SimClock() if config.run.clock == "sim" else LiveClock())
@@ -124,7 +149,12 @@ async def run_config(
     code = EXIT_OK
     try:
         try:
-            await _start(run, stack)
+            host.call_lifecycle("backplane_run_configured", run)
+            await start_components(run, stack, run_id=run_id)
+            status = StatusLine(run, run.stats, every_s=status_every_s) if status_every_s else None
+            if status is not None:
+                status.start()
+                stack.callback(status.stop)
             host.call_lifecycle("backplane_run_started", run)
             await _wait(run, duration_s)
         except Exception as exc:  # noqa: BLE001 - reported, then the run shuts down
@@ -141,6 +171,8 @@ async def run_config(
         if install_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
+    if on_done is not None:
+        on_done(run)
     if code:
         return code
     if run.fatal is not None:
@@ -151,122 +183,37 @@ async def run_config(
 async def _wait(run: Run, duration_s: float | None) -> None:
     if duration_s is None and run.config.run.duration is not None:
         duration_s = run.config.run.duration / NS_PER_S
+    if isinstance(run.clock, SimClock):
+        await _run_simulated(run, run.clock, duration_s)
+        return
     if duration_s is None:
         await run.stop_requested.wait()
-        return
-    if isinstance(run.clock, SimClock):
-        # Simulated time: jump straight to the end, firing every timer on the way.
-        run.clock.advance(int(duration_s * NS_PER_S))
         return
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(duration_s):
             await run.stop_requested.wait()
 
 
-async def _start(run: Run, stack: contextlib.AsyncExitStack) -> None:
-    run.host.call_lifecycle("backplane_run_configured", run)
-    for name, entry in run.config.venues.items():
-        await _start_venue(run, stack, name, entry)
-    for name, entry in run.config.strategies.items():
-        if entry.enabled:
-            _start_strategy(run, stack, name, entry)
-
-
-async def _start_venue(run: Run, stack: contextlib.AsyncExitStack, name: str, entry: Any) -> None:
-    from framework.venue import CountingGate, VenueContext
-
-    spec = run.host.venues[entry.plugin]
-    symbols = sorted({s for st in run.config.strategies.values() if st.venue == name for s in st.symbols})
-    settings = entry.settings
-    if entry.simulate:
-        sim_spec = run.host.simulators[spec.simulator]
-        sim = await stack.enter_async_context(sim_spec.factory(sim_spec.settings()))
-        settings = sim.venue_settings(settings)
-    ctx = VenueContext(name, run.bus, run.clock, CountingGate(), symbols)
-    adapter = spec.factory(ctx, settings)
-    await adapter.start()
-    stack.push_async_callback(adapter.stop)
-    run.venues[name] = adapter
-
-
-def _start_strategy(run: Run, stack: contextlib.AsyncExitStack, name: str, entry: Any) -> None:
-    spec = run.host.strategies[entry.plugin]
-    venue = run.venues[entry.venue]
-    ctx = StrategyContext(name, entry.venue, entry.symbols, run.clock, _NullRouter(), venue.book, _NoState())
-    strategy = spec.factory(ctx, entry.params)
-    run.strategies[name] = strategy
-    guard = _guarded(run, name)
-    ctx.timer_handler = guard(strategy.on_timer)
-    subscribe = run.bus.subscribe
-    for symbol in entry.symbols:
-        subscribe(guard(strategy.on_book), (BookSnapshot, BookDelta), entry.venue, symbol, name=f"strategy:{name}:book:{symbol}", policy=ErrorPolicy.CONTINUE)
-        subscribe(guard(strategy.on_trade), Trade, entry.venue, symbol, name=f"strategy:{name}:trade:{symbol}", policy=ErrorPolicy.CONTINUE)
-    subscribe(guard(_own_orders(name, strategy.on_order)), OrderEvent, entry.venue, name=f"strategy:{name}:orders", policy=ErrorPolicy.CONTINUE)
-    subscribe(guard(strategy.on_stream_status), StreamStatus, entry.venue, name=f"strategy:{name}:streams", policy=ErrorPolicy.CONTINUE)
-    guard(strategy.on_start)()
-
-    def stop() -> None:
-        if name not in run.failed_strategies:
-            guard(strategy.on_stop)()
-        ctx.cancel_timers()
-        ctx.cancel_all()
-
-    stack.callback(stop)
-
-
-def _own_orders(name: str, handler: Callable[[OrderEvent], None]) -> Callable[[OrderEvent], None]:
-    def on_order(event: OrderEvent) -> None:
-        if event.strategy == name:
-            handler(event)
-
-    return on_order
-
-
-def _guarded(run: Run, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Wrap strategy callbacks: the first exception halts that strategy alone."""
-
-    def guard(callback: Callable[..., Any]) -> Callable[..., Any]:
-        def call(*args: Any) -> Any:
-            if name in run.failed_strategies:
-                return None
-            try:
-                return callback(*args)
-            except Exception as exc:  # noqa: BLE001 - isolation is the point
-                import traceback
-
-                run.bus.publish(
-                    HandlerFailed(run.strategies[name].ctx.venue, "", 0, run.clock.now_ns(), f"strategy:{name}",
-                                  type(args[0]).__name__ if args else callback.__name__, repr(exc),
-                                  "".join(traceback.format_exception(exc)), True)
-                )  # fmt: skip
-                run.strategy_failed(name, repr(exc))
-                return None
-
-        return call
-
-    return guard
-
-
-class _NullRouter:
-    """Placeholder router until the risk layer is wired: refuses to send."""
-
-    def send(self, intent: Any) -> None:
-        raise RuntimeError("order routing is not wired in this run")
-
-    def budget(self, venue: str) -> int:
-        return 0
-
-
-class _NoState:
-    def open_orders(self, strategy: str, symbol: str | None) -> list[Any]:
-        return []
-
-    def order(self, client_order_id: str) -> Any:
-        return None
+async def _run_simulated(run: Run, clock: SimClock, duration_s: float | None) -> None:
+    """Move simulated time from timer to timer, letting the tasks each timer
+    woke (order routing, gate waits) run before the next one fires."""
+    if duration_s is None:
+        raise ValueError("a simulated-clock run needs run.duration (or --duration)")
+    end = clock.now_ns() + int(duration_s * NS_PER_S)
+    while not run.stop_requested.is_set():
+        for _ in range(4):
+            await asyncio.sleep(0)
+        nxt = clock.next_timer_ns()
+        if nxt is None or nxt > end:
+            break
+        clock.advance_to(nxt)
+    if clock.now_ns() < end:
+        clock.advance_to(end)
+    await asyncio.sleep(0)
 
 
 def run_from_cli(host: PluginHost, args: argparse.Namespace) -> int:
-    """``backplane run FILE [--duration S]``."""
+    """``backplane run FILE [--duration S] [--run-id ID]``."""
     from framework import config as cfgmod
     from framework.cli import config_schema
 
@@ -274,11 +221,22 @@ def run_from_cli(host: PluginHost, args: argparse.Namespace) -> int:
         print(f"warning: {problem}", file=sys.stderr)
     try:
         cfg = cfgmod.load_config(args.file, config_schema(host))
-        issues = plan_issues(host, args.file)
+        issues = plan_issues(host, cfg)
         if issues:
             raise ConfigError(issues)
     except ConfigError as exc:
         print(cfgmod.format_issues(exc.issues), file=sys.stderr)
         return EXIT_CONFIG
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return asyncio.run(run_config(cfg, host, duration_s=args.duration))
+
+    def report(run: Run) -> None:
+        print(summary_table(run, run.stats))
+        if run.journal is not None:
+            print(f"journal: {run.journal.run_dir}  (backplane report {run.journal.run_dir})")
+
+    return asyncio.run(
+        run_config(
+            cfg, host, duration_s=args.duration, run_id=args.run_id,
+            status_every_s=0 if args.quiet else 10, on_done=report,
+        )
+    )  # fmt: skip

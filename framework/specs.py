@@ -36,7 +36,7 @@ class VenueSpec:
 
     ``simulator`` names the :class:`SimulatorSpec` that serves this venue
     offline (used by ``simulate: true`` in a run config). ``limits(settings)``
-    returns the venue's :class:`~framework.venue.VenueLimits` without
+    (settings may be ``None``: use the defaults) returns the venue's :class:`~framework.venue.VenueLimits` without
     connecting, so ``config check`` can tell a run that needs more streams
     than the account allows. ``unsupported_modes`` maps a mode the adapter
     cannot run in to the message ``config check`` shows."""
@@ -73,12 +73,18 @@ class RiskCheckSpec:
 @dataclass(frozen=True)
 class SimulatorSpec:
     """A local venue simulator: ``factory(settings)`` returns an async context
-    manager that serves on 127.0.0.1 and yields an object with the endpoints."""
+    manager that serves on 127.0.0.1 and yields the running simulator.
+
+    ``venue_settings(simulator, settings)`` returns the venue adapter's
+    settings pointed at that running simulator (endpoints, demo credentials),
+    starting from the run config's ``settings`` (``None`` when the entry gives
+    none); a run with ``simulate: true`` uses it."""
 
     name: str
     factory: Callable[..., Any]
     settings: type[msgspec.Struct] = NoSettings
     description: str = ""
+    venue_settings: Callable[[Any, Any], Any] | None = None
 
 
 @dataclass(frozen=True)

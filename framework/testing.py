@@ -147,3 +147,75 @@ class StrategyHarness:
     def clear(self) -> None:
         """Forget the intents recorded so far."""
         self.router.intents.clear()
+
+
+class ScriptedVenueSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """Settings of :class:`ScriptedVenue`: a seeded random walk of top-of-book."""
+
+    mid: int = 500
+    half_spread: int = 2
+    size: int = 50
+    interval_ms: int = 100
+    seed: int = 1
+
+
+class ScriptedVenue:
+    """A venue adapter with no network: books walk randomly on the run's clock.
+
+    For tests of the run itself (and paper mode): it publishes a snapshot per
+    symbol at start, then one level change per symbol every ``interval_ms``,
+    and accepts no live orders (route it in paper mode).
+    """
+
+    def __init__(self, ctx: Any, settings: ScriptedVenueSettings | None) -> None:
+        import random
+
+        from framework.venue import VenueLimits
+
+        self.ctx = ctx
+        self.settings = settings or ScriptedVenueSettings()
+        self.limits = VenueLimits()
+        self.instruments: dict[str, Any] = {}
+        self._books = {s: L2Book(ctx.name, s) for s in ctx.symbols}
+        self._rng = random.Random(self.settings.seed)
+        self._timer: Any = None
+        self.updates = 0
+
+    def book(self, symbol: str) -> L2Book | None:
+        return self._books.get(symbol)
+
+    async def start(self) -> None:
+        from framework.events import StreamState, StreamStatus
+
+        now = self.ctx.clock.now_ns()
+        self.ctx.bus.publish(StreamStatus(self.ctx.name, "", now, now, StreamState.LIVE))
+        s = self.settings
+        for symbol, book in self._books.items():
+            bids, asks = [(s.mid - s.half_spread, s.size)], [(s.mid + s.half_spread, s.size)]
+            book.apply_snapshot(bids, asks)
+            self.ctx.bus.publish(BookSnapshot(self.ctx.name, symbol, now, now, tuple(bids), tuple(asks)))
+        self._timer = self.ctx.clock.call_later(s.interval_ms * 1_000_000, self._step)
+
+    def _step(self) -> None:
+        s = self.settings
+        now = self.ctx.clock.now_ns()
+        for symbol, book in self._books.items():
+            mid = (book.mid_x2() or 2 * s.mid) // 2 + self._rng.choice((-1, 0, 1))
+            bids, asks = [(mid - s.half_spread, self._rng.randint(1, s.size))], [(mid + s.half_spread, self._rng.randint(1, s.size))]
+            book.apply_snapshot(bids, asks)
+            self.updates += 1
+            self.ctx.bus.publish(BookSnapshot(self.ctx.name, symbol, now, now, tuple(bids), tuple(asks)))
+        self._timer = self.ctx.clock.call_later(s.interval_ms * 1_000_000, self._step)
+
+    async def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+    async def submit(self, order: SubmitOrder) -> None:
+        raise NotImplementedError("the scripted venue trades in paper mode only")
+
+    async def cancel(self, cancel: CancelOrder) -> None:
+        raise NotImplementedError("the scripted venue trades in paper mode only")
+
+    async def replace(self, replace: ReplaceOrder) -> None:
+        raise NotImplementedError("the scripted venue trades in paper mode only")

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
+from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
 
@@ -39,6 +40,7 @@ from framework.events import (
     OrderEvent,
     OrderFilled,
     OrderRejected,
+    Side,
 )
 from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
 from framework.positions import PositionBook
@@ -133,6 +135,18 @@ class OrderTracker:
             if order is not None and order.is_open and order.state is not OrderState.PENDING_CANCEL:
                 order.before_cancel = order.state
                 self._move(order, OrderState.PENDING_CANCEL)
+
+    def restore(self, positions: PositionBook, open_orders: Iterable[Any]) -> None:
+        """Take over a restarted run's journalled positions and open orders."""
+        self.positions = positions
+        for rec in open_orders:
+            order = TrackedOrder(
+                SubmitOrder(rec.strategy, rec.venue, rec.symbol, rec.client_order_id, Side(rec.side), rec.price, rec.size)
+            )
+            order.filled = rec.filled
+            order.venue_order_id = rec.venue_order_id
+            order.state = OrderState.PARTIALLY_FILLED if rec.filled else OrderState.ACCEPTED
+            self._orders[order.client_order_id] = order
 
     # -- from the bus -----------------------------------------------------------
 

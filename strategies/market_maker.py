@@ -18,7 +18,7 @@ from typing import Annotated
 
 import msgspec
 
-from framework.events import BookDelta, BookSnapshot, OrderEvent, Side
+from framework.events import BookDelta, BookSnapshot, OrderEvent, OrderFilled, Side
 from framework.strategy import Strategy
 
 __all__ = ["MarketMaker", "MarketMakerParams"]
@@ -65,7 +65,10 @@ class MarketMaker(Strategy[MarketMakerParams]):
         self.requote(event.symbol)
 
     def on_order(self, event: OrderEvent) -> None:
-        if event.symbol in self.quotes:
+        # Requote at once after a fill only. A denied or cancelled quote waits
+        # for the next book update: answering a denial with a new order at
+        # once would loop for as long as the risk layer keeps denying.
+        if type(event) is OrderFilled and event.symbol in self.quotes:
             self.requote(event.symbol)
 
     def requote(self, symbol: str) -> None:

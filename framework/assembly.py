@@ -1,0 +1,275 @@
+"""Assembling a run from its config: journal, venues, routes, strategies, schedule.
+
+Every ``start_*`` function registers the matching stop on the run's exit
+stack as soon as its component is up, so the run shuts down in the reverse
+order of start-up whatever happens. The order of bus subscriptions matters
+and is fixed here: the order tracker and the journal subscribe before any
+strategy, so a strategy reacting to a fill already sees it in its position
+and on disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import traceback
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from framework.bus import ErrorPolicy
+from framework.events import (
+    BookDelta,
+    BookSnapshot,
+    Event,
+    HandlerFailed,
+    OrderEvent,
+    Side,
+    StreamStatus,
+    Trade,
+)
+from framework.strategy import StrategyContext
+from framework.venue import VenueContext
+
+__all__ = ["start_components"]
+
+log = logging.getLogger(__name__)
+
+
+async def start_components(run: Any, stack: contextlib.AsyncExitStack, *, run_id: str | None = None) -> None:
+    """Start everything ``run.config`` describes, in dependency order."""
+    run.bus.subscribe(run.tracker.on_event, OrderEvent, name="tracker")
+    start_journal(run, stack, run_id)
+    await start_risk(run, stack)
+    run.bus.subscribe(run.stats.on_event, name="stats")
+    stack.push_async_callback(run.router.drain)
+    for name, entry in run.config.venues.items():
+        await start_venue(run, stack, name, entry)
+    for name, entry in run.config.strategies.items():
+        if entry.enabled:
+            start_strategy(run, stack, name, entry)
+    start_schedule(run, stack)
+
+
+# -- journal ------------------------------------------------------------------
+
+
+def start_journal(run: Any, stack: contextlib.AsyncExitStack, run_id: str | None) -> None:
+    """Open ``runs/<run-id>/``; a run id seen before restores its positions and orders."""
+    if not run.config.journal.enabled:
+        return
+    from framework.config import show_config
+    from framework.journal import Journal, run_dir_for
+
+    run_id = run_id or run.config.run.run_id or f"{run.config.run.name}-{uuid.uuid4().hex[:8]}"
+    run_dir = run_dir_for(Path(run.config.journal.path), run_id)
+    journal = Journal(run_dir, run_id, clock=run.clock)
+    resumed = journal.start(mode=run.config.run.mode, config_text=show_config(run.config))
+    run.journal = journal
+    stack.callback(lambda: journal.close(clean=run.fatal is None))
+    if resumed:
+        restored = journal.restore()
+        run.tracker.restore(restored.book, restored.open_orders)
+        run.restored = restored
+        log.info(
+            "resumed run %s: %d positions, %d open orders, %d executions",
+            run_id, len(restored.positions), len(restored.open_orders), restored.executions,
+        )  # fmt: skip
+    run.bus.subscribe(journal.on_event, name="journal")
+    run.router.on_submit = journal.record_submit
+    log.info("journal: %s", journal.path)
+
+
+# -- risk ------------------------------------------------------------------------
+
+
+async def start_risk(run: Any, stack: contextlib.AsyncExitStack) -> None:
+    """The pre-trade risk layer in front of the router, the venue gates, the kill switch."""
+    from framework.clock import NS_PER_S
+    from framework.risk import KillSwitch, RiskConfig, RiskLayer, open_gates
+    from framework.venue import VenueLimits
+
+    config = run.config.sections.get("risk") or RiskConfig()
+    layer = RiskLayer(config, run.host.risk_checks, run.clock, instruments=_instrument_of(run), mid_source=run.mark)
+    # The layer follows events itself; the router publishes its denials.
+    run.bus.subscribe(layer.on_event, (OrderEvent, Trade, BookSnapshot), name="risk")
+    run.risk = layer
+    run.router.set_pretrade(layer)
+    limits = {}
+    for name, entry in run.config.venues.items():
+        spec = run.host.venues[entry.plugin]
+        limits[name] = spec.limits(entry.settings) if spec.limits is not None else VenueLimits()
+    run.gates.update(await stack.enter_async_context(open_gates(config, limits, run.clock)))
+    if run.journal is not None:
+        kill = KillSwitch(run.journal.run_dir, layer, run.clock, NS_PER_S // 2)
+        kill.start()
+        stack.callback(kill.stop)
+
+
+def _instrument_of(run: Any) -> Callable[[str, str], Any]:
+    def instrument(venue: str, symbol: str) -> Any:
+        adapter = run.venues.get(venue)
+        return adapter.instruments.get(symbol) if adapter is not None else None
+
+    return instrument
+
+
+# -- venues and routes ----------------------------------------------------------------
+
+
+async def start_venue(run: Any, stack: contextlib.AsyncExitStack, name: str, entry: Any) -> None:
+    """Start venue ``name``: its simulator if asked, the adapter, and its route."""
+    spec = run.host.venues[entry.plugin]
+    symbols = sorted({s for st in run.config.strategies.values() if st.venue == name for s in st.symbols})
+    settings = entry.settings
+    if entry.simulate:
+        settings = await _start_simulator(run, stack, spec, settings)
+    gate = run.gates[name]
+    ctx = VenueContext(name, run.bus, run.clock, gate, symbols)
+    adapter = spec.factory(ctx, settings)
+    run.venues[name] = adapter
+    await adapter.start()
+    stack.push_async_callback(adapter.stop)
+    if run.config.venue_mode(name) == "paper":
+        _start_paper_route(run, stack, name, adapter, gate)
+    else:
+        run.router.add_route(name, adapter, gate, gated_here=False)
+        run.routes[name] = adapter
+
+
+async def _start_simulator(run: Any, stack: contextlib.AsyncExitStack, spec: Any, settings: Any) -> Any:
+    if spec.simulator is None or spec.simulator not in run.host.simulators:
+        raise RuntimeError(f"venue plugin {spec.name!r} ships no simulator; remove `simulate: true`")
+    sim_spec = run.host.simulators[spec.simulator]
+    simulator = await stack.enter_async_context(sim_spec.factory(sim_spec.settings()))
+    if sim_spec.venue_settings is None:
+        raise RuntimeError(f"simulator {sim_spec.name!r} cannot configure its venue adapter")
+    return sim_spec.venue_settings(simulator, settings)
+
+
+def _start_paper_route(run: Any, stack: contextlib.AsyncExitStack, name: str, adapter: Any, gate: Any) -> None:
+    from framework.paper import PaperExchange, PaperSettings
+
+    settings = run.config.sections.get("paper") or PaperSettings()
+    exchange = PaperExchange(name, run.bus, run.clock, adapter.book, settings)
+    exchange.attach()
+    stack.callback(exchange.close)
+    restored = getattr(run, "restored", None)
+    if restored is not None:
+        exchange.restore(o for o in restored.open_orders if o.venue == name)
+    run.router.add_route(name, exchange, gate, gated_here=True)
+    run.routes[name] = exchange
+
+
+# -- strategies -------------------------------------------------------------------
+
+
+def start_strategy(run: Any, stack: contextlib.AsyncExitStack, name: str, entry: Any) -> None:
+    """Build strategy ``name``, subscribe its callbacks (each guarded) and start it."""
+    spec = run.host.strategies[entry.plugin]
+    adapter = run.venues[entry.venue]
+    ctx = StrategyContext(name, entry.venue, entry.symbols, run.clock, run.router, adapter.book, run.tracker)
+    strategy = spec.factory(ctx, entry.params if entry.params is not None else spec.params())
+    run.strategies[name] = strategy
+    guard = guarded(run, name)
+    ctx.timer_handler = guard(strategy.on_timer)
+    sub = run.bus.subscribe
+    policy = ErrorPolicy.CONTINUE  # the guard already halts the strategy
+    for symbol in entry.symbols:
+        sub(guard(strategy.on_book), (BookSnapshot, BookDelta), entry.venue, symbol, name=f"strategy:{name}:book:{symbol}", policy=policy)
+        sub(guard(strategy.on_trade), Trade, entry.venue, symbol, name=f"strategy:{name}:trade:{symbol}", policy=policy)
+    sub(guard(_own_orders(name, strategy.on_order)), OrderEvent, entry.venue, name=f"strategy:{name}:orders", policy=policy)
+    sub(guard(strategy.on_stream_status), StreamStatus, entry.venue, name=f"strategy:{name}:streams", policy=policy)
+    guard(strategy.on_start)()
+
+    def stop() -> None:
+        if name not in run.failed_strategies:
+            guard(strategy.on_stop)()
+        ctx.cancel_timers()
+        ctx.cancel_all()
+
+    stack.callback(stop)
+
+
+def _own_orders(name: str, handler: Callable[[OrderEvent], None]) -> Callable[[OrderEvent], None]:
+    def on_order(event: OrderEvent) -> None:
+        if event.strategy == name:
+            handler(event)
+
+    return on_order
+
+
+def guarded(run: Any, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Wrap strategy callbacks: the first exception halts that strategy alone,
+    is published as ``HandlerFailed`` (the journal keeps it) and logged."""
+
+    def guard(callback: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any) -> Any:
+            if name in run.failed_strategies:
+                return None
+            try:
+                return callback(*args)
+            except Exception as exc:  # noqa: BLE001 - isolation is the point
+                now = run.clock.now_ns()
+                first = args[0] if args else None
+                venue = first.venue if isinstance(first, Event) else ""
+                kind = type(first).__name__ if first is not None else callback.__name__
+                trace = "".join(traceback.format_exception(exc))
+                run.bus.publish(HandlerFailed(venue, "", now, now, f"strategy:{name}", kind, repr(exc), trace, True))
+                run.strategy_failed(name, repr(exc))
+                return None
+
+        return call
+
+    return guard
+
+
+# -- schedule -----------------------------------------------------------------------
+
+
+def start_schedule(run: Any, stack: contextlib.AsyncExitStack) -> None:
+    """Bind each ``schedule:`` entry to its action and start the schedule."""
+    for entry in run.config.schedule:
+        run.schedule.add(entry, schedule_action(run, entry))
+    run.schedule.start()
+    stack.callback(run.schedule.stop)
+
+
+def schedule_action(run: Any, entry: Any) -> Callable[[], None]:
+    """The callable behind a schedule entry's ``action``."""
+    targets = [entry.target] if entry.target else list(run.config.strategies)
+
+    def each(fn: Callable[[Any], None]) -> Callable[[], None]:
+        def act() -> None:
+            for name in targets:
+                strategy = run.strategies.get(name)
+                if strategy is not None and name not in run.failed_strategies:
+                    fn(strategy)
+
+        return act
+
+    if entry.action == "cancel_all":
+        return each(lambda s: s.ctx.cancel_all())
+    if entry.action == "flatten":
+        return each(flatten)
+    if entry.action == "halt":
+        return each(lambda s: run.strategy_failed(s.ctx.name, f"halted by schedule entry {entry.name!r}"))
+    strategy_name, method = entry.action.removeprefix("strategy:").split(".", 1)
+    targets = [strategy_name]
+    return each(lambda s: guarded(run, strategy_name)(getattr(s, method))())
+
+
+def flatten(strategy: Any) -> None:
+    """Cancel a strategy's orders and close its positions with market orders at the touch."""
+    ctx = strategy.ctx
+    ctx.cancel_all()
+    for symbol in ctx.symbols:
+        qty = ctx.position(symbol)
+        book = ctx.book(symbol)
+        if qty == 0 or book is None:
+            continue
+        if qty > 0 and book.best_bid_price is not None:
+            ctx.submit_market(symbol, Side.SELL, qty, book.best_bid_price, reduce_only=True)
+        elif qty < 0 and book.best_ask_price is not None:
+            ctx.submit_market(symbol, Side.BUY, -qty, book.best_ask_price, reduce_only=True)

@@ -1,0 +1,114 @@
+"""What a running run shows a person: a live status line and a final summary.
+
+The status line is rewritten in place once a second on a terminal (one line
+every ``every_s`` seconds otherwise, so CI logs stay short): events per
+second, orders sent and denied, fills, PnL, ingress budget used and streams
+held against the venue cap. The summary is a table per strategy at the end.
+PnL figures are shown in price-tick x lot units of each instrument.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from typing import Any, TextIO
+
+from framework.clock import NS_PER_S
+from framework.events import Event, OrderDenied, OrderFilled
+
+__all__ = ["RunStats", "StatusLine", "summary_table"]
+
+
+class RunStats:
+    """Counters the status line reads, fed by one bus subscriber."""
+
+    def __init__(self) -> None:
+        self.events = 0
+        self.fills = 0
+        self.volume = 0
+        self.denials: Counter[str] = Counter()
+
+    def on_event(self, event: Event) -> None:
+        self.events += 1
+        if event.__class__ is OrderFilled:
+            self.fills += 1
+            self.volume += event.size  # type: ignore[attr-defined]
+        elif event.__class__ is OrderDenied:
+            self.denials[event.reason.value] += 1  # type: ignore[attr-defined]
+
+
+class StatusLine:
+    """Prints the run's vital signs on a timer of the run's clock."""
+
+    def __init__(self, run: Any, stats: RunStats, out: TextIO | None = None, every_s: int = 10) -> None:
+        self._run = run
+        self._stats = stats
+        self._out = out or sys.stderr
+        self._tty = self._out.isatty()
+        self._period_ns = NS_PER_S if self._tty else every_s * NS_PER_S
+        self._last = (run.clock.now_ns(), 0)
+        self._handle: Any = None
+
+    def start(self) -> None:
+        self._handle = self._run.clock.call_later(self._period_ns, self._tick)
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+        if self._tty:
+            self._out.write("\n")
+
+    def _tick(self) -> None:
+        self._out.write(("\r" if self._tty else "") + self.render() + ("" if self._tty else "\n"))
+        self._out.flush()
+        self._handle = self._run.clock.call_later(self._period_ns, self._tick)
+
+    def render(self) -> str:
+        now = self._run.clock.now_ns()
+        then, events_then = self._last
+        rate = (self._stats.events - events_then) * NS_PER_S // max(now - then, 1)
+        self._last = (now, self._stats.events)
+        router = self._run.router
+        parts = [
+            f"{rate:,} ev/s",
+            f"orders {router.sent:,} (denied {router.denied:,})",
+            f"fills {self._stats.fills:,}",
+            f"pnl {self._run.total_pnl():+,}",
+        ]
+        for name, gate in self._run.gates.items():
+            parts.append(f"{name}: {_gate_usage(gate)}")
+        return " | ".join(parts)
+
+
+def _gate_usage(gate: Any) -> str:
+    usage = getattr(gate, "usage", None)
+    if usage is None:
+        return "budget n/a"
+    u = usage()
+    return f"budget {u['window_used']}/{u['window_cap']} streams {u['streams']}/{u['stream_cap'] or '-'}"
+
+
+def summary_table(run: Any, stats: RunStats) -> str:
+    """The end-of-run table: per strategy fills, volume, position and PnL."""
+    rows = [("strategy", "venue", "symbol", "position", "realized", "fees", "unrealized", "state")]
+    tracker = run.tracker
+    for (strategy, venue, symbol), pos in sorted(tracker.positions.items()):
+        mid = run.mark(venue, symbol)
+        unreal = pos.unrealized(mid) if mid is not None else 0
+        state = "failed" if strategy in run.failed_strategies else "ok"
+        rows.append((strategy, venue, symbol, f"{pos.qty:+,}", f"{pos.realized:+,}", f"{pos.fees:,}", f"{unreal:+,}", state))
+    traded = {key[0] for key, _ in tracker.positions.items()}
+    for name, strategy in sorted(run.strategies.items()):
+        if name not in traded:
+            state = "failed" if name in run.failed_strategies else "ok"
+            rows.append((name, strategy.ctx.venue, "-", "+0", "+0", "0", "+0", state))
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(str(c).rjust(w) if i >= 3 else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))) for r in rows]
+    lines.append(
+        f"fills {stats.fills:,}  volume {stats.volume:,} lots  orders sent {run.router.sent:,}  "
+        f"denied {run.router.denied:,} {dict(stats.denials) or ''}  total pnl {run.total_pnl():+,} (tick x lot units)"
+    )
+    failed = ", ".join(f"{n} ({why})" for n, why in run.failed_strategies.items())
+    if failed:
+        lines.append(f"halted strategies: {failed}")
+    return "\n".join(lines)

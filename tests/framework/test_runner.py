@@ -1,0 +1,188 @@
+"""Whole runs: scripted venue, paper exchange, risk layer, journal, isolation, shutdown."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from framework.clock import SimClock
+from framework.cli import config_schema
+from framework.config import load_config
+from framework.hookspecs import hookimpl
+from framework.journal import Journal
+from framework.plugins import load_host
+from framework.runner import EXIT_OK, EXIT_STRATEGY_FAILED, run_config
+from framework.specs import StrategySpec
+from framework.strategy import Strategy
+
+
+class BoomParams(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    after: int = 3
+
+
+class Boom(Strategy[BoomParams]):
+    """Raises on its ``after``-th book update."""
+
+    def on_start(self) -> None:
+        self.seen = 0
+
+    def on_book(self, event: object) -> None:
+        self.seen += 1
+        if self.seen == 1:
+            book = self.ctx.book(self.ctx.symbols[0])
+            self.ctx.submit_limit(self.ctx.symbols[0], 1, book.best_bid_price - 5, 1)  # rests
+        if self.seen == self.params.after:
+            raise RuntimeError("strategy bug")
+
+
+class BoomPlugin:
+    @hookimpl
+    def backplane_strategies(self) -> list[StrategySpec]:
+        return [StrategySpec("boom", Boom, BoomParams)]
+
+
+CONFIG = """\
+run:
+  name: runner-test
+  mode: paper
+  clock: sim
+  duration: 60s
+venues:
+  sim:
+    plugin: scripted
+    settings: {{interval_ms: 100, seed: 7}}
+strategies:
+  mm:
+    plugin: market_maker
+    venue: sim
+    symbols: [A, B]
+    params: {{size: 5, half_spread_ticks: 1, min_budget: 0}}
+  taker:
+    plugin: imbalance_taker
+    venue: sim
+    symbols: [A]
+    params: {{size: 1, levels: 1, threshold_pct: 30, cooldown_ms: 500}}
+  boom:
+    plugin: boom
+    venue: sim
+    symbols: [B]
+{extra}journal:
+  path: {journal}
+"""
+
+
+def load(tmp_path: Path, extra: str = ""):  # noqa: ANN201
+    host = load_host([(BoomPlugin(), "boom-plugin")])
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "run.yaml"
+    path.write_text(CONFIG.format(journal=tmp_path / "runs", extra=extra))
+    return host, load_config(path, config_schema(host))
+
+
+async def test_paper_run_trades_and_a_raising_strategy_is_halted_alone(tmp_path: Path) -> None:
+    host, cfg = load(tmp_path)
+    runs: list = []
+    code = await run_config(cfg, host, install_signals=False, run_id="r1", on_done=runs.append)
+    run = runs[0]
+    assert code == EXIT_STRATEGY_FAILED
+    assert set(run.failed_strategies) == {"boom"}
+    # the others kept trading after boom failed: fills on both symbols
+    assert run.stats.fills > 10
+    assert run.tracker.positions.get("taker", "sim", "A").qty != 0 or run.tracker.positions.get("taker", "sim", "A").realized != 0
+    # boom's resting order was cancelled when it was halted
+    assert not run.tracker.open_orders("boom")
+    # the journal kept the error and every execution exactly once
+    with Journal(tmp_path / "runs" / "r1", "r1") as journal:
+        errors = journal.query("SELECT strategy, message FROM errors")
+        assert any("strategy bug" in row["message"] for row in errors)
+        n_exec = journal.query("SELECT COUNT(*) AS n FROM executions")[0]["n"]
+    assert n_exec == run.stats.fills
+
+
+async def test_sim_run_is_repeatable(tmp_path: Path) -> None:
+    results = []
+    for i in range(2):
+        host, cfg = load(tmp_path / str(i))
+        runs: list = []
+        await run_config(cfg, host, install_signals=False, run_id="same", clock=SimClock(), on_done=runs.append)
+        run = runs[0]
+        results.append((run.stats.fills, run.stats.volume, sorted((k, v.qty, v.realized) for k, v in run.tracker.positions.items())))
+    assert results[0] == results[1]
+
+
+async def test_risk_denials_reach_the_strategy_and_never_the_venue(tmp_path: Path) -> None:
+    extra = "risk:\n  checks:\n    max_order_size: {max_size: 2}\n"
+    host, cfg = load(tmp_path, extra)
+    runs: list = []
+    await run_config(cfg, host, install_signals=False, run_id="risk", on_done=runs.append)
+    run = runs[0]
+    assert run.stats.denials.get("max_order_size", 0) > 0
+    mm_fills = [k for k, v in run.tracker.positions.items() if k[0] == "mm" and v.qty]
+    assert mm_fills == []  # the maker's 5-lot quotes never reached the paper exchange
+
+
+def test_cli_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    config = tmp_path / "live.yaml"
+    config.write_text(
+        "run: {name: sigterm-test, mode: paper}\n"
+        "venues: {sim: {plugin: scripted, settings: {interval_ms: 20}}}\n"
+        "strategies:\n  mm: {plugin: market_maker, venue: sim, symbols: [A], params: {min_budget: 0}}\n"
+        f"journal: {{path: {tmp_path / 'runs'}}}\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "framework.cli", "run", str(config), "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not list((tmp_path / "runs").glob("*/journal.sqlite")):
+            time.sleep(0.1)
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=15)
+    finally:
+        proc.kill()
+    assert proc.returncode == EXIT_OK, err
+    assert "stopping: signal SIGTERM" in err
+    assert "mm" in out and "total pnl" in out
+
+
+def test_config_check_refuses_a_mode_the_venue_cannot_run(tmp_path: Path) -> None:
+    from framework.cli import main
+
+    config = tmp_path / "live.yaml"
+    config.write_text(
+        "run: {name: x, mode: live}\n"
+        "venues: {sim: {plugin: scripted}}\n"
+        "strategies:\n  mm: {plugin: market_maker, venue: sim, symbols: [A]}\n"
+    )
+    assert main(["config", "check", str(config)]) == 1
+
+
+@pytest.mark.parametrize("signame", ["SIGINT"])
+def test_sigint_is_handled_like_sigterm(tmp_path: Path, signame: str) -> None:
+    config = tmp_path / "run.yaml"
+    config.write_text(
+        "run: {name: sigint-test, mode: paper}\n"
+        "venues: {sim: {plugin: scripted}}\n"
+        "strategies:\n  mm: {plugin: market_maker, venue: sim, symbols: [A]}\n"
+        "journal: {enabled: false}\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "framework.cli", "run", str(config), "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        time.sleep(2.0)
+        proc.send_signal(getattr(signal, signame))
+        _, err = proc.communicate(timeout=15)
+    finally:
+        proc.kill()
+    assert proc.returncode == EXIT_OK, err
