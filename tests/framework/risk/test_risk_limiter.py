@@ -8,6 +8,8 @@ import bisect
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from framework.clock import NS_PER_MS, NS_PER_S, SimClock
 from framework.errors import Denied
@@ -188,3 +190,68 @@ async def test_ten_bursty_strategies_over_ten_simulated_minutes() -> None:
     # between a cancel's request and its admission.
     for at_request, at_admission in cancel_waits:
         assert all(kind is CANCEL for _, kind in admissions[at_request:at_admission])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 80 * NS_PER_MS),  # gap before this request
+            st.sampled_from(list(MessageKind)),
+            st.one_of(st.none(), st.integers(0, 400 * NS_PER_MS)),  # wait bound
+        ),
+        min_size=1,
+        max_size=120,
+    ),
+    st.integers(2, 12),
+)
+def test_limiter_against_a_naive_log_in_simulated_time(requests, cap: int) -> None:
+    """Random requests with random bounds: the window holds, nothing is admitted
+    past its deadline, a denial comes exactly at it, and nothing overtakes a waiting
+    request of a more urgent kind."""
+    rule = BudgetRule(cap=cap, window_ns=NS_PER_S, granularity_ns=10 * NS_PER_MS, rate_cap_per_s=cap)
+    log: list[tuple[int, int, str, int, int]] = []  # (seq, kind, outcome, requested_at, at)
+
+    async def main() -> None:
+        clock = SimClock()
+        limiter = IngressLimiter(rule, clock)
+
+        async def one(seq: int, kind: MessageKind, bound: int | None) -> None:
+            asked = clock.now_ns()
+            try:
+                await limiter.acquire(kind, timeout_ns=bound)
+            except Denied:
+                log.append((seq, kind, "denied", asked, clock.now_ns()))
+                return
+            log.append((seq, kind, "admitted", asked, clock.now_ns()))
+
+        async def arrivals() -> None:
+            for seq, (gap, kind, bound) in enumerate(requests):
+                await clock.sleep_ns(gap)
+                tasks.append(asyncio.create_task(one(seq, kind, bound)))
+
+        tasks: list[asyncio.Task[None]] = []
+        feeder = asyncio.create_task(arrivals())
+        await drive(clock, 200 * NS_PER_S)
+        await feeder
+        await asyncio.gather(*tasks)
+
+    asyncio.run(main())
+    assert len(log) == len(requests)
+    bounds = {seq: bound for seq, (_, _, bound) in enumerate(requests)}
+    admitted = [(at, kind, asked, seq) for seq, kind, outcome, asked, at in log if outcome == "admitted"]
+    times = sorted(at for at, _, _, _ in admitted)
+    for i, t in enumerate(times):
+        assert sum(1 for u in times[: i + 1] if u > t - NS_PER_S) <= cap
+    for seq, kind, outcome, asked, at in log:
+        bound = bounds[seq]
+        if outcome == "denied":
+            assert bound is not None and at == asked + bound
+        elif bound is not None:
+            assert at <= asked + bound
+    # No overtaking: while a request waited, nothing less urgent was admitted.
+    for at, kind, asked, seq in admitted:
+        if at == asked:
+            continue
+        for at2, kind2, asked2, _ in admitted:
+            assert not (kind2 > kind and asked < at2 < at), (kind, asked, at, kind2, at2)
