@@ -85,6 +85,7 @@ class FakeEngine:
         self.positions: dict[tuple[str, int], dict[int, int]] = {}
         self.oracle: dict[int, tuple[int, int]] = {}  # market -> (price, exponent)
         self._oracle_sent: dict[int, tuple[int, int]] = {}
+        self._changed_subaccounts: dict[tuple[str, int], None] = {}  # by this block's confirmed fills
         self.updates_emitted = 0
 
     # --- reads ---------------------------------------------------------------
@@ -243,6 +244,9 @@ class FakeEngine:
         for match in self._proposal() if proposal is None else proposal:
             self._confirm(match)
         self._prune(n)
+        for owner, number in self._changed_subaccounts:
+            self._emit(msg.subaccount(self.height, owner, number, self.positions.get((owner, number), {}), 0, False))
+        self._changed_subaccounts = {}
         self._oracle_updates()
         out.append(msg.Response(updates=self.pending))
         self.pending = []
@@ -304,8 +308,9 @@ class FakeEngine:
             self.fills[maker.key] = cum
         self.fills[taker.key] = taker_cum
         self._emit(msg.fill(self.height, 7, taker, rows, taker_cum))
-        for sub in {maker.key[:2] for maker, _, _ in rows} | {taker.key[:2]}:
-            self._emit(msg.subaccount(self.height, sub[0], sub[1], self.positions.get(sub, {}), 0, False))
+        for maker, _, _ in rows:
+            self._changed_subaccounts[maker.key[:2]] = None
+        self._changed_subaccounts[taker.key[:2]] = None
 
     def _position(self, order: Order, amount: int, taker: bool = False) -> None:
         sub = (order.key[0], order.key[1])

@@ -268,3 +268,17 @@ def test_other_pairs_are_ignored_and_counted():
     c = _live_codec()
     c.feed(resp(ob(msg.place(order(1, BUY, 5, 100, pair=3)), msg.update(key(1, pair=3), 0))))
     assert c.stats["other_pair"] == 2 and rows(c) == []
+
+
+def test_block_commit_is_one_finalize_response_in_the_reference_order():
+    e = FakeEngine([0], confirm_prob=1.0)
+    e.place(order(1, SELL, 4, 101, owner=B))
+    e.place(order(2, BUY, 1, 101, gtb=1001))  # fills 1 of the maker
+    e.oracle[0] = (10_100_000, -5)
+    mode0, finalize = e.commit_block()
+    kinds = [u.WhichOneof("update_message") for u in finalize.updates]
+    assert {u.exec_mode for u in finalize.updates} == {7}
+    # sync updates, confirmed fill, pruning (none yet), subaccounts, price
+    assert kinds == ["orderbook_update", "order_fill", "subaccount_update", "subaccount_update", "price_update"]
+    assert all(u.exec_mode == 0 for u in mode0.updates)
+    assert all(u.exec_mode == 102 for u in e.pending)
