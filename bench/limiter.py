@@ -32,7 +32,7 @@ NEW = MessageKind.NEW_ORDER
 class _TokenBucket:
     """The floor: what any admission check costs at least."""
 
-    __slots__ = ("tokens", "last", "rate", "capacity")
+    __slots__ = ("capacity", "last", "rate", "tokens")
 
     def __init__(self, rate_per_ns: int, capacity: int) -> None:
         self.tokens = capacity
@@ -43,8 +43,7 @@ class _TokenBucket:
     def try_acquire(self, count: int = 1) -> bool:
         now = time.monotonic_ns()
         tokens = self.tokens + (now - self.last) * self.rate
-        if tokens > self.capacity:
-            tokens = self.capacity
+        tokens = min(tokens, self.capacity)
         self.last = now
         if tokens < count:
             self.tokens = tokens

@@ -12,12 +12,23 @@
 """
 
 from framework.risk.checks import Denial, PreTradeCheck
-from framework.risk.config import LossLimit, RiskConfig, StrategyRisk, TradingState, VenueRisk
+from framework.risk.config import (
+    LossLimit,
+    RiskConfig,
+    StrategyRisk,
+    TradingState,
+    VenueRisk,
+)
 from framework.risk.gate import MethodBucket, RiskGate, open_gates
 from framework.risk.killswitch import KillSwitch, write_kill
 from framework.risk.layer import RUN_SCOPE, RiskLayer
 from framework.risk.limiter import IngressLimiter
-from framework.risk.slots import MemorySlotRegistry, check_stream_caps, pack_symbols, streams_needed
+from framework.risk.slots import (
+    MemorySlotRegistry,
+    check_stream_caps,
+    pack_symbols,
+    streams_needed,
+)
 from framework.risk.state import OpenOrder, RiskState
 from framework.risk.window import BudgetRule, BudgetWindow, LimiterStats
 

@@ -96,8 +96,9 @@ class RiskGate:
         bucket = self._buckets.get(method) if method else None
         if bucket is not None:
             at = bucket.reserve(now, count, None if timeout is None else now + timeout)
-            if at is None:
-                raise Denied(DenyReason.RATE_LIMITED, f"{self.venue}: {method} is over its rate for {timeout // 1_000_000} ms")
+            if at is None:  # only with a bound: nothing was booked
+                bound_ms = (timeout or 0) // 1_000_000
+                raise Denied(DenyReason.RATE_LIMITED, f"{self.venue}: {method} is over its rate for {bound_ms} ms")
             if at > now:
                 await self.clock.sleep_ns(at - now)
                 if timeout is not None:

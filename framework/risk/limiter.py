@@ -26,7 +26,7 @@ import time
 from framework.clock import Clock, LiveClock, TimerHandle
 from framework.errors import Denied
 from framework.events import DenyReason
-from framework.risk.waiters import WaitQueue, Waiter
+from framework.risk.waiters import Waiter, WaitQueue
 from framework.risk.window import BudgetRule, BudgetWindow, LimiterStats
 from framework.venue import MessageKind
 

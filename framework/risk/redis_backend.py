@@ -34,7 +34,7 @@ from typing import Any
 from framework.clock import NS_PER_MS, NS_PER_S, Clock
 from framework.errors import Denied, RiskError
 from framework.events import DenyReason
-from framework.risk.waiters import WaitQueue, Waiter
+from framework.risk.waiters import Waiter, WaitQueue
 from framework.risk.window import PPM, BudgetRule, LimiterStats
 from framework.venue import MessageKind
 
@@ -275,7 +275,7 @@ class RedisLimiter:
 
 
 class _RedisLease:
-    __slots__ = ("key", "member", "_registry", "released")
+    __slots__ = ("_registry", "key", "member", "released")
 
     def __init__(self, registry: RedisSlotRegistry, key: str, member: str) -> None:
         self.key = key

@@ -31,7 +31,7 @@ __all__ = [
 class SlotLease:
     """A held stream slot. ``release()`` frees it (once); a reconnect keeps it."""
 
-    __slots__ = ("key", "_registry", "released")
+    __slots__ = ("_registry", "key", "released")
 
     def __init__(self, registry: MemorySlotRegistry, key: str) -> None:
         self.key = key

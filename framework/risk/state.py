@@ -39,7 +39,7 @@ Key = tuple[str, str, str]  # (strategy, venue, symbol)
 class OpenOrder:
     """An order that may still trade: approved, acknowledged or partly filled."""
 
-    __slots__ = ("strategy", "venue", "symbol", "side", "price", "remaining", "before_replace")
+    __slots__ = ("before_replace", "price", "remaining", "side", "strategy", "symbol", "venue")
 
     def __init__(self, strategy: str, venue: str, symbol: str, side: Side, price: int, remaining: int) -> None:
         self.strategy = strategy

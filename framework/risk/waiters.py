@@ -20,7 +20,7 @@ NO_WAITER = len(MessageKind)
 class Waiter:
     """One ``acquire`` call that could not be admitted at once."""
 
-    __slots__ = ("kind", "count", "future", "deadline", "since_ns")
+    __slots__ = ("count", "deadline", "future", "kind", "since_ns")
 
     def __init__(self, kind: int, count: int, future: asyncio.Future[None], since_ns: int) -> None:
         self.kind = kind
@@ -58,8 +58,7 @@ class WaitQueue:
         if timeout_ns is not None:
             waiter.deadline = clock.call_at(waiter.since_ns + max(0, timeout_ns), on_expire, waiter)  # type: ignore[arg-type]
         self._queues[waiter.kind].append(waiter)
-        if waiter.kind < self.top:
-            self.top = waiter.kind
+        self.top = min(self.top, waiter.kind)
 
     def head(self) -> Waiter | None:
         """The most urgent live waiter (FIFO within its kind), or ``None``."""

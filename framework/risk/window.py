@@ -38,7 +38,7 @@ import msgspec
 from framework.clock import NS_PER_MS, NS_PER_S
 from framework.venue import MessageKind, RateRule
 
-__all__ = ["BudgetRule", "BudgetWindow", "LimiterStats", "PPM"]
+__all__ = ["PPM", "BudgetRule", "BudgetWindow", "LimiterStats"]
 
 PPM = 1_000_000
 _KINDS = len(MessageKind)
@@ -128,24 +128,24 @@ class BudgetWindow:
     """The budget of one venue account in one process: ``try_acquire`` is the fast path."""
 
     __slots__ = (
-        "rule",
-        "_stats",
+        "_admitted",
+        "_bcap",
+        "_bsum",
+        "_caps",
+        "_cur",
+        "_factor",
+        "_factor_f0",
+        "_factor_t0",
         "_g",
         "_k",
         "_kb",
+        "_max",
         "_n",
         "_ring",
-        "_cur",
         "_slot",
-        "_admitted",
-        "_max",
+        "_stats",
         "_wsum",
-        "_bsum",
-        "_caps",
-        "_bcap",
-        "_factor",
-        "_factor_t0",
-        "_factor_f0",
+        "rule",
     )
 
     def __init__(self, rule: BudgetRule, now_ns: int = 0) -> None:
@@ -187,8 +187,7 @@ class BudgetWindow:
         self._bsum = bs
         self._ring[self._slot] += count
         self._admitted[kind] += count
-        if w > self._max:
-            self._max = w
+        self._max = max(self._max, w)
         return True
 
     @property

@@ -13,18 +13,31 @@ import pytest
 
 from framework.bus import Bus
 from framework.clock import NS_PER_MS, SimClock
-from framework.events import BookSnapshot, DenyReason, Instrument, OrderDenied, OrderFilled, Side
+from framework.events import (
+    BookSnapshot,
+    DenyReason,
+    Instrument,
+    OrderDenied,
+    OrderFilled,
+    Side,
+)
 from framework.hookspecs import hookimpl
 from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
 from framework.plugins import PluginHost
 from framework.risk.checks import Denial
 from framework.risk.config import RiskConfig, TradingState
-from framework.risk.killswitch import KILL_FILE, KillSwitch, configure_kill_command, run_kill_command, write_kill
+from framework.risk.killswitch import (
+    KILL_FILE,
+    KillSwitch,
+    configure_kill_command,
+    run_kill_command,
+    write_kill,
+)
 from framework.risk.layer import RiskLayer
 from framework.risk.state import RiskState
 from framework.specs import RiskCheckSpec
 
-INST = Instrument("pm", "AAA", Decimal("0.01"), Decimal("1"), min_price=1, max_price=99)
+INST = Instrument("pm", "AAA", Decimal("0.01"), Decimal(1), min_price=1, max_price=99)
 
 
 class OddLotSettings(msgspec.Struct, forbid_unknown_fields=True):

@@ -42,11 +42,8 @@ def test_four_processes_never_exceed_the_shared_budget(redis_url: str) -> None:
     counter.start()
     account = f"test-{uuid.uuid4().hex[:12]}"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [
-        subprocess.Popen([sys.executable, str(WORKER), "budget", redis_url, account, "5", str(port)],
-                         stdout=subprocess.PIPE, env=env, cwd=ROOT)  # fmt: skip
-        for _ in range(4)
-    ]
+    argv = [sys.executable, str(WORKER), "budget", redis_url, account, "5", str(port)]
+    procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, env=env, cwd=ROOT) for _ in range(4)]
     try:
         outs = [p.communicate(timeout=60)[0] for p in procs]
     finally:

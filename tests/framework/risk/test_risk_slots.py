@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -17,7 +16,12 @@ import pytest
 from framework.clock import LiveClock
 from framework.errors import Denied
 from framework.events import DenyReason
-from framework.risk.slots import MemorySlotRegistry, check_stream_caps, pack_symbols, streams_needed
+from framework.risk.slots import (
+    MemorySlotRegistry,
+    check_stream_caps,
+    pack_symbols,
+    streams_needed,
+)
 from framework.venue import VenueLimits
 
 WORKER = Path(__file__).with_name("redis_worker.py")
@@ -99,13 +103,15 @@ async def test_a_crashed_holder_gives_its_slots_back_after_the_lease_ttl(redis_u
 
     account = f"test-{uuid.uuid4().hex[:12]}"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, str(WORKER), "slots", redis_url, account, "5", "1000"],
-                            stdout=subprocess.PIPE, env=env, cwd=ROOT)  # fmt: skip
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(WORKER), "slots", redis_url, account, "5", "1000",
+        stdout=asyncio.subprocess.PIPE, env=env, cwd=ROOT,
+    )  # fmt: skip
     client = connect(redis_url)
     registry = RedisSlotRegistry(client, 20, LiveClock(), account=account, ttl_ms=1_000)
     try:
         assert proc.stdout is not None
-        line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), 30)
+        line = await asyncio.wait_for(proc.stdout.readline(), 30)
         assert line.strip() == b"held"
         for i in range(15):
             await registry.acquire(f"mine-{i}")
@@ -113,7 +119,7 @@ async def test_a_crashed_holder_gives_its_slots_back_after_the_lease_ttl(redis_u
         with pytest.raises(Denied):
             await registry.acquire("mine-15")
         proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
+        await asyncio.wait_for(proc.wait(), 10)
         await asyncio.sleep(1.2)  # past the TTL: the crashed holder's slots are free
         for i in range(15, 20):
             await registry.acquire(f"mine-{i}")
@@ -122,11 +128,9 @@ async def test_a_crashed_holder_gives_its_slots_back_after_the_lease_ttl(redis_u
             await registry.acquire("mine-20")
         assert registry.lost == []  # our own leases were renewed all along
     finally:
-        if proc.poll() is None:
+        if proc.returncode is None:
             proc.kill()
-            proc.wait(10)
-        if proc.stdout is not None:
-            proc.stdout.close()
+            await proc.wait()
         await registry.close()
         await client.aclose()
 
@@ -151,5 +155,9 @@ def test_a_run_needing_more_streams_than_allowed_says_how_many() -> None:
         {"pm1": 1, "pm2": 1},
         accounts={"pm1": "firm", "pm2": "firm"},
     )
-    assert shared == ["account firm (venues pm1, pm2) needs 23 streams for 19,501 symbols (1,000 per stream) "
-                      "plus 2 other streams but the account allows 20"]  # fmt: skip
+    assert shared == [
+        (
+            "account firm (venues pm1, pm2) needs 23 streams for 19,501 symbols (1,000 per stream) "
+            "plus 2 other streams but the account allows 20"
+        )
+    ]

@@ -104,7 +104,7 @@ def test_steady_demand_gets_the_whole_budget_less_one_bucket() -> None:
     assert rule.cap == 5700
     window = BudgetWindow(rule, 0)
     admitted = 0
-    for ms in range(0, 600_000):  # one attempt per ms for 10 minutes, demand 1000/s
+    for ms in range(600_000):  # one attempt per ms for 10 minutes, demand 1000/s
         admitted += window.try_acquire(MessageKind.NEW_ORDER, ms * NS_PER_MS)
     assert admitted >= 0.999 * rule.cap * 10
     assert window.stats.max_window_used == rule.cap

@@ -10,15 +10,26 @@ import msgspec
 import pytest
 
 from framework.clock import SimClock
-from framework.events import BookSnapshot, DenyReason, Instrument, OrderFilled, Side, Trade
+from framework.events import (
+    BookSnapshot,
+    DenyReason,
+    Instrument,
+    OrderFilled,
+    Side,
+    Trade,
+)
 from framework.orders import ReplaceOrder, SubmitOrder
 from framework.plugins import load_host
 from framework.risk.config import RiskConfig
 from framework.risk.layer import RiskLayer
 from framework.risk.state import RiskState
-from plugins.riskchecks.checks import MaxPosition, MaxPositionSettings, PriceBandSettings
+from plugins.riskchecks.checks import (
+    MaxPosition,
+    MaxPositionSettings,
+    PriceBandSettings,
+)
 
-INST = Instrument("pm", "AAA", Decimal("0.001"), Decimal("1"), min_price=1, max_price=999)
+INST = Instrument("pm", "AAA", Decimal("0.001"), Decimal(1), min_price=1, max_price=999)
 
 
 @pytest.fixture(scope="module")
