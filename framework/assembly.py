@@ -50,6 +50,7 @@ async def start_components(run: Any, stack: contextlib.AsyncExitStack, *, run_id
         if entry.enabled:
             start_strategy(run, stack, name, entry)
     start_schedule(run, stack)
+    start_metrics(run, stack)
 
 
 # -- journal ------------------------------------------------------------------
@@ -315,3 +316,30 @@ def flatten(strategy: Any) -> None:
             ctx.submit_market(symbol, Side.SELL, qty, book.best_bid_price, reduce_only=True)
         elif qty < 0 and book.best_ask_price is not None:
             ctx.submit_market(symbol, Side.BUY, -qty, book.best_ask_price, reduce_only=True)
+
+
+# -- metrics ------------------------------------------------------------------------
+
+
+def start_metrics(run: Any, stack: contextlib.AsyncExitStack, every_ns: int = 1_000_000_000) -> None:
+    """Sample budget use and marks into the journal once a second, for ``backplane report``."""
+    if run.journal is None:
+        return
+    from framework.report import mark_metric
+    from framework.status import gate_usage
+
+    def sample() -> None:
+        now = run.clock.now_ns()
+        with run.journal.batch():
+            for name, gate in run.gates.items():
+                used, cap, _, _ = gate_usage(gate, now)
+                if cap:
+                    run.journal.record_metric(f"budget.{name}", used / cap)
+            for (_, venue, symbol), _pos in run.tracker.positions.items():
+                mark = run.mark(venue, symbol)
+                if mark is not None:
+                    run.journal.record_metric(mark_metric(venue, symbol), mark)
+        timer[0] = run.clock.call_later(every_ns, sample)
+
+    timer = [run.clock.call_later(every_ns, sample)]
+    stack.callback(lambda: timer[0].cancel())

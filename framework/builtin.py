@@ -8,6 +8,10 @@ plugins`` with everything else.
 
 from __future__ import annotations
 
+import argparse
+import sys
+from pathlib import Path
+
 from framework.hookspecs import hookimpl
 from framework.paper import PaperSettings
 from framework.specs import CommandSpec, ConfigSectionSpec, VenueSpec
@@ -34,4 +38,23 @@ def backplane_venues() -> list[VenueSpec]:
 def backplane_commands() -> list[CommandSpec]:
     from framework import scaffold
 
-    return [CommandSpec("new", "create a venue, strategy or risk-check plugin package", scaffold.configure, scaffold.run)]
+    return [
+        CommandSpec("new", "create a venue, strategy or risk-check plugin package", scaffold.configure, scaffold.run),
+        CommandSpec("report", "summarize a run journal and draw its PnL and inventory", _report_args, _report),
+    ]
+
+
+def _report_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run_dir", type=Path, help="the run's directory, e.g. runs/<run-id>")
+    parser.add_argument("--out", type=Path, default=None, help="where to write the HTML picture")
+
+
+def _report(args: argparse.Namespace) -> int:
+    from framework.report import format_summary, summarize, write_picture
+
+    if not (args.run_dir / "journal.sqlite").exists():
+        print(f"backplane report: {args.run_dir} holds no journal.sqlite", file=sys.stderr)
+        return 1
+    print(format_summary(summarize(args.run_dir)))
+    print(f"picture: {write_picture(args.run_dir, args.out)}")
+    return 0

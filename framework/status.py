@@ -76,16 +76,25 @@ class StatusLine:
             f"pnl {self._run.total_pnl():+,}",
         ]
         for name, gate in self._run.gates.items():
-            parts.append(f"{name}: {_gate_usage(gate)}")
+            parts.append(f"{name}: {_gate_usage(gate, now)}")
         return " | ".join(parts)
 
 
-def _gate_usage(gate: Any) -> str:
-    usage = getattr(gate, "usage", None)
-    if usage is None:
-        return "budget n/a"
-    u = usage()
-    return f"budget {u['window_used']}/{u['window_cap']} streams {u['streams']}/{u['stream_cap'] or '-'}"
+def gate_usage(gate: Any, now_ns: int) -> tuple[int, int, int, int]:
+    """``(window used, window cap, streams held, stream cap)`` of a venue gate (0 when unknown)."""
+    limiter = getattr(gate, "limiter", None)
+    window = getattr(limiter, "window", None)
+    used = window.window_used(now_ns) if window is not None else 0
+    cap = limiter.rule.cap if limiter is not None else 0
+    slots = getattr(gate, "slots", None)
+    held = len(slots.held()) if slots is not None else 0
+    return used, cap, held, getattr(slots, "cap", 0)
+
+
+def _gate_usage(gate: Any, now_ns: int) -> str:
+    used, cap, held, stream_cap = gate_usage(gate, now_ns)
+    budget = f"budget {used}/{cap}" if cap else "budget -"
+    return f"{budget} streams {held}/{stream_cap or '-'}"
 
 
 def summary_table(run: Any, stats: RunStats) -> str:

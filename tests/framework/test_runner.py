@@ -214,3 +214,18 @@ class _StartProbe:
     @hookimpl
     def backplane_run_started(self, run) -> None:  # noqa: ANN001
         self.out.update({k: (p.qty, p.realized) for k, p in run.tracker.positions.items()})
+
+
+async def test_report_summarizes_a_finished_run(tmp_path: Path) -> None:
+    from framework.cli import main
+
+    host, cfg = load(tmp_path)
+    runs: list = []
+    await run_config(cfg, host, install_signals=False, run_id="rep", on_done=runs.append)
+    run_dir = tmp_path / "runs" / "rep"
+    assert main(["report", str(run_dir)]) == 0
+    html = (run_dir / "report.html").read_text()
+    assert "<svg" in html and "http" not in html.split("<body", 1)[1].replace("http://www.w3.org", "")
+    with Journal(run_dir, "rep") as journal:
+        marks = journal.query("SELECT COUNT(*) AS n FROM metrics WHERE name LIKE 'mark.%'")[0]["n"]
+    assert marks > 0
