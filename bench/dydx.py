@@ -266,7 +266,7 @@ def _grpc_figures(path: Path, n_updates: int, n_messages: int) -> dict[str, floa
 
 
 def run(quick: bool = False) -> dict[str, float]:
-    bodies = record_stream(30_000 if quick else 300_000)
+    bodies = record_stream(30_000 if quick else 200_000)
     n = _count_updates(bodies)
     # The snapshot message is in every run (the book needs it) but not counted.
     t_pipe = best_of(lambda: _pipeline(bodies), 3)

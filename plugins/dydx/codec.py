@@ -99,6 +99,8 @@ FILL_MAKER_MISSING = "fill_maker_missing"
 _SIDES = {1: 1, 2: -1}  # v4 Side -> framework side
 _SIDE_ENUM = {1: Side.BUY, -1: Side.SELL}
 _ONEOF_TAGS = frozenset((0x0A, 0x12, 0x1A, 0x22))  # OffChainUpdateV1: place, remove, update, replace
+_UPDATE, _REMOVE, _PLACE, _REPLACE = range(4)  # operation kinds
+_OP_CACHE_LIMIT = 200_000
 _REPLAY_MEMORY = 50_000
 _ID_CACHE_LIMIT = 500_000
 
@@ -159,6 +161,7 @@ class DydxCodec:
         self.resync_reason = ""
         self._snapshot_seen = False
         self._ids: dict[bytes, OrderKey] = {}  # encoded order id -> key
+        self._ops: dict[bytes, tuple] = {}  # encoded OffChainUpdateV1 -> operation
         self._live_pairs: dict[int, PairState] = {}  # pairs whose updates apply now
         self._height_raw = b"\xff" * 11  # never matches: no varint has 11 bytes
         self._height = 0
@@ -322,8 +325,8 @@ class DydxCodec:
             # (the byte also occurs inside ids and amounts, hence the check).
             self._snapshot(buf, pos, end)
             return
-        ids_get, live, where = self._ids.get, self._live_pairs, self._where
-        where_get, order_fields, dirty = where.get, self._order_fields, self._dirty
+        live, where, dirty = self._live_pairs, self._where, self._dirty
+        where_get, memo_get, parse = where.get, self._ops.get, self._parse_op
         n_updates = unknown = 0
         while pos < end:
             if buf[pos] != 0x12:
@@ -336,106 +339,54 @@ class DydxCodec:
                 n, s = varint(buf, pos + 1)
             pos = s + n
             n_updates += 1
-            if not n:
-                continue
-            kind = buf[s]  # OffChainUpdateV1 holds one field: the oneof
-            if kind not in _ONEOF_TAGS:
-                self._offchain(buf, s, pos)
-                continue
-            m = buf[s + 1]
-            if m < 0x80:
-                e = s + 2 + m
-            else:
-                m, e = varint(buf, s + 1)
-                e += m
-            if e != pos:  # more fields than the oneof
-                self._offchain(buf, s, pos)
-                continue
-            s = e - m
-            if kind == 0x1A:  # OrderUpdateV1 {1 order_id, 2 total_filled_quantums}
-                k = buf[s + 1]
-                q = s + 2 + k
-                if buf[s] != 0x0A or k >= 0x80 or (q != e and buf[q] != 0x10):
-                    self._update(buf, s, e)
+            raw = buf[s:pos]
+            op = memo_get(raw)
+            if op is None:
+                op = parse(buf, s, pos, raw)
+                if op is None:
                     continue
-                raw = buf[s + 2 : q]
-                key = ids_get(raw) or self._new_id(raw)
-                st = live.get(key[4])
+            kind, key = op[0], op[1]
+            st = live.get(key[4])
+            if st is None:
+                st = self._live(key)
                 if st is None:
-                    st = self._live(key)
-                    if st is None:
-                        continue
+                    continue
+            if kind == _UPDATE:
                 at = where_get(key)
                 if at is None:  # update-before-place, or block sync of a gone order
                     unknown += 1
                     continue
-                if q == e:
-                    filled = 0
-                else:
-                    filled, q = varint(buf, q + 1)
-                    if q != e:
-                        self._update(buf, s, e)
-                        continue
                 step = st.step
+                filled = op[2]
                 if filled % step:
                     self.stats[OFF_GRID] += 1
                 st.book.update(key, filled // step)
-                touched = st.touched
-                if not touched:
-                    dirty.append(st)
-                touched.add(at)
-            elif kind == 0x12:  # OrderRemoveV1 {1 removed_order_id, ...}
-                k = buf[s + 1]
-                if buf[s] != 0x0A or k >= 0x80:
-                    self._remove(buf, s, e)
-                    continue
-                raw = buf[s + 2 : s + 2 + k]
-                key = ids_get(raw) or self._new_id(raw)
-                st = live.get(key[4])
-                if st is None:
-                    st = self._live(key)
-                    if st is None:
-                        continue
-                where = self._where.pop(key, None)
-                if where is None:
+            elif kind == _REMOVE:
+                at = where.pop(key, None)
+                if at is None:
                     self.stats[UNKNOWN_REMOVE] += 1
                     continue
                 st.book.remove(key)
-                touched = st.touched
-                if not touched:
-                    dirty.append(st)
-                touched.add(where)
-            elif kind == 0x0A:  # OrderPlaceV1 {1 order, 2 status, 3 time stamp}
-                if buf[s] != 0x0A:
-                    self._place(buf, s, e)
-                    continue
-                n = buf[s + 1]
-                if n < 0x80:
-                    s += 2
-                else:
-                    n, s = varint(buf, s + 1)
-                key, v4side, quantums, subticks = order_fields(buf, s, s + n)
-                st = live.get(key[4])
-                if st is None:
-                    st = self._live(key)
-                    if st is None:
-                        continue
+            elif kind == _PLACE:
+                v4side = op[2]
                 if key in where or v4side not in _SIDES:
                     self._odd_place(key, v4side)
                     continue
                 side = _SIDES[v4side]
                 spt, step = st.spt, st.step
+                subticks, quantums = op[4], op[3]
                 price = subticks // spt
                 if subticks - price * spt or quantums % step:
                     self.stats[OFF_GRID] += 1
                 st.book.place(key, side, price, quantums // step, 0)
                 where[key] = at = (side, price)
-                touched = st.touched
-                if not touched:
-                    dirty.append(st)
-                touched.add(at)
-            elif kind == 0x22:
-                self._replace(buf, s, e)
+            else:
+                self._replace(st, op)
+                continue
+            touched = st.touched
+            if not touched:
+                dirty.append(st)
+            touched.add(at)
         if pos != end:
             raise Malformed("orderbook update overruns its length")
         self.stats[UPDATES] += n_updates
@@ -457,88 +408,118 @@ class DydxCodec:
             return None
         return st
 
-    def _update(self, buf: bytes, pos: int, end: int) -> None:
-        raw = b""
-        filled = 0
-        while pos < end:
-            tag = buf[pos]
-            if tag == 0x0A:
-                n = buf[pos + 1]
-                if n < 0x80:
-                    pos += 2
-                else:
-                    n, pos = varint(buf, pos + 1)
-                raw = buf[pos : pos + n]
-                pos += n
-            elif tag == 0x10:
-                filled, pos = varint(buf, pos + 1)
-            else:
-                pos = skip_field(buf, pos)
-        key = self._id(raw)
-        st = self._live(key)
-        if st is None:
-            return
-        where = self._where.get(key)
-        if where is None:
-            self.stats[UNKNOWN_UPDATE] += 1
-            return
-        step = st.step
-        if filled % step:
-            self.stats[OFF_GRID] += 1
-        st.book.update(key, filled // step)
-        if not st.touched:
-            self._dirty.append(st)
-        st.touched.add(where)
+    # --- reading one OffChainUpdateV1 into an operation ------------------------
+    #
+    # An operation is a tuple: (_UPDATE, key, filled), (_REMOVE, key),
+    # (_PLACE, key, v4 side, quantums, subticks) or (_REPLACE, old key, place
+    # operation). The node sends the same update bytes again and again (resets,
+    # block sync, the replay of the operations queue), so operations are kept
+    # by their bytes (self._ops) and most updates are never read twice.
 
-    def _remove(self, buf: bytes, pos: int, end: int) -> None:
-        raw = b""
-        while pos < end:
-            tag = buf[pos]
-            if tag == 0x0A:
-                n, start = varint(buf, pos + 1)
-                raw = buf[start : start + n]
-                pos = start + n
-            else:
-                pos = skip_field(buf, pos)
-        key = self._id(raw)
-        st = self._live(key)
-        if st is None:
-            return
-        where = self._where.pop(key, None)
-        if where is None:
-            self.stats[UNKNOWN_REMOVE] += 1
-            return
-        st.book.remove(key)
-        if not st.touched:
-            self._dirty.append(st)
-        st.touched.add(where)
+    def _parse_op(self, buf: bytes, pos: int, end: int, raw: bytes) -> tuple | None:
+        """The operation of the ``OffChainUpdateV1`` in ``buf[pos:end]`` (None if empty
+        or of a kind we do not know); remembers it under ``raw``."""
+        op = self._canonical_op(buf, pos, end) if pos < end else None
+        if op is None:
+            op = self._general_op(buf, pos, end)
+            if op is None:
+                return None
+        ops = self._ops
+        if len(ops) >= _OP_CACHE_LIMIT:
+            ops.clear()
+        ops[raw] = op
+        return op
 
-    def _offchain(self, buf: bytes, pos: int, end: int) -> None:
-        """An ``OffChainUpdateV1`` in any layout (the general path)."""
+    def _canonical_op(self, buf: bytes, s: int, end: int) -> tuple | None:
+        """The layout every encoder writes (the oneof alone, the id first); None otherwise."""
+        kind = buf[s]
+        if kind not in _ONEOF_TAGS:
+            return None
+        m = buf[s + 1]
+        if m < 0x80:
+            s += 2
+        else:
+            m, s = varint(buf, s + 1)
+        e = s + m
+        if e != end or buf[s] != 0x0A:
+            return None
+        if kind == 0x0A:  # OrderPlaceV1 {1 order, 2 status, 3 time}: the order is all we need
+            n, q = varint(buf, s + 1)
+            return (_PLACE, *self._order_fields(buf, q, q + n))
+        k = buf[s + 1]
+        if k >= 0x80:
+            return None
+        q = s + 2 + k
+        if kind == 0x1A:  # OrderUpdateV1 {1 order_id, 2 total_filled_quantums}
+            filled = 0
+            if q != e:
+                if buf[q] != 0x10:
+                    return None
+                filled, q = varint(buf, q + 1)
+                if q != e:
+                    return None
+            return (_UPDATE, self._id(buf[s + 2 : s + 2 + k]), filled)
+        if kind == 0x12:  # OrderRemoveV1 {1 removed_order_id, 2 reason, 3 status, 4 time}
+            return (_REMOVE, self._id(buf[s + 2 : s + 2 + k]))
+        return None  # a replace: the general reader
+
+    def _general_op(self, buf: bytes, pos: int, end: int) -> tuple | None:
+        """Any valid layout: fields in any order, unknown fields skipped."""
+        op = None
         for tag, span in iter_fields(buf, pos, end):
             if tag == 0x1A:
-                self._update(buf, *span)
+                key, filled = self._id(b""), 0
+                for t, v in iter_fields(buf, *span):
+                    if t == 0x0A:
+                        key = self._id(buf[v[0] : v[1]])
+                    elif t == 0x10:
+                        filled = v
+                op = (_UPDATE, key, filled)
             elif tag == 0x12:
-                self._remove(buf, *span)
+                key = self._id(b"")
+                for t, v in iter_fields(buf, *span):
+                    if t == 0x0A:
+                        key = self._id(buf[v[0] : v[1]])
+                op = (_REMOVE, key)
             elif tag == 0x0A:
-                self._place(buf, *span)
+                op = self._place_op(buf, *span)
             elif tag == 0x22:
-                self._replace(buf, *span)
+                old, place = self._id(b""), None
+                for t, v in iter_fields(buf, *span):
+                    if t == 0x0A:
+                        old = self._id(buf[v[0] : v[1]])
+                    elif t == 0x12:
+                        place = (_PLACE, *self._order_fields(buf, *v))
+                op = (_REPLACE, old, place)
+        return op
+
+    def _place_op(self, buf: bytes, pos: int, end: int) -> tuple:
+        """An ``OrderPlaceV1`` in any layout."""
+        fields: tuple = (self._id(b""), 0, 0, 0)
+        for t, v in iter_fields(buf, pos, end):
+            if t == 0x0A:
+                fields = self._order_fields(buf, *v)
+        return (_PLACE, *fields)
+
+    def _replace(self, st: PairState, op: tuple) -> None:
+        """``OrderReplaceV1`` (never emitted by v9.6.1 streams): remove old, place new."""
+        self.stats[REPLACES] += 1
+        _kind, old, place = op
+        at = self._where.pop(old, None)
+        if at is not None:
+            st.book.remove(old)
+            if not st.touched:
+                self._dirty.append(st)
+            st.touched.add(at)
+        if place is not None:
+            new = self._live(place[1])
+            if new is not None:
+                self._add(new, place[1], place[2], place[3], place[4], 0)
 
     def _odd_place(self, key: OrderKey, v4side: int) -> None:
         # The node removes a resting id before placing it again; a repeat
         # keeps the resting order (and its queue position).
         self.stats[DUPLICATE_PLACE if key in self._where else BAD_SIDE] += 1
-
-    def _place(self, buf: bytes, pos: int, end: int) -> None:
-        # OrderPlaceV1: 1 order (IndexerOrder); status and time stamp unused.
-        while pos < end:
-            if buf[pos] == 0x0A:
-                n, start = varint(buf, pos + 1)
-                self._place_order(buf, start, start + n)
-                pos = start + n
-            else:
-                pos = skip_field(buf, pos)
 
     def _order_fields(self, buf: bytes, pos: int, end: int) -> tuple[OrderKey, int, int, int]:
         """``(key, v4 side, quantums, subticks)`` of an encoded ``IndexerOrder`` or clob
@@ -579,13 +560,6 @@ class DydxCodec:
             raise Malformed("order overruns its length")
         return self._id(raw), side, quantums, subticks
 
-    def _place_order(self, buf: bytes, pos: int, end: int) -> None:
-        key, side, quantums, subticks = self._order_fields(buf, pos, end)
-        st = self._live(key)
-        if st is None:
-            return
-        self._add(st, key, side, quantums, subticks, 0)
-
     def _add(self, st: PairState, key: OrderKey, v4side: int, quantums: int, subticks: int, filled: int) -> None:
         side = _SIDES.get(v4side)
         if side is None:
@@ -605,22 +579,6 @@ class DydxCodec:
         if not st.touched:
             self._dirty.append(st)
         st.touched.add((side, price))
-
-    def _replace(self, buf: bytes, pos: int, end: int) -> None:
-        # OrderReplaceV1 (never emitted by v9.6.1 streams): remove old, place new.
-        self.stats[REPLACES] += 1
-        for tag, value in iter_fields(buf, pos, end):
-            if tag == 0x0A:
-                old = self._id(buf[value[0] : value[1]])
-                st = self._live(old)
-                where = None if st is None else self._where.pop(old, None)
-                if st is not None and where is not None:
-                    st.book.remove(old)
-                    if not st.touched:
-                        self._dirty.append(st)
-                    st.touched.add(where)
-            elif tag == 0x12:
-                self._place_order(buf, *value)
 
     # --- snapshots ---------------------------------------------------------
 
