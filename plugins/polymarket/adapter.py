@@ -1,9 +1,9 @@
 """The Polymarket US exchange venue adapter: codec + transport + REST + auth.
 
 Start-up: load the key (a bad one fails here, clearly), mint a token, list
-the instruments of the run's symbols (their scales), then open the order
-stream and ``ceil(n / 1000)`` market-data streams one after another, and wait
-until each has resynced. Every outbound message -- token request, stream
+the instruments of the run's symbols (their scales), then open the drop-copy
+stream (executions, resumable), the order stream and ``ceil(n / 1000)``
+market-data streams one after another, and wait until each has resynced. Every outbound message -- token request, stream
 open, query, order, cancel, replace -- passes ``ctx.gate`` first.
 
 Hot path per market-data message: one protobuf field check, the codec, one
@@ -40,6 +40,8 @@ from framework.orders import (
 from framework.venue import VenueContext, VenueLimits
 from plugins.polymarket.auth import TokenSource, load_private_key
 from plugins.polymarket.codec import MarketDataCodec, OrderCodec
+from plugins.polymarket.gen import dropcopy_pb2 as dc
+from plugins.polymarket.gen import dropcopy_pb2_grpc as dc_grpc
 from plugins.polymarket.gen import enums_pb2 as E
 from plugins.polymarket.gen import marketdatasubscription_pb2 as md
 from plugins.polymarket.gen import marketdatasubscription_pb2_grpc as md_grpc
@@ -107,7 +109,9 @@ class PolymarketAdapter:
         self._rng = random.Random(s.seed)
         self._strategy: dict[str, str] = {}  # clord_id -> strategy
         self._order_id: dict[str, str] = {}  # clord_id -> venue order id
-        self.orders = OrderCodec(self.venue, self.scales, lambda clord: self._strategy.get(clord, ""))
+        self.orders = OrderCodec(self.venue, self.scales, lambda clord: self._strategy.get(clord, ""),
+                                 synthesize=not s.drop_copy)
+        self.resume_token = b""  # the drop-copy position: resume after the last execution seen
         self._http: httpx.AsyncClient | None = None
         self._channel: Any = None
         self._tasks: list[asyncio.Task[Any]] = []
@@ -142,6 +146,8 @@ class PolymarketAdapter:
             else:
                 self.entry = self.rest
             self._spawn(self.tokens.run(), "token-renewal")
+            if s.drop_copy:
+                await self._open_drop_copy()
             await self._open_order_stream()
             for i, chunk in enumerate(pack_symbols(self.symbols)):
                 await self._open_md_stream(i, chunk)  # one after another, not in a burst
@@ -213,6 +219,34 @@ class PolymarketAdapter:
         self._spawn(stream.run(), "orders")
         await self._await_live(stream)
 
+    async def _open_drop_copy(self) -> None:
+        stub = dc_grpc.DropCopyAPIStub(self._channel)
+        accounts = [self.settings.account] if self.settings.account else []
+        publish, clock, codec = self.ctx.bus.publish, self.ctx.clock, self.orders
+        stream: ManagedStream
+
+        def open_call(metadata: Any) -> Any:
+            req = dc.CreateDropCopySubscriptionRequest(accounts=accounts, resume_token=self.resume_token)
+            return stub.CreateDropCopySubscription(req, metadata=metadata)
+
+        def handle(msg: Any) -> None:
+            if msg.HasField("execution"):
+                for ev in codec.on_copy(msg.execution, clock.now_ns()):
+                    publish(ev)
+            if msg.resume_token:
+                self.resume_token = msg.resume_token
+            if not stream.live:
+                stream.mark_live()
+
+        stream = ManagedStream(
+            venue=self.venue, name="dropcopy", method="CreateDropCopySubscription", clock=clock, gate=self.ctx.gate,
+            tokens=self.tokens, opener=open_call, on_open=lambda: None, handle=handle, publish=publish,
+            backoff=self._backoff(), stale_after_s=self.settings.stale_after_s, participant_id=self.settings.participant_id,
+        )
+        self.streams.append(stream)
+        self._spawn(stream.run(), "dropcopy")
+        await self._await_live(stream)
+
     async def _open_md_stream(self, index: int, symbols: list[str]) -> None:
         s = self.settings
         stub = md_grpc.MarketDataSubscriptionAPIStub(self._channel)
@@ -246,6 +280,13 @@ class PolymarketAdapter:
             self.books[sym] = codec.books[sym]
 
     # --- reads ---------------------------------------------------------------
+
+    def stream(self, name: str) -> ManagedStream:
+        """The managed stream called ``name`` ('dropcopy', 'orders', 'md0', ...)."""
+        for s in self.streams:
+            if s.name == name:
+                return s
+        raise KeyError(name)
 
     def book(self, symbol: str) -> L2Book:
         """The live L2 book of ``symbol`` (the same object across reconnects)."""

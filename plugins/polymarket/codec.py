@@ -25,10 +25,14 @@ Orders (:class:`OrderCodec`)
     Delivery is at-least-once, so executions are dropped when their id was
     seen, and a fill is also dropped when the order's cumulative quantity does
     not grow (that covers a redelivered execution after a resync synthesized
-    its fill). After a reconnect the new snapshot is reconciled against the
-    open-order table: fills that happened while we were away are synthesized
-    from the cumulative quantity, and orders missing from the snapshot are
-    reported as :class:`OrderUnresolved`.
+    its fill). Executions may also come from the drop-copy stream
+    (:meth:`OrderCodec.on_copy`), which resumes where it left off: with it the
+    snapshot after a reconnect only rebuilds the open-order table, and every
+    fill, missed or not, arrives as the venue's own execution. Without it
+    (``synthesize=True``) the snapshot is reconciled against the table: fills
+    that happened while we were away are synthesized from each order's
+    ``price_to_quantity_filled``, and orders missing from the snapshot (they
+    ended while we were away) are reported as :class:`OrderUnresolved`.
 """
 
 from __future__ import annotations
@@ -249,8 +253,10 @@ class OrderCodec:
         scales: Mapping[str, Scales],
         strategy_of: Callable[[str], str] = lambda clord: "",
         remember: int = 200_000,
+        synthesize: bool = True,
     ) -> None:
         self.venue = venue
+        self.synthesize = synthesize
         self.scales = scales
         self.strategy_of = strategy_of
         self.open_orders: dict[str, OpenOrder] = {}
@@ -278,6 +284,16 @@ class OrderCodec:
             self.last_error = str(exc)
         return []
 
+    def on_copy(self, ex: Any, ts_recv: int) -> list[Event]:
+        """Decode one drop-copy execution (deduplicated with the order stream's)."""
+        out: list[Event] = []
+        try:
+            self._on_execution(ex, ts_recv, out)
+        except (ValueError, KeyError) as exc:
+            self.errors += 1
+            self.last_error = str(exc)
+        return out
+
     # --- snapshot / reconciliation ------------------------------------------
 
     def on_snapshot(self, orders: Any, ts_recv: int) -> list[Event]:
@@ -290,11 +306,15 @@ class OrderCodec:
             known = before.pop(o.id, None)
             if known is None:
                 known = self._open_from(o, sc)
-            elif o.cum_qty > known.filled:
+            elif o.cum_qty > known.filled and self.synthesize:
                 out.extend(self._synth_fills(known, o, sc, ts_recv))
-            known.price, known.size, known.filled = sc.to_ticks(o.price), o.order_qty, o.cum_qty
+            # With drop copy the missed fills are on their way as executions:
+            # the cumulative fill must only grow as they arrive.
+            known.price, known.size = sc.to_ticks(o.price), o.order_qty
+            if self.synthesize:
+                known.filled = o.cum_qty
             now[o.id] = known
-        for gone in before.values():
+        for gone in before.values() if self.synthesize else ():
             out.append(
                 OrderUnresolved(
                     self.venue, gone.symbol, 0, ts_recv, gone.clord_id, gone.strategy, gone.order_id,

@@ -52,6 +52,11 @@ class PolymarketSettings(msgspec.Struct, forbid_unknown_fields=True):
     account: str = ""  # firms/{firm}/accounts/{id}
     tls: bool = True
     order_entry: Literal["rest", "grpc"] = "rest"  # REST (the usual way) or unary gRPC (lower latency)
+    # Resume executions from the drop-copy stream after a reconnect, so fills
+    # made while disconnected arrive as the venue's own executions (one more
+    # stream). Off: they are synthesized from the order snapshot, and orders
+    # that ended while disconnected are reported as OrderUnresolved.
+    drop_copy: bool = True
     tier: Annotated[int, msgspec.Meta(ge=1, le=4)] = 1  # REST rate-limit tier
     depth: Annotated[int, msgspec.Meta(ge=1, le=100)] = 10  # market-data levels per side
     symbols: list[str] = []  # added to the run's symbols

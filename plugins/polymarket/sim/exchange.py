@@ -18,6 +18,7 @@ from typing import Any
 import grpc
 
 from framework.clock import NS_PER_S, Clock
+from plugins.polymarket.gen import dropcopy_pb2 as dc
 from plugins.polymarket.gen import enums_pb2 as E
 from plugins.polymarket.gen import marketdatasubscription_pb2 as md
 from plugins.polymarket.gen import refdata_pb2 as rd
@@ -33,6 +34,8 @@ __all__ = ["FLOW_ACCOUNT", "Client", "Exchange", "SimError"]
 FLOW_ACCOUNT = "firms/sim-flow/accounts/flow"
 HEARTBEAT_MD = md.CreateMarketDataSubscriptionResponse(heartbeat={})
 HEARTBEAT_ORDERS = tr.CreateOrderSubscriptionResponse(heartbeat={})
+HEARTBEAT_DROPCOPY = dc.CreateDropCopySubscriptionResponse(heartbeat={})
+_HEARTBEATS = {"md": HEARTBEAT_MD, "orders": HEARTBEAT_ORDERS, "dropcopy": HEARTBEAT_DROPCOPY}
 
 
 class SimError(Exception):
@@ -76,6 +79,9 @@ class Exchange:
         self.received: dict[str, int] = {}  # method -> requests accepted
         self._md_subs: dict[str, list[StreamHandle]] = {}
         self._order_subs: list[StreamHandle] = []
+        self._dropcopy_subs: list[StreamHandle] = []
+        # Every execution of a client account, in order: what drop copy replays.
+        self.exec_log: list[tuple[str, tr.Execution]] = []
         self._pending: list[tuple[str, tr.Execution]] = []
         self._order_seq = itertools.count(1)
         self._exec_seq = itertools.count(1)
@@ -256,7 +262,7 @@ class Exchange:
     # --- reports -> executions --------------------------------------------
 
     def _on_report(self, o: SimOrder, kind: int, last_px: int, last_qty: int, aggressor: bool, trade_id: str, text: str, reason: int) -> None:
-        if o.account == FLOW_ACCOUNT or not self._order_subs:
+        if o.account == FLOW_ACCOUNT:
             return
         ex = tr.Execution(
             id=f"X{self._session}{next(self._exec_seq)}", type=kind, order=self._order_pb(o), last_shares=last_qty,
@@ -289,6 +295,12 @@ class Exchange:
             self.publish_book(engine)
 
     def _send_executions(self, pending: list[tuple[str, tr.Execution]]) -> None:
+        first = len(self.exec_log)
+        self.exec_log.extend(pending)
+        for h in self._dropcopy_subs:
+            for i, (account, ex) in enumerate(pending, first):
+                if account in h.accounts:
+                    h.push(_copy(ex, i))
         for h in self._order_subs:
             mine = [ex for account, ex in pending if account in h.accounts]
             if not mine:
@@ -354,11 +366,29 @@ class Exchange:
         h.push(tr.CreateOrderSubscriptionResponse(snapshot=snap, session_id=self._session))
         return h
 
+    def subscribe_dropcopy(self, client: Client, accounts: list[str], resume_token: bytes) -> StreamHandle:
+        """Replay the executions after ``resume_token`` (none: from now), then go live."""
+        wanted = [a for a in accounts if a in client.accounts] if accounts else list(client.accounts)
+        h = StreamHandle("dropcopy", client.firm, accounts=frozenset(wanted), max_queue=self.settings.max_queue)
+        start = int.from_bytes(resume_token, "big") if resume_token else len(self.exec_log)
+        if start > len(self.exec_log):
+            raise SimError(grpc.StatusCode.INVALID_ARGUMENT, "resume_token is from the future")
+        self.streams.append(h)
+        h.push(HEARTBEAT_DROPCOPY)  # tells the client the subscription is open
+        for i in range(start, len(self.exec_log)):
+            account, ex = self.exec_log[i]
+            if account in h.accounts:
+                h.push(_copy(ex, i))
+        self._dropcopy_subs.append(h)
+        return h
+
     def unsubscribe(self, h: StreamHandle) -> None:
         if h in self.streams:
             self.streams.remove(h)
         if h in self._order_subs:
             self._order_subs.remove(h)
+        if h in self._dropcopy_subs:
+            self._dropcopy_subs.remove(h)
         for sym in h.symbols:
             subs = self._md_subs.get(sym)
             if subs and h in subs:
@@ -366,4 +396,8 @@ class Exchange:
 
     def heartbeat(self) -> None:
         for h in self.streams:
-            h.push(HEARTBEAT_MD if h.kind == "md" else HEARTBEAT_ORDERS)
+            h.push(_HEARTBEATS[h.kind])
+
+
+def _copy(ex: tr.Execution, index: int) -> dc.CreateDropCopySubscriptionResponse:
+    return dc.CreateDropCopySubscriptionResponse(execution=ex, resume_token=(index + 1).to_bytes(8, "big"))

@@ -39,7 +39,7 @@ class Faults:
         return [s for s in self._streams() if kind is None or s.kind == kind]
 
     def kill_streams(self, kind: str | None = None) -> int:
-        """Abort the open streams (``kind`` 'md' or 'orders', or all) with UNAVAILABLE."""
+        """Abort the open streams (``kind`` 'md', 'orders' or 'dropcopy', or all) with UNAVAILABLE."""
         streams = self._open(kind)
         for s in streams:
             s.kill("stream killed by fault injection")

@@ -1,5 +1,5 @@
-"""The simulator's grpc.aio server on 127.0.0.1: market-data and order streams,
-unary order entry, refdata and health, speaking ``polymarket.v1``.
+"""The simulator's grpc.aio server on 127.0.0.1: market-data, order and drop-copy
+streams, unary order entry, refdata and health, speaking ``polymarket.v1``.
 
 Every call is authenticated from its ``authorization: Bearer`` metadata and
 counted against the firm's ingress limit (a stream open is one message);
@@ -13,6 +13,7 @@ from typing import Any
 
 import grpc
 
+from plugins.polymarket.gen import dropcopy_pb2_grpc as dc_grpc
 from plugins.polymarket.gen import health_pb2 as hl
 from plugins.polymarket.gen import health_pb2_grpc as hl_grpc
 from plugins.polymarket.gen import marketdatasubscription_pb2_grpc as md_grpc
@@ -150,6 +151,24 @@ def _check_batch(requests: Any) -> None:
         raise SimError(grpc.StatusCode.INVALID_ARGUMENT, f"a batch holds 1-20 requests, not {len(requests)}")
 
 
+class DropCopy(dc_grpc.DropCopyAPIServicer):
+    def __init__(self, exchange: Exchange) -> None:
+        self.x = exchange
+
+    async def CreateDropCopySubscription(self, request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        x = self.x
+        client = await _client(x, context, "CreateDropCopySubscription")
+        if not x.limits.open_stream(client.firm):
+            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, f"at most {x.limits.settings.max_streams} concurrent streams")
+        try:
+            handle = x.subscribe_dropcopy(client, list(request.accounts), request.resume_token)
+        except SimError as exc:
+            x.limits.close_stream(client.firm)
+            await context.abort(exc.code, exc.message)
+        async for item in _pump(x, handle, context):
+            yield item
+
+
 class RefData(rd_grpc.RefDataAPIServicer):
     def __init__(self, exchange: Exchange) -> None:
         self.x = exchange
@@ -173,6 +192,7 @@ async def start_grpc_server(exchange: Exchange, port: int = 0) -> tuple[grpc.aio
     md_grpc.add_MarketDataSubscriptionAPIServicer_to_server(MarketData(exchange), server)
     tr_grpc.add_OrderEntryAPIServicer_to_server(OrderEntry(exchange), server)
     rd_grpc.add_RefDataAPIServicer_to_server(RefData(exchange), server)
+    dc_grpc.add_DropCopyAPIServicer_to_server(DropCopy(exchange), server)
     hl_grpc.add_HealthAPIServicer_to_server(Health(), server)
     bound = server.add_insecure_port(f"127.0.0.1:{port}")
     await server.start()

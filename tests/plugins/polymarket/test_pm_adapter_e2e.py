@@ -19,7 +19,7 @@ from framework.events import (
     StreamStatus,
 )
 from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder, TimeInForce
-from plugins.polymarket.events import OrderReplaced
+from plugins.polymarket.events import OrderReplaced, OrderUnresolved
 from plugins.polymarket.gen import enums_pb2 as E
 
 pytestmark = pytest.mark.timeout(60)
@@ -84,7 +84,8 @@ async def test_1500_symbols_on_two_streams(make_sim):
         await ad.start()
         try:
             md = [s for s in ad.streams if s.name.startswith("md")]
-            assert len(md) == 2 and ad.ctx.gate.open_streams == {"polymarket:orders", "polymarket:md0", "polymarket:md1"}
+            assert len(md) == 2
+            assert ad.ctx.gate.open_streams == {"polymarket:dropcopy", "polymarket:orders", "polymarket:md0", "polymarket:md1"}
             assert len({e.symbol for e in rec.of(BookSnapshot)}) == 1500
             assert [len(c.books) for c in ad.md_codecs] == [1000, 500]
             await until(lambda: sim.flow.actions > 50, what="flow")
@@ -131,34 +132,49 @@ def roomy_symbol(sim, ad) -> str:
     raise AssertionError("no symbol with a wide enough spread")
 
 
-async def test_stream_kill_resyncs_book_and_orders_without_losing_fills(sim):
-    ad, rec = adapter_for(sim, sim.symbols[:6], reconnect_initial_s=0.4)
+@pytest.mark.parametrize("drop_copy", [True, False])
+async def test_stream_kill_resyncs_book_and_orders_without_losing_fills(sim, drop_copy):
+    ad, rec = adapter_for(sim, sim.symbols[:6], reconnect_initial_s=0.4, drop_copy=drop_copy)
     await ad.start()
     try:
         sym = roomy_symbol(sim, ad)
         sc, engine = ad.scales[sym], sim.engines[sym]
         px = ad.book(sym).best_bid()[0] + 1  # alone at the top of the bids
         await ad.submit(order(sym, "a", Side.BUY, px, 500))
-        await until(lambda: len(ad.orders.open_orders) == 1, what="order open")
-        assert sim.faults.kill_streams() == 2
-        # While we are disconnected: a partial fill of ours and a book change.
+        await ad.submit(order(sym, "b", Side.SELL, px + 2, 300))  # alone at the top of the asks
+        await until(lambda: len(ad.orders.open_orders) == 2, what="orders open")
+        assert sim.faults.kill_streams() == len(ad.streams)
+        # While we are disconnected: a partial fill of "a", a complete fill of
+        # "b" and a book change.
         sim.exchange.insert_flow(sym, E.SIDE_SELL, sc.to_wire_px(px), 200)
+        sim.exchange.insert_flow(sym, E.SIDE_BUY, sc.to_wire_px(px + 2), 300)
         sim.exchange.insert_flow(sym, E.SIDE_BUY, sc.to_wire_px(px - 2), 700)
         await until(lambda: all(s.live and s.reconnects for s in ad.streams), what="resync")
-        for name in ("orders", "md0"):
+        for name in [s.name for s in ad.streams]:
             seq = [e.state for e in rec.of(StreamStatus) if e.stream == name]
             assert seq[-3:] == [StreamState.DOWN, StreamState.RESYNCING, StreamState.LIVE], (name, seq)
+        if drop_copy:
+            await until(lambda: len(rec.of(OrderFilled)) == 2, what="missed fills replayed")
         [missed] = [f for f in rec.of(OrderFilled) if f.client_order_id == "a"]
         assert (missed.size, missed.price, missed.filled, missed.remaining) == (200, px, 200, 300)
+        assert missed.execution_id.startswith("resync:") is not drop_copy  # synthesized only without drop copy
         assert ad.orders.open_orders[missed.venue_order_id].filled == 200
+        b_fills = [f for f in rec.of(OrderFilled) if f.client_order_id == "b"]
+        if drop_copy:
+            assert [(f.size, f.remaining) for f in b_fills] == [(300, 0)]
+        else:
+            assert b_fills == [] and [u.client_order_id for u in rec.of(OrderUnresolved)] == ["b"]
         want = [(sc.to_ticks(p), q) for p, q in engine.top(E.SIDE_BUY, 5)]
         assert ad.book(sym).depth(Side.BUY, 5) == want
         # After the resync fills arrive normally, counted once on top of the missed one.
         sim.exchange.insert_flow(sym, E.SIDE_SELL, sc.to_wire_px(px), 100)
         await until(lambda: len([f for f in rec.of(OrderFilled) if f.client_order_id == "a"]) == 2, what="live fill")
+        await asyncio.sleep(0.1)
         total = sum(f.size for f in rec.of(OrderFilled) if f.client_order_id == "a")
         [venue_order] = [o for o in engine.orders.values() if o.clord_id == "a"]
         assert total == venue_order.cum == 300
+        ids = [f.execution_id for f in rec.of(OrderFilled)]
+        assert len(ids) == len(set(ids))
     finally:
         await ad.stop()
 
@@ -186,7 +202,7 @@ async def test_silent_stream_goes_stale_and_reconnects(sim):
     try:
         sim.faults.silence_streams("md")
         await until(lambda: any(e.state is StreamState.STALE for e in rec.of(StreamStatus)), what="stale")
-        await until(lambda: all(s.live for s in ad.streams) and ad.streams[1].reconnects >= 1, what="back live")
+        await until(lambda: all(s.live for s in ad.streams) and ad.stream("md0").reconnects >= 1, what="back live")
     finally:
         await ad.stop()
 
@@ -197,7 +213,8 @@ async def test_stalled_consumer_is_disconnected_and_resyncs(make_sim):
         await ad.start()
         try:
             sim.faults.stall_streams("md")
-            await until(lambda: ad.streams[1].reconnects >= 1 and ad.streams[1].live, timeout=10, what="slow-consumer resync")
+            md0 = ad.stream("md0")
+            await until(lambda: md0.reconnects >= 1 and md0.live, timeout=10, what="slow-consumer resync")
             assert any("slow consumer" in e.reason for e in rec.of(StreamStatus))
         finally:
             await ad.stop()
