@@ -265,3 +265,19 @@ def test_heartbeat_and_unknown_symbol():
     o = order()
     o.symbol = "nope"
     assert c.on_response(execs(ex("e1", E.EXECUTION_TYPE_NEW, o)), 2) == [] and c.errors == 1
+
+
+def test_drop_copy_mode_replays_instead_of_synthesizing():
+    c = OrderCodec("pm", {SYM: Scales(SYM, 1000, 100, 0.01)}, strategy_of={"c1": "mm", "c2": "mm"}.get, synthesize=False)
+    c.on_response(execs(ex("e1", E.EXECUTION_TYPE_NEW, order()), ex("e9", E.EXECUTION_TYPE_NEW, order("O9", "c2"))), 1)
+    # Reconnect: O1 filled 300 while away, O9 ended; the snapshot alone says nothing.
+    snap = tr.CreateOrderSubscriptionResponse(snapshot=tr.OrderSnapshot(orders=[order(cum=300, fills={450: 300})]))
+    assert c.on_response(snap, 2) == []
+    assert c.open_orders["O1"].filled == 0
+    # The drop copy replays the venue's executions; the order stream may repeat them.
+    missed = ex("e2", E.EXECUTION_TYPE_PARTIAL_FILL, order(cum=300), last_shares=300, last_px=450)
+    gone = ex("e3", E.EXECUTION_TYPE_FILL, order("O9", "c2", cum=1000), last_shares=1000, last_px=450)
+    events = c.on_copy(missed, 3) + c.on_copy(gone, 3)
+    assert [(e.client_order_id, e.size, e.filled) for e in events] == [("c1", 300, 300), ("c2", 1000, 1000)]
+    assert c.on_response(execs(missed, gone), 4) == [] and c.duplicates == 2
+    assert set(c.open_orders) == {"O1"}
