@@ -9,7 +9,7 @@ from __future__ import annotations
 from plugins.dydx.fakenode.engine import FakeEngine, Match
 from plugins.dydx.fakenode.model import BUY, IOC, SELL, Order
 
-__all__ = ["ALICE", "BOB", "replace_then_confirm_original"]
+__all__ = ["ALICE", "BOB", "finalize_differs_from_optimistic", "replace_then_confirm_original"]
 
 ALICE = "dydx1alice" + "q" * 33
 BOB = "dydx1bob" + "q" * 35
@@ -32,3 +32,23 @@ def replace_then_confirm_original(engine: FakeEngine, *, spt: int = 1, step: int
     engine.place(ask)
     engine.commit_block([Match(ask, [(original, 1 * step)])])
     return {"original": original, "replacement": replacement, "ask": ask}
+
+
+def finalize_differs_from_optimistic(engine: FakeEngine, *, spt: int = 1, step: int = 1) -> dict[str, Order]:
+    """An optimistic fill the block does not confirm as seen, on pair 0.
+
+    Asks A (100x2, first in queue) and B (100x2) rest; an IOC bid for 2 at 100
+    fills A optimistically (mode 0). The proposer's block matched the bid
+    against B instead: mode 7 resets A to its committed fill (0) and confirms
+    the fill of B; at PrepareCheckState the bid is fully filled and not replayed.
+    The book ends with A 100x2 untouched and B gone (committed full, purged).
+    """
+    h = engine.height
+    a = Order((ALICE, 0, 21, 0, 0), SELL, 2 * step, 100 * spt, gtb=h + 5)
+    b = Order((ALICE, 1, 22, 0, 0), SELL, 2 * step, 100 * spt, gtb=h + 5)
+    bid = Order((BOB, 0, 23, 0, 0), BUY, 2 * step, 100 * spt, gtb=h + 5, tif=IOC)
+    engine.place(a)
+    engine.place(b)
+    engine.place(bid)
+    engine.commit_block([Match(bid, [(b, 2 * step)])])
+    return {"a": a, "b": b, "bid": bid}

@@ -282,3 +282,37 @@ def test_block_commit_is_one_finalize_response_in_the_reference_order():
     assert kinds == ["orderbook_update", "order_fill", "subaccount_update", "subaccount_update", "price_update"]
     assert all(u.exec_mode == 0 for u in mode0.updates)
     assert all(u.exec_mode == 102 for u in e.pending)
+
+
+def test_order_replace_message_removes_the_old_id_and_places_the_new_order():
+    from v4_proto.dydxprotocol.indexer.off_chain_updates import (
+        off_chain_updates_pb2 as oc,
+    )
+
+    old = order(1, BUY, 5, 100)
+    c = _live_codec((old, 0), (order(2, BUY, 1, 99), 0))
+    new = order(3, BUY, 2, 99)
+    replace = oc.OffChainUpdateV1(
+        order_replace=oc.OrderReplaceV1(old_order_id=msg.indexer_id(old.key), order=msg.indexer_order(new))
+    )
+    c.feed(resp(ob(replace)))
+    assert rows(c) == [(key(2), 1, 99, 1), (key(3), 1, 99, 2)]
+    assert c.stats["replaces"] == 1
+
+
+def test_finalize_that_differs_from_the_optimistic_match_resets_and_confirms_the_other_maker():
+    from plugins.dydx.fakenode.scenarios import finalize_differs_from_optimistic
+
+    e = FakeEngine([0])
+    c = _live_codec()
+    fed = []
+    real_commit = e.commit_block
+    e.commit_block = lambda proposal=None: fed.extend(real_commit(proposal)) or fed  # type: ignore[method-assign]
+    used = finalize_differs_from_optimistic(e)
+    events = []
+    for r in fed:
+        events += c.feed(r.SerializeToString())
+    events += c.feed(e.take_response().SerializeToString())
+    trades = [t for t in events if isinstance(t, DydxTrade)]
+    assert [(t.maker, t.confirmed) for t in trades] == [(used["a"].key, False), (used["b"].key, True)]
+    assert rows(c) == engine_rows(e) == [(used["a"].key, -1, 100, 2)]
