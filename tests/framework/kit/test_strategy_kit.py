@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from framework.events import BookDelta, BookSnapshot, Side
+from framework.events import BookDelta, BookSnapshot, OrderDenied, OrderEvent, Side
 from framework.kit.strategy import (
     STRATEGY_CHECKS,
     OrderLoop,
@@ -88,3 +88,20 @@ def test_feed_reports_what_each_book_caused(strategy_harness) -> None:  # noqa: 
     caused = feed(h, "X", [([(99, 10)], [(101, 10)]), ([(99, 10)], [(101, 10)])])
     assert sides(caused[0]) == [(Side.BUY, 98), (Side.SELL, 102)]
     assert caused[1] == []  # same book: no churn
+
+
+class Looper(Strategy[Params]):
+    """Answers every denial with a new order: an order loop."""
+
+    def on_book(self, event: BookSnapshot | BookDelta) -> None:
+        if not self.ctx.open_orders(event.symbol):
+            self.ctx.submit_limit(event.symbol, Side.BUY, 1, 1)
+
+    def on_order(self, event: OrderEvent) -> None:
+        if isinstance(event, OrderDenied):
+            self.ctx.submit_limit(event.symbol, Side.BUY, 1, 1)
+
+
+def test_an_order_loop_is_reported_instead_of_hanging() -> None:
+    with pytest.raises(OrderLoop, match="an order loop"):
+        check("denials").body(StrategyCase(Looper, Params()))
