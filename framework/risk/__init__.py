@@ -7,6 +7,8 @@
   (:mod:`framework.risk.limiter` over :mod:`framework.risk.window`) and stream
   slots (:mod:`framework.risk.slots`); in-process or shared through Redis
   (:mod:`framework.risk.redis_backend`).
+- :mod:`framework.risk.router` -- :class:`RiskRouter`, the strategies' order
+  router: risk layer, then adapter, then gate.
 - :mod:`framework.risk.config` -- the ``risk:`` section of a run config.
 - :mod:`framework.risk.killswitch` -- ``backplane kill``.
 """
@@ -23,6 +25,7 @@ from framework.risk.gate import MethodBucket, RiskGate, open_gates
 from framework.risk.killswitch import KillSwitch, write_kill
 from framework.risk.layer import RUN_SCOPE, RiskLayer
 from framework.risk.limiter import IngressLimiter
+from framework.risk.router import RiskRouter
 from framework.risk.slots import (
     MemorySlotRegistry,
     check_stream_caps,
@@ -48,6 +51,7 @@ __all__ = [
     "RiskConfig",
     "RiskGate",
     "RiskLayer",
+    "RiskRouter",
     "RiskState",
     "StrategyRisk",
     "TradingState",

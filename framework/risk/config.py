@@ -28,13 +28,14 @@ settings Structs the check plugins declare, checked by :meth:`RiskConfig.check_i
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import msgspec
 
 from framework.config.duration import MILLISECOND, SECOND, Duration
+from framework.risk.slots import check_stream_caps
 from framework.risk.window import BudgetRule
 from framework.specs import RiskCheckSpec
 from framework.venue import RateRule, VenueLimits
@@ -170,6 +171,18 @@ class RiskConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             max_streams=declared.max_streams if o.max_streams is None else o.max_streams,
             symbols_per_stream=declared.symbols_per_stream if o.symbols_per_stream is None else o.symbols_per_stream,
         )
+
+    def stream_issues(
+        self,
+        symbols_by_venue: Mapping[str, Collection[str]],
+        declared: Mapping[str, VenueLimits],
+        other_streams: Mapping[str, int] | None = None,
+    ) -> list[str]:
+        """What ``config check`` and start-up report when a run needs more streams than
+        an account allows (with this section's overrides and shared accounts)."""
+        limits = {venue: self.stream_limits(venue, d) for venue, d in declared.items()}
+        accounts = {venue: self.account(venue) for venue in set(symbols_by_venue) | set(declared)}
+        return check_stream_caps(symbols_by_venue, limits, other_streams, accounts=accounts)
 
     def new_order_wait_ns(self, venue: str) -> int:
         o = self.venues.get(venue)

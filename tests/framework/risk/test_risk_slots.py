@@ -161,3 +161,19 @@ def test_a_run_needing_more_streams_than_allowed_says_how_many() -> None:
             "plus 2 other streams but the account allows 20"
         )
     ]
+
+
+def test_the_risk_section_overrides_caps_and_shares_accounts() -> None:
+    import msgspec
+
+    from framework.risk.config import RiskConfig
+
+    config = msgspec.convert({"venues": {"a": {"account": "firm", "max_streams": 3}, "b": {"account": "firm"}}},
+                             RiskConfig)  # fmt: skip
+    symbols = {"a": [f"S{i}" for i in range(1_500)], "b": ["X", "Y"]}
+    message = (
+        "account firm (venues a, b) needs 4 streams for 1,502 symbols (1,000 per stream) "
+        "plus 1 other stream but the account allows 3"
+    )
+    assert config.stream_issues(symbols, {"a": PM, "b": PM}, {"a": 1, "b": 0}) == [message]
+    assert config.stream_issues(symbols, {"a": PM, "b": PM}) == []

@@ -1,0 +1,113 @@
+"""The order router: risk layer first, then the adapter, whose transport waits at the gate."""
+
+from __future__ import annotations
+
+import asyncio
+
+import msgspec
+
+from framework.bus import Bus
+from framework.clock import NS_PER_MS, NS_PER_S, SimClock
+from framework.errors import VenueUnavailable
+from framework.events import (
+    CancelRejected,
+    DenyReason,
+    Event,
+    OrderDenied,
+    OrderRejected,
+    Side,
+)
+from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
+from framework.risk.config import RiskConfig
+from framework.risk.gate import RiskGate
+from framework.risk.layer import RiskLayer
+from framework.risk.limiter import IngressLimiter
+from framework.risk.router import RiskRouter
+from framework.risk.slots import MemorySlotRegistry
+from framework.risk.window import BudgetRule
+from framework.venue import MessageKind
+
+
+class FakeAdapter:
+    """Sends nothing anywhere: admits through the gate and records what it sent."""
+
+    def __init__(self, gate: RiskGate) -> None:
+        self.gate = gate
+        self.sent: list[object] = []
+        self.down = False
+
+    async def submit(self, order: SubmitOrder) -> None:
+        await self.gate.admit(MessageKind.NEW_ORDER, method="InsertOrder")
+        if self.down:
+            raise VenueUnavailable("pm", "connection reset")
+        self.sent.append(order)
+
+    async def cancel(self, cancel: CancelOrder) -> None:
+        await self.gate.admit(MessageKind.CANCEL)
+        if self.down:
+            raise VenueUnavailable("pm", "connection reset")
+        self.sent.append(cancel)
+
+    async def replace(self, replace: ReplaceOrder) -> None:
+        await self.gate.admit(MessageKind.REPLACE)
+        self.sent.append(replace)
+
+
+def setup(cap: int = 3) -> tuple[RiskRouter, FakeAdapter, list[Event], SimClock]:
+    clock = SimClock()
+    bus = Bus()
+    events: list[Event] = []
+    bus.subscribe(events.append, (OrderDenied, OrderRejected, CancelRejected))
+    config = msgspec.convert({"strategies": {"off": {"state": "halted"}}}, RiskConfig)
+    layer = RiskLayer(config, {}, clock, bus=bus)
+    rule = BudgetRule(cap=cap, window_ns=NS_PER_S, granularity_ns=10 * NS_PER_MS)
+    gate = RiskGate("pm", IngressLimiter(rule, clock), MemorySlotRegistry(0), clock, new_order_wait_ns=50 * NS_PER_MS)
+    adapter = FakeAdapter(gate)
+    return RiskRouter(layer, {"pm": adapter}, {"pm": gate}), adapter, events, clock
+
+
+def order(n: int, strategy: str = "s1") -> SubmitOrder:
+    return SubmitOrder(strategy, "pm", "AAA", f"c{n}", Side.BUY, 50, 1)
+
+
+async def test_approved_orders_reach_the_adapter_and_denied_ones_never_do() -> None:
+    router, adapter, events, _ = setup()
+    router.send(order(1))
+    router.send(order(2, strategy="off"))
+    router.send(SubmitOrder("s1", "nowhere", "AAA", "c3", Side.BUY, 50, 1))
+    await router.drain()
+    assert adapter.sent == [order(1)]
+    assert [(e.client_order_id, e.reason) for e in events] == [  # type: ignore[attr-defined]
+        ("c2", DenyReason.TRADING_HALTED),
+        ("c3", DenyReason.INVALID_ORDER),
+    ]
+    assert router.budget("pm") == 2 and router.budget("nowhere") == 0
+
+
+async def test_no_budget_in_time_becomes_rate_limited_and_the_order_is_not_open() -> None:
+    router, adapter, events, clock = setup(cap=2)
+    for i in range(3):
+        router.send(order(i))
+    router.send(CancelOrder("s1", "pm", "AAA", "c0"))
+    while router.in_flight:
+        for _ in range(4):
+            await asyncio.sleep(0)
+        nxt = clock.next_timer_ns()
+        if nxt is not None:
+            clock.advance_to(nxt)
+    assert clock.now_ns() >= NS_PER_S  # the cancel waited for the window, the third order did not
+    assert [type(s).__name__ for s in adapter.sent] == ["SubmitOrder", "SubmitOrder", "CancelOrder"]
+    assert len(events) == 1 and events[0].reason is DenyReason.RATE_LIMITED  # type: ignore[attr-defined]
+    assert router.layer.state.order("c2") is None and router.layer.state.open_orders("s1") == 2
+
+
+async def test_an_unreachable_venue_answers_with_a_rejection() -> None:
+    router, adapter, events, _ = setup()
+    adapter.down = True
+    router.send(order(1))
+    router.send(CancelOrder("s1", "pm", "AAA", "c1"))
+    await router.drain()
+    assert [type(e) for e in events] == [OrderRejected, CancelRejected]
+    assert "connection reset" in events[0].reason  # type: ignore[attr-defined]
+    assert router.failed == 2 and router.layer.state.open_orders("s1") == 0
+    await router.aclose()
