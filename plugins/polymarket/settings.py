@@ -45,8 +45,8 @@ class PolymarketSettings(msgspec.Struct, forbid_unknown_fields=True):
     rest_base: str = "https://api.prod.polymarketexchange.com"
     token_url: str = "https://pmx-prod.us.auth0.com/oauth/token"
     audience: str = ""  # "" = rest_base (the docs: audience is the REST base)
-    client_id: Secret = Secret("")
-    private_key_pem: Secret = Secret("")
+    client_id: Secret = ""  # type: ignore[assignment]  # a plain default keeps the JSON Schema encodable
+    private_key_pem: Secret = ""  # type: ignore[assignment]
     private_key_path: str = ""
     participant_id: str = ""  # firms/{firm}/users/{user}
     account: str = ""  # firms/{firm}/accounts/{id}
