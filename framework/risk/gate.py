@@ -25,6 +25,7 @@ from framework.events import DenyReason
 from framework.risk.config import RiskConfig
 from framework.risk.limiter import IngressLimiter
 from framework.risk.slots import MemorySlotRegistry
+from framework.risk.window import LimiterStats
 from framework.venue import MessageKind, StreamLease, TokenBucketRule, VenueLimits
 
 __all__ = ["MethodBucket", "RiskGate", "open_gates"]
@@ -35,6 +36,8 @@ class _Limiter(Protocol):
     def remaining(self, kind: int = ...) -> int: ...
     def throttled(self) -> None: ...
     async def close(self) -> None: ...
+    @property
+    def stats(self) -> LimiterStats: ...
 
 
 class _Slots(Protocol):
@@ -124,6 +127,14 @@ class RiskGate:
         self.throttle_signals += 1
         if self.limiter is not None:
             self.limiter.throttled()
+
+    def stats(self) -> dict[str, int]:
+        """Figures for reports: admitted and denied by kind, waits, throttle signals,
+        highest window usage, stream slots held."""
+        out: dict[str, int] = {"throttle_signals": self.throttle_signals, "streams_held": len(self.slots.held())}
+        if self.limiter is not None:
+            out.update(self.limiter.stats.as_dict())
+        return out
 
     def remaining(self) -> int:
         """New orders that may be sent now without waiting: what a strategy reads."""

@@ -21,6 +21,7 @@ late can never be admitted afterwards.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 from framework.clock import Clock, LiveClock, TimerHandle
@@ -31,6 +32,8 @@ from framework.risk.window import BudgetRule, BudgetWindow, LimiterStats
 from framework.venue import MessageKind
 
 __all__ = ["IngressLimiter"]
+
+log = logging.getLogger(__name__)
 
 
 class IngressLimiter:
@@ -102,6 +105,8 @@ class IngressLimiter:
     def throttled(self) -> None:
         """The venue pushed back (HTTP 429 / RESOURCE_EXHAUSTED): cut the rate, recover slowly."""
         self.window.throttled(self.clock.now_ns())
+        log.warning("%s: the venue throttled us (signal %d): rate cut to %.1f%%, recovering gradually",
+                    self.name, self.window.stats.throttle_signals, self.window.throttle_ppm / 1e4)  # fmt: skip
         self._schedule()
 
     @property

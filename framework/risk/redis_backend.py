@@ -234,6 +234,8 @@ class RedisLimiter:
         """The venue pushed back: the cut is applied firm-wide with the next script call."""
         self._signals += 1
         self.stats.throttle_signals += 1
+        log.warning("%s: the venue throttled us (signal %d): the firm-wide rate is cut with the next admission",
+                    self.name, self.stats.throttle_signals)  # fmt: skip
 
     @property
     def waiting(self) -> int:

@@ -85,6 +85,8 @@ async def test_throttle_reaches_the_limiter() -> None:
     gate = gate_over(SimClock())
     gate.throttled()
     assert gate.throttle_signals == 1 and gate.limiter.stats.throttle_signals == 1  # type: ignore[union-attr]
+    stats = gate.stats()
+    assert stats["throttle_signals"] == 1 and stats["admitted_new_order"] == 0 and stats["streams_held"] == 0
 
 
 def test_method_bucket_books_fifo_and_refuses_past_the_deadline() -> None:
