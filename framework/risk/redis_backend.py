@@ -32,7 +32,7 @@ import uuid
 from typing import Any
 
 from framework.clock import NS_PER_MS, NS_PER_S, Clock
-from framework.errors import Denied, RiskError
+from framework.errors import Denied
 from framework.events import DenyReason
 from framework.risk.waiters import Waiter, WaitQueue
 from framework.risk.window import PPM, BudgetRule, LimiterStats
@@ -187,7 +187,10 @@ class RedisLimiter:
             ok, used, burst_used, bcap, wait_us, factor = await self._script(keys=self._keys, args=args)
         except Exception as exc:
             self._signals += signals
-            raise RiskError(f"{self.name}: risk backend unreachable: {type(exc).__name__}: {exc}") from exc
+            # No firm-wide budget can be confirmed, so nothing may be sent.
+            raise Denied(
+                DenyReason.RATE_LIMITED, f"{self.name}: risk backend unreachable: {type(exc).__name__}: {exc}"
+            ) from exc
         self._seen = (int(used), int(burst_used), int(bcap))
         self.throttle_ppm = int(factor)
         if used > self.stats.max_window_used:
@@ -258,7 +261,7 @@ class RedisLimiter:
         while (head := waiters.head()) is not None:
             try:
                 ok, wait_ns = await self._take(head.kind, head.count)
-            except RiskError as exc:
+            except Denied as exc:
                 if waiters.remove(head):
                     head.future.set_exception(exc)
                 continue

@@ -130,3 +130,22 @@ async def test_a_burst_cap_spreads_messages_over_the_second(make_limiter: Factor
         stamps.append(time.monotonic() - t0)
     # 10 at once, 10 a second later, 5 a second after that.
     assert stamps[9] < 0.3 and 0.9 <= stamps[10] < 1.4 and 1.9 <= stamps[20] < 2.6
+
+
+async def test_an_unreachable_redis_denies_instead_of_sending_blind() -> None:
+    import redis.asyncio as aioredis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+
+    from framework.risk.redis_backend import RedisLimiter
+
+    # The discard port: nothing listens. No retries, so the test is quick.
+    client = aioredis.Redis.from_url("redis://127.0.0.1:9/0", retry=Retry(NoBackoff(), 0))
+    limiter = RedisLimiter(client, rule(10), LiveClock(), account="nowhere")
+    try:
+        with pytest.raises(Denied, match="risk backend unreachable") as info:
+            await limiter.acquire(CANCEL)
+        assert info.value.reason is DenyReason.RATE_LIMITED
+    finally:
+        await limiter.close()
+        await client.aclose()
