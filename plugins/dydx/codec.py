@@ -46,7 +46,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from v4_proto.dydxprotocol.clob.query_pb2 import StreamOrderbookFill, StreamTakerOrder
+from v4_proto.dydxprotocol.clob.matches_pb2 import MatchPerpetualLiquidation
+from v4_proto.dydxprotocol.clob.query_pb2 import StreamTakerOrder
 from v4_proto.dydxprotocol.prices.streaming_pb2 import StreamPriceUpdate
 from v4_proto.dydxprotocol.subaccounts.streaming_pb2 import StreamSubaccountUpdate
 
@@ -301,7 +302,7 @@ class DydxCodec:
         elif body == 0x2A:
             self._taker(buf, start, stop, mode, height, out)
         elif body == 0x22:
-            self._fill(buf[start:stop], mode, height, out)
+            self._fill(buf, start, stop, mode, height, out)
         elif body == 0x32:
             self._subaccount(buf[start:stop], height, out)
         elif body == 0x3A:
@@ -659,13 +660,38 @@ class DydxCodec:
 
     # --- fills, taker orders, subaccounts, prices ----------------------------
 
-    def _fill(self, body: bytes, mode: int, height: int, out: list[Event]) -> None:
-        fill = StreamOrderbookFill.FromString(body)
+    def _fill(self, buf: bytes, pos: int, end: int, mode: int, height: int, out: list[Event]) -> None:
+        """A ``StreamOrderbookFill``: ``orders`` zipped with the cumulative ``fill_amounts``
+        set the book; the match makes the prints."""
         self.stats[FILLS] += 1
-        orders = {}
-        for order, amount in zip(fill.orders, fill.fill_amounts):
-            key = key_from_pb(order.order_id)
-            orders[key] = (order, amount)
+        orders: list[tuple[OrderKey, int, int, int]] = []
+        amounts: list[int] = []
+        match = None
+        while pos < end:
+            tag = buf[pos]
+            if tag == 0x0A or tag == 0x12:  # 1 clob_match, 2 orders
+                n, s = varint(buf, pos + 1)
+                pos = s + n
+                if tag == 0x0A:
+                    match = (s, pos)
+                else:
+                    orders.append(self._order_fields(buf, s, pos))
+            elif tag == 0x1A:  # 3 fill_amounts, packed
+                n, s = varint(buf, pos + 1)
+                pos = s + n
+                while s < pos:
+                    value, s = varint(buf, s)
+                    amounts.append(value)
+            elif tag == 0x18:  # 3 fill_amounts, one by one
+                value, pos = varint(buf, pos + 1)
+                amounts.append(value)
+            else:
+                pos = skip_field(buf, pos)
+        if pos != end:
+            raise Malformed("fill overruns its length")
+        by_key: dict[tuple, tuple[int, int, int, int]] = {}
+        for (key, v4side, quantums, subticks), amount in zip(orders, amounts):
+            by_key[key] = (v4side, quantums, subticks, amount)
             st = self.states.get(key[4])
             if st is None or not st.ready:
                 if (st is not None or not self.any_pair) and not self._skipped:
@@ -682,45 +708,75 @@ class DydxCodec:
             if not st.touched:
                 self._dirty.append(st)
             st.touched.add(where)
-        self._prints(fill, orders, mode, height, out)
+        if match is not None:
+            self._prints(buf, *match, by_key, tuple(amounts), mode, height, out)
 
-    def _prints(self, fill: Any, orders: dict, mode: int, height: int, out: list[Event]) -> None:
-        match = fill.clob_match
-        which = match.WhichOneof("match")
-        if which == "match_orders":
-            taker: tuple = key_from_pb(match.match_orders.taker_order_id)
-            taker_entry = orders.get(taker)
-            aggressor = Side(_SIDES[taker_entry[0].side]) if taker_entry and taker_entry[0].side in _SIDES else None
-            makers = match.match_orders.fills
-        elif which == "match_perpetual_liquidation":
-            liq = match.match_perpetual_liquidation
-            taker = ("liquidation", liq.liquidated.owner, liq.liquidated.number, liq.perpetual_id)
-            aggressor = Side.BUY if liq.is_buy else Side.SELL
-            makers = liq.fills
-        else:
-            return  # deleveraging: not a book trade
+    def _match(self, buf: bytes, pos: int, end: int, by_key: dict) -> tuple | None:
+        """``(taker, aggressor, [(maker, amount)])`` of a ``ClobMatch``; None for deleveraging."""
+        for tag, span in iter_fields(buf, pos, end):
+            if tag == 0x0A:  # MatchOrders {1 taker_order_id, 2 fills: MakerFill {1 amount, 2 maker id}}
+                taker: tuple = self._id(b"")
+                makers = []
+                p, e = span
+                while p < e:
+                    t = buf[p]
+                    n, q = varint(buf, p + 1)
+                    if t == 0x0A:
+                        taker = self._id(buf[q : q + n])
+                        p = q + n
+                    elif t == 0x12:
+                        p = q + n
+                        amount, maker = 0, None
+                        while q < p:
+                            t2 = buf[q]
+                            if t2 == 0x08:
+                                amount, q = varint(buf, q + 1)
+                            elif t2 == 0x12:
+                                m, r = varint(buf, q + 1)
+                                maker = self._id(buf[r : r + m])
+                                q = r + m
+                            else:
+                                q = skip_field(buf, q)
+                        makers.append((maker if maker is not None else self._id(b""), amount))
+                    else:
+                        p = skip_field(buf, p)
+                entry = by_key.get(taker)
+                side = _SIDES.get(entry[0]) if entry is not None else None
+                return taker, None if side is None else _SIDE_ENUM[side], makers
+            if tag == 0x12:  # MatchPerpetualLiquidation: rare, read by v4-proto
+                liq = MatchPerpetualLiquidation.FromString(buf[span[0] : span[1]])
+                taker = ("liquidation", liq.liquidated.owner, liq.liquidated.number, liq.perpetual_id)
+                makers = [(key_from_pb(mf.maker_order_id), mf.fill_amount) for mf in liq.fills]
+                return taker, Side.BUY if liq.is_buy else Side.SELL, makers
+        return None  # deleveraging: not a book trade
+
+    def _prints(self, buf: bytes, pos: int, end: int, by_key: dict, amounts: tuple, mode: int, height: int,
+                out: list[Event]) -> None:
         confirmed = mode == FINALIZE
         if not confirmed and self.confirmed_only:
             return
-        fills = [(key_from_pb(mf.maker_order_id), mf.fill_amount) for mf in makers]
+        match = self._match(buf, pos, end, by_key)
+        if match is None:
+            return
+        taker, aggressor, makers = match
         if not confirmed:
             # A replay (mode 102) repeats an optimistic fill exactly, cumulative amounts included.
-            seen = (taker, tuple(fills), tuple(fill.fill_amounts))
+            seen = (taker, tuple(makers), amounts)
             if seen in self._printed:
                 self.stats[REPLAYED_FILLS] += 1
                 return
             self._printed[seen] = None
             if len(self._printed) > _REPLAY_MEMORY:
                 del self._printed[next(iter(self._printed))]
-        for i, (maker, amount) in enumerate(fills):
-            entry = orders.get(maker)
+        for i, (maker, amount) in enumerate(makers):
+            entry = by_key.get(maker)
             st = self.states.get(maker[4])
             if entry is None or st is None:
                 self.stats[FILL_MAKER_MISSING] += 1
                 continue
-            order, cum = entry
+            _side, _quantums, subticks, cum = entry
             spt, step = st.spt, st.step
-            price, size = order.subticks // spt, amount // step
+            price, size = subticks // spt, amount // step
             # Only a confirmed fill is an execution: its id is stable across reconnects.
             exec_id = _execution_id(height, taker, maker, i) if confirmed else ""
             out.append(
@@ -728,21 +784,21 @@ class DydxCodec:
                           mode, height, confirmed, taker, maker, cum // step)
             )
             if confirmed and self.own:
-                self._own_fill(st, maker, order, cum, price, size, exec_id, Liquidity.MAKER, out)
-                tentry = orders.get(taker)
+                self._own_fill(st, maker, entry, price, size, exec_id, Liquidity.MAKER, out)
+                tentry = by_key.get(taker)
                 if tentry is not None:
-                    self._own_fill(st, taker, tentry[0], tentry[1], price, size, exec_id, Liquidity.TAKER, out)
+                    self._own_fill(st, taker, tentry, price, size, exec_id, Liquidity.TAKER, out)
 
-    def _own_fill(self, st: PairState, key: tuple, order: Any, cum: int, price: int, size: int,
+    def _own_fill(self, st: PairState, key: tuple, entry: tuple[int, int, int, int], price: int, size: int,
                   exec_id: str, liquidity: Liquidity, out: list[Event]) -> None:
-        if (key[0], key[1]) not in self.own or order.side not in _SIDES:
+        v4side, quantums, _subticks, cum = entry
+        if (key[0], key[1]) not in self.own or v4side not in _SIDES:
             return
         step = st.step
         out.append(
             OrderFilled(self.venue, st.symbol, 0, self._ts_recv, "", "", format_key(key),
                         f"{exec_id}:{'m' if liquidity is Liquidity.MAKER else 't'}",
-                        Side(_SIDES[order.side]), price, size, cum // step,
-                        (order.quantums - cum) // step, liquidity)
+                        _SIDE_ENUM[_SIDES[v4side]], price, size, cum // step, (quantums - cum) // step, liquidity)
         )
 
     def _taker(self, buf: bytes, pos: int, end: int, mode: int, height: int, out: list[Event]) -> None:

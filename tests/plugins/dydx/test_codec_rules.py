@@ -316,3 +316,27 @@ def test_finalize_that_differs_from_the_optimistic_match_resets_and_confirms_the
     trades = [t for t in events if isinstance(t, DydxTrade)]
     assert [(t.maker, t.confirmed) for t in trades] == [(used["a"].key, False), (used["b"].key, True)]
     assert rows(c) == engine_rows(e) == [(used["a"].key, -1, 100, 2)]
+
+
+def test_liquidation_fill_sets_makers_and_prints_with_the_liquidation_as_taker():
+    from v4_proto.dydxprotocol.clob import matches_pb2, query_pb2
+    from v4_proto.dydxprotocol.subaccounts import subaccount_pb2
+
+    maker = order(1, BUY, 10, 100, owner=B)
+    c = _live_codec((maker, 0))
+    liq = matches_pb2.MatchPerpetualLiquidation(
+        liquidated=subaccount_pb2.SubaccountId(owner=A, number=0), clob_pair_id=0, perpetual_id=0,
+        total_size=4, is_buy=False, fills=[matches_pb2.MakerFill(fill_amount=4, maker_order_id=msg.clob_id(maker.key))],
+    )
+    update = msg.StreamUpdate(
+        block_height=11, exec_mode=7,
+        order_fill=query_pb2.StreamOrderbookFill(
+            clob_match=matches_pb2.ClobMatch(match_perpetual_liquidation=liq),
+            orders=[msg.clob_order(maker)], fill_amounts=[4],  # makers only: no taker order
+        ),
+    )
+    trades = [e for e in c.feed(resp(update)) if isinstance(e, DydxTrade)]
+    assert c.book(0).order(maker.key).remaining == 6
+    assert [(t.price, t.size, t.aggressor.name, t.taker[0], t.confirmed) for t in trades] == [
+        (100, 4, "SELL", "liquidation", True)
+    ]
