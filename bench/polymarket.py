@@ -6,6 +6,10 @@ Figures (same run, same simulator, same messages):
   the adapter (protobuf -> codec -> L2 book -> bus) to a strategy callback;
   ``bare_stream_msgs_per_s``: a bare grpc.aio client reading the same stream
   and only counting; ``md_vs_bare_ratio`` (goal >= 0.9).
+- ``adapter_work_per_update_us``: the adapter's own work per update (codec,
+  book, bus) measured alone, beside ``bare_transport_per_update_us``: what
+  the loopback stream costs per message. Their ratio is what the throughput
+  ratio would be without scheduling noise.
 - ``tick_to_order_p50_us`` / ``_p99_us``: the simulator publishes a book
   change -> the strategy's callback submits an order -> the simulator's order
   entry receives it, with ``order_entry: grpc`` (unary InsertOrder);
@@ -255,6 +259,28 @@ async def _token(sim: Simulator) -> str:
         await ad.stop()
 
 
+def _adapter_work_us(sym: str, msgs: list[Any]) -> float:
+    """Best-of per-message cost of what the adapter adds to a read: codec,
+    L2 book, events and one bus delivery (no transport), in us."""
+    from bench._timing import best_of
+    from plugins.polymarket.codec import MarketDataCodec
+    from plugins.polymarket.scales import Scales
+
+    bus = Bus(LiveClock())
+    bus.subscribe(lambda ev: None, BookDelta, name="bench")
+    clock = LiveClock()
+
+    def once() -> None:
+        codec = MarketDataCodec("pm", {sym: Scales(sym, 1000)}, 3)
+        on_update, publish = codec.on_update, bus.publish
+        for msg in msgs:
+            if msg.HasField("update"):
+                for ev in on_update(msg.update, clock.now_ns()):
+                    publish(ev)
+
+    return best_of(once, 3) / len(msgs) * 1e6
+
+
 def _pct(xs: list[float], q: float) -> float:
     return statistics.quantiles(xs, n=100, method="inclusive")[int(q) - 1]
 
@@ -276,6 +302,7 @@ async def _run(quick: bool) -> dict[str, float]:
             for _ in range(2 if quick else 8):
                 bare_rates.append(await bare_sink.rate(msgs))
                 adapter_rates.append(await adapter_sink.rate(msgs))
+        work_us = _adapter_work_us(sym, msgs)
         t2o, tick = await _tick_to_order(sim, sym, rounds, "grpc")
         t2o_rest, _ = await _tick_to_order(sim, sym, rounds, "rest")
         bare_t2o = await _bare_tick_to_order(sim, sym, token, rounds)
@@ -288,6 +315,8 @@ async def _run(quick: bool) -> dict[str, float]:
         "md_updates_per_s": md_rate,
         "bare_stream_msgs_per_s": bare_rate,
         "md_vs_bare_ratio": pair_ratio,
+        "adapter_work_per_update_us": work_us,
+        "bare_transport_per_update_us": 1e6 / bare_rate,
         "tick_to_order_p50_us": t2o_p50,
         "tick_to_order_p99_us": _pct(t2o, 99),
         "tick_to_strategy_p50_us": statistics.median(tick),
