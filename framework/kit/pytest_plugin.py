@@ -35,13 +35,13 @@ class MatrixCollector:
         self.matrix: dict[str, dict[str, str]] = defaultdict(dict)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        props = dict(report.user_properties)
+        props: dict[str, Any] = dict(report.user_properties)
         if "backplane_case" not in props or (report.when != "call" and report.passed):
             return
         from framework.kit.matrix import outcome_cell
 
         harness, case_id = props["backplane_case"]
-        self.matrix[harness][case_id] = outcome_cell(report.outcome)
+        self.matrix[str(harness)][str(case_id)] = outcome_cell(report.outcome)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.matrix:

@@ -418,8 +418,11 @@ async def run_case(harness: VenueHarness, case: Case) -> None:
 
 
 async def _snapshots_in(run: CaseRun) -> None:
+    def has_book(symbol: str) -> Callable[[], bool]:
+        return lambda: run.adapter.book(symbol).best_bid_price is not None
+
     for symbol in run.harness.symbols:
-        await run.wait_until(lambda s=symbol: run.adapter.book(s).best_bid_price is not None, f"a book for {symbol}")
+        await run.wait_until(has_book(symbol), f"a book for {symbol}")
 
 
 @contextlib.asynccontextmanager

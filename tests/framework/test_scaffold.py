@@ -62,11 +62,12 @@ def scaffolds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Pa
     """One package of each kind, made by the CLI and installed editable, then removed."""
     parent = tmp_path_factory.mktemp("scaffolds")
     roots: dict[str, Path] = {}
-    for kind in sorted(KINDS):
-        proc = backplane("new", kind, f"sc-{kind}", "--dir", str(parent))
-        assert proc.returncode == 0, proc.stderr
-        roots[kind] = parent / f"backplane-sc-{kind}"
-        assert f"created {roots[kind]}" in proc.stdout
+    proc = backplane("new", "venue", "sc-venue", "--dir", str(parent))  # once through the CLI
+    assert proc.returncode == 0, proc.stderr
+    roots["venue"] = parent / "backplane-sc-venue"
+    assert f"created {roots['venue']}" in proc.stdout
+    for kind in ("strategy", "risk-check"):
+        roots[kind] = new_package(kind, f"sc-{kind}", parent)
     editable = [arg for root in roots.values() for arg in ("-e", str(root))]
     proc = run(sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", *editable)
     assert proc.returncode == 0, proc.stderr
