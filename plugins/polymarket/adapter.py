@@ -18,6 +18,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+import grpc
 import httpx
 
 from framework.clock import NS_PER_S
@@ -238,10 +239,19 @@ class PolymarketAdapter:
             if not stream.live:
                 stream.mark_live()
 
+        def on_rpc_error(code: Any) -> str:
+            if code == grpc.StatusCode.OUT_OF_RANGE and self.resume_token:
+                # The venue no longer holds our resume point: go on from now,
+                # and say so -- executions in the gap cannot be replayed.
+                self.resume_token = b""
+                return "resume point no longer retained: resuming from now, executions in the gap are not replayed"
+            return ""
+
         stream = ManagedStream(
             venue=self.venue, name="dropcopy", method="CreateDropCopySubscription", clock=clock, gate=self.ctx.gate,
             tokens=self.tokens, opener=open_call, on_open=lambda: None, handle=handle, publish=publish,
             backoff=self._backoff(), stale_after_s=self.settings.stale_after_s, participant_id=self.settings.participant_id,
+            on_rpc_error=on_rpc_error,
         )
         self.streams.append(stream)
         self._spawn(stream.run(), "dropcopy")

@@ -127,7 +127,7 @@ class ManagedStream:
     def __init__(self, *, venue: str, name: str, method: str, clock: Clock, gate: Any, tokens: Any,
                  opener: Opener, on_open: Callable[[], None], handle: Callable[[Any], None],
                  publish: Callable[[Any], None], backoff: Backoff, stale_after_s: float,
-                 participant_id: str = "") -> None:
+                 participant_id: str = "", on_rpc_error: Callable[[grpc.StatusCode], str] | None = None) -> None:
         self.venue = venue
         self.name = name
         self.method = method
@@ -141,6 +141,7 @@ class ManagedStream:
         self.backoff = backoff
         self.stale_after_ns = int(stale_after_s * NS_PER_S)
         self.participant_id = participant_id
+        self.on_rpc_error = on_rpc_error  # may handle a code; returns a note for the status reason
         self.state = StreamState.CONNECTING
         self.received = 0
         self.opens = 0
@@ -233,6 +234,10 @@ class ManagedStream:
     def _rpc_error(self, exc: grpc.aio.AioRpcError, token: str) -> str:
         code = exc.code()
         reason = f"{code.name}: {exc.details()}"
+        if self.on_rpc_error is not None:
+            note = self.on_rpc_error(code)
+            if note:
+                return f"{reason}; {note}"
         if code == grpc.StatusCode.UNAUTHENTICATED:
             self.tokens.invalidate(token)
         elif code == grpc.StatusCode.RESOURCE_EXHAUSTED:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
+from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
@@ -80,8 +81,10 @@ class Exchange:
         self._md_subs: dict[str, list[StreamHandle]] = {}
         self._order_subs: list[StreamHandle] = []
         self._dropcopy_subs: list[StreamHandle] = []
-        # Every execution of a client account, in order: what drop copy replays.
-        self.exec_log: list[tuple[str, tr.Execution]] = []
+        # The latest executions of client accounts, in order: what drop copy
+        # replays. exec_base is the sequence number of exec_log[0].
+        self.exec_log: deque[tuple[str, tr.Execution]] = deque(maxlen=settings.dropcopy_retain)
+        self.exec_base = 0
         self._pending: list[tuple[str, tr.Execution]] = []
         self._order_seq = itertools.count(1)
         self._exec_seq = itertools.count(1)
@@ -295,8 +298,12 @@ class Exchange:
             self.publish_book(engine)
 
     def _send_executions(self, pending: list[tuple[str, tr.Execution]]) -> None:
-        first = len(self.exec_log)
-        self.exec_log.extend(pending)
+        log = self.exec_log
+        first = self.exec_base + len(log)
+        overflow = len(log) + len(pending) - (log.maxlen or 0)
+        if overflow > 0:
+            self.exec_base += min(overflow, len(log))
+        log.extend(pending)
         for h in self._dropcopy_subs:
             for i, (account, ex) in enumerate(pending, first):
                 if account in h.accounts:
@@ -370,13 +377,15 @@ class Exchange:
         """Replay the executions after ``resume_token`` (none: from now), then go live."""
         wanted = [a for a in accounts if a in client.accounts] if accounts else list(client.accounts)
         h = StreamHandle("dropcopy", client.firm, accounts=frozenset(wanted), max_queue=self.settings.max_queue)
-        start = int.from_bytes(resume_token, "big") if resume_token else len(self.exec_log)
-        if start > len(self.exec_log):
-            raise SimError(grpc.StatusCode.INVALID_ARGUMENT, "resume_token is from the future")
+        log, base = self.exec_log, self.exec_base
+        end = base + len(log)
+        start = int.from_bytes(resume_token, "big") if resume_token else end
+        if not base <= start <= end:
+            raise SimError(grpc.StatusCode.OUT_OF_RANGE, f"resume_token {start} is outside the retained {base}..{end}")
         self.streams.append(h)
         h.push(HEARTBEAT_DROPCOPY)  # tells the client the subscription is open
-        for i in range(start, len(self.exec_log)):
-            account, ex = self.exec_log[i]
+        for i in range(start, end):
+            account, ex = log[i - base]
             if account in h.accounts:
                 h.push(_copy(ex, i))
         self._dropcopy_subs.append(h)

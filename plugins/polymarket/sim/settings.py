@@ -21,6 +21,7 @@ class SimSettings(msgspec.Struct, forbid_unknown_fields=True):
     heartbeat_s: float = 5.0
     token_ttl_s: float = 180.0
     max_queue: int = 50_000  # per stream, before the slow-consumer rule
+    dropcopy_retain: int = 1_000_000  # executions kept for drop-copy resumption
     gtt_check_s: float = 0.1
     data_dir: str = ""  # the real-data folder; "" = look for ../shared/data/real
     limits: LimitSettings = LimitSettings()

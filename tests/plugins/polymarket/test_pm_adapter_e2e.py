@@ -305,3 +305,21 @@ async def test_no_stream_slot_fails_start_at_once(sim):
         await ad.start()
     assert time.monotonic() - t0 < 5
     assert rec.of(StreamStatus)[-1].state is StreamState.DOWN
+
+
+async def test_lost_drop_copy_resume_point_is_reported_and_recovered(make_sim):
+    async with make_sim(dropcopy_retain=2) as sim:
+        ad, rec = adapter_for(sim, sim.symbols[:1], reconnect_initial_s=0.2)
+        await ad.start()
+        try:
+            sym = sim.symbols[0]
+            await ad.submit(order(sym, "r1", Side.BUY, 1, 100))
+            await until(lambda: ad.resume_token, what="a resume point")
+            sim.faults.kill_streams("dropcopy")
+            for i in range(3):  # while away, more executions than the venue retains
+                await ad.submit(order(sym, f"r{i + 2}", Side.BUY, 1, 100))
+            dc_stream = ad.stream("dropcopy")
+            await until(lambda: dc_stream.live and dc_stream.reconnects >= 1, what="drop copy back")
+            assert any("resume point no longer retained" in e.reason for e in rec.of(StreamStatus) if e.stream == "dropcopy")
+        finally:
+            await ad.stop()

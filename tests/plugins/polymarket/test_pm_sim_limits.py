@@ -129,3 +129,38 @@ async def test_ingress_window_and_method_buckets_give_429(make_sim):
         # Tier 1: 30/s with a bucket of 30; refill during the burst is at most 30/s x elapsed.
         assert 30 <= codes.count(200) <= 30 + 30 * elapsed + 1 and codes.count(429) == 45 - codes.count(200)
         assert sim.violations.get("bucket:CancelReplaceOrder", 0) == codes.count(429)
+
+
+async def test_drop_copy_resumes_from_token_within_the_retained_window(make_sim):
+    from plugins.polymarket.gen import dropcopy_pb2 as dc
+    from plugins.polymarket.gen import dropcopy_pb2_grpc as dc_grpc
+    from plugins.polymarket.gen import enums_pb2 as E
+
+    async with make_sim(dropcopy_retain=4) as sim:
+        async with httpx.AsyncClient() as http:
+            tok = await token(http, sim)
+            hdr = {"authorization": f"Bearer {tok}", "x-participant-id": sim.participant_id}
+            for i in range(3):  # 3 orders -> 3 NEW executions
+                body = {"type": "ORDER_TYPE_LIMIT", "side": "SIDE_BUY", "orderQty": "100", "symbol": sim.symbols[0],
+                        "price": "1", "timeInForce": "TIME_IN_FORCE_GOOD_TILL_CANCEL", "clordId": f"d{i}"}
+                assert (await http.post(f"{sim.rest_base}/v1/trading/orders", json=body, headers=hdr)).status_code == 200
+        meta = (("authorization", f"Bearer {tok}"),)
+        async with grpc.aio.insecure_channel(sim.grpc_target) as ch:
+            stub = dc_grpc.DropCopyAPIStub(ch)
+            call = stub.CreateDropCopySubscription(dc.CreateDropCopySubscriptionRequest(resume_token=(1).to_bytes(8, "big")), metadata=meta)
+            first = await call.read()
+            assert first.HasField("heartbeat")
+            replay = [await call.read(), await call.read()]
+            assert [m.execution.order.clord_id for m in replay] == ["d1", "d2"]
+            assert all(m.execution.type == E.EXECUTION_TYPE_NEW for m in replay)
+            assert int.from_bytes(replay[-1].resume_token, "big") == 3
+            call.cancel()
+            async with httpx.AsyncClient() as http:
+                for i in range(3):  # 3 CANCELED executions
+                    body = {"clordId": f"d{i}", "symbol": sim.symbols[0]}
+                    assert (await http.post(f"{sim.rest_base}/v1/trading/orders/cancel", json=body, headers=hdr)).status_code == 200
+            assert sim.exchange.exec_base == 2  # retains 4 of 6
+            old = stub.CreateDropCopySubscription(dc.CreateDropCopySubscriptionRequest(resume_token=(1).to_bytes(8, "big")), metadata=meta)
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await old.read()
+            assert err.value.code() == grpc.StatusCode.OUT_OF_RANGE
