@@ -2,7 +2,7 @@
 
 ``budget URL ACCOUNT SECONDS UDP_PORT``: send as fast as a shared budget of 50
 messages/s over 2 s (95 %) allows for SECONDS, one UDP datagram per admitted
-message to an independent counter; print how many were admitted.
+message (carrying the time it was admitted) to an independent counter; print how many were admitted.
 
 ``slots URL ACCOUNT N TTL_MS``: take N stream slots, print ``held``, then hang
 until killed (a crashed holder).
@@ -34,7 +34,8 @@ async def budget(url: str, account: str, seconds: float, port: int) -> None:
             await limiter.acquire(MessageKind.NEW_ORDER, timeout_ns=100 * NS_PER_MS)
         except Denied:
             continue
-        sock.sendto(b"m", ("127.0.0.1", port))
+        # The admission's time as this process saw it (CLOCK_MONOTONIC is system-wide).
+        sock.sendto(time.monotonic_ns().to_bytes(8, "big"), ("127.0.0.1", port))
         sent += 1
     await limiter.close()
     await client.aclose()
