@@ -28,10 +28,12 @@ or as a recording holds them) and returns the events it produced. It keeps one
 5. **taker_order**, subaccount and price updates become events and leave the
    book alone.
 
-Book events: after each ``orderbook_update`` (and each fill) one
-:class:`~framework.events.BookDelta` per touched pair lists the new aggregate
-size of every level touched; a snapshot publishes a
-:class:`~framework.events.BookSnapshot`.
+Book events: after each response, one :class:`~framework.events.BookDelta`
+per touched pair lists the new aggregate size of every level touched (the
+node's flush is the unit: a consumer sees no half-applied batch); a snapshot
+publishes a :class:`~framework.events.BookSnapshot`. Fills are in
+:mod:`plugins.dydx.fills`, taker/subaccount/price messages in
+:mod:`plugins.dydx.notices`; counters in :mod:`plugins.dydx.stats`.
 
 Health: bytes that do not parse are counted (``malformed``), the rest of that
 response is skipped, and ``needs_resync`` is set; so is a crossed book after a
@@ -42,75 +44,45 @@ new snapshot.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
-
-from v4_proto.dydxprotocol.clob.matches_pb2 import MatchPerpetualLiquidation
-from v4_proto.dydxprotocol.clob.query_pb2 import StreamTakerOrder
-from v4_proto.dydxprotocol.prices.streaming_pb2 import StreamPriceUpdate
-from v4_proto.dydxprotocol.subaccounts.streaming_pb2 import StreamSubaccountUpdate
 
 from framework.events import (
     BookDelta,
     BookSnapshot,
     Event,
-    Liquidity,
-    OrderFilled,
-    Side,
 )
 from framework.l3book import L3Book
-from plugins.dydx.events import (
-    DydxTrade,
-    OraclePrice,
-    SubaccountUpdate,
-    TakerOrderResult,
+from plugins.dydx.fills import SIDES, FillsMixin
+from plugins.dydx.ids import OrderKey, format_key, key_from_bytes
+from plugins.dydx.notices import NoticesMixin
+from plugins.dydx.stats import (
+    BAD_SIDE,
+    CROSSED,
+    DUPLICATE_PLACE,
+    MALFORMED,
+    MESSAGES,
+    OFF_GRID,
+    OTHER_PAIR,
+    PRE_SNAPSHOT_MESSAGES,
+    PRE_SNAPSHOT_UPDATES,
+    REPLACES,
+    SNAPSHOT_DIVERGENCE,
+    SNAPSHOTS,
+    UNKNOWN_REMOVE,
+    UNKNOWN_UPDATE,
+    UPDATES,
+    CodecStats,
 )
-from plugins.dydx.ids import OrderKey, format_key, key_from_bytes, key_from_pb
 from plugins.dydx.units import NATIVE, ClobParams
 from plugins.dydx.wire import Malformed, iter_fields, skip_field, varint
 
-__all__ = ["FINALIZE", "PREPARE_CHECK_STATE", "CodecStats", "DydxCodec", "PairState"]
+__all__ = ["CodecStats", "DydxCodec", "PairState"]
 
-FINALIZE = 7
-PREPARE_CHECK_STATE = 102
-
-# Counter names (CodecStats keys).
-MESSAGES = "messages"
-UPDATES = "updates"
-PRE_SNAPSHOT_MESSAGES = "pre_snapshot_messages"
-PRE_SNAPSHOT_UPDATES = "pre_snapshot_updates"
-PRE_SNAPSHOT_FILLS = "pre_snapshot_fills"
-UNKNOWN_UPDATE = "unknown_update"
-UNKNOWN_REMOVE = "unknown_remove"
-UNKNOWN_FILL_ORDER = "fill_order_off_book"
-DUPLICATE_PLACE = "duplicate_place"
-OTHER_PAIR = "other_pair"
-SNAPSHOTS = "snapshots"
-SNAPSHOT_DIVERGENCE = "snapshot_divergence"
-FILLS = "fills"
-REPLAYED_FILLS = "replayed_fills"
-REPLACES = "replaces"
-MALFORMED = "malformed"
-OFF_GRID = "off_grid"
-CROSSED = "crossed"
-BAD_SIDE = "bad_side"
-FILL_MAKER_MISSING = "fill_maker_missing"
-
-_SIDES = {1: 1, 2: -1}  # v4 Side -> framework side
-_SIDE_ENUM = {1: Side.BUY, -1: Side.SELL}
 _ONEOF_TAGS = frozenset((0x0A, 0x12, 0x1A, 0x22))  # OffChainUpdateV1: place, remove, update, replace
 _UPDATE, _REMOVE, _PLACE, _REPLACE = range(4)  # operation kinds
 _OP_CACHE_LIMIT = 200_000
-_REPLAY_MEMORY = 50_000
 _ID_CACHE_LIMIT = 500_000
-
-
-class CodecStats(Counter[str]):
-    """What the codec saw and absorbed, by kind (module constants name them)."""
-
-    def as_dict(self) -> dict[str, int]:
-        return dict(sorted(self.items()))
 
 
 class PairState:
@@ -129,7 +101,7 @@ class PairState:
         self.touched: set[tuple[int, int]] = set()
 
 
-class DydxCodec:
+class DydxCodec(FillsMixin, NoticesMixin):
     """Turns stream responses into L3 books and events (see the module docs).
 
     ``pairs`` maps clob pair id -> ``(symbol, ClobParams)``; ``None`` accepts
@@ -370,10 +342,10 @@ class DydxCodec:
                 st.book.remove(key)
             elif kind == _PLACE:
                 v4side = op[2]
-                if key in where or v4side not in _SIDES:
+                if key in where or v4side not in SIDES:
                     self._odd_place(key, v4side)
                     continue
-                side = _SIDES[v4side]
+                side = SIDES[v4side]
                 spt, step = st.spt, st.step
                 subticks, quantums = op[4], op[3]
                 price = subticks // spt
@@ -518,9 +490,19 @@ class DydxCodec:
                 self._add(new, place[1], place[2], place[3], place[4], 0)
 
     def _odd_place(self, key: OrderKey, v4side: int) -> None:
-        # The node removes a resting id before placing it again; a repeat
-        # keeps the resting order (and its queue position).
-        self.stats[DUPLICATE_PLACE if key in self._where else BAD_SIDE] += 1
+        if key in self._where:
+            # The node removes a resting id before placing it again; a repeat
+            # keeps the resting order (and its queue position).
+            self.stats[DUPLICATE_PLACE] += 1
+        else:
+            self._bad_side(key, v4side)
+
+    def _bad_side(self, key: OrderKey, v4side: int) -> None:
+        # An order we cannot place leaves the book without it: later updates
+        # would be misread, so the book is rebuilt from a fresh snapshot.
+        self.stats[BAD_SIDE] += 1
+        self.stats[MALFORMED] += 1
+        self._request_resync(f"order {format_key(key)} has side {v4side}")
 
     def _order_fields(self, buf: bytes, pos: int, end: int) -> tuple[OrderKey, int, int, int]:
         """``(key, v4 side, quantums, subticks)`` of an encoded ``IndexerOrder`` or clob
@@ -562,9 +544,9 @@ class DydxCodec:
         return self._id(raw), side, quantums, subticks
 
     def _add(self, st: PairState, key: OrderKey, v4side: int, quantums: int, subticks: int, filled: int) -> None:
-        side = _SIDES.get(v4side)
+        side = SIDES.get(v4side)
         if side is None:
-            self.stats[BAD_SIDE] += 1
+            self._bad_side(key, v4side)
             return
         if key in self._where:
             # The node removes a resting id before placing it again; a
@@ -628,9 +610,9 @@ class DydxCodec:
         spt, step = st.spt, st.step
         rows = []
         for key, (v4side, quantums, subticks, filled) in orders.items():
-            side = _SIDES.get(v4side)
+            side = SIDES.get(v4side)
             if side is None:
-                self.stats[BAD_SIDE] += 1
+                self._bad_side(key, v4side)
                 continue
             if subticks % spt or quantums % step or filled % step:
                 self.stats[OFF_GRID] += 1
@@ -659,187 +641,6 @@ class DydxCodec:
         )
 
     # --- fills, taker orders, subaccounts, prices ----------------------------
-
-    def _fill(self, buf: bytes, pos: int, end: int, mode: int, height: int, out: list[Event]) -> None:
-        """A ``StreamOrderbookFill``: ``orders`` zipped with the cumulative ``fill_amounts``
-        set the book; the match makes the prints."""
-        self.stats[FILLS] += 1
-        orders: list[tuple[OrderKey, int, int, int]] = []
-        amounts: list[int] = []
-        match = None
-        while pos < end:
-            tag = buf[pos]
-            if tag == 0x0A or tag == 0x12:  # 1 clob_match, 2 orders
-                n, s = varint(buf, pos + 1)
-                pos = s + n
-                if tag == 0x0A:
-                    match = (s, pos)
-                else:
-                    orders.append(self._order_fields(buf, s, pos))
-            elif tag == 0x1A:  # 3 fill_amounts, packed
-                n, s = varint(buf, pos + 1)
-                pos = s + n
-                while s < pos:
-                    value, s = varint(buf, s)
-                    amounts.append(value)
-            elif tag == 0x18:  # 3 fill_amounts, one by one
-                value, pos = varint(buf, pos + 1)
-                amounts.append(value)
-            else:
-                pos = skip_field(buf, pos)
-        if pos != end:
-            raise Malformed("fill overruns its length")
-        by_key: dict[tuple, tuple[int, int, int, int]] = {}
-        for (key, v4side, quantums, subticks), amount in zip(orders, amounts):
-            by_key[key] = (v4side, quantums, subticks, amount)
-            st = self.states.get(key[4])
-            if st is None or not st.ready:
-                if (st is not None or not self.any_pair) and not self._skipped:
-                    self.stats[PRE_SNAPSHOT_FILLS] += 1  # once per fill message
-                    self._skipped = True
-                continue
-            where = self._where.get(key)
-            if where is None:
-                self.stats[UNKNOWN_FILL_ORDER] += 1
-                continue
-            if amount % st.step:
-                self.stats[OFF_GRID] += 1
-            st.book.update(key, amount // st.step)
-            if not st.touched:
-                self._dirty.append(st)
-            st.touched.add(where)
-        if match is not None:
-            self._prints(buf, *match, by_key, tuple(amounts), mode, height, out)
-
-    def _match(self, buf: bytes, pos: int, end: int, by_key: dict) -> tuple | None:
-        """``(taker, aggressor, [(maker, amount)])`` of a ``ClobMatch``; None for deleveraging."""
-        for tag, span in iter_fields(buf, pos, end):
-            if tag == 0x0A:  # MatchOrders {1 taker_order_id, 2 fills: MakerFill {1 amount, 2 maker id}}
-                taker: tuple = self._id(b"")
-                makers = []
-                p, e = span
-                while p < e:
-                    t = buf[p]
-                    n, q = varint(buf, p + 1)
-                    if t == 0x0A:
-                        taker = self._id(buf[q : q + n])
-                        p = q + n
-                    elif t == 0x12:
-                        p = q + n
-                        amount, maker = 0, None
-                        while q < p:
-                            t2 = buf[q]
-                            if t2 == 0x08:
-                                amount, q = varint(buf, q + 1)
-                            elif t2 == 0x12:
-                                m, r = varint(buf, q + 1)
-                                maker = self._id(buf[r : r + m])
-                                q = r + m
-                            else:
-                                q = skip_field(buf, q)
-                        makers.append((maker if maker is not None else self._id(b""), amount))
-                    else:
-                        p = skip_field(buf, p)
-                entry = by_key.get(taker)
-                side = _SIDES.get(entry[0]) if entry is not None else None
-                return taker, None if side is None else _SIDE_ENUM[side], makers
-            if tag == 0x12:  # MatchPerpetualLiquidation: rare, read by v4-proto
-                liq = MatchPerpetualLiquidation.FromString(buf[span[0] : span[1]])
-                taker = ("liquidation", liq.liquidated.owner, liq.liquidated.number, liq.perpetual_id)
-                makers = [(key_from_pb(mf.maker_order_id), mf.fill_amount) for mf in liq.fills]
-                return taker, Side.BUY if liq.is_buy else Side.SELL, makers
-        return None  # deleveraging: not a book trade
-
-    def _prints(self, buf: bytes, pos: int, end: int, by_key: dict, amounts: tuple, mode: int, height: int,
-                out: list[Event]) -> None:
-        confirmed = mode == FINALIZE
-        if not confirmed and self.confirmed_only:
-            return
-        match = self._match(buf, pos, end, by_key)
-        if match is None:
-            return
-        taker, aggressor, makers = match
-        if not confirmed:
-            # A replay (mode 102) repeats an optimistic fill exactly, cumulative amounts included.
-            seen = (taker, tuple(makers), amounts)
-            if seen in self._printed:
-                self.stats[REPLAYED_FILLS] += 1
-                return
-            self._printed[seen] = None
-            if len(self._printed) > _REPLAY_MEMORY:
-                del self._printed[next(iter(self._printed))]
-        for i, (maker, amount) in enumerate(makers):
-            entry = by_key.get(maker)
-            st = self.states.get(maker[4])
-            if entry is None or st is None:
-                self.stats[FILL_MAKER_MISSING] += 1
-                continue
-            _side, _quantums, subticks, cum = entry
-            spt, step = st.spt, st.step
-            price, size = subticks // spt, amount // step
-            # Only a confirmed fill is an execution: its id is stable across reconnects.
-            exec_id = _execution_id(height, taker, maker, i) if confirmed else ""
-            out.append(
-                DydxTrade(self.venue, st.symbol, 0, self._ts_recv, price, size, aggressor, exec_id,
-                          mode, height, confirmed, taker, maker, cum // step)
-            )
-            if confirmed and self.own:
-                self._own_fill(st, maker, entry, price, size, exec_id, Liquidity.MAKER, out)
-                tentry = by_key.get(taker)
-                if tentry is not None:
-                    self._own_fill(st, taker, tentry, price, size, exec_id, Liquidity.TAKER, out)
-
-    def _own_fill(self, st: PairState, key: tuple, entry: tuple[int, int, int, int], price: int, size: int,
-                  exec_id: str, liquidity: Liquidity, out: list[Event]) -> None:
-        v4side, quantums, _subticks, cum = entry
-        if (key[0], key[1]) not in self.own or v4side not in _SIDES:
-            return
-        step = st.step
-        out.append(
-            OrderFilled(self.venue, st.symbol, 0, self._ts_recv, "", "", format_key(key),
-                        f"{exec_id}:{'m' if liquidity is Liquidity.MAKER else 't'}",
-                        _SIDE_ENUM[_SIDES[v4side]], price, size, cum // step, (quantums - cum) // step, liquidity)
-        )
-
-    def _taker(self, buf: bytes, pos: int, end: int, mode: int, height: int, out: list[Event]) -> None:
-        """A ``StreamTakerOrder``: only the order's clob pair is read now (for the
-        symbol); the event decodes the rest when a consumer reads it."""
-        pair = -1
-        if buf[pos] == 0x0A:  # 1 order { 1 order_id ... }: the usual case
-            _n, q = varint(buf, pos + 1)
-            if buf[q] == 0x0A and buf[q + 1] < 0x80:
-                pair = self._id(buf[q + 2 : q + 2 + buf[q + 1]])[4]
-        if pair < 0:
-            pair = self._taker_pair(buf[pos:end])
-        st = self.states.get(pair)
-        if st is None:
-            return
-        out.append(TakerOrderResult(self.venue, st.symbol, 0, self._ts_recv, mode, height, st.spt, st.step,
-                                    buf[pos:end]))
-
-    def _taker_pair(self, body: bytes) -> int:
-        msg = StreamTakerOrder.FromString(body)
-        if msg.WhichOneof("taker_order") == "liquidation_order":
-            return msg.liquidation_order.clob_pair_id
-        return msg.order.order_id.clob_pair_id
-
-    def _subaccount(self, body: bytes, height: int, out: list[Event]) -> None:
-        msg = StreamSubaccountUpdate.FromString(body)
-        out.append(
-            SubaccountUpdate(
-                self.venue, "", 0, self._ts_recv, msg.subaccount_id.owner, msg.subaccount_id.number,
-                tuple((p.perpetual_id, p.quantums) for p in msg.updated_perpetual_positions),
-                tuple((a.asset_id, a.quantums) for a in msg.updated_asset_positions),
-                msg.snapshot, height,
-            )
-        )
-
-    def _price(self, body: bytes, height: int, out: list[Event]) -> None:
-        msg = StreamPriceUpdate.FromString(body)
-        out.append(
-            OraclePrice(self.venue, self.markets.get(msg.market_id, ""), 0, self._ts_recv,
-                        msg.market_id, msg.price.price, msg.price.exponent, msg.snapshot, height)
-        )
 
     # --- internals ---------------------------------------------------------
 
@@ -888,11 +689,6 @@ def _snapshot_flag(buf: bytes, pos: int, end: int) -> bool:
         if tag == 0x08:
             flag = value
     return bool(flag)
-
-
-def _execution_id(height: int, taker: tuple, maker: tuple, index: int) -> str:
-    """``height:taker:maker:index``, ids shown as in :func:`~plugins.dydx.ids.format_key`."""
-    return f"{height}:{format_key(taker)}:{format_key(maker)}:{index}"
 
 
 def _divergence(book: L3Book, rows: list[tuple[OrderKey, int, int, int, int]]) -> int:

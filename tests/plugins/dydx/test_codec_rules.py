@@ -340,3 +340,10 @@ def test_liquidation_fill_sets_makers_and_prints_with_the_liquidation_as_taker()
     assert [(t.price, t.size, t.aggressor.name, t.taker[0], t.confirmed) for t in trades] == [
         (100, 4, "SELL", "liquidation", True)
     ]
+
+
+def test_place_with_unspecified_side_is_malformed_and_asks_for_resync():
+    c = _live_codec()
+    c.feed(resp(ob(msg.place(order(1, 0, 5, 100)), msg.update(key(1), 0))))
+    assert c.stats["bad_side"] == 1 and c.stats["malformed"] == 1 and c.needs_resync
+    assert rows(c) == []

@@ -109,6 +109,16 @@ class DydxHarness(VenueHarness):
         assert self.node is not None
         self.node.drop_all()
 
+    async def send_malformed(self) -> None:
+        """An order with side UNSPECIFIED: valid protobuf, but no book operation."""
+        assert self.node is not None
+        from plugins.dydx.fakenode import messages as msg
+
+        p = self.node.params[0]
+        bad = Order(("dydx1kit", 0, 999_999, 0, 0), 0, p.step_base_quantums, _MID * p.subticks_per_tick,
+                    gtb=self.node.engine.height + 10)
+        self.node.broadcast(msg.Response(updates=[msg.orderbook(self.node.engine.height, 0, [msg.place(bad)])]))
+
     async def stop_heartbeats(self) -> None:
         assert self._ticker is not None
         self._ticker.cancel()

@@ -1,0 +1,76 @@
+"""Messages that leave the book alone: taker orders, subaccount and price updates.
+
+:class:`NoticesMixin` is part of :class:`~plugins.dydx.codec.DydxCodec`. A
+taker message only has its order's clob pair read (for the symbol); the
+:class:`~plugins.dydx.events.TakerOrderResult` keeps the bytes and decodes the
+rest when read. Subaccount and price updates are rare and decoded by v4-proto.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from v4_proto.dydxprotocol.clob.query_pb2 import StreamTakerOrder
+from v4_proto.dydxprotocol.prices.streaming_pb2 import StreamPriceUpdate
+from v4_proto.dydxprotocol.subaccounts.streaming_pb2 import StreamSubaccountUpdate
+
+from framework.events import Event
+from plugins.dydx.events import OraclePrice, SubaccountUpdate, TakerOrderResult
+from plugins.dydx.ids import OrderKey
+from plugins.dydx.wire import varint
+
+__all__ = ["NoticesMixin"]
+
+
+class NoticesMixin:
+    """Taker, subaccount and price messages of :class:`~plugins.dydx.codec.DydxCodec`."""
+
+    # Provided by DydxCodec.
+    venue: str
+    states: dict[int, Any]
+    markets: dict[int, str]
+    _ts_recv: int
+
+    if TYPE_CHECKING:
+
+        def _id(self, raw: bytes) -> OrderKey: ...
+
+    def _taker(self, buf: bytes, pos: int, end: int, mode: int, height: int, out: list[Event]) -> None:
+        """A ``StreamTakerOrder``: only the order's clob pair is read now (for the
+        symbol); the event decodes the rest when a consumer reads it."""
+        pair = -1
+        if buf[pos] == 0x0A:  # 1 order { 1 order_id ... }: the usual case
+            _n, q = varint(buf, pos + 1)
+            if buf[q] == 0x0A and buf[q + 1] < 0x80:
+                pair = self._id(buf[q + 2 : q + 2 + buf[q + 1]])[4]
+        if pair < 0:
+            pair = self._taker_pair(buf[pos:end])
+        st = self.states.get(pair)
+        if st is None:
+            return
+        out.append(TakerOrderResult(self.venue, st.symbol, 0, self._ts_recv, mode, height, st.spt, st.step,
+                                    buf[pos:end]))
+
+    def _taker_pair(self, body: bytes) -> int:
+        msg = StreamTakerOrder.FromString(body)
+        if msg.WhichOneof("taker_order") == "liquidation_order":
+            return msg.liquidation_order.clob_pair_id
+        return msg.order.order_id.clob_pair_id
+
+    def _subaccount(self, body: bytes, height: int, out: list[Event]) -> None:
+        msg = StreamSubaccountUpdate.FromString(body)
+        out.append(
+            SubaccountUpdate(
+                self.venue, "", 0, self._ts_recv, msg.subaccount_id.owner, msg.subaccount_id.number,
+                tuple((p.perpetual_id, p.quantums) for p in msg.updated_perpetual_positions),
+                tuple((a.asset_id, a.quantums) for a in msg.updated_asset_positions),
+                msg.snapshot, height,
+            )
+        )
+
+    def _price(self, body: bytes, height: int, out: list[Event]) -> None:
+        msg = StreamPriceUpdate.FromString(body)
+        out.append(
+            OraclePrice(self.venue, self.markets.get(msg.market_id, ""), 0, self._ts_recv,
+                        msg.market_id, msg.price.price, msg.price.exponent, msg.snapshot, height)
+        )
