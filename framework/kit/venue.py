@@ -3,7 +3,7 @@
 A plugin author describes how to run their adapter offline with a
 :class:`VenueHarness` -- start the simulator (or a recorded stream), build the
 adapter against it, and, for the cases that need one, drive a scenario at the
-venue (``set_level``, ``make_trade``, ``kill_stream``, ``stop_heartbeats``,
+venue (``set_level``, ``make_trade``, ``kill_stream``, ``stop_heartbeats``, ``send_malformed``,
 ``duplicate_execution`` ...). Then one test class runs every case::
 
     import pytest
@@ -113,6 +113,10 @@ class VenueHarness:
 
     async def kill_stream(self) -> None:
         """Drop the adapter's market-data stream(s) from the venue side."""
+        raise NotImplementedError
+
+    async def send_malformed(self) -> None:
+        """Send the adapter's market-data stream(s) a message it cannot decode."""
         raise NotImplementedError
 
     async def stop_heartbeats(self) -> None:
@@ -232,6 +236,24 @@ async def _reconnect_resync(run: CaseRun) -> None:
     await run.harness.set_level(run.symbol, Side.BUY, price, size + 3)  # changed while we were away
     await run.wait_live(since=after_down)
     await run.wait_until(run.book_matches_venue, "the resynced book to equal the venue's")
+
+
+async def _malformed_message(run: CaseRun) -> None:
+    since = run.log.mark()
+    await run.harness.send_malformed()
+    down = await run.wait_until(
+        lambda: [e for e in run.log.of(StreamStatus, since) if e.state is not StreamState.LIVE],
+        "a non-LIVE StreamStatus (resyncing) after the malformed message",
+    )
+    after_down = run.log.events.index(down[0], since) + 1
+    bids, _ = run.harness.venue_book(run.symbol)
+    price, size = bids[0]
+    await run.harness.set_level(run.symbol, Side.BUY, price, size + 5)
+    await run.wait_live(since=after_down)
+    await run.wait_until(
+        lambda: run.book_matches_venue() and run.adapter.book(run.symbol).size_at(Side.BUY, price) == size + 5,
+        "the resynced book to equal the venue's, change after the bad message included",
+    )
 
 
 async def _order_accepted(run: CaseRun) -> None:
@@ -368,6 +390,7 @@ CASES: tuple[Case, ...] = (
     Case("deltas", "apply deltas: a level change at the venue reaches the book as a BookDelta", _deltas, ("venue_book", "set_level")),
     Case("stale", "stale stream detected: a silent venue stream is published as STALE", _stale, ("stop_heartbeats",)),
     Case("reconnect_resync", "reconnect resyncs the book: after a dropped stream, LIVE again with the venue's current book", _reconnect_resync, ("venue_book", "set_level", "kill_stream")),
+    Case("malformed_message", "a malformed venue message is skipped and the book resynced: LIVE again with the venue's book", _malformed_message, ("venue_book", "set_level", "send_malformed")),
     Case("order_accepted", "order accepted: a passive limit order yields OrderAccepted with a venue order id", _order_accepted),
     Case("order_partially_filled", "order partially filled: a trade for 2 of 5 lots yields OrderFilled with 3 remaining", _order_partially_filled, ("make_trade",)),
     Case("order_filled", "order filled: trades for the rest yield a final OrderFilled with remaining 0", _order_filled, ("make_trade",)),

@@ -17,10 +17,12 @@ from types import ModuleType
 
 from framework.scaffold import common, riskcheck, strategy, venue
 
-__all__ = ["KINDS", "Names", "configure", "new_package", "run"]
+__all__ = ["KINDS", "MAX_NAME", "Names", "configure", "new_package", "run"]
 
 KINDS: dict[str, ModuleType] = {"venue": venue, "strategy": strategy, "risk-check": riskcheck}
 
+# Longer names would push generated lines past the generated ruff settings' 120 columns.
+MAX_NAME = 24
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*$")
 
 
@@ -29,8 +31,9 @@ class Names:
     distribution ``backplane-my-venue``, class prefix ``MyVenue``."""
 
     def __init__(self, name: str) -> None:
-        if not _NAME.match(name):
-            raise ValueError(f"{name!r} is not a plugin name: use lower-case letters, digits, '-' or '_', starting with a letter")
+        if not _NAME.match(name) or len(name) > MAX_NAME:
+            raise ValueError(f"{name!r} is not a plugin name: use at most {MAX_NAME} lower-case letters, digits, "
+                             "'-' or '_', starting with a letter")  # fmt: skip
         self.name = name
         self.module = name.replace("-", "_")
         self.dist = "backplane-" + name.replace("_", "-")

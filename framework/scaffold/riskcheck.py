@@ -34,7 +34,14 @@ __all__ = ["$Class", "${Class}Settings"]
 
 @hookimpl
 def backplane_risk_checks() -> list[RiskCheckSpec]:
-    return [RiskCheckSpec("$module", $Class, ${Class}Settings, "prices within fixed bounds")]
+    return [
+        RiskCheckSpec(
+            "$module",
+            $Class,
+            ${Class}Settings,
+            "prices within fixed bounds",
+        ),
+    ]
 ''',
     "$module/check.py": '''\
 """$Class: no buy above ``max_price`` ticks, no sell below ``min_price``.

@@ -43,7 +43,14 @@ __all__ = ["$Class", "${Class}Params"]
 
 @hookimpl
 def backplane_strategies() -> list[StrategySpec]:
-    return [StrategySpec("$module", $Class, ${Class}Params, "one passive bid under the best bid")]
+    return [
+        StrategySpec(
+            "$module",
+            $Class,
+            ${Class}Params,
+            "one passive bid under the best bid",
+        ),
+    ]
 ''',
     "$module/strategy.py": '''\
 """$Class: keeps one passive bid ``offset_ticks`` under the best bid.
@@ -111,7 +118,11 @@ from $module import $Class, ${Class}Params
 
 @pytest.fixture
 def strategy_case() -> StrategyCase:
-    return StrategyCase($Class, ${Class}Params(size=2, offset_ticks=1), symbols=("X",))
+    return StrategyCase(
+        $Class,
+        ${Class}Params(size=2, offset_ticks=1),
+        symbols=("X",),
+    )
 
 
 class Test${Class}Contract(StrategyContract):
@@ -119,7 +130,8 @@ class Test${Class}Contract(StrategyContract):
 
 
 def test_quotes_one_bid_under_the_best_and_follows_it(strategy_harness) -> None:  # noqa: ANN001
-    h = strategy_harness($Class, ${Class}Params(size=2, offset_ticks=1), symbols=["X"])
+    params = ${Class}Params(size=2, offset_ticks=1)
+    h = strategy_harness($Class, params, symbols=["X"])
     caused = feed(h, "X", [([(100, 5)], [(104, 5)]), ([(102, 5)], [(104, 5)])])
     assert sides(caused[0]) == [(Side.BUY, 99)]
     assert [(r.price, r.size) for r in h.replaces()] == [(101, 2)]

@@ -42,21 +42,41 @@ from framework.hookspecs import hookimpl
 from framework.specs import SimulatorSpec, VenueSpec
 
 from $module.adapter import LIMITS, ${Class}Adapter, ${Class}Settings
-from $module.sim import ${Class}Simulator, SimSettings
+from $module.sim import ${Class}SimSettings, ${Class}Simulator
 
-__all__ = ["${Class}Adapter", "${Class}Settings", "${Class}Simulator", "SimSettings"]
+__all__ = [
+    "${Class}Adapter",
+    "${Class}SimSettings",
+    "${Class}Settings",
+    "${Class}Simulator",
+]
 
 
 @hookimpl
 def backplane_venues() -> list[VenueSpec]:
-    return [VenueSpec("$module", ${Class}Adapter, ${Class}Settings, "$module venue (JSON lines over TCP)",
-                      simulator="$module-sim", limits=lambda settings: LIMITS)]  # fmt: skip
+    return [
+        VenueSpec(
+            "$module",
+            ${Class}Adapter,
+            ${Class}Settings,
+            "$module venue (JSON lines over TCP)",
+            simulator="$module-sim",
+            limits=lambda settings: LIMITS,
+        ),
+    ]
 
 
 @hookimpl
 def backplane_simulators() -> list[SimulatorSpec]:
-    return [SimulatorSpec("$module-sim", ${Class}Simulator, SimSettings, "the $module venue on 127.0.0.1",
-                          venue_settings=lambda simulator, settings: simulator.venue_settings(settings))]  # fmt: skip
+    return [
+        SimulatorSpec(
+            "$module-sim",
+            ${Class}Simulator,
+            ${Class}SimSettings,
+            "the $module venue on 127.0.0.1",
+            venue_settings=lambda simulator, settings: simulator.venue_settings(settings),
+        ),
+    ]
 ''',
     "$module/codec.py": '''\
 """Sans-IO codec: one wire line in, events out; intents in, wire lines out.
@@ -149,7 +169,9 @@ class Codec:
             self._seq[symbol] = seq
             return [BookSnapshot(self.venue, symbol, 0, ts, bids, asks)]
         last = self._seq.get(symbol)
-        if last is None or seq != last + 1:
+        if last is None:
+            return []  # resubscribing: the snapshot on its way already holds this change
+        if seq != last + 1:
             raise Desync(f"{symbol}: sequence {seq} after {last}")
         self._seq[symbol] = seq
         change = (int(msg["side"]), int(msg["px"]), int(msg["sz"]))
@@ -306,19 +328,19 @@ from framework.events import Level, Side
 from $module.adapter import ${Class}Settings
 from $module.codec import encode
 
-__all__ = ["${Class}Simulator", "SimSettings"]
+__all__ = ["${Class}Simulator", "${Class}SimSettings"]
 
 
-class SimSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+class ${Class}SimSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     symbols: list[str] = msgspec.field(default_factory=lambda: ["AAA", "BBB"])
     mid: Annotated[int, msgspec.Meta(ge=10, le=9_000)] = 102
 
 
 class ${Class}Simulator:
-    """``async with ${Class}Simulator(SimSettings()) as sim:`` serves on ``sim.port``."""
+    """The venue on 127.0.0.1 while ``async with`` it; ``port`` is where."""
 
-    def __init__(self, settings: SimSettings | None = None) -> None:
-        self.settings = settings or SimSettings()
+    def __init__(self, settings: ${Class}SimSettings | None = None) -> None:
+        self.settings = settings or ${Class}SimSettings()
         self.port = 0
         self.messages = 0
         self.writers: set[asyncio.StreamWriter] = set()
@@ -482,6 +504,12 @@ class ${Class}Simulator:
         if left == 0:
             del self._orders[order["oid"]]
 
+    async def send_malformed(self) -> None:
+        """Send every subscriber a line that is not JSON."""
+        for writer in {w for subscribers in self._subscribers.values() for w in subscribers}:
+            writer.write(b"{this is not json\\n")
+        await self._flush()
+
     async def duplicate_execution(self) -> None:
         assert self._last_fill is not None, "no execution to duplicate"
         writer, msg = self._last_fill
@@ -505,7 +533,11 @@ from framework.events import Level, Side
 from framework.kit import VenueContract, VenueCounts, VenueHarness
 from framework.venue import VenueContext
 
-from $module import ${Class}Adapter, ${Class}Simulator, SimSettings
+from $module import (
+    ${Class}Adapter,
+    ${Class}SimSettings,
+    ${Class}Simulator,
+)
 
 
 class ${Class}Harness(VenueHarness):
@@ -518,7 +550,7 @@ class ${Class}Harness(VenueHarness):
     }
 
     def __init__(self) -> None:
-        self.sim = ${Class}Simulator(SimSettings(symbols=list(self.symbols)))
+        self.sim = ${Class}Simulator(${Class}SimSettings(symbols=list(self.symbols)))
 
     @contextlib.asynccontextmanager
     async def session(self, ctx: VenueContext) -> AsyncIterator[${Class}Adapter]:
@@ -536,6 +568,9 @@ class ${Class}Harness(VenueHarness):
 
     async def duplicate_execution(self) -> None:
         await self.sim.duplicate_execution()
+
+    async def send_malformed(self) -> None:
+        await self.sim.send_malformed()
 
     def rejected_order(self, symbol: str) -> tuple[Side, int, int]:
         return Side.BUY, 0, 1  # price 0 is below the venue's minimum

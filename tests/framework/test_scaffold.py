@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from framework.scaffold import KINDS, Names, new_package
+from framework.scaffold import KINDS, MAX_NAME, Names, new_package
 
 RUFF = Path(sys.executable).parent / "ruff"
 
@@ -28,7 +28,7 @@ def backplane(*args: str, cwd: Path | None = None) -> subprocess.CompletedProces
 def test_names_are_spelled_for_each_use() -> None:
     names = Names("order-book-mm")
     assert (names.module, names.dist, names.cls) == ("order_book_mm", "backplane-order-book-mm", "OrderBookMm")
-    for bad in ("", "1venue", "My-Venue", "venue!", "a--b", "trailing-"):
+    for bad in ("", "1venue", "My-Venue", "venue!", "a--b", "trailing-", "x" * (MAX_NAME + 1)):
         with pytest.raises(ValueError, match="is not a plugin name"):
             Names(bad)
 
@@ -47,14 +47,16 @@ def test_nothing_is_overwritten_and_bad_input_is_refused(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
-def test_generated_code_is_ruff_clean(kind: str, tmp_path: Path) -> None:
+def test_generated_code_is_ruff_clean_for_short_and_longest_names(kind: str, tmp_path: Path) -> None:
     if not RUFF.exists():
         pytest.skip("ruff is not installed in this environment (it belongs in the test extra)")
-    root = new_package(kind, f"clean-{kind}", tmp_path)
-    lint = run(str(RUFF), "check", ".", cwd=root)
-    assert lint.returncode == 0, lint.stdout + lint.stderr
-    fmt = run(str(RUFF), "format", "--check", ".", cwd=root)
-    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+    # Names that sort before and after the fixed class names, and the longest allowed.
+    for name in ("ab", "zz-top", "n" * (MAX_NAME - 5) + "-long"):
+        root = new_package(kind, name, tmp_path)
+        lint = run(str(RUFF), "check", "--output-format", "concise", ".", cwd=root)
+        assert lint.returncode == 0, lint.stdout + lint.stderr
+        fmt = run(str(RUFF), "format", "--diff", ".", cwd=root)
+        assert fmt.returncode == 0, fmt.stdout + fmt.stderr
 
 
 @pytest.fixture(scope="module")

@@ -289,6 +289,13 @@ class ExampleSimulator:
             client.writer.close()
         await self._flush()
 
+    async def send_malformed(self) -> None:
+        """Send every market-data connection a line that is not JSON."""
+        for client in self._clients:
+            if client.symbols and not client.writer.is_closing():
+                client.writer.write(b"{this is not json\n")
+        await self._flush()
+
     async def silence_streams(self) -> None:
         """Keep market-data connections open but send nothing more on them."""
         for client in self._clients:

@@ -41,6 +41,9 @@ class ExampleHarness(VenueHarness):
     async def kill_stream(self) -> None:
         await self.sim.kill_streams()
 
+    async def send_malformed(self) -> None:
+        await self.sim.send_malformed()
+
     async def stop_heartbeats(self) -> None:
         await self.sim.silence_streams()
 
