@@ -56,6 +56,7 @@ class DydxAdapter:
         self.symbols = settings.pair_symbols()
         self.instruments: dict[str, Instrument] = {}
         self.params: dict[int, ClobParams] = {}
+        self.oracle_symbols: dict[int, str] = {}  # oracle market id -> symbol
         self.codec: DydxCodec | None = None
         self.state = StreamState.DOWN
         self.subscriptions = 0
@@ -87,6 +88,7 @@ class DydxAdapter:
             {pair: (symbol, self.params[pair]) for pair, symbol in self.symbols.items()},
             confirmed_only=self.settings.confirmed_only,
             own_subaccounts=[parse_subaccount(s) for s in self.settings.subaccounts],
+            markets=self.oracle_symbols,
             resync_on_crossed=self.settings.resync_on_crossed,
         )
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"{self.ctx.name}-stream")
@@ -136,11 +138,17 @@ class DydxAdapter:
     async def _resolve_params(self) -> None:
         assert self._channel is not None
         for pair, symbol in self.symbols.items():
-            params = self.settings.instruments.get(symbol) or await self._query_params(pair)
+            configured = self.settings.instruments.get(symbol)
+            if configured is not None:
+                params, market = configured, pair  # genesis markets share the pair's id
+            else:
+                params, market = await self._query_params(pair)
             self.params[pair] = params
+            self.oracle_symbols[market] = symbol
             self.instruments[symbol] = params.instrument(self.ctx.name, symbol)
 
-    async def _query_params(self, pair: int) -> ClobParams:
+    async def _query_params(self, pair: int) -> tuple[ClobParams, int]:
+        """The pair's unit parameters and its oracle market id, from the node."""
         assert self._channel is not None
         timeout = self.settings.query_timeout_s
         try:
@@ -160,10 +168,11 @@ class DydxAdapter:
         except grpc.aio.AioRpcError as exc:
             raise VenueUnavailable(self.ctx.name, f"cannot read clob pair {pair}: {exc.details()}",
                                    exc.code().name) from exc
-        return ClobParams(
+        params = ClobParams(
             perp.perpetual.params.atomic_resolution, cp.quantum_conversion_exponent,
             cp.subticks_per_tick, cp.step_base_quantums,
         )
+        return params, perp.perpetual.params.market_id
 
     def _request(self) -> query_pb2.StreamOrderbookUpdatesRequest:
         subs = [parse_subaccount(s) for s in self.settings.subaccounts]

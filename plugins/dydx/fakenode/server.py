@@ -51,6 +51,9 @@ class FakeNodeSettings(msgspec.Struct, forbid_unknown_fields=True):
     diverge_prob: float = 0.1
     auto: bool = True  # run the synthetic flow on a timer (tests may drive it by hand)
     snapshot_interval: int = 0  # blocks between snapshots to every subscriber (0: first only)
+    # The real node sends a new subscriber incremental updates first and its
+    # snapshot at the next block; True sends the snapshot at once instead.
+    snapshot_on_subscribe: bool = False
     recording: str = ""  # serve this recorded stream instead of synthetic flow
     recording_speed: float = 0.0  # 0: as fast as the subscriber reads; 1: recorded pace
 
@@ -242,6 +245,8 @@ class FakeNode:
             return
         sub = _Subscriber(request, self.settings.max_channel_buffer)
         self.subscribers.append(sub)
+        if self.settings.snapshot_on_subscribe:
+            self.send_snapshots()
         try:
             while True:
                 item = await sub.queue.get()

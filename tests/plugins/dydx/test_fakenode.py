@@ -73,3 +73,20 @@ def test_simulate_command_serves_on_loopback_for_a_bounded_time(capsys):
     simulate_cli.configure(parser)
     assert simulate_cli.run(parser.parse_args(["--duration", "0.3", "--clob-pairs", "0"])) == 0
     assert capsys.readouterr().out.startswith("fake dYdX full node on 127.0.0.1:")
+
+
+async def test_snapshot_on_subscribe_sends_the_snapshot_first():
+    async with (
+        fake_node(FakeNodeSettings(auto=False, snapshot_on_subscribe=True)) as node,
+        grpc.aio.insecure_channel(node.endpoint) as channel,
+    ):
+        for _ in range(10):
+            node.flow.tick()
+        node.flush()
+        call = query_pb2_grpc.QueryStub(channel).StreamOrderbookUpdates(
+            query_pb2.StreamOrderbookUpdatesRequest(clob_pair_id=[0, 1])
+        )
+        first = await asyncio.wait_for(call.read(), 5)
+        call.cancel()
+    assert first.updates[0].orderbook_update.snapshot
+    assert len(first.updates[0].orderbook_update.updates) == 2 * sum(len(node.engine.book_rows(p)) for p in (0, 1))

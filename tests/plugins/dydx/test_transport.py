@@ -187,3 +187,23 @@ async def _run_blocks_until_live(node: FakeNode, adapter: DydxAdapter) -> None:
     node.block()
     await asyncio.wait_for(adapter.live.wait(), 5)
     await _run_blocks(node, adapter, 2)
+
+
+async def test_oracle_prices_arrive_under_the_market_symbol():
+    from plugins.dydx.events import OraclePrice
+
+    async with fake_node(FakeNodeSettings(auto=False)) as node:
+        adapter, _gate, _statuses = _adapter(node, oracle_markets=[0, 1])
+        prices: list[OraclePrice] = []
+        adapter.ctx.bus.subscribe(prices.append, OraclePrice)
+        await adapter.start()
+        try:
+            await _until(lambda: node.subscribers)
+            node.block()  # snapshot, with the price snapshots
+            await asyncio.wait_for(adapter.live.wait(), 5)
+            node.block()
+            await _until(lambda: any(not p.snapshot for p in prices))
+        finally:
+            await adapter.stop()
+    assert {p.symbol for p in prices} == {"BTC-USD", "ETH-USD"}
+    assert all(p.exponent == -5 and p.price > 0 for p in prices)
