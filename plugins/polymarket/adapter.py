@@ -29,7 +29,7 @@ from framework.errors import (
     VenueThrottled,
     VenueUnavailable,
 )
-from framework.events import Instrument, OrderRejected
+from framework.events import Instrument, OrderCanceled, OrderFilled, OrderRejected
 from framework.l2book import L2Book
 from framework.orders import (
     CancelOrder,
@@ -41,6 +41,7 @@ from framework.orders import (
 from framework.venue import VenueContext, VenueLimits
 from plugins.polymarket.auth import TokenSource, load_private_key
 from plugins.polymarket.codec import MarketDataCodec, OrderCodec
+from plugins.polymarket.events import OrderUnresolved
 from plugins.polymarket.gen import dropcopy_pb2 as dc
 from plugins.polymarket.gen import dropcopy_pb2_grpc as dc_grpc
 from plugins.polymarket.gen import enums_pb2 as E
@@ -78,6 +79,10 @@ _TIF_WIRE = {
     TimeInForce.GTT: E.TIME_IN_FORCE_GOOD_TILL_TIME,
     TimeInForce.DAY: E.TIME_IN_FORCE_DAY,
 }
+
+
+# Events after which an order is over (a full fill is checked separately).
+_FINAL = frozenset({OrderCanceled, OrderRejected, OrderUnresolved})
 
 
 def pack_symbols(symbols: Sequence[str], per_stream: int = SYMBOLS_PER_STREAM) -> list[list[str]]:
@@ -168,6 +173,11 @@ class PolymarketAdapter:
             await self._http.aclose()
             self._http = None
 
+    def _forget(self, clord: str) -> None:
+        """The order is done: drop what only a working order needs (bounded memory)."""
+        self._strategy.pop(clord, None)
+        self._order_id.pop(clord, None)
+
     def _spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
         task = asyncio.create_task(coro, name=f"{self.venue}:{name}")
         self._tasks.append(task)
@@ -207,6 +217,8 @@ class PolymarketAdapter:
         def handle(msg: Any) -> None:
             for ev in codec.on_response(msg, clock.now_ns()):
                 publish(ev)
+                if type(ev) in _FINAL or (type(ev) is OrderFilled and not ev.remaining):
+                    self._forget(ev.client_order_id)
             if not stream.live and msg.HasField("snapshot"):
                 stream.mark_live()
 
@@ -234,6 +246,8 @@ class PolymarketAdapter:
             if msg.HasField("execution"):
                 for ev in codec.on_copy(msg.execution, clock.now_ns()):
                     publish(ev)
+                    if type(ev) in _FINAL or (type(ev) is OrderFilled and not ev.remaining):
+                        self._forget(ev.client_order_id)
             if msg.resume_token:
                 self.resume_token = msg.resume_token
             if not stream.live:
@@ -368,6 +382,7 @@ class PolymarketAdapter:
                 self._order_id[o.client_order_id] = oid
 
     def _refused(self, symbol: str, clord: str, strategy: str, exc: VenueError) -> None:
+        self._forget(clord)
         self.ctx.bus.publish(OrderRejected(self.venue, symbol, 0, self.ctx.clock.now_ns(), clord, strategy, "", str(exc)))
 
     def _ids(self, intent: CancelOrder | ReplaceOrder) -> dict[str, Any]:

@@ -323,3 +323,20 @@ async def test_lost_drop_copy_resume_point_is_reported_and_recovered(make_sim):
             assert any("resume point no longer retained" in e.reason for e in rec.of(StreamStatus) if e.stream == "dropcopy")
         finally:
             await ad.stop()
+
+
+async def test_finished_orders_are_forgotten(sim):
+    ad, rec = adapter_for(sim, sim.symbols[:1])
+    await ad.start()
+    try:
+        sym = sim.symbols[0]
+        await ad.submit(order(sym, "f1", Side.BUY, 1, 100))
+        await ad.submit(order(sym, "f2", Side.BUY, 1, 100))
+        await until(lambda: len(ad.orders.open_orders) == 2, what="open")
+        await ad.cancel(CancelOrder("strat", "polymarket", sym, "f1"))
+        await until(lambda: "f1" not in ad._order_id, what="f1 forgotten")
+        assert set(ad._order_id) == set(ad._strategy) == {"f2"}
+        [c] = rec.of(OrderCanceled)
+        assert c.strategy == "strat"  # the event still names its strategy
+    finally:
+        await ad.stop()
