@@ -1,9 +1,22 @@
 """dYdX v4 full-node venue: L3 market data from a node's gRPC stream, and a fake node.
 
 Registered through the ``backplane`` entry points like any third-party plugin:
-the venue ``dydx`` (:class:`~plugins.dydx.adapter.DydxAdapter`), the simulator
-``dydx`` (:func:`~plugins.dydx.fakenode.server.fake_node`) and the commands
-``book-dydx`` and ``simulate-dydx``.
+the venue ``dydx`` (:class:`~plugins.dydx.adapter.DydxAdapter`, settings
+:class:`~plugins.dydx.settings.DydxSettings`), the simulator ``dydx``
+(:func:`~plugins.dydx.fakenode.server.fake_node`) and the commands
+``book-dydx`` and ``simulate-dydx`` (``backplane book dydx FILE``,
+``backplane simulate dydx``). Market data and paper trading only: ``mode:
+live`` is refused at ``config check``.
+
+Modules: :mod:`~plugins.dydx.codec` (sans-IO: response bytes -> L3 books and
+events; with :mod:`~plugins.dydx.fills`, :mod:`~plugins.dydx.notices`,
+:mod:`~plugins.dydx.stats` and the wire reader :mod:`~plugins.dydx.wire`),
+:mod:`~plugins.dydx.ids` (order keys), :mod:`~plugins.dydx.units` (subticks and
+quantums -> ticks and lots -> Decimal), :mod:`~plugins.dydx.events` (dYdX
+events), :mod:`~plugins.dydx.adapter` (the grpc.aio transport),
+:mod:`~plugins.dydx.recording` (length-prefixed frame files),
+:mod:`~plugins.dydx.book_cli` and :mod:`~plugins.dydx.fakenode` (engine,
+synthetic flow, scenarios, server).
 """
 
 from __future__ import annotations
