@@ -46,3 +46,29 @@ def test_codec_book_equals_node_book_after_every_block(seed, confirm, diverge, s
             assert rows(codec, pair) == engine_rows(engine, pair, p.subticks_per_tick, p.step_base_quantums)
     assert not codec.needs_resync
     assert codec.stats["malformed"] == 0 and codec.stats["off_grid"] == 0
+
+
+def test_bounded_id_and_operation_caches_do_not_change_the_book(monkeypatch):
+    import plugins.dydx.codec as codec_module
+
+    monkeypatch.setattr(codec_module, "_ID_CACHE_LIMIT", 7)
+    monkeypatch.setattr(codec_module, "_OP_CACHE_LIMIT", 5)
+    engine = FakeEngine([0, 1], confirm_prob=0.8, diverge_prob=0.2, seed=5)
+    flow = SyntheticFlow(engine, PARAMS, seed=5)
+    codec = DydxCodec("dydx", {0: ("BTC-USD", PARAMS[0]), 1: ("ETH-USD", PARAMS[1])})
+    codec.feed(Response(updates=engine.snapshot([0, 1])).SerializeToString())
+    for _ in range(8):
+        for _ in range(10):
+            flow.tick()
+            r = engine.take_response()
+            if r is not None:
+                codec.feed(r.SerializeToString())
+        for r in flow.block():
+            codec.feed(r.SerializeToString())
+        r = engine.take_response()
+        if r is not None:
+            codec.feed(r.SerializeToString())
+        for pair in (0, 1):
+            p = PARAMS[pair]
+            assert rows(codec, pair) == engine_rows(engine, pair, p.subticks_per_tick, p.step_base_quantums)
+    assert len(codec._ids) <= 7 and len(codec._ops) <= 5
