@@ -36,8 +36,8 @@ publishes a :class:`~framework.events.BookSnapshot`. Fills are in
 :mod:`plugins.dydx.notices`; counters in :mod:`plugins.dydx.stats`.
 
 Health: bytes that do not parse are counted (``malformed``), the rest of that
-response is skipped, and ``needs_resync`` is set; so is a crossed book after a
-response (``crossed``, with ``resync_on_crossed``). The transport answers
+response is skipped, and ``needs_resync`` is set; so is a book left crossed by
+a response (``crossed``, with ``resync_on_crossed``). The transport answers
 ``needs_resync`` by resubscribing; :meth:`reset` makes every pair wait for the
 new snapshot.
 """
@@ -245,11 +245,6 @@ class DydxCodec(FillsMixin, NoticesMixin):
                         taker(buf, q, pos, mode, height, out)
                     continue
             self._stream_update(buf, begin, pos, out)
-        for st in self._live_pairs.values():
-            if st.book.is_crossed:
-                self.stats[CROSSED] += 1
-                if self.resync_on_crossed:
-                    self._request_resync(f"book of clob pair {st.pair} is crossed")
 
     def _stream_update(self, buf: bytes, pos: int, end: int, out: list[Event]) -> None:
         """One ``StreamUpdate`` in any field order (the general path)."""
@@ -663,6 +658,10 @@ class DydxCodec(FillsMixin, NoticesMixin):
             changes = tuple([(side, price, size_at(side, price)) for side, price in touched])
             touched.clear()
             out.append(BookDelta(venue, st.symbol, 0, ts, changes))
+            if st.book.is_crossed:  # the node's book never crosses: ours is out of step
+                self.stats[CROSSED] += 1
+                if self.resync_on_crossed:
+                    self._request_resync(f"book of clob pair {st.pair} is crossed")
         self._dirty.clear()
 
     def _id(self, raw: bytes) -> OrderKey:
