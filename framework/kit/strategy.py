@@ -169,8 +169,8 @@ def _fills(case: StrategyCase) -> None:
     for book in case.books:
         feed(h, symbol, [book])
         for order in h.ctx.open_orders(symbol):
+            expected += int(order.side) * order.remaining
             h.fill(order.client_order_id, order.remaining)
-            expected += int(order.side) * order.size
     assert h.ctx.position(symbol) == expected, f"position {h.ctx.position(symbol)} after fills worth {expected}"
 
 

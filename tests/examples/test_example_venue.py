@@ -43,8 +43,9 @@ def test_the_installed_package_is_discovered_through_its_entry_point(installed: 
     assert ("example-sim", "simulator", "0.1.0", DIST) in rows
 
 
-def test_the_package_passes_the_kit_from_its_own_directory(installed: None) -> None:
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+def test_the_package_passes_the_kit_from_its_own_directory(installed: None, tmp_path: Path) -> None:
+    written = tmp_path / "matrix.md"
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--backplane-matrix", str(written)],
                           capture_output=True, text=True, timeout=180, cwd=EXAMPLE)  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     matrix = proc.stdout.split("backplane venue capability matrix", 1)[1]
@@ -52,6 +53,9 @@ def test_the_package_passes_the_kit_from_its_own_directory(installed: None) -> N
 
     cells = dict(line.split() for line in matrix.splitlines() if line.split()[:1] in ([c.id] for c in CASES))
     assert cells == {c.id: "pass" for c in CASES}, matrix
+    table = written.read_text()
+    assert table.startswith("| case | statement | example |")
+    assert all(f"| `{c.id}` | {c.statement} | pass |" in table for c in CASES), table
 
 
 def test_a_yaml_config_using_the_package_checks_clean(installed: None, tmp_path: Path) -> None:
