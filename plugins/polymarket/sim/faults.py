@@ -9,13 +9,17 @@ The servers consult this object; tests (or the demo) flip switches:
 - :meth:`expire_tokens` ends every token issued so far, early;
 - ``duplicate_executions``: the next N executions are delivered twice;
 - :meth:`stall_streams` stops writing to open streams so their queues grow
-  until the slow-consumer rule disconnects them.
+  until the slow-consumer rule disconnects them;
+- :meth:`send_malformed` delivers a market-data update that breaks the
+  protocol (levels not best first) to the streams of a symbol.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+from plugins.polymarket.gen import marketdatasubscription_pb2 as md
 
 __all__ = ["Faults"]
 
@@ -58,6 +62,15 @@ class Faults:
         for s in streams:
             s.stall()
         return self._count("stall_streams", len(streams))
+
+    def send_malformed(self, symbol: str) -> int:
+        """Send ``symbol``'s subscribers an update whose bids are not best first."""
+        bad = md.CreateMarketDataSubscriptionResponse(update=md.MarketDataUpdate(
+            symbol=symbol, bids=[md.BookEntry(px=1, qty=1), md.BookEntry(px=2, qty=1)]))
+        streams = [s for s in self._open("md") if symbol in s.symbols]
+        for s in streams:
+            s.push(bad)
+        return self._count("send_malformed", len(streams))
 
     def fail_http(self, n: int, status: int = 503) -> None:
         """The next ``n`` HTTP requests get ``status``."""

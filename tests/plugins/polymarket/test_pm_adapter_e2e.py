@@ -340,3 +340,22 @@ async def test_finished_orders_are_forgotten(sim):
         assert c.strategy == "strat"  # the event still names its strategy
     finally:
         await ad.stop()
+
+
+async def test_malformed_update_is_counted_skipped_and_resynced(make_sim):
+    async with make_sim(flow_rate_per_s=100.0, instruments=2) as sim:
+        ad, _ = adapter_for(sim, sim.symbols)
+        await ad.start()
+        try:
+            sym = sim.symbols[0]
+            assert sim.faults.send_malformed(sym) == 1
+            codec = ad.md_codecs[0]
+            await until(lambda: codec.errors == 1, what="counted")
+            assert "best first" in codec.last_error
+            await until(lambda: sym not in codec.pending, what="resynced from the next update")
+            await asyncio.sleep(0.05)
+            eng, sc = sim.engines[sym], ad.scales[sym]
+            await until(lambda: ad.book(sym).depth(Side.BUY, 5) == [(sc.to_ticks(p), q) for p, q in eng.top(E.SIDE_BUY, 5)],
+                        what="book equals the venue's")
+        finally:
+            await ad.stop()
