@@ -6,7 +6,8 @@ first takes a token from the venue method's own bucket when the adapter
 declares one (:class:`~framework.venue.TokenBucketRule`, e.g. Polymarket's
 InsertOrder 30/s), then waits for ingress budget: cancels as long as it takes,
 new orders and replaces at most ``risk.new_order_wait``, queries
-``risk.query_wait``. Opening a stream takes a slot and counts as one message.
+``risk.query_wait``. Opening a stream takes a slot; the open itself is admitted
+as a ``QUERY`` message by the adapter, every time it opens.
 
 :func:`open_gates` builds the gates of a run from its ``risk`` section and what
 each adapter declares, and owns the Redis connection when there is one.
@@ -110,17 +111,10 @@ class RiskGate:
             await self.limiter.acquire(kind, count=count, timeout_ns=timeout)
 
     async def open_stream(self, key: str) -> StreamLease:
-        """Take (or keep, on a reconnect) the slot of stream ``key``; the open itself
-        counts as one message. Raises :class:`Denied` (``STREAM_CAP`` or ``RATE_LIMITED``)."""
-        reconnect = key in self.slots.held()
-        lease = await self.slots.acquire(key)
-        try:
-            await self.admit(MessageKind.QUERY)
-        except BaseException:
-            if not reconnect:
-                await lease.release()
-            raise
-        return lease  # type: ignore[no-any-return]
+        """Take (or keep, on a reconnect) the slot of stream ``key``; raises
+        :class:`Denied` (``STREAM_CAP``). Only the slot: the adapter admits each
+        open and subscription command as a ``QUERY`` message, as it sends it."""
+        return await self.slots.acquire(key)  # type: ignore[no-any-return]
 
     def throttled(self) -> None:
         """The venue pushed back (HTTP 429 / RESOURCE_EXHAUSTED): the limiter backs off."""
