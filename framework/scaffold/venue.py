@@ -375,19 +375,21 @@ class ${Class}Simulator:
         return msgspec.structs.replace(settings or ${Class}Settings(), host="127.0.0.1", port=self.port)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # The session runs as a task of ours, so stopping the simulator can cancel it.
         self.writers.add(writer)
-        task = asyncio.current_task()
-        assert task is not None
+        task = asyncio.get_running_loop().create_task(self._session(reader, writer))
         self._sessions.add(task)
+        task.add_done_callback(self._sessions.discard)
+
+    async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while line := await reader.readline():
                 self.messages += 1
                 self._handle(writer, msgspec.json.decode(line))
                 await writer.drain()
         except (OSError, msgspec.DecodeError):
-            pass
+            pass  # a client that sends garbage is disconnected
         finally:
-            self._sessions.discard(task)
             self.writers.discard(writer)
             for subscribers in self._subscribers.values():
                 subscribers.discard(writer)

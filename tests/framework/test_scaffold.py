@@ -4,6 +4,7 @@ kit tests, are listed by ``backplane plugins`` and usable in a run config."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -101,7 +102,8 @@ def test_scaffolds_pass_their_own_generated_tests(scaffolds: dict[str, Path], ki
 def test_scaffolds_are_usable_in_a_run_config(scaffolds: dict[str, Path], tmp_path: Path) -> None:
     config = tmp_path / "run.yaml"
     config.write_text(
-        "run:\n  name: scaffolded\n  mode: live\n"
+        "run:\n  name: scaffolded\n  mode: live\n  duration: 1s\n"
+        "journal:\n  path: runs\n"
         "venues:\n  v:\n    plugin: sc_venue\n    simulate: true\n"
         "strategies:\n  s:\n    plugin: sc_strategy\n    venue: v\n    symbols: [AAA]\n"
         "    params:\n      size: 2\n      offset_ticks: 1\n"
@@ -109,6 +111,12 @@ def test_scaffolds_are_usable_in_a_run_config(scaffolds: dict[str, Path], tmp_pa
     )
     proc = backplane("config", "check", str(config))
     assert proc.returncode == 0, proc.stderr
+    # And it runs: the scaffolded strategy quotes on the scaffolded venue's simulator,
+    # through the scaffolded risk check.
+    proc = backplane("run", str(config), "--quiet", cwd=tmp_path)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stdout[-2000:] + proc.stderr[-3000:]
+    sent = re.search(r"orders sent (\d+)\s+denied (\d+)", proc.stdout)
+    assert sent is not None and int(sent.group(1)) >= 1 and sent.group(2) == "0", proc.stdout
     config.write_text(config.read_text().replace("offset_ticks: 1", "offset_tick: 1"))
     proc = backplane("config", "check", str(config))
     assert proc.returncode == 1 and "offset_tick" in proc.stderr
