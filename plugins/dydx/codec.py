@@ -208,6 +208,9 @@ class DydxCodec(FillsMixin, NoticesMixin):
             n = buf[pos + 1]
             if n < 0x80:
                 p = pos + 2
+            elif buf[pos + 2] < 0x80:  # two-byte length: most stream updates
+                n = (n & 0x7F) | buf[pos + 2] << 7
+                p = pos + 3
             else:
                 n, p = varint(buf, pos + 1)
             begin, pos = p, p + n
@@ -303,6 +306,9 @@ class DydxCodec(FillsMixin, NoticesMixin):
             n = buf[pos + 1]
             if n < 0x80:
                 s = pos + 2
+            elif buf[pos + 2] < 0x80:  # two-byte length: a place
+                n = (n & 0x7F) | buf[pos + 2] << 7
+                s = pos + 3
             else:
                 n, s = varint(buf, pos + 1)
             pos = s + n
@@ -682,11 +688,19 @@ class DydxCodec(FillsMixin, NoticesMixin):
 
 
 def _snapshot_flag(buf: bytes, pos: int, end: int) -> bool:
-    """The ``snapshot`` field of an encoded ``StreamOrderbookUpdate``, wherever it is."""
+    """The ``snapshot`` field of an encoded ``StreamOrderbookUpdate``, wherever it is.
+
+    Walks the top-level fields only (lengths, not contents)."""
     flag = 0
-    for tag, value in iter_fields(buf, pos, end):
-        if tag == 0x08:
-            flag = value
+    while pos < end:
+        tag = buf[pos]
+        if tag == 0x12:
+            n, pos = varint(buf, pos + 1)
+            pos += n
+        elif tag == 0x08:
+            flag, pos = varint(buf, pos + 1)
+        else:
+            pos = skip_field(buf, pos)
     return bool(flag)
 
 
