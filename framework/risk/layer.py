@@ -31,6 +31,7 @@ from framework.bus import Bus
 from framework.clock import Clock
 from framework.events import (
     BookSnapshot,
+    CancelRejected,
     DenyReason,
     Event,
     Instrument,
@@ -78,6 +79,11 @@ class RiskLayer:
         for name, strategy in config.strategies.items():
             self._states[name] = TradingState.parse(strategy.state)
         self.denied: dict[DenyReason, int] = {}
+        # Approved intents the venue has not answered yet, and the denials this layer
+        # built: a denial on the bus undoes an approval only if someone else made it
+        # (a router whose gate refused), never one of ours, which counted nothing.
+        self._unconfirmed: dict[str, SubmitOrder | ReplaceOrder] = {}
+        self._issued: dict[str, OrderDenied] = {}
         missing = sorted(config.check_names() - set(self._specs))
         if missing:
             raise ValueError(f"risk checks not installed: {', '.join(missing)}")
@@ -113,22 +119,28 @@ class RiskLayer:
         if denial is not None:
             return self._denied(intent, denial.reason, denial.message)
         self.state.order_sent(intent)
+        self._unconfirmed[intent.client_order_id] = intent
         return None
 
     def deny(self, intent: Intent, reason: DenyReason, message: str) -> OrderDenied:
         """An intent that passed :meth:`evaluate` was refused further on (the gate found
         no budget: ``RATE_LIMITED``): undo its counting, publish the denial."""
-        if isinstance(intent, SubmitOrder | ReplaceOrder):
-            self.state.order_denied(intent)
+        self._undo(intent.client_order_id)
         return self._denied(intent, reason, message)
 
     def _denied(self, intent: Intent, reason: DenyReason, message: str) -> OrderDenied:
         event = OrderDenied(intent.venue, intent.symbol, 0, self.clock.now_ns(), intent.client_order_id,
                             intent.strategy, "", reason, message)  # fmt: skip
         self.denied[reason] = self.denied.get(reason, 0) + 1
+        self._issued[intent.client_order_id] = event
         if self.bus is not None:
             self.bus.publish(event)
         return event
+
+    def _undo(self, client_order_id: str) -> None:
+        intent = self._unconfirmed.pop(client_order_id, None)
+        if intent is not None:
+            self.state.order_denied(intent)
 
     def _invalid(self, order: SubmitOrder | ReplaceOrder) -> Denial | None:
         if order.size <= 0:
@@ -193,9 +205,22 @@ class RiskLayer:
         bus.subscribe(self.on_event, (OrderEvent, Trade, BookSnapshot), name="risk")
 
     def on_event(self, event: Event) -> None:
-        """Fold ``event`` into the state; re-check loss limits after fills and new marks."""
+        """Fold ``event`` into the state; re-check loss limits after fills and new marks.
+
+        An ``OrderDenied`` someone else published for an approved intent (the gate
+        refused it) undoes its counting; a ``CancelRejected`` restores a replaced order."""
+        kind = type(event)
+        if kind is OrderDenied or kind is CancelRejected:
+            coid = event.client_order_id  # type: ignore[attr-defined]
+            if self._issued.get(coid) is event:
+                del self._issued[coid]
+            elif kind is OrderDenied or isinstance(self._unconfirmed.get(coid), ReplaceOrder):
+                self._undo(coid)  # a refused cancel leaves the order as it is
+            return
+        if isinstance(event, OrderEvent):
+            self._unconfirmed.pop(event.client_order_id, None)
         self.state.on_event(event)
-        if type(event) is OrderFilled or type(event) in (Trade, BookSnapshot):
+        if kind is OrderFilled or kind is Trade or kind is BookSnapshot:
             self._check_losses(event.venue, event.symbol)
 
     def _check_losses(self, venue: str, symbol: str) -> None:

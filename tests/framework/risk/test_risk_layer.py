@@ -15,6 +15,7 @@ from framework.bus import Bus
 from framework.clock import NS_PER_MS, SimClock
 from framework.events import (
     BookSnapshot,
+    CancelRejected,
     DenyReason,
     Instrument,
     OrderDenied,
@@ -248,3 +249,26 @@ def test_backplane_kill_command(tmp_path: Path, capsys: pytest.CaptureFixture[st
     KillSwitch(tmp_path, layer, SimClock(), NS_PER_MS).poll()
     assert layer.trading_state("mm") is TradingState.REDUCING
     assert layer.trading_state("other") is TradingState.ACTIVE
+
+
+def test_denials_from_another_router_undo_only_what_was_approved() -> None:
+    """A router that publishes its own OrderDenied when the gate refuses (and
+    republishes the layer's own denials) keeps the open-order count right."""
+    bus = Bus()
+    layer = make_layer({"checks": {"odd_lot": {"lot": 2}}}, bus)
+    a = buy(2)
+    assert layer.evaluate(a) is None
+    own = layer.evaluate(buy(3))  # denied by a check: never counted
+    assert own is not None
+    bus.publish(own)  # a router publishing it again changes nothing
+    assert layer.state.open_orders("s1") == 1
+    b = buy(4)
+    assert layer.evaluate(b) is None and layer.state.open_orders("s1") == 2
+    bus.publish(OrderDenied("pm", "AAA", 0, 0, b.client_order_id, "s1", "", DenyReason.RATE_LIMITED, "gate"))
+    assert layer.state.open_orders("s1") == 1 and layer.state.open_lots("s1", "pm", "AAA") == (2, 0)
+    # A replace the venue refuses restores the order; a refused cancel leaves it alone.
+    assert layer.evaluate(ReplaceOrder("s1", "pm", "AAA", a.client_order_id, "", 50, 6)) is None
+    bus.publish(CancelRejected("pm", "AAA", 0, 0, a.client_order_id, "s1", "", "too late"))
+    assert layer.state.open_lots("s1", "pm", "AAA") == (2, 0)
+    bus.publish(CancelRejected("pm", "AAA", 0, 0, a.client_order_id, "s1", "", "unknown order"))
+    assert layer.state.open_orders("s1") == 1
