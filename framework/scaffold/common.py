@@ -36,9 +36,11 @@ isort.known-first-party = ["$module"]
 [tool.pytest.ini_options]
 testpaths = ["tests"]
 addopts = "-ra --strict-markers"
-filterwarnings = ["error"]
-# The backplane kit runs async cases itself; this only quiets pytest-asyncio if installed.
-asyncio_default_fixture_loop_scope = "function"
+filterwarnings = [
+    "error",
+    # The backplane kit runs its async cases itself; pytest-asyncio, if installed, need not be configured.
+    "ignore:The configuration option \\"asyncio_default_fixture_loop_scope\\" is unset",
+]
 '''
 
 README = '''\
