@@ -239,6 +239,9 @@ class DydxCodec(FillsMixin, NoticesMixin):
                 n = buf[p + 1]
                 if n < 0x80:
                     q = p + 2
+                elif buf[p + 2] < 0x80:
+                    n = (n & 0x7F) | buf[p + 2] << 7
+                    q = p + 3
                 else:
                     n, q = varint(buf, p + 1)
                 if q + n == pos:
