@@ -207,3 +207,19 @@ async def test_oracle_prices_arrive_under_the_market_symbol():
             await adapter.stop()
     assert {p.symbol for p in prices} == {"BTC-USD", "ETH-USD"}
     assert all(p.exponent == -5 and p.price > 0 for p in prices)
+
+
+async def test_adapter_follows_the_self_driving_node():
+    settings = FakeNodeSettings(flush_interval_ms=10, block_interval_ms=100)
+    async with fake_node(settings) as node:
+        adapter, _gate, _statuses = _adapter(node)
+        await adapter.start()
+        try:
+            await asyncio.wait_for(adapter.live.wait(), 5)
+            height = node.engine.height
+            await _until(lambda: node.engine.height >= height + 3, what="three more blocks")
+            assert adapter.state is StreamState.LIVE
+            assert adapter.codec.stats["updates"] > 0 and adapter.codec.stats["malformed"] == 0
+            assert adapter.codec.block_height >= height
+        finally:
+            await adapter.stop()
