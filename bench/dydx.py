@@ -29,7 +29,7 @@ from v4_proto.dydxprotocol.clob.query_pb2 import (
 
 from bench._timing import best_of
 from framework.bus import Bus
-from framework.events import BookDelta, Event
+from framework.events import BookDelta, Event, StreamState, StreamStatus
 from framework.l3book import L3Book
 from plugins.dydx.codec import DydxCodec
 from plugins.dydx.fakenode.engine import FakeEngine
@@ -226,8 +226,7 @@ async def _adapter(endpoint: str, total: int) -> tuple[int, float]:
     await adapter.start()
     reader = TopReader({"BTC-USD": adapter.book("BTC-USD"), "ETH-USD": adapter.book("ETH-USD")})
     bus.subscribe(reader.on_event, venue="dydx")
-    bus.subscribe(lambda e: done.set() if e.state.value == "down" else None, __import__(
-        "framework.events", fromlist=["StreamStatus"]).StreamStatus)
+    bus.subscribe(lambda e: done.set() if e.state is StreamState.DOWN else None, StreamStatus)
     await asyncio.wait_for(done.wait(), 120)
     elapsed = time.perf_counter() - start
     n = adapter.received
