@@ -19,6 +19,9 @@ the clock whatever its host's says.
 - **Slots**: a sorted set ``member -> lease expiry (ms)``. Taking a slot drops
   expired leases first, so a crashed holder's slots come back after the lease
   TTL; a heartbeat task renews this process' leases every third of the TTL.
+- **Redis unreachable**: nothing is admitted and no slot is taken (``Denied``,
+  ``RATE_LIMITED`` or ``STREAM_CAP``, saying why): without the firm-wide
+  count, sending would be blind.
 """
 
 from __future__ import annotations
@@ -335,7 +338,13 @@ class RedisSlotRegistry:
         if lease is not None:
             return lease
         member = f"{self.owner}/{key}"
-        got, in_use = await self._take(keys=[self._zset], args=[member, self.cap, self.ttl_ms])
+        try:
+            got, in_use = await self._take(keys=[self._zset], args=[member, self.cap, self.ttl_ms])
+        except Exception as exc:
+            # No slot can be confirmed firm-wide, so the stream must not open.
+            raise Denied(
+                DenyReason.STREAM_CAP, f"{self.name}: risk backend unreachable: {type(exc).__name__}: {exc}"
+            ) from exc
         if not got:
             self.refused += 1
             raise Denied(
@@ -402,4 +411,8 @@ class RedisSlotRegistry:
     async def _free(self, lease: _RedisLease) -> None:
         if self._held.get(lease.key) is lease:
             del self._held[lease.key]
-        await self._client.zrem(self._zset, lease.member)
+        try:
+            await self._client.zrem(self._zset, lease.member)
+        except Exception as exc:  # noqa: BLE001 - the lease's TTL frees it anyway
+            log.warning("%s: could not free slot %r now (%s); it frees itself within %d ms",
+                        self.name, lease.key, exc, self.ttl_ms)  # fmt: skip

@@ -177,3 +177,21 @@ def test_the_risk_section_overrides_caps_and_shares_accounts() -> None:
     )
     assert config.stream_issues(symbols, {"a": PM, "b": PM}, {"a": 1, "b": 0}) == [message]
     assert config.stream_issues(symbols, {"a": PM, "b": PM}) == []
+
+
+async def test_an_unreachable_redis_opens_no_stream() -> None:
+    import redis.asyncio as aioredis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+
+    from framework.risk.redis_backend import RedisSlotRegistry
+
+    client = aioredis.Redis.from_url("redis://127.0.0.1:9/0", retry=Retry(NoBackoff(), 0))
+    registry = RedisSlotRegistry(client, 20, LiveClock(), account="nowhere")
+    try:
+        with pytest.raises(Denied, match="risk backend unreachable") as info:
+            await registry.acquire("md:0")
+        assert info.value.reason is DenyReason.STREAM_CAP and registry.in_use == 0
+    finally:
+        await registry.close()
+        await client.aclose()
