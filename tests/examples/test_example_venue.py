@@ -3,6 +3,7 @@ own directory, find it through its entry point, pass the kit, use it in YAML."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import subprocess
@@ -28,12 +29,17 @@ def backplane(*args: str, cwd: Path | None = None) -> subprocess.CompletedProces
 
 @pytest.fixture(scope="module")
 def installed() -> Iterator[None]:
-    """The example installed editable into this environment, offline, then removed."""
-    pip("install", "--no-deps", "--no-build-isolation", "-e", str(EXAMPLE))
-    try:
-        yield
-    finally:
-        pip("uninstall", "-y", DIST)
+    """The example installed editable into this environment, offline, then removed.
+
+    Another test run in the same environment waits on the lock: it would
+    otherwise uninstall the package under this one's feet."""
+    with open(Path(sys.prefix) / ".backplane-example-venue.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        pip("install", "--no-deps", "--no-build-isolation", "-e", str(EXAMPLE))
+        try:
+            yield
+        finally:
+            pip("uninstall", "-y", DIST)
 
 
 def test_the_installed_package_is_discovered_through_its_entry_point(installed: None) -> None:

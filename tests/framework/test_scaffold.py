@@ -16,6 +16,9 @@ import pytest
 from framework.scaffold import KINDS, MAX_NAME, Names, new_package
 
 RUFF = Path(sys.executable).parent / "ruff"
+# Unique per process: two test runs sharing one environment never install or
+# uninstall each other's scaffolds.
+SC = f"sc{os.getpid()}"
 
 
 def run(*cmd: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -65,19 +68,19 @@ def scaffolds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Pa
     """One package of each kind, made by the CLI and installed editable, then removed."""
     parent = tmp_path_factory.mktemp("scaffolds")
     roots: dict[str, Path] = {}
-    proc = backplane("new", "venue", "sc-venue", "--dir", str(parent))  # once through the CLI
+    proc = backplane("new", "venue", f"{SC}-venue", "--dir", str(parent))  # once through the CLI
     assert proc.returncode == 0, proc.stderr
-    roots["venue"] = parent / "backplane-sc-venue"
+    roots["venue"] = parent / f"backplane-{SC}-venue"
     assert f"created {roots['venue']}" in proc.stdout
     for kind in ("strategy", "risk-check"):
-        roots[kind] = new_package(kind, f"sc-{kind}", parent)
+        roots[kind] = new_package(kind, f"{SC}-{kind}", parent)
     editable = [arg for root in roots.values() for arg in ("-e", str(root))]
     proc = run(sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", *editable)
     assert proc.returncode == 0, proc.stderr
     try:
         yield roots
     finally:
-        run(sys.executable, "-m", "pip", "uninstall", "-q", "-y", *(f"backplane-sc-{k}" for k in roots))
+        run(sys.executable, "-m", "pip", "uninstall", "-q", "-y", *(f"backplane-{SC}-{k}" for k in roots))
         shutil.rmtree(parent, ignore_errors=True)
 
 
@@ -85,10 +88,10 @@ def test_scaffolds_appear_in_backplane_plugins(scaffolds: dict[str, Path]) -> No
     proc = backplane("plugins")
     rows = {tuple(line.split()[:4]) for line in proc.stdout.splitlines()}
     assert {
-        ("sc_venue", "venue", "0.1.0", "backplane-sc-venue"),
-        ("sc_venue-sim", "simulator", "0.1.0", "backplane-sc-venue"),
-        ("sc_strategy", "strategy", "0.1.0", "backplane-sc-strategy"),
-        ("sc_risk_check", "risk-check", "0.1.0", "backplane-sc-risk-check"),
+        (f"{SC}_venue", "venue", "0.1.0", f"backplane-{SC}-venue"),
+        (f"{SC}_venue-sim", "simulator", "0.1.0", f"backplane-{SC}-venue"),
+        (f"{SC}_strategy", "strategy", "0.1.0", f"backplane-{SC}-strategy"),
+        (f"{SC}_risk_check", "risk-check", "0.1.0", f"backplane-{SC}-risk-check"),
     } <= rows, proc.stdout + proc.stderr
 
 
@@ -104,10 +107,10 @@ def test_scaffolds_are_usable_in_a_run_config(scaffolds: dict[str, Path], tmp_pa
     config.write_text(
         "run:\n  name: scaffolded\n  mode: live\n  duration: 1s\n"
         "journal:\n  path: runs\n"
-        "venues:\n  v:\n    plugin: sc_venue\n    simulate: true\n"
-        "strategies:\n  s:\n    plugin: sc_strategy\n    venue: v\n    symbols: [AAA]\n"
+        f"venues:\n  v:\n    plugin: {SC}_venue\n    simulate: true\n"
+        f"strategies:\n  s:\n    plugin: {SC}_strategy\n    venue: v\n    symbols: [AAA]\n"
         "    params:\n      size: 2\n      offset_ticks: 1\n"
-        "risk:\n  checks:\n    sc_risk_check:\n      max_price: 900\n"
+        f"risk:\n  checks:\n    {SC}_risk_check:\n      max_price: 900\n"
     )
     proc = backplane("config", "check", str(config))
     assert proc.returncode == 0, proc.stderr
