@@ -163,3 +163,11 @@ def test_matrix_renders_each_adapter_as_a_column() -> None:
     assert text[2].split() == ["stale", "-", "unsupported"]
     md = render_markdown(matrix)
     assert "| `stale` | stale stream detected" in md and md.count("\n") == 4
+
+
+def test_the_kit_is_registered_as_a_pytest_plugin(pytestconfig: pytest.Config) -> None:
+    import importlib.metadata as md
+
+    entry = {ep.name: ep.value for ep in md.entry_points(group="pytest11")}
+    assert entry.get("backplane") == "framework.kit.pytest_plugin"
+    assert pytestconfig.pluginmanager.has_plugin("backplane-matrix")  # loaded through it, no conftest
