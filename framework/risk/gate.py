@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from fractions import Fraction
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Protocol
 
@@ -52,9 +53,10 @@ class MethodBucket:
     books the next free instant, so waiters leave in FIFO order."""
 
     def __init__(self, rule: TokenBucketRule, margin: float = 1.0) -> None:
-        rate = max(1, math.floor(rule.rate_per_s * margin))
+        m = Fraction(str(margin))  # as written, not the nearest binary float
+        rate = max(1, math.floor(rule.rate_per_s * m))
         self.interval_ns = -(-NS_PER_S // rate)  # rounded up: never faster than the rate
-        self.capacity = max(1, math.floor(rule.capacity * margin))
+        self.capacity = max(1, math.floor(rule.capacity * m))
         self._tat = 0  # when the bucket is next full again
 
     def reserve(self, now_ns: int, count: int, deadline_ns: int | None) -> int | None:

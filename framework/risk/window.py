@@ -32,6 +32,7 @@ reaches one. All arithmetic is integer (the factor is in parts per million).
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import msgspec
 
@@ -76,13 +77,16 @@ class BudgetRule(msgspec.Struct, frozen=True):
             raise ValueError(f"margin must be in (0, 1], not {margin}")
         if not 0.0 <= reserve_fraction < 1.0:
             raise ValueError(f"reserve must be in [0, 1), not {reserve_fraction}")
-        cap = math.floor(rule.rate_per_s * rule.window_s * margin)
+        # The fractions as written (0.95, not the binary float nearest it), so a
+        # budget is never one message short or over through rounding.
+        m, r = Fraction(str(margin)), Fraction(str(reserve_fraction))
+        cap = math.floor(rule.rate_per_s * rule.window_s * m)
         return cls(
             cap=cap,
             window_ns=rule.window_s * NS_PER_S,
-            burst_cap=math.floor(rule.burst * margin) if rule.burst else 0,
-            reserve=math.floor(cap * reserve_fraction),
-            rate_cap_per_s=max(1, math.floor(rule.rate_per_s * margin)),
+            burst_cap=math.floor(rule.burst * m) if rule.burst else 0,
+            reserve=math.floor(cap * r),
+            rate_cap_per_s=max(1, math.floor(rule.rate_per_s * m)),
             granularity_ns=granularity_ms * NS_PER_MS,
             recover_ns=int(recover_s * NS_PER_S),
         )

@@ -113,6 +113,9 @@ def test_steady_demand_gets_the_whole_budget_less_one_bucket() -> None:
 def test_from_rate_applies_margin_and_burst() -> None:
     rule = BudgetRule.from_rate(RateRule(100, 60, burst=300), margin=0.95, reserve_fraction=0.02)
     assert (rule.cap, rule.burst_cap, rule.reserve, rule.rate_cap_per_s) == (5700, 285, 114, 95)
+    # The margin as written: 100 x 0.57 is 56.99999999999999 in binary floats.
+    assert BudgetRule.from_rate(RateRule(100, 1), margin=0.57, reserve_fraction=0).cap == 57
+    assert BudgetRule.from_rate(RateRule(100, 60), margin=0.29).cap == 1740
     with pytest.raises(ValueError, match="margin"):
         BudgetRule.from_rate(RateRule(100, 60), margin=1.5)
     with pytest.raises(ValueError, match="granularity"):
