@@ -64,7 +64,6 @@ class DydxAdapter:
         self._channel: grpc.aio.Channel | None = None
         self._lease: Any = None
         self._task: asyncio.Task[None] | None = None
-        self._call: Any = None
         self._last_ns = 0
         self._watchdog: Any = None
         self.live = asyncio.Event()
@@ -215,7 +214,6 @@ class DydxAdapter:
             request_serializer=query_pb2.StreamOrderbookUpdatesRequest.SerializeToString,
             response_deserializer=None,  # raw bytes: the codec reads the wire format
         )(self._request())
-        self._call = call
         try:
             async for data in call:
                 now = clock.now_ns()
@@ -237,8 +235,6 @@ class DydxAdapter:
             if exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
                 self.ctx.gate.throttled()
             return f"stream failed: {exc.code().name} {exc.details()}"
-        finally:
-            self._call = None
 
     # --- staleness ---------------------------------------------------------------------
 

@@ -19,11 +19,11 @@ or as a recording holds them) and returns the events it produced. It keeps one
    sync of gone orders).
 4. **order_fill**: ``orders`` zipped with ``fill_amounts`` (cumulative) sets
    ``filled`` of each order on the book, whatever the exec mode: it is the only
-   signal of a partial maker fill. Prints (:class:`~plugins.dydx.events.DydxTrade`)
-   are made from ``MakerFill`` entries at the maker's price: confirmed ones
-   from finalize (mode 7); optimistic ones (other modes) only when
-   ``confirmed_only`` is off, and a replay of an optimistic fill (mode 102)
-   is not printed twice. :class:`~framework.events.OrderFilled` goes out for
+   signal of a partial maker fill. Prints are made from ``MakerFill`` entries
+   at the maker's price: :class:`~plugins.dydx.events.DydxTrade` (a ``Trade``)
+   from finalize (mode 7) only; optimistic fills (other modes) become
+   :class:`~plugins.dydx.events.OptimisticFill` unless ``confirmed_only``, and
+   a replay of one (mode 102) is not published twice. :class:`~framework.events.OrderFilled` goes out for
    orders of ``own_subaccounts``, from mode 7 fills only.
 5. **taker_order**, subaccount and price updates become events and leave the
    book alone.

@@ -11,24 +11,41 @@ from typing import NamedTuple
 
 from framework.events import Event, Side, Trade
 
-__all__ = ["DydxTrade", "OraclePrice", "SubaccountUpdate", "TakerFields", "TakerOrderResult"]
+__all__ = ["DydxTrade", "OptimisticFill", "OraclePrice", "SubaccountUpdate", "TakerFields", "TakerOrderResult"]
 
 
 class DydxTrade(Trade, frozen=True, gc=False):
-    """A fill of a maker on the stream, as a print.
+    """A confirmed fill of a maker: consensus, from the finalize batch (exec mode 7).
 
-    ``confirmed`` is True only for a fill from the finalize batch (exec mode
-    7): consensus. An optimistic fill (mode 0, or its first sighting at mode
-    102) is ``confirmed=False`` and may never be confirmed; replays of an
-    optimistic fill already printed are not printed again.
+    A :class:`~framework.events.Trade`, so every consumer of prints (paper
+    fills, strategies) sees each execution once. ``trade_id`` is stable
+    across reconnects: ``height:taker:maker:index``.
     """
 
-    exec_mode: int = 0
+    exec_mode: int = 7
     block_height: int = 0
-    confirmed: bool = False
     taker: tuple = ()
     maker: tuple = ()
     maker_filled: int = 0  # the maker's cumulative filled lots after this fill
+
+
+class OptimisticFill(Event, frozen=True, gc=False):
+    """A fill this node matched optimistically (exec mode 0, or first seen at 102).
+
+    Not a :class:`~framework.events.Trade`: it may never be confirmed, or be
+    confirmed against another maker, and its confirmation arrives as a
+    :class:`DydxTrade`. A replay of an optimistic fill already published is
+    not published again. Off with the codec's ``confirmed_only``.
+    """
+
+    price: int = 0
+    size: int = 0
+    aggressor: Side | None = None
+    exec_mode: int = 0
+    block_height: int = 0
+    taker: tuple = ()
+    maker: tuple = ()
+    maker_filled: int = 0
 
 
 class TakerFields(NamedTuple):

@@ -3,11 +3,12 @@
 :class:`FillsMixin` is part of :class:`~plugins.dydx.codec.DydxCodec`. A
 ``StreamOrderbookFill`` zips ``orders`` with ``fill_amounts`` -- cumulative
 amounts -- and sets ``filled`` of every order on the book, whatever the exec
-mode. Prints come from the match: one :class:`~plugins.dydx.events.DydxTrade`
-per maker fill at the maker's price, confirmed from finalize (mode 7) only,
-optimistic ones unless ``confirmed_only``, a replay (mode 102) of an optimistic
-fill not printed twice; :class:`~framework.events.OrderFilled` for orders of
-the codec's own subaccounts, from finalize only.
+mode. Prints come from the match, one per maker fill at the maker's price:
+a :class:`~plugins.dydx.events.DydxTrade` (a ``Trade``) for each fill of the
+finalize batch (mode 7), an :class:`~plugins.dydx.events.OptimisticFill` for
+the others unless ``confirmed_only`` (a replay at mode 102 of one already
+published is not published again); :class:`~framework.events.OrderFilled` for
+orders of the codec's own subaccounts, from finalize only.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from v4_proto.dydxprotocol.clob.matches_pb2 import MatchPerpetualLiquidation
 
 from framework.events import Event, Liquidity, OrderFilled, Side
-from plugins.dydx.events import DydxTrade
+from plugins.dydx.events import DydxTrade, OptimisticFill
 from plugins.dydx.ids import OrderKey, format_key, key_from_pb
 from plugins.dydx.stats import (
     FILL_MAKER_MISSING,
@@ -176,13 +177,17 @@ class FillsMixin:
             _side, _quantums, subticks, cum = entry
             spt, step = st.spt, st.step
             price, size = subticks // spt, amount // step
-            # Only a confirmed fill is an execution: its id is stable across reconnects.
-            exec_id = execution_id(height, taker, maker, i) if confirmed else ""
+            if not confirmed:
+                out.append(OptimisticFill(self.venue, st.symbol, 0, self._ts_recv, price, size, aggressor,
+                                          mode, height, taker, maker, cum // step))
+                continue
+            # A confirmed fill is an execution: its id is stable across reconnects.
+            exec_id = execution_id(height, taker, maker, i)
             out.append(
                 DydxTrade(self.venue, st.symbol, 0, self._ts_recv, price, size, aggressor, exec_id,
-                          mode, height, confirmed, taker, maker, cum // step)
+                          mode, height, taker, maker, cum // step)
             )
-            if confirmed and self.own:
+            if self.own:
                 self._own_fill(st, maker, entry, price, size, exec_id, Liquidity.MAKER, out)
                 tentry = by_key.get(taker)
                 if tentry is not None:

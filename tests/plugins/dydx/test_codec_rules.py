@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from framework.events import BookDelta, BookSnapshot, OrderFilled
+from framework.events import BookDelta, BookSnapshot, OrderFilled, Side, Trade
 from plugins.dydx.codec import DydxCodec
 from plugins.dydx.events import (
     DydxTrade,
+    OptimisticFill,
     OraclePrice,
     SubaccountUpdate,
     TakerOrderResult,
@@ -14,6 +15,7 @@ from plugins.dydx.fakenode import messages as msg
 from plugins.dydx.fakenode.engine import FakeEngine
 from plugins.dydx.fakenode.model import BUY, IOC, POST_ONLY, SELL
 from plugins.dydx.fakenode.scenarios import replace_then_confirm_original
+from plugins.dydx.ids import format_key
 from plugins.dydx.units import NATIVE, ClobParams
 from tests.plugins.dydx.helpers import (
     A,
@@ -195,27 +197,30 @@ def test_reference_scenario_replace_then_confirm_original_book_is_exact():
     assert rows(c) == engine_rows(e)
 
 
-def test_confirmed_fill_prints_at_maker_price_and_optimistic_replay_is_not_printed_twice():
+def test_confirmed_fill_prints_at_maker_price_and_optimistic_replay_is_not_published_twice():
     maker = order(1, SELL, 10, 101, owner=B)
     taker = order(2, BUY, 3, 105)
     c = _live_codec((maker, 0))
-    f0 = resp(msg.fill(10, 0, taker, [(maker, 3, 3)], 3))
-    first = [e for e in c.feed(f0) if isinstance(e, DydxTrade)]
-    replay = resp(msg.fill(11, 102, taker, [(maker, 3, 3)], 3))
-    again = [e for e in c.feed(replay) if isinstance(e, DydxTrade)]
-    final = [e for e in c.feed(resp(msg.fill(11, 7, taker, [(maker, 3, 3)], 3))) if isinstance(e, DydxTrade)]
-    assert [(t.price, t.size, t.confirmed) for t in first] == [(101, 3, False)]
-    assert again == [] and c.stats["replayed_fills"] == 1
-    assert [(t.price, t.size, t.confirmed, t.exec_mode) for t in final] == [(101, 3, True, 7)]
+    first = c.feed(resp(msg.fill(10, 0, taker, [(maker, 3, 3)], 3)))
+    again = c.feed(resp(msg.fill(11, 102, taker, [(maker, 3, 3)], 3)))
+    final = c.feed(resp(msg.fill(11, 7, taker, [(maker, 3, 3)], 3)))
+    assert [(type(e), e.price, e.size, e.exec_mode) for e in first if not isinstance(e, BookDelta)] == [
+        (OptimisticFill, 101, 3, 0)
+    ]
+    assert not [e for e in again if isinstance(e, (OptimisticFill, DydxTrade))]
+    assert c.stats["replayed_fills"] == 1
+    trades = [e for e in final if isinstance(e, Trade)]
+    assert [(type(t), t.price, t.size, t.exec_mode, t.aggressor) for t in trades] == [(DydxTrade, 101, 3, 7, Side.BUY)]
+    assert trades[0].trade_id == f"11:{format_key(taker.key)}:{format_key(maker.key)}:0"
 
 
-def test_confirmed_only_takes_prints_only_from_finalize():
+def test_confirmed_only_publishes_no_optimistic_fills_but_the_book_applies_them():
     maker = order(1, SELL, 10, 101, owner=B)
     taker = order(2, BUY, 3, 105)
     c = _live_codec((maker, 0), confirmed_only=True)
-    assert not [e for e in c.feed(resp(msg.fill(10, 0, taker, [(maker, 3, 3)], 3))) if isinstance(e, DydxTrade)]
+    assert not [e for e in c.feed(resp(msg.fill(10, 0, taker, [(maker, 3, 3)], 3))) if isinstance(e, OptimisticFill)]
     assert c.book(0).order(maker.key).remaining == 7  # the book still applies every mode
-    assert [e.confirmed for e in c.feed(resp(msg.fill(11, 7, taker, [(maker, 3, 3)], 3))) if isinstance(e, DydxTrade)] == [True]
+    assert [type(e) for e in c.feed(resp(msg.fill(11, 7, taker, [(maker, 3, 3)], 3))) if isinstance(e, Trade)] == [DydxTrade]
 
 
 def test_own_fills_from_finalize_become_order_filled():
@@ -313,8 +318,8 @@ def test_finalize_that_differs_from_the_optimistic_match_resets_and_confirms_the
     for r in fed:
         events += c.feed(r.SerializeToString())
     events += c.feed(e.take_response().SerializeToString())
-    trades = [t for t in events if isinstance(t, DydxTrade)]
-    assert [(t.maker, t.confirmed) for t in trades] == [(used["a"].key, False), (used["b"].key, True)]
+    fills = [(type(t), t.maker) for t in events if isinstance(t, (DydxTrade, OptimisticFill))]
+    assert fills == [(OptimisticFill, used["a"].key), (DydxTrade, used["b"].key)]
     assert rows(c) == engine_rows(e) == [(used["a"].key, -1, 100, 2)]
 
 
@@ -337,8 +342,8 @@ def test_liquidation_fill_sets_makers_and_prints_with_the_liquidation_as_taker()
     )
     trades = [e for e in c.feed(resp(update)) if isinstance(e, DydxTrade)]
     assert c.book(0).order(maker.key).remaining == 6
-    assert [(t.price, t.size, t.aggressor.name, t.taker[0], t.confirmed) for t in trades] == [
-        (100, 4, "SELL", "liquidation", True)
+    assert [(t.price, t.size, t.aggressor.name, t.taker[0], t.exec_mode) for t in trades] == [
+        (100, 4, "SELL", "liquidation", 7)
     ]
 
 
