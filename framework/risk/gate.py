@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import math
-from fractions import Fraction
 from collections.abc import AsyncIterator, Mapping
+from fractions import Fraction
 from typing import Any, Protocol
 
 from framework.clock import NS_PER_S, Clock
