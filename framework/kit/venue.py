@@ -93,7 +93,9 @@ class VenueHarness:
 
     def session(self, ctx: VenueContext) -> contextlib.AbstractAsyncContextManager[Any]:
         """Start the simulator, build the adapter with ``ctx`` (not started) and
-        yield it; stop the simulator on exit. The kit calls ``start``/``stop``."""
+        yield it; stop the simulator on exit. The kit calls ``start``/``stop``.
+        A harness that learns its symbols from the running simulator sets
+        ``self.symbols`` and ``ctx.symbols`` here, before building the adapter."""
         raise NotImplementedError
 
     # -- drivers: optional --------------------------------------------------

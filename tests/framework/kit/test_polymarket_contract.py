@@ -29,8 +29,7 @@ class PolymarketHarness(VenueHarness):
     """A quiet simulator (no synthetic flow) with heartbeats every 50 ms."""
 
     name = "polymarket"
-    # Two of the simulator's seeded instruments whose spreads leave room inside.
-    symbols = ("asc-mlb-atl-stl-2026-07-10-neg-4pt5", "tec-nfl-coty-2027-02-11-w-kevste")
+    symbols: tuple[str, ...] = ()  # chosen in session(): seeded books with room inside the spread
     timeout_s = 4.0
     depth = 5
 
@@ -43,9 +42,22 @@ class PolymarketHarness(VenueHarness):
         settings = SimSettings(instruments=4, flow_rate_per_s=0.0, heartbeat_s=0.05)
         async with simulate(settings, LiveClock()) as sim:
             self.sim = sim
+            self.symbols = tuple(self._roomy(sim)[:2])
+            ctx.symbols = list(self.symbols)
             adapter_settings = sim.adapter_settings(reconnect_initial_s=0.05, depth=self.depth, seed=1, stale_after_s=0.4)
             self.adapter = PolymarketAdapter(ctx, settings_from(adapter_settings))
             yield self.adapter
+
+    @staticmethod
+    def _roomy(sim: Simulator) -> list[str]:
+        """Symbols whose seeded spread is at least 3 ticks wide (room for the kit's order)."""
+        roomy = []
+        for symbol, engine in sim.engines.items():
+            bid, ask = engine.best(E.SIDE_BUY), engine.best(E.SIDE_SELL)
+            if bid is not None and ask is not None and (ask - bid) // engine.tick_wire >= 3:
+                roomy.append(symbol)
+        assert len(roomy) >= 2, f"the simulator seeded too few wide books: {roomy}"
+        return roomy
 
     def _scales(self, symbol: str) -> Any:
         assert self.adapter is not None
