@@ -163,7 +163,7 @@ async def start_venue(run: Any, stack: contextlib.AsyncExitStack, name: str, ent
     symbols = sorted({s for st in run.config.strategies.values() if st.venue == name for s in st.symbols})
     settings = entry.settings
     if entry.simulate:
-        settings = await _start_simulator(run, stack, spec, settings)
+        settings = await _start_simulator(run, stack, spec, settings, symbols)
     gate = run.gates[name]
     ctx = VenueContext(name, run.bus, run.clock, gate, symbols)
     adapter = spec.factory(ctx, settings)
@@ -177,11 +177,17 @@ async def start_venue(run: Any, stack: contextlib.AsyncExitStack, name: str, ent
         run.routes[name] = adapter
 
 
-async def _start_simulator(run: Any, stack: contextlib.AsyncExitStack, spec: Any, settings: Any) -> Any:
+async def _start_simulator(run: Any, stack: contextlib.AsyncExitStack, spec: Any, settings: Any, symbols: list[str]) -> Any:
+    import msgspec
+
     if spec.simulator is None or spec.simulator not in run.host.simulators:
         raise RuntimeError(f"venue plugin {spec.name!r} ships no simulator; remove `simulate: true`")
     sim_spec = run.host.simulators[spec.simulator]
-    simulator = await stack.enter_async_context(sim_spec.factory(sim_spec.settings()))
+    sim_settings = sim_spec.settings()
+    if any(f.name == "symbols" for f in msgspec.structs.fields(sim_settings)):
+        # A simulator that lists its instruments is told the run's symbols.
+        sim_settings = msgspec.structs.replace(sim_settings, symbols=list(symbols))
+    simulator = await stack.enter_async_context(sim_spec.factory(sim_settings))
     if sim_spec.venue_settings is None:
         raise RuntimeError(f"simulator {sim_spec.name!r} cannot configure its venue adapter")
     return sim_spec.venue_settings(simulator, settings)

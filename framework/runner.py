@@ -121,7 +121,8 @@ def plan_issues(host: PluginHost, cfg: Any) -> list[Any]:
             issues.append(issue_at(cfg, where, f"venue {name!r} ({venue.plugin}): {spec.unsupported_modes[mode]}"))
         limits = spec.limits(venue.settings) if spec.limits is not None else None
         symbols = sorted({s for st in cfg.strategies.values() if st.venue == name for s in st.symbols})
-        for message in check_stream_caps({name: symbols}, {name: limits} if limits else {}):
+        fixed = {name: limits.fixed_streams} if limits else {}
+        for message in check_stream_caps({name: symbols}, {name: limits} if limits else {}, fixed):
             issues.append(issue_at(cfg, ("venues", name), message))
     return issues
 
@@ -228,6 +229,8 @@ def run_from_cli(host: PluginHost, args: argparse.Namespace) -> int:
         print(cfgmod.format_issues(exc.issues), file=sys.stderr)
         return EXIT_CONFIG
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("httpx", "httpcore", "aiohttp.access"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)  # one line per request drowns the run's own
 
     def report(run: Run) -> None:
         print(summary_table(run, run.stats))

@@ -78,7 +78,8 @@ class SimulatorSpec:
     ``venue_settings(simulator, settings)`` returns the venue adapter's
     settings pointed at that running simulator (endpoints, demo credentials),
     starting from the run config's ``settings`` (``None`` when the entry gives
-    none); a run with ``simulate: true`` uses it."""
+    none); a run with ``simulate: true`` uses it. A simulator whose settings
+    have a ``symbols`` field is started listing the run's symbols."""
 
     name: str
     factory: Callable[..., Any]

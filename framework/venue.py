@@ -73,6 +73,8 @@ class VenueLimits(msgspec.Struct, frozen=True):
     max_streams: int = 0  # 0 = no cap
     symbols_per_stream: int = 0  # 0 = no cap
     method_buckets: dict[str, TokenBucketRule] = {}
+    # streams the adapter opens whatever the symbols (order stream, drop copy)
+    fixed_streams: int = 0
 
 
 class StreamLease(Protocol):

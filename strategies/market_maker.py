@@ -4,9 +4,9 @@ Each book update it computes a fair price ``mid - skew_ticks_per_lot x
 position`` and wants a bid ``half_spread_ticks`` below it and an ask as far
 above, ``size`` lots each. A side whose inventory is at ``max_inventory``
 (long for the bid, short for the ask) is not quoted. A working quote is moved
-only when the wanted price differs by at least ``requote_ticks`` -- quotes are
-not churned on every tick -- and only while the venue's ingress budget left
-is above ``min_budget``: when the firm's budget is short, the maker requotes
+only when the wanted price differs by at least ``requote_ticks``, at most once
+per ``min_requote_ms`` -- quotes are not churned on every tick -- and only
+while the venue's ingress budget left is above ``min_budget``: when the firm's budget is short, the maker requotes
 less and leaves the budget to cancels.
 
 All arithmetic is in integer ticks and lots.
@@ -31,6 +31,7 @@ class MarketMakerParams(msgspec.Struct, forbid_unknown_fields=True, frozen=True)
     max_inventory: Annotated[int, msgspec.Meta(gt=0, description="no more buying above (selling below -) this many lots")] = 100
     requote_ticks: Annotated[int, msgspec.Meta(ge=1, description="move a quote only when it is off by this much")] = 1
     min_budget: Annotated[int, msgspec.Meta(ge=0, description="do not requote while fewer ingress messages are left")] = 10
+    min_requote_ms: Annotated[int, msgspec.Meta(ge=0, description="move one quote at most once per this many ms")] = 100
 
 
 class MarketMaker(Strategy[MarketMakerParams]):
@@ -41,13 +42,33 @@ class MarketMaker(Strategy[MarketMakerParams]):
         # with what was last *asked* (not what the venue has confirmed yet)
         # keeps a quote from being moved twice while a replace is in flight.
         self.quotes: dict[str, dict[Side, tuple[str, int]]] = {s: {} for s in self.ctx.symbols}
+        self.last_move: dict[tuple[str, Side], int] = {}
+
+    def external_touch(self, symbol: str, side: Side) -> int | None:
+        """Best price on ``side`` once our own working orders are taken out.
+
+        Our quotes are in the book we read: quoting around a mid that includes
+        them would make the maker chase its own orders.
+        """
+        book = self.ctx.book(symbol)
+        if book is None:
+            return None
+        own: dict[int, int] = {}
+        for order in self.ctx.open_orders(symbol):
+            if order.side is side:
+                own[order.price] = own.get(order.price, 0) + order.remaining
+        for price, size in book.depth(side, len(own) + 1):
+            if size > own.get(price, 0):
+                return price
+        return None
 
     def wanted(self, symbol: str) -> dict[Side, int]:
         """The quotes wanted now: side -> price in ticks (a side may be absent)."""
-        book = self.ctx.book(symbol)
-        mid_x2 = book.mid_x2() if book is not None else None
-        if mid_x2 is None:
+        bid_touch = self.external_touch(symbol, Side.BUY)
+        ask_touch = self.external_touch(symbol, Side.SELL)
+        if bid_touch is None or ask_touch is None:
             return {}
+        mid_x2 = bid_touch + ask_touch
         p = self.params
         position = self.ctx.position(symbol)
         # fair x 200 in integers: mid x2 x100, minus the skew in 1/100 ticks per lot x 2
@@ -90,6 +111,15 @@ class MarketMaker(Strategy[MarketMakerParams]):
                 continue  # short of budget: leave it to cancels
             if order is None:
                 working[side] = (self.ctx.submit_limit(symbol, side, price, self.params.size, post_only=True), price)
-            elif abs(asked - price) >= self.params.requote_ticks:
+            elif abs(asked - price) >= self.params.requote_ticks and self._may_move(symbol, side):
                 self.ctx.replace(cid, price, self.params.size)
                 working[side] = (cid, price)
+
+    def _may_move(self, symbol: str, side: Side) -> bool:
+        """At most one replace per quote per ``min_requote_ms`` of the run's clock."""
+        now = self.ctx.clock.now_ns()
+        last = self.last_move.get((symbol, side))
+        if last is not None and now - last < self.params.min_requote_ms * 1_000_000:
+            return False
+        self.last_move[(symbol, side)] = now
+        return True

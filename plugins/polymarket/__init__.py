@@ -35,16 +35,39 @@ def _sim_settings() -> type:
     return SimSettings
 
 
+def declared_limits(settings: PolymarketSettings | None) -> Any:
+    """The venue's limits for ``settings`` (tier), counting the order stream
+    and, when on, the drop-copy stream besides market data."""
+    import msgspec
+
+    from plugins.polymarket.limits import venue_limits
+
+    settings = settings or PolymarketSettings()
+    return msgspec.structs.replace(venue_limits(settings.tier), fixed_streams=1 + int(settings.drop_copy))
+
+
+def simulator_settings(simulator: Any, settings: PolymarketSettings | None) -> PolymarketSettings:
+    """The run's settings pointed at a running simulator (endpoints, demo credentials)."""
+    import msgspec
+
+    from plugins.polymarket.settings import settings_from
+
+    given = msgspec.structs.asdict(settings) if settings is not None else {}
+    return settings_from({**given, **simulator.adapter_settings()})
+
+
 @hookimpl
 def backplane_venues() -> list[VenueSpec]:
     return [VenueSpec("polymarket", create_adapter, PolymarketSettings,
-                      "Polymarket US exchange: gRPC streams, REST order entry, M2M JWT auth", simulator="polymarket")]
+                      "Polymarket US exchange: gRPC streams, REST order entry, M2M JWT auth", simulator="polymarket",
+                      limits=declared_limits)]
 
 
 @hookimpl
 def backplane_simulators() -> list[SimulatorSpec]:
     return [SimulatorSpec("polymarket", _simulate, _sim_settings(),
-                          "Polymarket US exchange simulator: grpc.aio + aiohttp on 127.0.0.1")]
+                          "Polymarket US exchange simulator: grpc.aio + aiohttp on 127.0.0.1",
+                          venue_settings=simulator_settings)]
 
 
 @hookimpl

@@ -74,3 +74,29 @@ def test_no_quotes_without_a_two_sided_book() -> None:
     h = StrategyHarness(MarketMaker, MarketMakerParams())
     h.book("X", bids=[(98, 10)], asks=[])
     assert h.submitted() == []
+
+
+def test_own_quotes_do_not_move_the_fair_price() -> None:
+    h = StrategyHarness(MarketMaker, MarketMakerParams(size=5, half_spread_ticks=1))
+    h.book("X", bids=[(98, 10)], asks=[(102, 10)])  # quotes 99 / 101
+    assert quotes(h) == {Side.BUY: 99, Side.SELL: 101}
+    h.clear()
+    # the venue now shows our own quotes as the touch: nothing should move
+    h.book("X", bids=[(99, 5), (98, 10)], asks=[(101, 5), (102, 10)])
+    assert h.router.intents == []
+    # someone else joins our bid: external touch 99 / 102, fair 100.5, so the
+    # bid stays at 99 and the ask moves out to 102
+    h.book("X", bids=[(99, 8), (98, 10)], asks=[(101, 5), (102, 10)])
+    assert [(r.price) for r in h.replaces()] == [102]
+
+
+def test_a_quote_moves_at_most_once_per_min_requote_interval() -> None:
+    h = StrategyHarness(MarketMaker, MarketMakerParams(half_spread_ticks=1, min_requote_ms=100))
+    h.book("X", bids=[(98, 10)], asks=[(102, 10)])
+    h.clear()
+    h.book("X", bids=[(100, 10)], asks=[(104, 10)])
+    h.book("X", bids=[(102, 10)], asks=[(106, 10)])  # same instant: no second move
+    assert sorted(r.price for r in h.replaces()) == [101, 103]
+    h.advance_ms(100)
+    h.book("X", bids=[(102, 10)], asks=[(106, 10)])
+    assert sorted(r.price for r in h.replaces()) == [101, 103, 103, 105]
