@@ -6,6 +6,9 @@ every event (``pipeline_updates_per_s``). Beside it in the same run:
 protobuf ``FromString`` alone over the same bytes (``pb_decode_only_updates_per_s``)
 and a straightforward pipeline that decodes with protobuf and reads fields
 out of the messages (``naive_pipeline_updates_per_s``, same book and bus).
+The straightforward one does less than the codec: no taker events, no prints
+or replay detection, no pre-snapshot or unknown-id accounting, and its
+BookDelta events carry no level changes; it is the floor to beat, not a peer.
 
 Over loopback gRPC: the fake node, in a child process, serves the recording;
 the adapter consumes it into its books and the bus (``grpc_adapter_updates_per_s``)
