@@ -125,7 +125,6 @@ def _fatal_on_error(run: Any, handler: Callable[[Event], None]) -> Callable[[Eve
 
 async def start_risk(run: Any, stack: contextlib.AsyncExitStack) -> None:
     """The pre-trade risk layer in front of the router, the venue gates, the kill switch."""
-    from framework.clock import NS_PER_S
     from framework.risk import KillSwitch, RiskConfig, RiskLayer, open_gates
     from framework.venue import VenueLimits
 
@@ -141,7 +140,7 @@ async def start_risk(run: Any, stack: contextlib.AsyncExitStack) -> None:
         limits[name] = spec.limits(entry.settings) if spec.limits is not None else VenueLimits()
     run.gates.update(await stack.enter_async_context(open_gates(config, limits, run.clock)))
     if run.journal is not None:
-        kill = KillSwitch(run.journal.run_dir, layer, run.clock, NS_PER_S // 2)
+        kill = KillSwitch(run.journal.run_dir, layer, run.clock, config.kill_poll)
         kill.start()
         stack.callback(kill.stop)
 

@@ -110,20 +110,28 @@ def plan_issues(host: PluginHost, cfg: Any) -> list[Any]:
     to run with any -- never a failure at random later.
     """
     from framework.config import issue_at
-    from framework.risk import check_stream_caps
+    from framework.risk import RiskConfig
+    from framework.venue import VenueLimits
 
     issues: list[Any] = []
+    risk: RiskConfig = cfg.sections.get("risk") or RiskConfig()
+    symbols: dict[str, list[str]] = {}
+    declared: dict[str, VenueLimits] = {}
+    fixed: dict[str, int] = {}
     for name, venue in cfg.venues.items():
         spec = host.venues[venue.plugin]
         mode = cfg.venue_mode(name)
         if mode in spec.unsupported_modes:
             where = ("venues", name, "mode") if venue.mode else ("run", "mode")
             issues.append(issue_at(cfg, where, f"venue {name!r} ({venue.plugin}): {spec.unsupported_modes[mode]}"))
-        limits = spec.limits(venue.settings) if spec.limits is not None else None
-        symbols = sorted({s for st in cfg.strategies.values() if st.venue == name for s in st.symbols})
-        fixed = {name: limits.fixed_streams} if limits else {}
-        for message in check_stream_caps({name: symbols}, {name: limits} if limits else {}, fixed):
-            issues.append(issue_at(cfg, ("venues", name), message))
+        declared[name] = spec.limits(venue.settings) if spec.limits is not None else VenueLimits()
+        fixed[name] = declared[name].fixed_streams
+        symbols[name] = sorted({s for st in cfg.strategies.values() if st.venue == name for s in st.symbols})
+    for message in risk.stream_issues(symbols, declared, fixed):
+        issues.append(issue_at(cfg, ("venues",), message))
+    pairs = [(st.venue, name) for name, st in cfg.strategies.items()]
+    for message in risk.check_issues(host.risk_checks, pairs):
+        issues.append(issue_at(cfg, ("risk",), message))
     return issues
 
 

@@ -7,8 +7,6 @@
   (:mod:`framework.risk.limiter` over :mod:`framework.risk.window`) and stream
   slots (:mod:`framework.risk.slots`); in-process or shared through Redis
   (:mod:`framework.risk.redis_backend`).
-- :mod:`framework.risk.router` -- :class:`RiskRouter`, the strategies' order
-  router: risk layer, then adapter, then gate.
 - :mod:`framework.risk.config` -- the ``risk:`` section of a run config.
 - :mod:`framework.risk.killswitch` -- ``backplane kill``.
 """
@@ -25,7 +23,6 @@ from framework.risk.gate import MethodBucket, RiskGate, open_gates
 from framework.risk.killswitch import KillSwitch, write_kill
 from framework.risk.layer import RUN_SCOPE, RiskLayer
 from framework.risk.limiter import IngressLimiter
-from framework.risk.router import RiskRouter
 from framework.risk.slots import (
     MemorySlotRegistry,
     check_stream_caps,
@@ -51,7 +48,6 @@ __all__ = [
     "RiskConfig",
     "RiskGate",
     "RiskLayer",
-    "RiskRouter",
     "RiskState",
     "StrategyRisk",
     "TradingState",

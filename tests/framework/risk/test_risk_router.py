@@ -1,4 +1,5 @@
-"""The order router: risk layer first, then the adapter, whose transport waits at the gate."""
+"""The run's order router with the real risk layer: checks first, then the adapter,
+whose transport waits at the gate."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from framework.risk.config import RiskConfig
 from framework.risk.gate import RiskGate
 from framework.risk.layer import RiskLayer
 from framework.risk.limiter import IngressLimiter
-from framework.risk.router import RiskRouter
+from framework.router import RunRouter
+from framework.tracker import OrderTracker
 from framework.risk.slots import MemorySlotRegistry
 from framework.risk.window import BudgetRule
 from framework.venue import MessageKind
@@ -53,17 +55,20 @@ class FakeAdapter:
         self.sent.append(replace)
 
 
-def setup(cap: int = 3) -> tuple[RiskRouter, FakeAdapter, list[Event], SimClock]:
+def setup(cap: int = 3) -> tuple[RunRouter, RiskLayer, FakeAdapter, list[Event], SimClock]:
     clock = SimClock()
     bus = Bus()
     events: list[Event] = []
-    bus.subscribe(events.append, (OrderDenied, OrderRejected, CancelRejected))
     config = msgspec.convert({"strategies": {"off": {"state": "halted"}}}, RiskConfig)
-    layer = RiskLayer(config, {}, clock, bus=bus)
+    layer = RiskLayer(config, {}, clock)  # no bus: the router publishes denials
+    bus.subscribe(layer.on_event)
+    bus.subscribe(events.append, (OrderDenied, OrderRejected, CancelRejected))
     rule = BudgetRule(cap=cap, window_ns=NS_PER_S, granularity_ns=10 * NS_PER_MS)
     gate = RiskGate("pm", IngressLimiter(rule, clock), MemorySlotRegistry(0), clock, new_order_wait_ns=50 * NS_PER_MS)
     adapter = FakeAdapter(gate)
-    return RiskRouter(layer, {"pm": adapter}, {"pm": gate}), adapter, events, clock
+    router = RunRouter(bus, clock, OrderTracker(), layer)
+    router.add_route("pm", adapter, gate, gated_here=False)
+    return router, layer, adapter, events, clock
 
 
 def order(n: int, strategy: str = "s1") -> SubmitOrder:
@@ -71,7 +76,7 @@ def order(n: int, strategy: str = "s1") -> SubmitOrder:
 
 
 async def test_approved_orders_reach_the_adapter_and_denied_ones_never_do() -> None:
-    router, adapter, events, _ = setup()
+    router, layer, adapter, events, _ = setup()
     router.send(order(1))
     router.send(order(2, strategy="off"))
     router.send(SubmitOrder("s1", "nowhere", "AAA", "c3", Side.BUY, 50, 1))
@@ -85,7 +90,7 @@ async def test_approved_orders_reach_the_adapter_and_denied_ones_never_do() -> N
 
 
 async def test_no_budget_in_time_becomes_rate_limited_and_the_order_is_not_open() -> None:
-    router, adapter, events, clock = setup(cap=2)
+    router, layer, adapter, events, clock = setup(cap=2)
     for i in range(3):
         router.send(order(i))
     router.send(CancelOrder("s1", "pm", "AAA", "c0"))
@@ -98,16 +103,15 @@ async def test_no_budget_in_time_becomes_rate_limited_and_the_order_is_not_open(
     assert clock.now_ns() >= NS_PER_S  # the cancel waited for the window, the third order did not
     assert [type(s).__name__ for s in adapter.sent] == ["SubmitOrder", "SubmitOrder", "CancelOrder"]
     assert len(events) == 1 and events[0].reason is DenyReason.RATE_LIMITED  # type: ignore[attr-defined]
-    assert router.layer.state.order("c2") is None and router.layer.state.open_orders("s1") == 2
+    assert layer.state.order("c2") is None and layer.state.open_orders("s1") == 2
 
 
 async def test_an_unreachable_venue_answers_with_a_rejection() -> None:
-    router, adapter, events, _ = setup()
+    router, layer, adapter, events, _ = setup()
     adapter.down = True
     router.send(order(1))
     router.send(CancelOrder("s1", "pm", "AAA", "c1"))
     await router.drain()
     assert [type(e) for e in events] == [OrderRejected, CancelRejected]
     assert "connection reset" in events[0].reason  # type: ignore[attr-defined]
-    assert router.failed == 2 and router.layer.state.open_orders("s1") == 0
-    await router.aclose()
+    assert layer.state.open_orders("s1") == 0
