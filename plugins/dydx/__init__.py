@@ -47,10 +47,12 @@ def _limits(settings: Any) -> VenueLimits:
 
 
 def _venue_settings(node: FakeNode, settings: DydxSettings | None) -> DydxSettings:
-    """The adapter's settings pointed at a running fake node (plaintext, loopback)."""
+    """The adapter's settings pointed at a running fake node (plaintext, loopback),
+    with the node's clob pair ids for its markets."""
     if settings is None:
-        return DydxSettings(endpoint=node.endpoint, markets={"BTC-USD": 0, "ETH-USD": 1})
-    return msgspec.structs.replace(settings, endpoint=node.endpoint, tls=False)
+        return DydxSettings(endpoint=node.endpoint, markets=dict(node.markets))
+    return msgspec.structs.replace(settings, endpoint=node.endpoint, tls=False, markets=dict(node.markets),
+                                   clob_pairs=[])
 
 
 @hookimpl

@@ -42,6 +42,10 @@ class FakeNodeSettings(msgspec.Struct, forbid_unknown_fields=True):
     """Settings of ``simulate-dydx`` / the fake-node fixture."""
 
     clob_pairs: list[int] = msgspec.field(default_factory=lambda: [0, 1])
+    # Markets to serve by ticker (a run with `simulate: true` fills it in): each
+    # gets its mainnet clob pair id if known (BTC-USD 0, ETH-USD 1), else the
+    # next free one. When given, it replaces clob_pairs.
+    symbols: list[str] = []
     port: int = 0
     flush_interval_ms: int = 50
     block_interval_ms: int = 1000
@@ -63,6 +67,23 @@ def _params(pair: int) -> ClobParams:
         if p == pair:
             return params
     return ClobParams(-9, -9, 100_000, 1_000_000)
+
+
+def _markets(settings: FakeNodeSettings) -> dict[str, int]:
+    """symbol -> clob pair id of the markets a node serves."""
+    known = {symbol: pair for symbol, (pair, _) in GENESIS.items()}
+    if not settings.symbols:
+        by_pair = {pair: symbol for symbol, pair in known.items()}
+        return {by_pair.get(pair, f"CLOB-{pair}"): pair for pair in settings.clob_pairs}
+    out: dict[str, int] = {}
+    next_free = max(known.values()) + 1
+    for symbol in settings.symbols:
+        if symbol in known:
+            out[symbol] = known[symbol]
+        else:
+            out[symbol] = next_free
+            next_free += 1
+    return out
 
 
 _DROP = object()
@@ -136,11 +157,12 @@ class FakeNode:
     def __init__(self, settings: FakeNodeSettings, clock: Clock | None = None) -> None:
         self.settings = settings
         self.clock = clock or LiveClock()
+        self.markets = _markets(settings)  # symbol -> clob pair id
+        pairs = list(self.markets.values())
         self.engine = FakeEngine(
-            settings.clob_pairs, confirm_prob=settings.confirm_prob,
-            diverge_prob=settings.diverge_prob, seed=settings.seed,
+            pairs, confirm_prob=settings.confirm_prob, diverge_prob=settings.diverge_prob, seed=settings.seed,
         )
-        self.params = {pair: _params(pair) for pair in settings.clob_pairs}
+        self.params = {pair: _params(pair) for pair in pairs}
         self.flow = SyntheticFlow(self.engine, self.params, seed=settings.seed)
         self.subscribers: list[_Subscriber] = []
         self.drops = 0  # times every subscriber was dropped

@@ -9,7 +9,11 @@ import grpc
 from v4_proto.dydxprotocol.clob import query_pb2, query_pb2_grpc
 from v4_proto.dydxprotocol.subaccounts import subaccount_pb2
 
+from framework.bus import Bus
+from framework.clock import LiveClock
+from framework.venue import CountingGate, VenueContext
 from plugins.dydx import simulate_cli
+from plugins.dydx.adapter import DydxAdapter
 from plugins.dydx.fakenode.flow import OWNERS
 from plugins.dydx.fakenode.server import FakeNodeSettings, fake_node, offchain_order_id
 from tests.plugins.dydx.test_transport import _adapter, _run_blocks, _until
@@ -90,3 +94,25 @@ async def test_snapshot_on_subscribe_sends_the_snapshot_first():
         call.cancel()
     assert first.updates[0].orderbook_update.snapshot
     assert len(first.updates[0].orderbook_update.updates) == 2 * sum(len(node.engine.book_rows(p)) for p in (0, 1))
+
+
+async def test_simulated_run_serves_the_runs_symbols_and_points_the_adapter_at_them():
+    from framework.plugins import PluginHost
+
+    host = PluginHost()
+    host.load_entry_points()
+    sim = host.simulators["dydx"]
+    async with sim.factory(FakeNodeSettings(symbols=["ETH-USD", "SOL-USD"], auto=False)) as node:
+        assert node.markets == {"ETH-USD": 1, "SOL-USD": 2}
+        settings = sim.venue_settings(node, None)
+        assert settings.endpoint == node.endpoint and settings.pair_symbols() == {1: "ETH-USD", 2: "SOL-USD"}
+        ctx = VenueContext("dydx", Bus(), LiveClock(), CountingGate(), ["SOL-USD"])
+        adapter = DydxAdapter(ctx, settings)
+        await adapter.start()
+        try:
+            await _until(lambda: node.subscribers)
+            node.block()
+            await asyncio.wait_for(adapter.live.wait(), 5)
+            assert adapter.book("SOL-USD") is adapter.codec.book(2)
+        finally:
+            await adapter.stop()
