@@ -25,6 +25,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -93,12 +94,21 @@ class Run:
         mid_x2 = book.mid_x2() if book is not None else None
         return None if mid_x2 is None else mid_x2 // 2
 
-    def total_pnl(self) -> int:
-        """Realised minus fees plus unrealised at the marks, every position summed."""
-        total = 0
+    def instrument(self, venue: str, symbol: str) -> Any:
+        """The venue's :class:`~framework.events.Instrument` for ``symbol``, or None."""
+        adapter = self.venues.get(venue)
+        return getattr(adapter, "instruments", {}).get(symbol) if adapter is not None else None
+
+    def total_pnl(self) -> Decimal:
+        """Net PnL (realised - fees + unrealised at the marks) in quote currency,
+        summed over the instruments whose price unit the venue gave."""
+        total = Decimal(0)
         for (_, venue, symbol), pos in self.tracker.positions.items():
+            instrument = self.instrument(venue, symbol)
             mark = self.mark(venue, symbol)
-            total += pos.realized - pos.fees + (pos.unrealized(mark) if mark is not None else 0)
+            if instrument is not None:
+                units = pos.realized - pos.fees + (pos.unrealized(mark) if mark is not None else 0)
+                total += units * instrument.tick_size * instrument.lot_size
         return total
 
 

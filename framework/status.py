@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from decimal import Decimal
 from typing import Any, TextIO
 
 from framework.clock import NS_PER_S
@@ -73,7 +74,7 @@ class StatusLine:
             f"{rate:,} ev/s",
             f"orders {router.sent:,} (denied {router.denied:,})",
             f"fills {self._stats.fills:,}",
-            f"pnl {self._run.total_pnl():+,}",
+            f"pnl {_fmt(self._run.total_pnl())}",
         ]
         for name, gate in self._run.gates.items():
             parts.append(f"{name}: {_gate_usage(gate, now)}")
@@ -98,26 +99,58 @@ def _gate_usage(gate: Any, now_ns: int) -> str:
 
 
 def summary_table(run: Any, stats: RunStats) -> str:
-    """The end-of-run table: per strategy fills, volume, position and PnL."""
-    rows = [("strategy", "venue", "symbol", "position", "realized", "fees", "unrealized", "state")]
-    tracker = run.tracker
-    for (strategy, venue, symbol), pos in sorted(tracker.positions.items()):
-        mid = run.mark(venue, symbol)
-        unreal = pos.unrealized(mid) if mid is not None else 0
+    """The end-of-run table: per strategy and instrument, position and PnL.
+
+    Money columns are in the instrument's quote currency (tick x lot units
+    turned into a decimal amount at this edge only); ``?`` where the venue did
+    not describe the instrument.
+    """
+    header = ("strategy", "venue", "symbol", "position", "realized", "fees", "unrealized", "net", "state")
+    rows: list[tuple[str, ...]] = [header]
+    total = Decimal(0)
+    exact = True
+    for (strategy, venue, symbol), pos in sorted(run.tracker.positions.items()):
+        mark = run.mark(venue, symbol)
+        unreal = pos.unrealized(mark) if mark is not None else 0
+        money = _money(run.instrument(venue, symbol))
+        net = money(pos.realized - pos.fees + unreal)
+        if isinstance(net, Decimal):
+            total += net
+        else:
+            exact = False
         state = "failed" if strategy in run.failed_strategies else "ok"
-        rows.append((strategy, venue, symbol, f"{pos.qty:+,}", f"{pos.realized:+,}", f"{pos.fees:,}", f"{unreal:+,}", state))
-    traded = {key[0] for key, _ in tracker.positions.items()}
+        rows.append((strategy, venue, symbol, f"{pos.qty:+,}", _fmt(money(pos.realized)), _fmt(money(pos.fees)),
+                     _fmt(money(unreal)), _fmt(net), state))  # fmt: skip
+    traded = {key[0] for key, _ in run.tracker.positions.items()}
     for name, strategy in sorted(run.strategies.items()):
         if name not in traded:
             state = "failed" if name in run.failed_strategies else "ok"
-            rows.append((name, strategy.ctx.venue, "-", "+0", "+0", "0", "+0", state))
-    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(str(c).rjust(w) if i >= 3 else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))) for r in rows]
+            rows.append((name, strategy.ctx.venue, "-", "+0", "0", "0", "0", "0", state))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = [
+        "  ".join(c.rjust(w) if 3 <= i < 8 else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+        for r in rows
+    ]
+    denied = ", ".join(f"{k} {v}" for k, v in sorted(stats.denials.items())) or "none"
     lines.append(
         f"fills {stats.fills:,}  volume {stats.volume:,} lots  orders sent {run.router.sent:,}  "
-        f"denied {run.router.denied:,} {dict(stats.denials) or ''}  total pnl {run.total_pnl():+,} (tick x lot units)"
+        f"denied {run.router.denied:,} ({denied})  net pnl {_fmt(total)}{'' if exact else ' (+ instruments without a price unit)'}"
     )
     failed = ", ".join(f"{n} ({why})" for n, why in run.failed_strategies.items())
     if failed:
         lines.append(f"halted strategies: {failed}")
     return "\n".join(lines)
+
+
+def _money(instrument: Any) -> Any:
+    """tick x lot units -> quote currency, or the raw figure marked ``?``."""
+    if instrument is None:
+        return lambda units: f"{units:+,}?"
+    unit = instrument.tick_size * instrument.lot_size
+    return lambda units: (units * unit).normalize() if units else Decimal(0)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return f"{value:+,.4f}".rstrip("0").rstrip(".") if value else "0"
+    return str(value)

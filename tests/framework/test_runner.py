@@ -151,7 +151,7 @@ def test_cli_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         proc.kill()
     assert proc.returncode == EXIT_OK, err
     assert "stopping: signal SIGTERM" in err
-    assert "mm" in out and "total pnl" in out
+    assert "mm" in out and "net pnl" in out
 
 
 def test_config_check_refuses_a_mode_the_venue_cannot_run(tmp_path: Path) -> None:
