@@ -120,6 +120,8 @@ class OrderTracker:
     def __init__(self, positions: PositionBook | None = None) -> None:
         self.positions = positions or PositionBook()
         self._orders: dict[str, TrackedOrder] = {}
+        # Open orders only, so reads on every book event do not scan history.
+        self._open: dict[str, TrackedOrder] = {}
         self._executions: set[tuple[str, str]] = set()
         self.unexpected: Counter[str] = Counter()
         self.duplicate_fills = 0
@@ -129,7 +131,8 @@ class OrderTracker:
     def on_intent(self, intent: SubmitOrder | CancelOrder | ReplaceOrder) -> None:
         """Record what a strategy sends, before the risk layer sees it."""
         if isinstance(intent, SubmitOrder):
-            self._orders[intent.client_order_id] = TrackedOrder(intent)
+            order = TrackedOrder(intent)
+            self._orders[intent.client_order_id] = self._open[intent.client_order_id] = order
         elif isinstance(intent, CancelOrder):
             order = self._orders.get(intent.client_order_id)
             if order is not None and order.is_open and order.state is not OrderState.PENDING_CANCEL:
@@ -146,7 +149,7 @@ class OrderTracker:
             order.filled = rec.filled
             order.venue_order_id = rec.venue_order_id
             order.state = OrderState.PARTIALLY_FILLED if rec.filled else OrderState.ACCEPTED
-            self._orders[order.client_order_id] = order
+            self._orders[order.client_order_id] = self._open[order.client_order_id] = order
 
     # -- from the bus -----------------------------------------------------------
 
@@ -196,6 +199,8 @@ class OrderTracker:
     def _move(self, order: TrackedOrder, to: OrderState) -> None:
         if to in TRANSITIONS[order.state]:
             order.state = to
+            if not to.is_open:
+                self._open.pop(order.client_order_id, None)
         else:
             self.unexpected[f"{order.state.value}->{to.value}"] += 1
 
@@ -207,8 +212,8 @@ class OrderTracker:
     def open_orders(self, strategy: str | None = None, symbol: str | None = None) -> list[TrackedOrder]:
         return [
             o
-            for o in self._orders.values()
-            if o.is_open and (strategy is None or o.strategy == strategy) and (symbol is None or o.symbol == symbol)
+            for o in self._open.values()
+            if (strategy is None or o.strategy == strategy) and (symbol is None or o.symbol == symbol)
         ]
 
     def position(self, strategy: str, venue: str, symbol: str) -> int:

@@ -1,0 +1,130 @@
+"""Events per second through a whole paper run, beside the adapter alone.
+
+A fake dYdX node in a child process serves a recorded simulator stream over
+loopback gRPC as fast as the client reads it. Two runs are built from YAML by
+the real runner, each timed from start until the recording ends:
+
+- ``adapter_only``: the dYdX venue and nothing else (stream -> codec -> L3
+  book -> bus);
+- ``paper_run``: the same plus the market maker on both markets in paper mode
+  (stream -> adapter -> book -> bus -> market maker -> risk layer -> ingress
+  gate -> paper exchange -> order events -> tracker, journal).
+
+``paper_run_over_adapter_only_ratio`` is the share of the adapter's rate the
+whole run keeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.dydx import _SERVE, _count_updates, record_stream
+from framework.cli import config_schema
+from framework.config import load_config
+from framework.events import StreamState, StreamStatus
+from framework.hookspecs import hookimpl
+from framework.plugins import load_host
+from framework.runner import run_config
+from plugins.dydx.recording import write_frames
+
+_CONFIG = """\
+run: {{name: bench-run, mode: paper}}
+venues:
+  dydx:
+    plugin: dydx
+    settings:
+      endpoint: "{endpoint}"
+      markets: {{BTC-USD: 0, ETH-USD: 1}}
+      reconnect_min_ms: 60000
+      reconnect_max_ms: 60000
+strategies:
+{strategies}
+journal: {{path: "{journal}"}}
+"""
+
+_MAKER = """\
+  maker:
+    plugin: market_maker
+    venue: dydx
+    symbols: [BTC-USD, ETH-USD]
+    params: {size: 1, half_spread_ticks: 2, min_requote_ms: 0, min_budget: 0, max_inventory: 1000}
+"""
+
+
+class _StopAtEnd:
+    """Stops the run when the node closes the stream (the recording ended)."""
+
+    def __init__(self) -> None:
+        self.started = 0.0
+        self.elapsed = 0.0
+        self.run: Any = None
+
+    @hookimpl
+    def backplane_run_configured(self, run: Any) -> None:
+        self.run = run
+        self.started = time.perf_counter()
+
+        def on_status(event: StreamStatus) -> None:
+            if event.state is StreamState.DOWN and not self.elapsed:
+                self.elapsed = time.perf_counter() - self.started
+                run.request_stop("recording ended")
+
+        run.bus.subscribe(on_status, StreamStatus)
+
+
+def _one_run(endpoint: str, strategies: str, tmp: Path) -> tuple[int, float, int]:
+    path = tmp / f"run-{len(list(tmp.iterdir()))}.yaml"
+    path.write_text(_CONFIG.format(endpoint=endpoint, strategies=strategies or "  {}", journal=tmp / "runs"))
+    probe = _StopAtEnd()
+    host = load_host([(probe, "bench-probe")])
+    cfg = load_config(path, config_schema(host))
+    asyncio.run(run_config(cfg, host, install_signals=False))
+    run = probe.run
+    return run.stats.events, probe.elapsed, run.stats.fills
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    bodies = record_stream(20_000 if quick else 100_000)
+    updates = _count_updates(bodies)
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        recording = tmp / "stream.bin"
+        write_frames(recording, ((i, b) for i, b in enumerate(bodies)))
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _SERVE, str(recording)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True,
+        )  # fmt: skip
+        try:
+            assert proc.stdout is not None
+            endpoint = proc.stdout.readline().strip()
+            best: dict[str, tuple[int, float, int]] = {}
+            for _ in range(1 if quick else 2):  # interleaved, best of each
+                for label, strategies in (("adapter_only", ""), ("paper_run", _MAKER)):
+                    events, elapsed, fills = _one_run(endpoint, strategies, tmp)
+                    if label not in best or elapsed < best[label][1]:
+                        best[label] = (events, elapsed, fills)
+        finally:
+            assert proc.stdin is not None
+            proc.stdin.close()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    a_events, a_time, _ = best["adapter_only"]
+    p_events, p_time, p_fills = best["paper_run"]
+    return {
+        "adapter_only_events_per_s": a_events / a_time,
+        "adapter_only_updates_per_s": updates / a_time,
+        "paper_run_events_per_s": p_events / p_time,
+        "paper_run_updates_per_s": updates / p_time,
+        "paper_run_fills": p_fills,
+        "paper_run_over_adapter_only_ratio": a_time / p_time,
+    }
