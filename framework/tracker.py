@@ -165,6 +165,9 @@ class OrderTracker:
         if event.venue_order_id:
             order.venue_order_id = event.venue_order_id
         if isinstance(event, OrderAccepted):
+            if not order.is_open:  # a late ack of an order already done
+                self.unexpected[f"{order.state.value}->accepted"] += 1
+                return
             if event.size:
                 order.price, order.size = event.price, event.size  # a replace restates them
             if order.state is not OrderState.PENDING_CANCEL:
