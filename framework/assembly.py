@@ -302,7 +302,12 @@ def schedule_action(run: Any, entry: Any) -> Callable[[], None]:
     if entry.action == "flatten":
         return each(flatten)
     if entry.action == "halt":
-        return each(lambda s: run.strategy_failed(s.ctx.name, f"halted by schedule entry {entry.name!r}"))
+        # The risk layer's HALTED state (cancels only), not a strategy failure.
+        def halt(strategy: Any) -> None:
+            run.risk.halt(strategy.ctx.name, f"schedule entry {entry.name!r}")
+            strategy.ctx.cancel_all()
+
+        return each(halt)
     strategy_name, method = entry.action.removeprefix("strategy:").split(".", 1)
     targets = [strategy_name]
     return each(lambda s: guarded(run, strategy_name)(getattr(s, method))())

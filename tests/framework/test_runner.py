@@ -229,3 +229,19 @@ async def test_report_summarizes_a_finished_run(tmp_path: Path) -> None:
     with Journal(run_dir, "rep") as journal:
         marks = journal.query("SELECT COUNT(*) AS n FROM metrics WHERE name LIKE 'mark.%'")[0]["n"]
     assert marks > 0
+
+
+async def test_schedule_entries_act_on_strategies_in_simulated_time(tmp_path: Path) -> None:
+    extra = (
+        "schedule:\n"
+        "  - {name: stop-taker, every: 20s, action: halt, target: taker}\n"
+        "  - {name: flat, every: 15s, action: flatten, target: taker}\n"
+    )
+    host, cfg = load(tmp_path, extra)
+    runs: list = []
+    await run_config(cfg, host, install_signals=False, run_id="sched", on_done=runs.append)
+    run = runs[0]
+    assert run.schedule.fired == {"stop-taker": 3, "flat": 4}
+    assert run.risk.trading_state("taker").name == "HALTED"
+    assert run.risk.trading_state("mm").name == "ACTIVE"
+    assert "taker" not in run.failed_strategies  # a scheduled halt is not a failure
