@@ -222,7 +222,7 @@ class Bus:
         self._pending: deque[Event] = deque()
         self.handler_errors = 0
         self._publish = self._make_publish()
-        self.publish = self._publish  # type: ignore[method-assign]
+        self.publish = self._publish  # type: ignore[method-assign,assignment]
 
     # -- subscriptions -------------------------------------------------
 
@@ -247,7 +247,7 @@ class Bus:
         else:
             kinds = tuple(kind)
         sub = Subscription(
-            name or getattr(handler, "__qualname__", repr(handler)),
+            str(name or getattr(handler, "__qualname__", repr(handler))),
             handler,
             kinds,
             venue,
@@ -260,7 +260,10 @@ class Bus:
         elif id(handler) in self._by_entry:
             # The same callable twice: give this subscription its own entry
             # object so an error can be traced to the right subscription.
-            sub._entry = lambda event, _h=handler: _h(event)
+            def entry(event: Any, _h: Handler = handler) -> Any:
+                return _h(event)
+
+            sub._entry = entry
         self._by_entry[id(sub._entry)] = sub
         self._subs.append(sub)
         self._routes.clear()

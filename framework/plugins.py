@@ -175,9 +175,10 @@ class PluginHost:
     def _check_spec(self, spec: Any, spec_type: type, kind: str, taken: set[tuple[str, str]]) -> str:
         if not isinstance(spec, spec_type):
             return f"returned {type(spec).__name__}, expected {spec_type.__name__}"
-        if spec.name in self.registry[kind] or (kind, spec.name) in taken:
-            owner = next((i.plugin for i in self.infos if i.kind == kind and i.name == spec.name), "?")
-            return f"{kind} name {spec.name!r} is already registered by plugin {owner!r}"
+        name: str = getattr(spec, "name")  # noqa: B009 - every spec type has a name
+        if name in self.registry[kind] or (kind, name) in taken:
+            owner = next((i.plugin for i in self.infos if i.kind == kind and i.name == name), "?")
+            return f"{kind} name {name!r} is already registered by plugin {owner!r}"
         return ""
 
     # -- lookups -------------------------------------------------------

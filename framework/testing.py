@@ -30,6 +30,7 @@ from framework.events import (
     OrderDenied,
     OrderEvent,
     OrderFilled,
+    Side,
     Trade,
 )
 from framework.l2book import L2Book
@@ -72,7 +73,7 @@ class RecordingRouter(OrderRouter):
             self.bus.publish(OrderCanceled(*head, intent.venue_order_id, "canceled"))
         else:
             order = self.tracker.order(intent.client_order_id)
-            side = order.side if order is not None else None
+            side = order.side if order is not None else Side.BUY
             self.bus.publish(OrderAccepted(*head, intent.venue_order_id, side, intent.price, intent.size))
 
 
@@ -100,7 +101,11 @@ class StrategyHarness:
         self.bus.subscribe(self.tracker.on_event, OrderEvent)
         self.bus.subscribe(self.strategy.on_book, (BookSnapshot, BookDelta))
         self.bus.subscribe(self.strategy.on_trade, Trade)
-        self.bus.subscribe(lambda e: e.strategy == name and self.strategy.on_order(e), OrderEvent)
+        def own_orders(event: OrderEvent) -> None:
+            if event.strategy == name:
+                self.strategy.on_order(event)
+
+        self.bus.subscribe(own_orders, OrderEvent)
         self._exec_ids = itertools.count(1)
         self.strategy.on_start()
 

@@ -134,10 +134,10 @@ class OrderTracker:
             order = TrackedOrder(intent)
             self._orders[intent.client_order_id] = self._open[intent.client_order_id] = order
         elif isinstance(intent, CancelOrder):
-            order = self._orders.get(intent.client_order_id)
-            if order is not None and order.is_open and order.state is not OrderState.PENDING_CANCEL:
-                order.before_cancel = order.state
-                self._move(order, OrderState.PENDING_CANCEL)
+            working = self._orders.get(intent.client_order_id)
+            if working is not None and working.is_open and working.state is not OrderState.PENDING_CANCEL:
+                working.before_cancel = working.state
+                self._move(working, OrderState.PENDING_CANCEL)
 
     def restore(self, positions: PositionBook, open_orders: Iterable[Any]) -> None:
         """Take over a restarted run's journalled positions and open orders."""
