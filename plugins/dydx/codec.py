@@ -82,6 +82,7 @@ __all__ = ["CodecStats", "DydxCodec", "PairState"]
 _ONEOF_TAGS = frozenset((0x0A, 0x12, 0x1A, 0x22))  # OffChainUpdateV1: place, remove, update, replace
 _UPDATE, _REMOVE, _PLACE, _REPLACE = range(4)  # operation kinds
 _OP_CACHE_LIMIT = 200_000
+_BODY_CACHE_LIMIT = 100_000
 _ID_CACHE_LIMIT = 500_000
 
 
@@ -135,6 +136,10 @@ class DydxCodec(FillsMixin, NoticesMixin):
         self._snapshot_seen = False
         self._ids: dict[bytes, OrderKey] = {}  # encoded order id -> key
         self._ops: dict[bytes, tuple] = {}  # encoded OffChainUpdateV1 -> operation
+        self._bodies: dict[bytes, tuple] = {}  # encoded StreamOrderbookUpdate -> its operations
+        self._bodies_get = self._bodies.get
+        self._n_updates = 0  # order-book updates and unknown updates of the response
+        self._n_unknown = 0  # being read, added to stats at its end
         self._live_pairs: dict[int, PairState] = {}  # pairs whose updates apply now
         self._height_raw = b"\xff" * 11  # never matches: no varint has 11 bytes
         self._height = 0
@@ -182,11 +187,16 @@ class DydxCodec(FillsMixin, NoticesMixin):
         self._ts_recv = ts_recv
         self._out = out
         self._skipped = False
+        self._n_updates = self._n_unknown = 0
         try:
             self._response(data, out)
         except (Malformed, ValueError, IndexError) as exc:
             self.stats[MALFORMED] += 1
             self._request_resync(f"malformed response: {exc}")
+        if self._n_updates:
+            self.stats[UPDATES] += self._n_updates
+            if self._n_unknown:
+                self.stats[UNKNOWN_UPDATE] += self._n_unknown
         if self._dirty:
             self._flush_deltas(out)
         if self._skipped:
@@ -289,39 +299,22 @@ class DydxCodec(FillsMixin, NoticesMixin):
     # which accept any field order.
 
     def _orderbook(self, buf: bytes, pos: int, end: int) -> None:
-        if pos < end and buf[pos] == 0x08:
-            flag, pos = varint(buf, pos + 1)
-            if flag:
-                self._snapshot(buf, pos, end)
-                return
-        elif buf.find(b"\x08", pos, end) >= 0 and _snapshot_flag(buf, pos, end):
-            # The flag may legally come after the updates: only a scan can tell
-            # (the byte also occurs inside ids and amounts, hence the check).
-            self._snapshot(buf, pos, end)
-            return
-        live, where, dirty = self._live_pairs, self._where, self._dirty
-        where_get, memo_get, parse = where.get, self._ops.get, self._parse_op
-        n_updates = unknown = 0
-        while pos < end:
-            if buf[pos] != 0x12:
-                pos = skip_field(buf, pos)  # a false snapshot flag, or a field we do not know
-                continue
-            n = buf[pos + 1]
-            if n < 0x80:
-                s = pos + 2
-            elif buf[pos + 2] < 0x80:  # two-byte length: a place
-                n = (n & 0x7F) | buf[pos + 2] << 7
-                s = pos + 3
-            else:
-                n, s = varint(buf, pos + 1)
-            pos = s + n
-            n_updates += 1
-            raw = buf[s:pos]
-            op = memo_get(raw)
+        # The node sends the same StreamOrderbookUpdate bodies again and again
+        # (resets, block sync, the replay of the operations queue): their
+        # operations are kept by their bytes (self._bodies), so a repeated body
+        # costs one lookup instead of a walk over its updates.
+        body = buf[pos:end]
+        ops = self._bodies_get(body)
+        error = None
+        if ops is None:
+            ops, error = self._parse_body(buf, pos, end, body)
+            if ops is None:
+                return  # a snapshot
+        live, where, where_get, dirty = self._live_pairs, self._where, self._where.get, self._dirty
+        self._n_updates += len(ops)
+        for op in ops:
             if op is None:
-                op = parse(buf, s, pos, raw)
-                if op is None:
-                    continue
+                continue  # an empty update, or of a kind we do not know
             kind, key = op[0], op[1]
             st = live.get(key[4])
             if st is None:
@@ -331,7 +324,7 @@ class DydxCodec(FillsMixin, NoticesMixin):
             if kind == _UPDATE:
                 at = where_get(key)
                 if at is None:  # update-before-place, or block sync of a gone order
-                    unknown += 1
+                    self._n_unknown += 1
                     continue
                 step = st.step
                 filled = op[2]
@@ -364,11 +357,52 @@ class DydxCodec(FillsMixin, NoticesMixin):
             if not touched:
                 dirty.append(st)
             touched.add(at)
-        if pos != end:
-            raise Malformed("orderbook update overruns its length")
-        self.stats[UPDATES] += n_updates
-        if unknown:
-            self.stats[UNKNOWN_UPDATE] += unknown
+        if error is not None:
+            raise error
+
+    def _parse_body(self, buf: bytes, pos: int, end: int, body: bytes) -> tuple[tuple | None, Malformed | None]:
+        """The operations of a ``StreamOrderbookUpdate`` (None for each update that
+        changes nothing), remembered under ``body``; ``(None, None)`` for a snapshot
+        (applied here). A malformed update ends the list: the operations before
+        it and the error are returned, and nothing is remembered."""
+        if pos < end and buf[pos] == 0x08:
+            flag, pos = varint(buf, pos + 1)
+            if flag:
+                self._snapshot(buf, pos, end)
+                return None, None
+        elif buf.find(b"\x08", pos, end) >= 0 and _snapshot_flag(buf, pos, end):
+            # The flag may legally come after the updates: only a scan can tell
+            # (the byte also occurs inside ids and amounts, hence the check).
+            self._snapshot(buf, pos, end)
+            return None, None
+        memo_get, parse = self._ops.get, self._parse_op
+        ops: list[tuple | None] = []
+        try:
+            while pos < end:
+                if buf[pos] != 0x12:
+                    pos = skip_field(buf, pos)  # a false snapshot flag, or a field we do not know
+                    continue
+                n = buf[pos + 1]
+                if n < 0x80:
+                    s = pos + 2
+                else:
+                    n, s = varint(buf, pos + 1)
+                pos = s + n
+                if pos > end:
+                    raise Malformed("order-book update overruns its message")
+                raw = buf[s:pos]
+                op = memo_get(raw)
+                ops.append(op if op is not None else parse(buf, s, pos, raw))
+            if pos != end:
+                raise Malformed("orderbook update overruns its length")
+        except (Malformed, ValueError, IndexError) as exc:
+            return tuple(ops), exc if isinstance(exc, Malformed) else Malformed(str(exc))
+        result = tuple(ops)
+        bodies = self._bodies
+        if len(bodies) >= _BODY_CACHE_LIMIT:
+            bodies.clear()
+        bodies[body] = result
+        return result, None
 
     def _live(self, key: OrderKey) -> PairState | None:
         """The pair state of ``key`` if its updates apply now, else count why not."""
@@ -442,7 +476,7 @@ class DydxCodec(FillsMixin, NoticesMixin):
 
     def _general_op(self, buf: bytes, pos: int, end: int) -> tuple | None:
         """Any valid layout: fields in any order, unknown fields skipped."""
-        op = None
+        op: tuple | None = None
         for tag, span in iter_fields(buf, pos, end):
             if tag == 0x1A:
                 key, filled = self._id(b""), 0
@@ -709,12 +743,12 @@ def _snapshot_flag(buf: bytes, pos: int, end: int) -> bool:
 
 def _divergence(book: L3Book, rows: list[tuple[OrderKey, int, int, int, int]]) -> int:
     """How many orders differ between ``book`` and a snapshot's ``rows``."""
-    new = {key: (side, price, size - filled if size > filled else 0) for key, side, price, size, filled in rows}
+    new: dict[Any, tuple[int, int, int]] = {key: (side, price, size - filled if size > filled else 0) for key, side, price, size, filled in rows}
     differ = 0
     for side in (1, -1):
         for key in book.orders_in_queue_order(side):
             o = book.order(key)
-            mine = (int(o.side), o.price, o.remaining)
+            mine = None if o is None else (int(o.side), o.price, o.remaining)
             if new.pop(key, None) != mine:
                 differ += 1
     return differ + len(new)
