@@ -53,6 +53,8 @@ from framework.events import (
     OrderFilled,
     OrderRejected,
     Side,
+    StreamState,
+    StreamStatus,
     Trade,
     TradingStatus,
 )
@@ -113,6 +115,7 @@ class MarketDataCodec:
         self.errors = 0
         self.last_error = ""
         self.pending: set[str] = set()  # symbols whose next update is a snapshot
+        self._desynced: set[str] = set()  # symbols resyncing after a malformed update
         self._pictures: dict[str, tuple[dict[int, int], dict[int, int]]] = {}
         self._status: dict[str, int] = {}
         self._last_trade: dict[str, tuple[int, int, int]] = {}
@@ -130,7 +133,13 @@ class MarketDataCodec:
             self.errors += 1
             self.last_error = f"{symbol or '?'}: {exc}"
             self.pending.add(symbol)
-            return []
+            if symbol not in self.scales:
+                return []
+            # Strategies are told: the symbol's book is stale until the next
+            # update (a full top-N picture) resyncs it.
+            self._desynced.add(symbol)
+            reason = f"malformed update skipped ({exc}); resyncing from the next update"
+            return [StreamStatus(self.venue, symbol, 0, ts_recv, StreamState.RESYNCING, reason)]
 
     def _decode(self, msg: Any, symbol: str, ts_recv: int) -> list[Event]:
         sc = self.scales[symbol]
@@ -149,6 +158,9 @@ class MarketDataCodec:
             book.apply_snapshot(bids, asks)
             self.pending.discard(symbol)
             out: list[Event] = [BookSnapshot(self.venue, symbol, ts_event, ts_recv, bids, asks)]
+            if symbol in self._desynced:
+                self._desynced.discard(symbol)
+                out.append(StreamStatus(self.venue, symbol, ts_event, ts_recv, StreamState.LIVE, "resynced"))
         else:
             out = []
             new_b, changes = _side(_BUY, last[0], msg.bids, tk)

@@ -92,6 +92,11 @@ class PolymarketHarness(VenueHarness):
         assert self.sim is not None
         self.sim.faults.silence_streams("md")
 
+    async def send_malformed(self) -> None:
+        assert self.sim is not None
+        for symbol in self.symbols:
+            self.sim.faults.send_malformed(symbol)  # bids not best first: breaks the protocol
+
     async def duplicate_execution(self) -> None:
         assert self.sim is not None
         self.sim.faults.duplicate(1)  # the next execution batch arrives twice

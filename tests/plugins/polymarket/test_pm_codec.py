@@ -19,6 +19,8 @@ from framework.events import (
     OrderFilled,
     OrderRejected,
     Side,
+    StreamState,
+    StreamStatus,
     Trade,
     TradingStatus,
 )
@@ -106,12 +108,16 @@ def test_tick_conversion_in_book():
 def test_malformed_update_counted_skipped_and_resynced():
     c = md_codec(tick_size=0.01)
     c.on_update(upd([(450, 10)], [(470, 3)]), 1)
-    assert c.on_update(upd([(455, 10)], []), 2) == []  # off the tick grid
-    assert c.on_update(upd([(440, 1), (450, 1)], []), 3) == []  # not best first
+    [off_grid] = c.on_update(upd([(455, 10)], []), 2)  # off the tick grid
+    [unordered] = c.on_update(upd([(440, 1), (450, 1)], []), 3)  # not best first
     assert c.on_update(upd([(450, 1)], [], symbol="unknown"), 4) == []
     assert c.errors == 3 and c.books[SYM].best_bid() == (45, 10)
-    [snap] = c.on_update(upd([(420, 2)], [(480, 1)]), 5)
+    # the strategy is told the symbol's book is resyncing, then live again
+    assert all(isinstance(e, StreamStatus) and e.state is StreamState.RESYNCING and e.symbol == SYM
+               for e in (off_grid, unordered))
+    snap, live = c.on_update(upd([(420, 2)], [(480, 1)]), 5)
     assert isinstance(snap, BookSnapshot) and snap.bids == ((42, 2),)
+    assert isinstance(live, StreamStatus) and live.state is StreamState.LIVE
 
 
 def test_resync_makes_next_update_a_snapshot():
