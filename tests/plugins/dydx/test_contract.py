@@ -36,7 +36,7 @@ class DydxHarness(VenueHarness):
         case: _NO_ORDER_ENTRY
         for case in (
             "order_accepted", "order_partially_filled", "order_filled", "order_cancelled",
-            "order_rejected", "duplicate_execution", "gated_messages", "ingress_limit",
+            "order_rejected", "duplicate_execution", "ingress_limit",
         )
     }
 
