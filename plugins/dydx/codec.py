@@ -146,6 +146,7 @@ class DydxCodec(FillsMixin, NoticesMixin):
         self._where: dict[OrderKey, tuple[int, int]] = {}  # id -> (side, price) on a book
         self._dirty: list[PairState] = []
         self._printed: dict[tuple[Any, ...], None] = {}  # optimistic fills already printed
+        self._fills: dict[bytes, list[Any]] = {}  # encoded fill -> its reading (fills.py)
         self._ts_recv = 0
         self._out: list[Event] = []
         self._skipped = False
@@ -245,7 +246,7 @@ class DydxCodec(FillsMixin, NoticesMixin):
                 mode = buf[p + 1]
                 p += 2
                 tag = buf[p] if p < pos and mode < 0x80 else 0
-            if tag == 0x1A or tag == 0x2A:
+            if tag == 0x1A or tag == 0x2A or tag == 0x22:
                 n = buf[p + 1]
                 if n < 0x80:
                     q = p + 2
@@ -257,8 +258,10 @@ class DydxCodec(FillsMixin, NoticesMixin):
                 if q + n == pos:
                     if tag == 0x1A:
                         orderbook(buf, q, pos)
-                    else:
+                    elif tag == 0x2A:
                         taker(buf, q, pos, mode, height, out)
+                    else:
+                        self._fill(buf, q, pos, mode, height, out)
                     continue
             self._stream_update(buf, begin, pos, out)
 

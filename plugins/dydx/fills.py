@@ -36,6 +36,8 @@ __all__ = ["FillsMixin", "execution_id"]
 SIDES = {1: 1, 2: -1}  # v4 Side -> framework side
 SIDE_ENUM = {1: Side.BUY, -1: Side.SELL}
 _REPLAY_MEMORY = 50_000
+_FILL_MEMORY = 20_000
+_NOT_A_TRADE = ((), None, ())  # the reading of a deleveraging match
 
 
 class FillsMixin:
@@ -51,6 +53,7 @@ class FillsMixin:
     _where: dict[OrderKey, tuple[int, int]]
     _dirty: list[Any]
     _printed: dict[tuple[Any, ...], None]
+    _fills: dict[bytes, list[Any]]
     _skipped: bool
     _ts_recv: int
 
@@ -64,16 +67,49 @@ class FillsMixin:
         """A ``StreamOrderbookFill``: ``orders`` zipped with the cumulative ``fill_amounts``
         set the book; the match makes the prints."""
         self.stats[FILLS] += 1
+        # A fill comes again at other exec modes (optimistic, replay, finalize)
+        # with the same bytes: it is read once and kept by them.
+        body = buf[pos:end]
+        fill = self._fills.get(body)
+        if fill is None:
+            fill = self._parse_fill(buf, pos, end)
+            if len(self._fills) >= _FILL_MEMORY:
+                self._fills.clear()
+            self._fills[body] = fill
+        orders, amounts, by_key = fill[0], fill[1], fill[2]
+        for key, amount in zip(orders, amounts):
+            st = self.states.get(key[4])
+            if st is None or not st.ready:
+                if (st is not None or not self.any_pair) and not self._skipped:
+                    self.stats[PRE_SNAPSHOT_FILLS] += 1  # once per fill message
+                    self._skipped = True
+                continue
+            where = self._where.get(key)
+            if where is None:
+                self.stats[UNKNOWN_FILL_ORDER] += 1
+                continue
+            if amount % st.step:
+                self.stats[OFF_GRID] += 1
+            st.book.update(key, amount // st.step)
+            if not st.touched:
+                self._dirty.append(st)
+            st.touched.add(where)
+        if fill[3]:
+            self._prints(fill, mode, height, out)
+
+    def _parse_fill(self, buf: bytes, pos: int, end: int) -> list[Any]:
+        """``[order keys, amounts, {key: (v4 side, quantums, subticks, amount)}, encoded
+        ClobMatch, its reading (None until read)]`` of a ``StreamOrderbookFill``."""
         orders: list[tuple[OrderKey, int, int, int]] = []
         amounts: list[int] = []
-        match = None
+        match = b""
         while pos < end:
             tag = buf[pos]
             if tag == 0x0A or tag == 0x12:  # 1 clob_match, 2 orders
                 n, s = varint(buf, pos + 1)
                 pos = s + n
                 if tag == 0x0A:
-                    match = (s, pos)
+                    match = buf[s:pos]
                 else:
                     orders.append(self._order_fields(buf, s, pos))
             elif tag == 0x1A:  # 3 fill_amounts, packed
@@ -92,24 +128,7 @@ class FillsMixin:
         by_key: dict[tuple, tuple[int, int, int, int]] = {}
         for (key, v4side, quantums, subticks), amount in zip(orders, amounts):
             by_key[key] = (v4side, quantums, subticks, amount)
-            st = self.states.get(key[4])
-            if st is None or not st.ready:
-                if (st is not None or not self.any_pair) and not self._skipped:
-                    self.stats[PRE_SNAPSHOT_FILLS] += 1  # once per fill message
-                    self._skipped = True
-                continue
-            where = self._where.get(key)
-            if where is None:
-                self.stats[UNKNOWN_FILL_ORDER] += 1
-                continue
-            if amount % st.step:
-                self.stats[OFF_GRID] += 1
-            st.book.update(key, amount // st.step)
-            if not st.touched:
-                self._dirty.append(st)
-            st.touched.add(where)
-        if match is not None:
-            self._prints(buf, *match, by_key, tuple(amounts), mode, height, out)
+        return [tuple(o[0] for o in orders), tuple(amounts), by_key, match, None]
 
     def _match(self, buf: bytes, pos: int, end: int, by_key: dict) -> tuple | None:
         """``(taker, aggressor, [(maker, amount)])`` of a ``ClobMatch``; None for deleveraging."""
@@ -142,26 +161,29 @@ class FillsMixin:
                         p = skip_field(buf, p)
                 entry = by_key.get(taker)
                 side = SIDES.get(entry[0]) if entry is not None else None
-                return taker, None if side is None else SIDE_ENUM[side], makers
+                return taker, None if side is None else SIDE_ENUM[side], tuple(makers)
             if tag == 0x12:  # MatchPerpetualLiquidation: rare, read by v4-proto
                 liq = MatchPerpetualLiquidation.FromString(buf[span[0] : span[1]])
                 taker = ("liquidation", liq.liquidated.owner, liq.liquidated.number, liq.perpetual_id)
-                makers = [(key_from_pb(mf.maker_order_id), mf.fill_amount) for mf in liq.fills]
+                makers = tuple([(key_from_pb(mf.maker_order_id), mf.fill_amount) for mf in liq.fills])
                 return taker, Side.BUY if liq.is_buy else Side.SELL, makers
         return None  # deleveraging: not a book trade
 
-    def _prints(self, buf: bytes, pos: int, end: int, by_key: dict, amounts: tuple, mode: int, height: int,
-                out: list[Event]) -> None:
+    def _prints(self, fill: list[Any], mode: int, height: int, out: list[Event]) -> None:
         confirmed = mode == FINALIZE
         if not confirmed and self.confirmed_only:
             return
-        match = self._match(buf, pos, end, by_key)
+        by_key, amounts = fill[2], fill[1]
+        match = fill[4]
         if match is None:
+            raw = fill[3]
+            match = fill[4] = self._match(raw, 0, len(raw), by_key) or _NOT_A_TRADE
+        if match is _NOT_A_TRADE:
             return
         taker, aggressor, makers = match
         if not confirmed:
             # A replay (mode 102) repeats an optimistic fill exactly, cumulative amounts included.
-            seen = (taker, tuple(makers), amounts)
+            seen = (taker, makers, amounts)
             if seen in self._printed:
                 self.stats[REPLAYED_FILLS] += 1
                 return
