@@ -268,8 +268,14 @@ class L3Book(BookView):
 
     def size_at(self, side: Side | int, price: int) -> int:
         """Aggregate remaining at ``price`` on ``side`` (0 if no level)."""
-        lvl = (self._bid_levels if side_is_bid(side) else self._ask_levels).get(price)
-        return 0 if lvl is None else int(lvl[_AGG])
+        # Sides compared inline: L3 consumers (a codec's deltas) ask per touched level.
+        if side == 1:
+            lvl = self._bid_levels.get(price)
+        elif side == -1:
+            lvl = self._ask_levels.get(price)
+        else:
+            side_is_bid(side)  # raises the usual error
+        return 0 if lvl is None else lvl[0]  # lvl[0]: aggregate remaining, always an int
 
     def order(self, order_id: Hashable) -> RestingOrder | None:
         """The resting order ``order_id``, or None."""

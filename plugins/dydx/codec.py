@@ -704,7 +704,8 @@ class DydxCodec(FillsMixin, NoticesMixin):
             changes = tuple([(side, price, size_at(side, price)) for side, price in touched])
             touched.clear()
             out.append(BookDelta(venue, st.symbol, 0, ts, changes))
-            if st.book.is_crossed:  # the node's book never crosses: ours is out of step
+            bid, ask = st.book.best_bid_price, st.book.best_ask_price
+            if bid is not None and ask is not None and bid >= ask:  # the node's book never crosses: ours is out of step
                 self.stats[CROSSED] += 1
                 if self.resync_on_crossed:
                     self._request_resync(f"book of clob pair {st.pair} is crossed")

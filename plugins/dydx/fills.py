@@ -165,8 +165,8 @@ class FillsMixin:
             if tag == 0x12:  # MatchPerpetualLiquidation: rare, read by v4-proto
                 liq = MatchPerpetualLiquidation.FromString(buf[span[0] : span[1]])
                 taker = ("liquidation", liq.liquidated.owner, liq.liquidated.number, liq.perpetual_id)
-                makers = tuple([(key_from_pb(mf.maker_order_id), mf.fill_amount) for mf in liq.fills])
-                return taker, Side.BUY if liq.is_buy else Side.SELL, makers
+                fills = tuple([(key_from_pb(mf.maker_order_id), mf.fill_amount) for mf in liq.fills])
+                return taker, Side.BUY if liq.is_buy else Side.SELL, fills
         return None  # deleveraging: not a book trade
 
     def _prints(self, fill: list[Any], mode: int, height: int, out: list[Event]) -> None:
