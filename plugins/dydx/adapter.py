@@ -214,18 +214,17 @@ class DydxAdapter:
             request_serializer=query_pb2.StreamOrderbookUpdatesRequest.SerializeToString,
             response_deserializer=None,  # raw bytes: the codec reads the wire format
         )(self._request())
+        # Per message: two clock reads, the codec, the bus; state changes are
+        # tested with one identity comparison (LIVE is the steady state).
+        feed, now_ns, wall_ns, live = codec.feed, clock.now_ns, clock.wall_ns, StreamState.LIVE
         try:
             async for data in call:
-                now = clock.now_ns()
-                self._last_ns = now
+                self._last_ns = now_ns()
                 self.received += 1
-                for event in codec.feed(data, clock.wall_ns()):
+                for event in feed(data, wall_ns()):
                     publish(event)
-                if self.state is StreamState.STALE:
-                    self._status(StreamState.LIVE, "data again")
-                elif self.state is not StreamState.LIVE and codec.all_ready:
-                    self._status(StreamState.LIVE, "snapshot applied")
-                    self.live.set()
+                if self.state is not live:
+                    self._became_live(codec)
                 if codec.needs_resync:
                     reason = codec.resync_reason
                     call.cancel()
@@ -235,6 +234,14 @@ class DydxAdapter:
             if exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
                 self.ctx.gate.throttled()
             return f"stream failed: {exc.code().name} {exc.details()}"
+
+    def _became_live(self, codec: DydxCodec) -> None:
+        """Data while not LIVE: back from STALE, or the snapshot completed the books."""
+        if self.state is StreamState.STALE:
+            self._status(StreamState.LIVE, "data again")
+        elif codec.all_ready:
+            self._status(StreamState.LIVE, "snapshot applied")
+            self.live.set()
 
     # --- staleness ---------------------------------------------------------------------
 

@@ -76,7 +76,7 @@ class FillsMixin:
             if len(self._fills) >= _FILL_MEMORY:
                 self._fills.clear()
             self._fills[body] = fill
-        orders, amounts, by_key = fill[0], fill[1], fill[2]
+        orders, amounts = fill[0], fill[1]
         for key, amount in zip(orders, amounts):
             st = self.states.get(key[4])
             if st is None or not st.ready:
