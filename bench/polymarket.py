@@ -36,7 +36,10 @@ from typing import Any, Self
 from framework.bus import Bus
 from framework.clock import LiveClock
 from framework.events import BookDelta, Side
-from framework.orders import SubmitOrder, TimeInForce
+from framework.orders import TimeInForce
+from framework.router import RunRouter
+from framework.strategy import StrategyContext
+from framework.tracker import OrderTracker
 from framework.venue import CountingGate, VenueContext
 from plugins.polymarket.adapter import PolymarketAdapter
 from plugins.polymarket.gen import enums_pb2 as E
@@ -161,92 +164,136 @@ class _Arrivals:
         self.x.insert = self.real  # type: ignore[method-assign]
 
 
-async def _tick_to_order(sim: Simulator, sym: str, rounds: int, entry: str) -> tuple[list[float], list[float]]:
-    """(tick -> order received, tick -> strategy callback) per round, in us."""
-    known = {id(h) for h in sim.exchange.streams}
-    ad, bus = await _adapter(sim, [sym], entry)
-    loop = asyncio.get_running_loop()
-    n = 0
-    seen_ns = 0
+class _AdapterOrders:
+    """The adapter on one symbol and a strategy that answers every book change
+    with an order, sent through a strategy context and the run's order router
+    (tracker, route, the adapter's gated transport), as in a run."""
 
-    def strategy(ev: BookDelta) -> None:  # reacts to every book change with an order
-        nonlocal n, seen_ns
-        seen_ns = time.perf_counter_ns()
-        n += 1
+    def __init__(self, sim: Simulator, sym: str, entry: str) -> None:
+        self.sim, self.sym, self.entry = sim, sym, entry
+        self.seen_ns = 0
+
+    async def __aenter__(self) -> Self:
+        known = {id(h) for h in self.sim.exchange.streams}
+        self.ad, bus = await _adapter(self.sim, [self.sym], self.entry)
+        self.handle = _md_handle(self.sim, known)
+        self.router = RunRouter(bus, self.ad.ctx.clock, OrderTracker())
+        self.router.add_route("polymarket", self.ad, self.ad.ctx.gate, gated_here=False)
+        self.ctx = StrategyContext("bench", "polymarket", [self.sym], self.ad.ctx.clock, self.router, self.ad.books.get, None)
+        bus.subscribe(self.strategy, BookDelta, name="bench")
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.router.drain()
+        await self.ad.stop()
+
+    def strategy(self, ev: BookDelta) -> None:
+        self.seen_ns = time.perf_counter_ns()
         # An IOC far from the touch: it neither trades nor rests, so the
         # strategy's own order never moves the book it is reacting to.
-        order = SubmitOrder("bench", "polymarket", sym, f"b{n}", Side.BUY, 1, 100, tif=TimeInForce.IOC)
-        loop.create_task(ad.submit(order))
+        self.ctx.submit_limit(self.sym, Side.BUY, 1, 100, tif=TimeInForce.IOC)
 
-    try:
-        handle = _md_handle(sim, known)
-        bus.subscribe(strategy, BookDelta, name="bench")
+    async def rounds(self, updates: list[Any]) -> tuple[list[float], list[float]]:
+        """(tick -> order received, tick -> strategy callback) per update, in us."""
         total, tick = [], []
-        with _Arrivals(sim) as arrivals:
-            for m in _updates(sym, rounds):
+        with _Arrivals(self.sim) as arrivals:
+            for m in updates:
                 t0 = time.perf_counter_ns()
-                handle.push(m)
+                self.handle.push(m)
                 t1 = await asyncio.wait_for(arrivals.queue.get(), 10)
                 total.append((t1 - t0) / 1000)
-                tick.append((seen_ns - t0) / 1000)
+                tick.append((self.seen_ns - t0) / 1000)
                 await asyncio.sleep(0.002)  # let the order's own executions drain
         return total, tick
-    finally:
-        await ad.stop()
 
 
-async def _bare_tick_to_order(sim: Simulator, sym: str, token: str, rounds: int) -> list[float]:
+class _BareOrders(_BareSink):
     """The floor of the same path: a bare stream read, then a bare unary insert
     of a prebuilt request (no codec, no book, no bus, no gate)."""
-    from plugins.polymarket.gen import trading_pb2 as tr
-    from plugins.polymarket.gen import trading_pb2_grpc as tr_grpc
 
-    meta = (("authorization", f"Bearer {token}"), ("x-participant-id", sim.participant_id))
-    async with _BareSink(sim, sym, token) as sink:
-        stub = tr_grpc.OrderEntryAPIStub(sink.channel)
+    async def __aenter__(self) -> Self:
+        from plugins.polymarket.gen import trading_pb2_grpc as tr_grpc
+
+        await super().__aenter__()
+        self.stub = tr_grpc.OrderEntryAPIStub(self.channel)
+        self.meta = (("authorization", f"Bearer {self.token}"), ("x-participant-id", self.sim.participant_id))
+        self.n = 0
+        return self
+
+    async def rounds(self, updates: list[Any]) -> list[float]:
+        from plugins.polymarket.gen import trading_pb2 as tr
+
         out = []
-        with _Arrivals(sim) as arrivals:
-            for i, m in enumerate(_updates(sym, rounds)):
-                req = tr.InsertOrderRequest(type=E.ORDER_TYPE_LIMIT, side=E.SIDE_BUY, order_qty=100, symbol=sym, price=1,
-                                            time_in_force=E.TIME_IN_FORCE_IMMEDIATE_OR_CANCEL, clord_id=f"bare{i}",
-                                            account=sim.account)
+        with _Arrivals(self.sim) as arrivals:
+            for m in updates:
+                self.n += 1
+                req = tr.InsertOrderRequest(type=E.ORDER_TYPE_LIMIT, side=E.SIDE_BUY, order_qty=100, symbol=self.sym, price=1,
+                                            time_in_force=E.TIME_IN_FORCE_IMMEDIATE_OR_CANCEL, clord_id=f"bare{self.n}",
+                                            account=self.sim.account)
                 t0 = time.perf_counter_ns()
-                sink.handle.push(m)
-                await sink.call.read()
-                await stub.InsertOrder(req, metadata=meta)
+                self.handle.push(m)
+                await self.call.read()
+                await self.stub.InsertOrder(req, metadata=self.meta)
                 out.append((arrivals.queue.get_nowait() - t0) / 1000)
                 await asyncio.sleep(0.002)
         return out
 
 
-async def _bare_unary(sim: Simulator, rounds: int) -> list[float]:
-    import grpc
+class _BareUnary:
+    """A bare grpc.aio unary round trip (Health.Check) to the same simulator."""
 
-    async with grpc.aio.insecure_channel(sim.grpc_target) as ch:
-        stub = health_pb2_grpc.HealthAPIStub(ch)
-        await stub.Check(health_pb2.HealthCheckRequest())
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+
+    async def __aenter__(self) -> Self:
+        import grpc
+
+        self.channel = grpc.aio.insecure_channel(self.sim.grpc_target)
+        self.stub = health_pb2_grpc.HealthAPIStub(self.channel)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.channel.close()
+
+    async def rounds(self, n: int) -> list[float]:
         out = []
-        for _ in range(rounds):
+        for _ in range(n):
             t0 = time.perf_counter_ns()
-            await stub.Check(health_pb2.HealthCheckRequest())
+            await self.stub.Check(health_pb2.HealthCheckRequest())
             out.append((time.perf_counter_ns() - t0) / 1000)
+            await asyncio.sleep(0.002)  # the same pacing as the tick-to-order rounds
         return out
 
 
-async def _bare_http(sim: Simulator, token: str, rounds: int, sym: str) -> list[float]:
-    import httpx
+class _BareHttp:
+    """A bare httpx POST round trip to the simulator's REST order entry."""
 
-    hdr = {"authorization": f"Bearer {token}", "x-participant-id": sim.participant_id}
-    body = {"type": "ORDER_TYPE_LIMIT", "side": "SIDE_BUY", "orderQty": "100", "symbol": sym, "price": "1",
-            "timeInForce": "TIME_IN_FORCE_GOOD_TILL_CANCEL"}
-    async with httpx.AsyncClient() as http:
+    def __init__(self, sim: Simulator, token: str, sym: str) -> None:
+        self.sim, self.sym = sim, sym
+        self.hdr = {"authorization": f"Bearer {token}", "x-participant-id": sim.participant_id}
+        self.n = 0
+
+    async def __aenter__(self) -> Self:
+        import httpx
+
+        self.http = httpx.AsyncClient()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.http.aclose()
+
+    async def rounds(self, n: int) -> list[float]:
+        body = {"type": "ORDER_TYPE_LIMIT", "side": "SIDE_BUY", "orderQty": "100", "symbol": self.sym, "price": "1",
+                "timeInForce": "TIME_IN_FORCE_IMMEDIATE_OR_CANCEL"}
         out = []
-        for i in range(rounds + 1):
+        for _ in range(n):
+            self.n += 1
             t0 = time.perf_counter_ns()
-            r = await http.post(f"{sim.rest_base}/v1/trading/orders", json={**body, "clordId": f"h{i}"}, headers=hdr)
-            if i:
-                out.append((time.perf_counter_ns() - t0) / 1000)
+            r = await self.http.post(f"{self.sim.rest_base}/v1/trading/orders", json={**body, "clordId": f"h{self.n}"},
+                                     headers=self.hdr)
+            out.append((time.perf_counter_ns() - t0) / 1000)
             r.raise_for_status()
+            await asyncio.sleep(0.002)
         return out
 
 
@@ -285,50 +332,127 @@ def _pct(xs: list[float], q: float) -> float:
     return statistics.quantiles(xs, n=100, method="inclusive")[int(q) - 1]
 
 
+def _paired_median(xs: list[float], ys: list[float]) -> float:
+    return statistics.median(x / y for x, y in zip(xs, ys, strict=True))
+
+
+async def _rates(sim: Simulator, sym: str, token: str, msgs: list[Any], pairs: int) -> tuple[list[float], list[float]]:
+    """Adapter and bare stream rates, in pairs of neighbouring runs (which goes
+    first alternates), after one discarded warm-up run of each."""
+    adapter_rates: list[float] = []
+    bare_rates: list[float] = []
+    async with _AdapterSink(sim, sym) as adapter_sink, _BareSink(sim, sym, token) as bare_sink:
+        await bare_sink.rate(msgs)
+        await adapter_sink.rate(msgs)
+        for i in range(pairs):
+            order: list[tuple[Any, list[float]]] = [(bare_sink, bare_rates), (adapter_sink, adapter_rates)]
+            for sink, out in order if i % 2 else order[::-1]:
+                out.append(await sink.rate(msgs))
+    return adapter_rates, bare_rates
+
+
+async def _latencies(sim: Simulator, token: str, rounds: int, blocks: int) -> dict[str, list[list[float]]]:
+    """Round trips per block for every path; the blocks interleave the paths (in
+    a rotating order), each after a discarded warm-up block."""
+    sym = sim.symbols[0]
+    per_block = rounds // blocks
+    out: dict[str, list[list[float]]] = {k: [] for k in ("grpc", "tick", "rest", "bare_path", "unary", "http")}
+    async with (
+        _AdapterOrders(sim, sym, "grpc") as grpc_orders,
+        _AdapterOrders(sim, sym, "rest") as rest_orders,
+        _BareOrders(sim, sym, token) as bare_orders,
+        _BareUnary(sim) as unary,
+        _BareHttp(sim, token, sim.symbols[1]) as http,
+    ):
+        async def grpc_block(ups: list[Any], keep: bool) -> None:
+            total, tick = await grpc_orders.rounds(ups)
+            if keep:
+                out["grpc"].append(total)
+                out["tick"].append(tick)
+
+        async def rest_block(ups: list[Any], keep: bool) -> None:
+            total, _ = await rest_orders.rounds(ups)
+            if keep:
+                out["rest"].append(total)
+
+        async def bare_path_block(ups: list[Any], keep: bool) -> None:
+            xs = await bare_orders.rounds(ups)
+            if keep:
+                out["bare_path"].append(xs)
+
+        async def unary_block(ups: list[Any], keep: bool) -> None:
+            xs = await unary.rounds(len(ups))
+            if keep:
+                out["unary"].append(xs)
+
+        async def http_block(ups: list[Any], keep: bool) -> None:
+            xs = await http.rounds(len(ups))
+            if keep:
+                out["http"].append(xs)
+
+        paths = [grpc_block, unary_block, bare_path_block, rest_block, http_block]
+        updates = _updates(sym, per_block * (blocks + 1))
+        for block in range(blocks + 1):
+            ups = updates[block * per_block : (block + 1) * per_block]
+            k = block % len(paths)
+            for path in paths[k:] + paths[:k]:
+                await path(ups, block > 0)
+    return out
+
+
+def _p50(blocks: list[list[float]]) -> float:
+    return statistics.median(x for b in blocks for x in b)
+
+
+def _p99(blocks: list[list[float]]) -> float:
+    return _pct([x for b in blocks for x in b], 99)
+
+
+def _block_ratio(num: list[list[float]], den: list[list[float]]) -> float:
+    """The median over blocks of the ratio of the blocks' medians."""
+    return _paired_median([statistics.median(b) for b in num], [statistics.median(b) for b in den])
+
+
 async def _run(quick: bool) -> dict[str, float]:
     n_md = 1_000 if quick else 3_000
     rounds = 100 if quick else 400
+    blocks = 2 if quick else 4
     limits = LimitSettings(ingress_rate_per_s=1_000_000, ingress_window_s=1.0, enforce_buckets=False)
     settings = SimSettings(instruments=3, flow_rate_per_s=0.0, heartbeat_s=30.0, limits=limits, token_ttl_s=600.0)
     async with simulate(settings, LiveClock()) as sim:
         sym = sim.symbols[0]
         token = await _token(sim)
         msgs = _updates(sym, n_md)
-        adapter_rates, bare_rates = [], []
-        # Short runs, alternating, both consumers connected throughout: the
-        # machine is shared and noisy, so the ratio is the median of the
-        # ratios of neighbouring runs.
-        async with _AdapterSink(sim, sym) as adapter_sink, _BareSink(sim, sym, token) as bare_sink:
-            for _ in range(2 if quick else 8):
-                bare_rates.append(await bare_sink.rate(msgs))
-                adapter_rates.append(await adapter_sink.rate(msgs))
+        # The machine is shared and noisy: ratios are medians of the ratios of
+        # neighbouring runs; the spread (min/max) is reported beside them.
+        adapter_rates, bare_rates = await _rates(sim, sym, token, msgs, 2 if quick else 8)
         work_us = _adapter_work_us(sym, msgs)
-        t2o, tick = await _tick_to_order(sim, sym, rounds, "grpc")
-        t2o_rest, _ = await _tick_to_order(sim, sym, rounds, "rest")
-        bare_t2o = await _bare_tick_to_order(sim, sym, token, rounds)
-        unary = await _bare_unary(sim, rounds)
-        http = await _bare_http(sim, token, rounds, sim.symbols[1])
-    md_rate, bare_rate = statistics.median(adapter_rates), statistics.median(bare_rates)
-    pair_ratio = statistics.median(a / b for a, b in zip(adapter_rates, bare_rates, strict=True))
-    unary_p50, t2o_p50 = statistics.median(unary), statistics.median(t2o)
+        lat = await _latencies(sim, token, rounds, blocks)
+    md_ratios = [a / b for a, b in zip(adapter_rates, bare_rates, strict=True)]
+    t2o_ratios = [statistics.median(a) / statistics.median(b) for a, b in zip(lat["grpc"], lat["unary"], strict=True)]
+    bare_rate = statistics.median(bare_rates)
     return {
-        "md_updates_per_s": md_rate,
+        "md_updates_per_s": statistics.median(adapter_rates),
         "bare_stream_msgs_per_s": bare_rate,
-        "md_vs_bare_ratio": pair_ratio,
+        "md_vs_bare_ratio": statistics.median(md_ratios),
+        "md_vs_bare_ratio_min": min(md_ratios),
+        "md_vs_bare_ratio_max": max(md_ratios),
         "adapter_work_per_update_us": work_us,
         "bare_transport_per_update_us": 1e6 / bare_rate,
-        "tick_to_order_p50_us": t2o_p50,
-        "tick_to_order_p99_us": _pct(t2o, 99),
-        "tick_to_strategy_p50_us": statistics.median(tick),
-        "bare_tick_to_order_p50_us": statistics.median(bare_t2o),
-        "tick_to_order_vs_bare_path_ratio": t2o_p50 / statistics.median(bare_t2o),
-        "tick_to_order_rest_p50_us": statistics.median(t2o_rest),
-        "tick_to_order_rest_p99_us": _pct(t2o_rest, 99),
-        "bare_unary_rtt_p50_us": unary_p50,
-        "bare_unary_rtt_p99_us": _pct(unary, 99),
-        "bare_http_rtt_p50_us": statistics.median(http),
-        "tick_to_order_vs_unary_ratio": t2o_p50 / unary_p50,
-        "tick_to_order_rest_vs_http_ratio": statistics.median(t2o_rest) / statistics.median(http),
+        "tick_to_order_p50_us": _p50(lat["grpc"]),
+        "tick_to_order_p99_us": _p99(lat["grpc"]),
+        "tick_to_strategy_p50_us": _p50(lat["tick"]),
+        "bare_tick_to_order_p50_us": _p50(lat["bare_path"]),
+        "tick_to_order_vs_bare_path_ratio": _block_ratio(lat["grpc"], lat["bare_path"]),
+        "tick_to_order_rest_p50_us": _p50(lat["rest"]),
+        "tick_to_order_rest_p99_us": _p99(lat["rest"]),
+        "bare_unary_rtt_p50_us": _p50(lat["unary"]),
+        "bare_unary_rtt_p99_us": _p99(lat["unary"]),
+        "bare_http_rtt_p50_us": _p50(lat["http"]),
+        "tick_to_order_vs_unary_ratio": statistics.median(t2o_ratios),
+        "tick_to_order_vs_unary_ratio_min": min(t2o_ratios),
+        "tick_to_order_vs_unary_ratio_max": max(t2o_ratios),
+        "tick_to_order_rest_vs_http_ratio": _block_ratio(lat["rest"], lat["http"]),
     }
 
 
