@@ -6,8 +6,9 @@ stream (executions, resumable), the order stream and ``ceil(n / 1000)``
 market-data streams one after another, and wait until each has resynced. Every outbound message -- token request, stream
 open, query, order, cancel, replace -- passes ``ctx.gate`` first.
 
-Hot path per market-data message: one protobuf field check, the codec, one
-``bus.publish`` per event; nothing else.
+Hot path per market-data message: the raw bytes into the codec (no protobuf
+object unless the update carries more than the book), one ``bus.publish`` per
+event; nothing else.
 """
 
 from __future__ import annotations
@@ -46,7 +47,6 @@ from plugins.polymarket.gen import dropcopy_pb2 as dc
 from plugins.polymarket.gen import dropcopy_pb2_grpc as dc_grpc
 from plugins.polymarket.gen import enums_pb2 as E
 from plugins.polymarket.gen import marketdatasubscription_pb2 as md
-from plugins.polymarket.gen import marketdatasubscription_pb2_grpc as md_grpc
 from plugins.polymarket.gen import trading_pb2 as tr
 from plugins.polymarket.gen import trading_pb2_grpc as tr_grpc
 from plugins.polymarket.grpc_orders import GrpcOrderEntry
@@ -80,6 +80,8 @@ _TIF_WIRE = {
     TimeInForce.DAY: E.TIME_IN_FORCE_DAY,
 }
 
+
+_MD_METHOD = "/polymarket.v1.MarketDataSubscriptionAPI/CreateMarketDataSubscription"
 
 # Events after which an order is over (a full fill is checked separately).
 _FINAL = frozenset({OrderCanceled, OrderRejected, OrderUnresolved})
@@ -273,19 +275,22 @@ class PolymarketAdapter:
 
     async def _open_md_stream(self, index: int, symbols: list[str]) -> None:
         s = self.settings
-        stub = md_grpc.MarketDataSubscriptionAPIStub(self._channel)
+        # Raw bytes off the wire: the codec reads only what the book needs.
+        open_raw = self._channel.unary_stream(
+            _MD_METHOD, request_serializer=md.CreateMarketDataSubscriptionRequest.SerializeToString,
+            response_deserializer=None,
+        )
         req = md.CreateMarketDataSubscriptionRequest(symbols=symbols, depth=s.depth, slow_consumer_skip_to_head=s.slow_consumer_skip_to_head)
         codec = MarketDataCodec(self.venue, self.scales, s.depth)
         self.md_codecs.append(codec)
         publish, clock = self.ctx.bus.publish, self.ctx.clock
-        on_update = codec.on_update
+        on_bytes = codec.on_bytes
         pending = codec.pending
         stream: ManagedStream
 
-        def handle(msg: Any) -> None:
-            if msg.HasField("update"):
-                for ev in on_update(msg.update, clock.now_ns()):
-                    publish(ev)
+        def handle(msg: bytes) -> None:
+            for ev in on_bytes(msg, clock.now_ns()):
+                publish(ev)
             if not stream.live and not pending:
                 stream.mark_live()
 
@@ -294,7 +299,7 @@ class PolymarketAdapter:
 
         stream = ManagedStream(
             venue=self.venue, name=f"md{index}", method="CreateMarketDataSubscription", clock=clock, gate=self.ctx.gate,
-            tokens=self.tokens, opener=lambda m: stub.CreateMarketDataSubscription(req, metadata=m), on_open=on_open,
+            tokens=self.tokens, opener=lambda m: open_raw(req, metadata=m), on_open=on_open,
             handle=handle, publish=publish, backoff=self._backoff(), stale_after_s=s.stale_after_s,
         )
         self.streams.append(stream)

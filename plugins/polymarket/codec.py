@@ -15,6 +15,12 @@ Market data (:class:`MarketDataCodec`)
     codec diffs each picture against the previous one and applies just the
     changed levels with ``set_level`` (a few per message, where a full
     ``replace_top`` of both sides cost about 20 us).
+    The stream hands in raw bytes (:meth:`MarketDataCodec.on_bytes`): a plain
+    book update (symbol, entries, time) is split straight from the wire
+    format, a side whose entries are byte for byte the last picture's is not
+    decoded at all, and each entry's bytes decode once (cached); anything
+    else -- heartbeats, state, stats, unknown fields -- goes through protobuf
+    and :meth:`MarketDataCodec.on_update`.
     ``state`` -> :class:`InstrumentStatus` when it changes; ``stats`` ->
     :class:`Trade` when the last-trade figures move. A malformed update is
     counted and skipped and its symbol resynced: because every update is a
@@ -41,6 +47,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from google.protobuf.message import DecodeError
+from google.protobuf.timestamp_pb2 import Timestamp
+
 from framework.events import (
     BookDelta,
     BookSnapshot,
@@ -61,6 +70,7 @@ from framework.events import (
 from framework.l2book import L2Book
 from plugins.polymarket.events import OrderReplaced, OrderUnresolved
 from plugins.polymarket.gen import enums_pb2 as E
+from plugins.polymarket.gen import marketdatasubscription_pb2 as md
 from plugins.polymarket.scales import Scales
 
 __all__ = ["TRADING_STATUS", "MarketDataCodec", "OpenOrder", "OrderCodec", "side_from_wire", "side_to_wire"]
@@ -117,6 +127,10 @@ class MarketDataCodec:
         self.pending: set[str] = set()  # symbols whose next update is a snapshot
         self._desynced: set[str] = set()  # symbols resyncing after a malformed update
         self._pictures: dict[str, tuple[dict[int, int], dict[int, int]]] = {}
+        # The entries (as bytes) the last raw update's picture was built from.
+        self._raw: dict[str, tuple[tuple[bytes, ...], tuple[bytes, ...]]] = {}
+        self._entries: dict[bytes, tuple[int, int]] = {}  # entry bytes -> (wire px, qty)
+        self._symbols: dict[bytes, str] = {}
         self._status: dict[str, int] = {}
         self._last_trade: dict[str, tuple[int, int, int]] = {}
 
@@ -124,27 +138,95 @@ class MarketDataCodec:
         """The stream carrying ``symbols`` was (re)opened: their next update is a snapshot."""
         self.pending.update(symbols)
 
+    def on_bytes(self, data: bytes, ts_recv: int) -> list[Event]:
+        """Decode one serialized ``CreateMarketDataSubscriptionResponse`` (see the
+        module docs); returns the events to publish (maybe none)."""
+        symbol = ""
+        try:
+            parts = _split(data)
+            if parts is None:  # not a plain book update: protobuf reads it
+                resp = md.CreateMarketDataSubscriptionResponse.FromString(data)
+                return self.on_update(resp.update, ts_recv) if resp.HasField("update") else []
+            raw_symbol, bids, offers, ts = parts
+            symbol = self._symbols.get(raw_symbol) or self._symbol(raw_symbol)
+            return self._decode_raw(symbol, bids, offers, ts, ts_recv)
+        except (ValueError, TypeError, KeyError, IndexError, DecodeError) as exc:
+            return self._malformed(symbol, exc, ts_recv)
+
     def on_update(self, msg: Any, ts_recv: int) -> list[Event]:
         """Decode one ``MarketDataUpdate``; returns the events to publish (maybe none)."""
         symbol = msg.symbol
         try:
             return self._decode(msg, symbol, ts_recv)
         except (ValueError, TypeError, KeyError) as exc:
-            self.errors += 1
-            self.last_error = f"{symbol or '?'}: {exc}"
-            self.pending.add(symbol)
-            if symbol not in self.scales:
-                return []
-            # Strategies are told: the symbol's book is stale until the next
-            # update (a full top-N picture) resyncs it.
-            self._desynced.add(symbol)
-            reason = f"malformed update skipped ({exc}); resyncing from the next update"
-            return [StreamStatus(self.venue, symbol, 0, ts_recv, StreamState.RESYNCING, reason)]
+            return self._malformed(symbol, exc, ts_recv)
+
+    def _malformed(self, symbol: str, exc: Exception, ts_recv: int) -> list[Event]:
+        self.errors += 1
+        self.last_error = f"{symbol or '?'}: {exc}"
+        self.pending.add(symbol)
+        if symbol not in self.scales:
+            return []
+        # Strategies are told: the symbol's book is stale until the next
+        # update (a full top-N picture) resyncs it.
+        self._desynced.add(symbol)
+        reason = f"malformed update skipped ({exc}); resyncing from the next update"
+        return [StreamStatus(self.venue, symbol, 0, ts_recv, StreamState.RESYNCING, reason)]
+
+    def _symbol(self, raw: bytes) -> str:
+        symbol = raw.decode()
+        if symbol in self.scales:  # only subscribed symbols are remembered (bounded)
+            self._symbols[raw] = symbol
+        return symbol
 
     def _decode(self, msg: Any, symbol: str, ts_recv: int) -> list[Event]:
         sc = self.scales[symbol]
         ts = msg.transact_time
         ts_event = ts.seconds * 1_000_000_000 + ts.nanos
+        self._raw.pop(symbol, None)
+        bids = [(e.px, e.qty) for e in msg.bids]
+        asks = [(e.px, e.qty) for e in msg.offers]
+        out = self._apply(symbol, sc, ts_event, ts_recv, bids, asks)
+        if msg.HasField("state"):
+            self._on_state(symbol, msg.state, ts_event, ts_recv, out)
+        if msg.HasField("stats"):
+            self._on_stats(symbol, sc, msg.stats, ts_event, ts_recv, out)
+        return out
+
+    def _decode_raw(self, symbol: str, bids: list[bytes], offers: list[bytes], ts: bytes, ts_recv: int) -> list[Event]:
+        sc = self.scales[symbol]
+        if ts:
+            t = Timestamp.FromString(ts)
+            ts_event = t.seconds * 1_000_000_000 + t.nanos
+        else:
+            ts_event = 0
+        raw_b, raw_a = tuple(bids), tuple(offers)
+        last = self._raw.get(symbol) if symbol not in self.pending else None
+        # A side whose entries are the last picture's bytes did not change.
+        new_b = None if last is not None and raw_b == last[0] else self._pairs(raw_b)
+        new_a = None if last is not None and raw_a == last[1] else self._pairs(raw_a)
+        out = self._apply(symbol, sc, ts_event, ts_recv, new_b, new_a)
+        self._raw[symbol] = (raw_b, raw_a)
+        return out
+
+    def _pairs(self, entries: tuple[bytes, ...]) -> list[tuple[int, int]]:
+        cache = self._entries
+        out = []
+        for raw in entries:
+            pair = cache.get(raw)
+            if pair is None:
+                e = md.BookEntry.FromString(raw)
+                pair = (e.px, e.qty)
+                if len(cache) >= _ENTRY_CACHE:
+                    cache.clear()  # bounded: a cleared cache refills from the next pictures
+                cache[raw] = pair
+            out.append(pair)
+        return out
+
+    def _apply(self, symbol: str, sc: Scales, ts_event: int, ts_recv: int,
+               bids: list[tuple[int, int]] | None, asks: list[tuple[int, int]] | None) -> list[Event]:
+        """Apply one top-N picture, each side as (wire px, qty) pairs best first
+        or ``None`` when it is known to equal the last picture's side."""
         tk = None if sc.tick_wire == 1 else sc.to_ticks
         book = self.books.get(symbol)
         if book is None:
@@ -152,19 +234,20 @@ class MarketDataCodec:
             self.pending.add(symbol)
         last = self._pictures.get(symbol)
         if symbol in self.pending or last is None:
-            new_b, _ = _side(_BUY, _EMPTY, msg.bids, tk)
-            new_a, _ = _side(_SELL, _EMPTY, msg.offers, tk)
-            bids, asks = tuple(new_b.items()), tuple(new_a.items())
-            book.apply_snapshot(bids, asks)
+            assert bids is not None and asks is not None  # callers pass both sides then
+            new_b, _ = _side(_BUY, _EMPTY, bids, tk)
+            new_a, _ = _side(_SELL, _EMPTY, asks, tk)
+            snap_b, snap_a = tuple(new_b.items()), tuple(new_a.items())
+            book.apply_snapshot(snap_b, snap_a)
             self.pending.discard(symbol)
-            out: list[Event] = [BookSnapshot(self.venue, symbol, ts_event, ts_recv, bids, asks)]
+            out: list[Event] = [BookSnapshot(self.venue, symbol, ts_event, ts_recv, snap_b, snap_a)]
             if symbol in self._desynced:
                 self._desynced.discard(symbol)
                 out.append(StreamStatus(self.venue, symbol, ts_event, ts_recv, StreamState.LIVE, "resynced"))
         else:
             out = []
-            new_b, changes = _side(_BUY, last[0], msg.bids, tk)
-            new_a, ask_changes = _side(_SELL, last[1], msg.offers, tk)
+            new_b, changes = (last[0], []) if bids is None else _side(_BUY, last[0], bids, tk)
+            new_a, ask_changes = (last[1], []) if asks is None else _side(_SELL, last[1], asks, tk)
             if ask_changes:
                 changes += ask_changes
             if changes:
@@ -173,10 +256,6 @@ class MarketDataCodec:
                     set_level(side, price, size)
                 out.append(BookDelta(self.venue, symbol, ts_event, ts_recv, tuple(changes)))
         self._pictures[symbol] = (new_b, new_a)
-        if msg.HasField("state"):
-            self._on_state(symbol, msg.state, ts_event, ts_recv, out)
-        if msg.HasField("stats"):
-            self._on_stats(symbol, sc, msg.stats, ts_event, ts_recv, out)
         return out
 
     def _on_state(self, symbol: str, state: int, ts_event: int, ts_recv: int, out: list[Event]) -> None:
@@ -198,22 +277,82 @@ class MarketDataCodec:
 
 
 _EMPTY: dict[int, int] = {}
+_ENTRY_CACHE = 1 << 16
+
+# Wire tags (field number << 3 | 2, length-delimited) the raw path reads.
+_TAG_UPDATE = 0x12  # CreateMarketDataSubscriptionResponse.update
+_TAG_SYMBOL, _TAG_BIDS, _TAG_OFFERS, _TAG_TIME = 0x0A, 0x12, 0x1A, 0x32  # MarketDataUpdate fields 1, 2, 3, 6
 
 
-def _side(side: int, old: dict[int, int], entries: Any, to_ticks: Callable[[int], int] | None) -> tuple[dict[int, int], list[tuple[int, int, int]]]:
-    """Read one side's ``BookEntry`` list (best first), check it (distinct,
-    strictly best first, sizes >= 0; size 0 = an empty level, dropped) and
-    diff it against the previous picture; returns (new picture, changes).
-    One pass, no intermediate lists: this is the per-message hot path."""
+def _varint(data: bytes, i: int) -> tuple[int, int]:
+    """The varint at ``data[i]``: (value, index after it)."""
+    value = shift = 0
+    while True:
+        b = data[i]
+        i += 1
+        value |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return value, i
+        shift += 7
+        if shift > 63:
+            raise ValueError("varint too long")
+
+
+def _split(data: bytes) -> tuple[bytes, list[bytes], list[bytes], bytes] | None:
+    """A response holding only a book update -> (symbol, bid entries, offer
+    entries, transact_time), each as its bytes; ``None`` for anything else
+    (the caller lets protobuf read it). ``ValueError``/``IndexError`` when the
+    lengths do not add up."""
+    n = len(data)
+    if n < 2 or data[0] != _TAG_UPDATE:
+        return None
+    size, i = _varint(data, 1)
+    if i + size != n:
+        return None  # more top-level fields than the update
+    symbol = ts = b""
+    bids: list[bytes] = []
+    offers: list[bytes] = []
+    while i < n:
+        tag = data[i]
+        if tag not in _RAW_TAGS:
+            return None
+        size = data[i + 1]
+        if size < 0x80:
+            i += 2
+        else:
+            size, i = _varint(data, i + 1)
+        j = i + size
+        if j > n:
+            raise ValueError(f"field {tag >> 3} runs past the end of the update")
+        if tag == _TAG_BIDS:
+            bids.append(data[i:j])
+        elif tag == _TAG_OFFERS:
+            offers.append(data[i:j])
+        elif tag == _TAG_SYMBOL:
+            symbol = data[i:j]
+        else:
+            ts = data[i:j]
+        i = j
+    return symbol, bids, offers, ts
+
+
+_RAW_TAGS = frozenset({_TAG_SYMBOL, _TAG_BIDS, _TAG_OFFERS, _TAG_TIME})
+
+
+def _side(side: int, old: dict[int, int], entries: list[tuple[int, int]], to_ticks: Callable[[int], int] | None) -> tuple[dict[int, int], list[tuple[int, int, int]]]:
+    """Read one side's (wire px, qty) entries (best first), check them
+    (distinct, strictly best first, sizes >= 0; size 0 = an empty level,
+    dropped) and diff them against the previous picture; returns (new
+    picture, changes). One pass, no intermediate lists: this is the
+    per-message hot path."""
     new: dict[int, int] = {}
     changes = []
     prev = None
     bid = side > 0
-    for e in entries:
-        size = e.qty
+    for px, size in entries:
         if not size:
             continue
-        price = e.px if to_ticks is None else to_ticks(e.px)
+        price = px if to_ticks is None else to_ticks(px)
         if size < 0:
             raise ValueError(f"size must be >= 0, not {size} at {price}")
         if prev is not None and (price >= prev if bid else price <= prev):

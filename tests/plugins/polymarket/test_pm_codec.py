@@ -188,6 +188,100 @@ def test_deltas_rebuild_the_book_like_a_naive_model(updates):
         assert book.levels(Side.BUY) == ref.levels(Side.BUY) and book.levels(Side.SELL) == ref.levels(Side.SELL)
 
 
+def wire(u: md.MarketDataUpdate) -> bytes:
+    return md.CreateMarketDataSubscriptionResponse(update=u).SerializeToString()
+
+
+_levels = st.lists(st.tuples(st.integers(1, 99), st.integers(0, 3)), max_size=4, unique_by=lambda x: x[0])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            _levels,
+            _levels,
+            st.sampled_from(["plain", "plain", "plain", "time", "state", "stats", "heartbeat", "resync", "unsorted"]),
+            st.integers(0, 2**40),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_raw_bytes_decode_like_the_protobuf_message(steps):
+    """The raw path (``on_bytes``) against the protobuf path (``on_update``) as the
+    reference: the same events, books and error counts for every sequence of
+    plain, timed, state and stats updates, heartbeats, resyncs and bad pictures."""
+    ref, raw = md_codec(tick_size=0.01), md_codec(tick_size=0.01)
+    trades = 0
+    for bids, asks, kind, ns in steps:
+        bids = sorted(((p * 10, q) for p, q in bids), reverse=kind != "unsorted")
+        asks = sorted((p * 10, q) for p, q in asks)
+        if kind == "heartbeat":
+            hb = md.CreateMarketDataSubscriptionResponse(heartbeat={}).SerializeToString()
+            assert raw.on_bytes(hb, ns) == []
+            continue
+        if kind == "resync":
+            ref.resync([SYM])
+            raw.resync([SYM])
+            continue
+        u = upd(bids, asks)
+        if kind == "time":
+            u.transact_time.seconds, u.transact_time.nanos = divmod(ns, 10**9)
+        elif kind == "state":
+            u.state = E.INSTRUMENT_STATE_OPEN if ns % 2 else E.INSTRUMENT_STATE_HALTED
+        elif kind == "stats":
+            trades += 1
+            u.stats.last_trade_px, u.stats.last_trade_qty, u.stats.shares_traded = 450, 1, trades
+        assert raw.on_bytes(wire(u), ns) == ref.on_update(u, ns)
+        assert (raw.errors, raw.pending) == (ref.errors, ref.pending)
+        if SYM in ref.books:
+            for side in (Side.BUY, Side.SELL):
+                assert raw.books[SYM].levels(side) == ref.books[SYM].levels(side)
+
+
+def test_raw_bytes_cut_short_are_counted_and_skipped():
+    """Bytes that do not parse name no symbol for sure: the update is counted and
+    skipped, and the next full picture diffs against the last good one."""
+    c = md_codec()
+    c.on_bytes(wire(upd([(450, 10)], [(460, 7)])), 1)
+    data = wire(upd([(450, 12)], [(460, 7)]))
+    assert data[-7:-5] == b"\x1a\x05"  # the offer entry, 5 bytes
+    inner_overrun = data[:-6] + b"\x09" + data[-5:]  # ... now claims 9
+    for bad in (data[:-3], inner_overrun):
+        assert c.on_bytes(bad, 2) == []
+    assert c.errors == 2 and c.books[SYM].levels(Side.BUY) == [(450, 10)]  # nothing half-applied
+    [delta] = c.on_bytes(data, 3)
+    assert delta.changes == ((1, 450, 12),) and c.books[SYM].levels(Side.BUY) == [(450, 12)]
+
+
+def test_a_bad_picture_in_raw_bytes_resyncs_its_symbol():
+    c = md_codec()
+    c.on_bytes(wire(upd([(450, 10)], [(460, 7)])), 1)
+    [status] = c.on_bytes(wire(upd([(440, 1), (450, 12)], [(460, 7)])), 2)  # bids not best first
+    assert isinstance(status, StreamStatus) and status.state is StreamState.RESYNCING
+    assert c.errors == 1 and SYM in c.pending and c.books[SYM].levels(Side.BUY) == [(450, 10)]
+    snap, live = c.on_bytes(wire(upd([(450, 12)], [(460, 7)])), 3)
+    assert isinstance(snap, BookSnapshot) and snap.bids == ((450, 12),)
+    assert live.state is StreamState.LIVE and not c.pending
+
+
+def test_raw_bytes_of_an_unknown_symbol_or_garbage_are_counted():
+    c = md_codec()
+    assert c.on_bytes(wire(upd([(450, 1)], [], symbol="unknown")), 1) == []
+    assert c.on_bytes(b"\x12\x05\xff\xff", 2) == []  # not protobuf at all
+    assert c.errors == 2 and SYM not in c.books
+
+
+def test_an_unchanged_side_is_not_decoded_again():
+    c = md_codec()
+    c.on_bytes(wire(upd([(450, 10), (440, 5)], [(460, 7)])), 1)
+    cached = dict(c._entries)
+    [delta] = c.on_bytes(wire(upd([(450, 10), (440, 5)], [(470, 2)])), 2)
+    assert delta.changes == ((-1, 470, 2), (-1, 460, 0))
+    assert set(c._entries) - set(cached) == {md.BookEntry(px=470, qty=2).SerializeToString()}
+
+
 # --- orders ----------------------------------------------------------------
 
 
