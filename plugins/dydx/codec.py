@@ -33,7 +33,9 @@ per touched pair lists the new aggregate size of every level touched (the
 node's flush is the unit: a consumer sees no half-applied batch); a snapshot
 publishes a :class:`~framework.events.BookSnapshot`. Fills are in
 :mod:`plugins.dydx.fills`, taker/subaccount/price messages in
-:mod:`plugins.dydx.notices`; counters in :mod:`plugins.dydx.stats`.
+:mod:`plugins.dydx.notices`, id and order reading in :mod:`plugins.dydx.orderread`
+(one chain of base classes, so that mypyc can compile the codec as one native
+class); counters in :mod:`plugins.dydx.stats`.
 
 Health: bytes that do not parse are counted (``malformed``), the rest of that
 response is skipped, and ``needs_resync`` is set; so is a book left crossed by
@@ -53,8 +55,8 @@ from framework.events import (
     Event,
 )
 from framework.l3book import L3Book
-from plugins.dydx.fills import SIDES, FillsMixin
-from plugins.dydx.ids import OrderKey, format_key, key_from_bytes
+from plugins.dydx.fills import SIDES
+from plugins.dydx.ids import OrderKey, format_key
 from plugins.dydx.notices import NoticesMixin
 from plugins.dydx.stats import (
     BAD_SIDE,
@@ -83,7 +85,6 @@ _ONEOF_TAGS = frozenset((0x0A, 0x12, 0x1A, 0x22))  # OffChainUpdateV1: place, re
 _UPDATE, _REMOVE, _PLACE, _REPLACE = range(4)  # operation kinds
 _OP_CACHE_LIMIT = 200_000
 _BODY_CACHE_LIMIT = 100_000
-_ID_CACHE_LIMIT = 500_000
 
 
 class PairState:
@@ -102,7 +103,7 @@ class PairState:
         self.touched: set[tuple[int, int]] = set()
 
 
-class DydxCodec(FillsMixin, NoticesMixin):
+class DydxCodec(NoticesMixin):
     """Turns stream responses into L3 books and events (see the module docs).
 
     ``pairs`` maps clob pair id -> ``(symbol, ClobParams)``; ``None`` accepts
@@ -134,7 +135,7 @@ class DydxCodec(FillsMixin, NoticesMixin):
         self.needs_resync = False
         self.resync_reason = ""
         self._snapshot_seen = False
-        self._ids: dict[bytes, OrderKey] = {}  # encoded order id -> key
+        self._ids: dict[bytes, OrderKey] = {}  # encoded order id -> key (orderread.py)
         self._ops: dict[bytes, tuple] = {}  # encoded OffChainUpdateV1 -> operation
         self._bodies: dict[bytes, tuple] = {}  # encoded StreamOrderbookUpdate -> its operations
         self._bodies_get = self._bodies.get
@@ -545,45 +546,6 @@ class DydxCodec(FillsMixin, NoticesMixin):
         self.stats[MALFORMED] += 1
         self._request_resync(f"order {format_key(key)} has side {v4side}")
 
-    def _order_fields(self, buf: bytes, pos: int, end: int) -> tuple[OrderKey, int, int, int]:
-        """``(key, v4 side, quantums, subticks)`` of an encoded ``IndexerOrder`` or clob
-        ``Order`` (fields 1-4 have the same numbers and types in both)."""
-        raw = b""
-        side = quantums = subticks = 0
-        seen = 0
-        while pos < end:
-            tag = buf[pos]
-            if tag == 0x0A:
-                n = buf[pos + 1]
-                if n < 0x80:
-                    raw = buf[pos + 2 : pos + 2 + n]
-                    pos += 2 + n
-                else:
-                    n, start = varint(buf, pos + 1)
-                    raw = buf[start : start + n]
-                    pos = start + n
-                seen |= 1
-            elif tag == 0x10:
-                side = buf[pos + 1]
-                if side < 0x80:
-                    pos += 2
-                else:
-                    side, pos = varint(buf, pos + 1)
-                seen |= 2
-            elif tag == 0x18:
-                quantums, pos = varint(buf, pos + 1)
-                seen |= 4
-            elif tag == 0x20:
-                subticks, pos = varint(buf, pos + 1)
-                seen |= 8
-            else:
-                pos = skip_field(buf, pos)
-            if seen == 15:
-                break  # the rest (good-til, flags, metadata) does not change the book
-        if pos > end:
-            raise Malformed("order overruns its length")
-        return self._id(raw), side, quantums, subticks
-
     def _add(self, st: PairState, key: OrderKey, v4side: int, quantums: int, subticks: int, filled: int) -> None:
         side = SIDES.get(v4side)
         if side is None:
@@ -710,17 +672,6 @@ class DydxCodec(FillsMixin, NoticesMixin):
                 if self.resync_on_crossed:
                     self._request_resync(f"book of clob pair {st.pair} is crossed")
         self._dirty.clear()
-
-    def _id(self, raw: bytes) -> OrderKey:
-        """The key of an encoded order id (decoded once, then looked up)."""
-        return self._ids.get(raw) or self._new_id(raw)
-
-    def _new_id(self, raw: bytes) -> OrderKey:
-        ids = self._ids
-        if len(ids) >= _ID_CACHE_LIMIT:
-            ids.clear()  # ids are cheap to decode again; the cache must not grow forever
-        key = ids[raw] = key_from_bytes(raw)
-        return key
 
     def _request_resync(self, reason: str) -> None:
         if not self.needs_resync:

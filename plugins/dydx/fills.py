@@ -13,13 +13,14 @@ orders of the codec's own subaccounts, from finalize only.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from v4_proto.dydxprotocol.clob.matches_pb2 import MatchPerpetualLiquidation
 
 from framework.events import Event, Liquidity, OrderFilled, Side
 from plugins.dydx.events import DydxTrade, OptimisticFill
 from plugins.dydx.ids import OrderKey, format_key, key_from_pb
+from plugins.dydx.orderread import OrderReader
 from plugins.dydx.stats import (
     FILL_MAKER_MISSING,
     FILLS,
@@ -40,7 +41,7 @@ _FILL_MEMORY = 20_000
 _NOT_A_TRADE = ((), None, ())  # the reading of a deleveraging match
 
 
-class FillsMixin:
+class FillsMixin(OrderReader):
     """Fill handling of :class:`~plugins.dydx.codec.DydxCodec` (see the module docs)."""
 
     # Provided by DydxCodec.
@@ -56,12 +57,6 @@ class FillsMixin:
     _fills: dict[bytes, list[Any]]
     _skipped: bool
     _ts_recv: int
-
-    if TYPE_CHECKING:
-
-        def _id(self, raw: bytes) -> OrderKey: ...
-
-        def _order_fields(self, buf: bytes, pos: int, end: int) -> tuple[OrderKey, int, int, int]: ...
 
     def _fill(self, buf: bytes, pos: int, end: int, mode: int, height: int, out: list[Event]) -> None:
         """A ``StreamOrderbookFill``: ``orders`` zipped with the cumulative ``fill_amounts``

@@ -127,6 +127,7 @@ def _general_key(buf: bytes) -> OrderKey:
     return (owner, number, client_id, flags, pair)
 
 
-def format_key(key: OrderKey) -> str:
-    """``owner/number/client_id/flags/clob_pair``: how ids are shown to people."""
+def format_key(key: tuple) -> str:
+    """``owner/number/client_id/flags/clob_pair``: how ids are shown to people (any id
+    tuple: a liquidation's taker is ``("liquidation", owner, number, perpetual)``)."""
     return "/".join(str(part) for part in key)

@@ -8,7 +8,7 @@ rest when read. Subaccount and price updates are rare and decoded by v4-proto.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from v4_proto.dydxprotocol.clob.query_pb2 import StreamTakerOrder
 from v4_proto.dydxprotocol.prices.streaming_pb2 import StreamPriceUpdate
@@ -16,13 +16,13 @@ from v4_proto.dydxprotocol.subaccounts.streaming_pb2 import StreamSubaccountUpda
 
 from framework.events import Event
 from plugins.dydx.events import OraclePrice, SubaccountUpdate, TakerOrderResult
-from plugins.dydx.ids import OrderKey
+from plugins.dydx.fills import FillsMixin
 from plugins.dydx.wire import varint
 
 __all__ = ["NoticesMixin"]
 
 
-class NoticesMixin:
+class NoticesMixin(FillsMixin):
     """Taker, subaccount and price messages of :class:`~plugins.dydx.codec.DydxCodec`."""
 
     # Provided by DydxCodec.
@@ -30,10 +30,6 @@ class NoticesMixin:
     states: dict[int, Any]
     markets: dict[int, str]
     _ts_recv: int
-
-    if TYPE_CHECKING:
-
-        def _id(self, raw: bytes) -> OrderKey: ...
 
     def _taker(self, buf: bytes, pos: int, end: int, mode: int, height: int, out: list[Event]) -> None:
         """A ``StreamTakerOrder``: only the order's clob pair is read now (for the

@@ -50,8 +50,9 @@ def test_codec_book_equals_node_book_after_every_block(seed, confirm, diverge, s
 
 def test_bounded_id_and_operation_caches_do_not_change_the_book(monkeypatch):
     import plugins.dydx.codec as codec_module
+    import plugins.dydx.orderread as orderread_module
 
-    monkeypatch.setattr(codec_module, "_ID_CACHE_LIMIT", 7)
+    monkeypatch.setattr(orderread_module, "_ID_CACHE_LIMIT", 7)
     monkeypatch.setattr(codec_module, "_OP_CACHE_LIMIT", 5)
     engine = FakeEngine([0, 1], confirm_prob=0.8, diverge_prob=0.2, seed=5)
     flow = SyntheticFlow(engine, PARAMS, seed=5)
