@@ -3,27 +3,33 @@
 Figures (same run, same simulator, same messages):
 
 - ``md_updates_per_s``: market-data updates from the simulator's stream through
-  the adapter (protobuf -> codec -> L2 book -> bus) to a strategy callback;
+  the adapter (raw bytes -> codec -> L2 book -> bus) to a strategy callback;
   ``bare_stream_msgs_per_s``: a bare grpc.aio client reading the same stream
-  and only counting; ``md_vs_bare_ratio`` (goal >= 0.9).
+  (deserialized by protobuf) and only counting; ``md_vs_bare_ratio`` (goal
+  >= 0.9), the median over pairs of neighbouring runs, with ``_min``/``_max``.
 - ``adapter_work_per_update_us``: the adapter's own work per update (codec,
   book, bus) measured alone, beside ``bare_transport_per_update_us``: what
   the loopback stream costs per message. Their ratio is what the throughput
   ratio would be without scheduling noise.
 - ``tick_to_order_p50_us`` / ``_p99_us``: the simulator publishes a book
-  change -> the strategy's callback submits an order -> the simulator's order
-  entry receives it, with ``order_entry: grpc`` (unary InsertOrder);
+  change -> the strategy's callback submits an order through a strategy
+  context and the run's order router -> the simulator's order entry receives
+  it, with ``order_entry: grpc`` (unary InsertOrder);
   ``tick_to_order_rest_*``: the same with REST order entry (httpx -> aiohttp);
   ``bare_unary_rtt_p50_us``: a bare grpc.aio unary round trip to the same
   simulator; ``bare_http_rtt_p50_us``: a bare httpx POST round trip to its REST
-  order entry; ``tick_to_order_vs_unary_ratio`` (goal <= 1.1) and
+  order entry; ``tick_to_order_vs_unary_ratio`` (goal <= 1.1; the median over
+  blocks of the ratio of block medians, with ``_min``/``_max``) and
   ``tick_to_order_rest_vs_http_ratio``. ``tick_to_strategy_p50_us`` is the
   first hop alone (publish -> strategy callback); ``bare_tick_to_order_p50_us``
   the floor of the whole path (a bare stream read then a bare unary insert of
   a prebuilt request), with ``tick_to_order_vs_bare_path_ratio``.
 
 Everything runs in one process and one event loop (server and client share
-the CPU, as they do for both the adapter and the bare baselines).
+the CPU, as they do for both the adapter and the bare baselines). Every path
+has a discarded warm-up run; the latency paths interleave in blocks whose
+order rotates, paced alike (2 ms between rounds), so load from other
+processes falls on all of them.
 """
 
 from __future__ import annotations
