@@ -10,10 +10,9 @@ import time
 from pathlib import Path
 
 import msgspec
-import pytest
 
-from framework.clock import SimClock
 from framework.cli import config_schema
+from framework.clock import SimClock
 from framework.config import load_config
 from framework.hookspecs import hookimpl
 from framework.journal import Journal
@@ -78,7 +77,7 @@ strategies:
 """
 
 
-def load(tmp_path: Path, extra: str = ""):  # noqa: ANN201
+def load(tmp_path: Path, extra: str = ""):
     host = load_host([(BoomPlugin(), "boom-plugin")])
     tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "run.yaml"
