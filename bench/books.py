@@ -379,8 +379,8 @@ def _drive_l3(book: Any, ops: list[Op]) -> float:
             remove(oid)
         else:
             update(oid, amount)
-        book.best_bid_price  # noqa: B018
-        book.best_ask_price  # noqa: B018
+        book.best_bid_price
+        book.best_ask_price
     return time.perf_counter() - start
 
 
@@ -459,7 +459,7 @@ def _read_ns(book: Any, n: int) -> tuple[float, float]:
 
     def attr() -> None:
         for _ in reps:
-            book.best_bid_price  # noqa: B018
+            book.best_bid_price
 
     def call(fn: Any = book.best_bid) -> None:
         for _ in reps:
@@ -494,8 +494,8 @@ def _l2_figures(n: int, repeat: int) -> dict[str, float]:
         set_level = book.set_level
         for side, price, size in ops:
             set_level(side, price, size)
-            book.best_bid_price  # noqa: B018
-            book.best_ask_price  # noqa: B018
+            book.best_bid_price
+            book.best_ask_price
 
     def fast_tuples(ops: list[tuple[int, int, int]] = ops) -> None:
         book = L2Book()

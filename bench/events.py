@@ -61,8 +61,8 @@ def run(quick: bool = False) -> dict[str, float]:
 
         def read(obj=obj) -> None:
             for _ in range(n):
-                obj.price  # noqa: B018
-                obj.size  # noqa: B018
+                obj.price
+                obj.size
 
         figures[f"{label}_construct_ns"] = best_of(build) / n * 1e9
         figures[f"{label}_attr_read_ns"] = best_of(read) / n / 2 * 1e9

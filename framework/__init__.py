@@ -29,7 +29,13 @@ from framework.events import (
 )
 from framework.l2book import L2Book
 from framework.l3book import L3Book
-from framework.orders import CancelOrder, OrderType, ReplaceOrder, SubmitOrder, TimeInForce
+from framework.orders import (
+    CancelOrder,
+    OrderType,
+    ReplaceOrder,
+    SubmitOrder,
+    TimeInForce,
+)
 from framework.strategy import Strategy, StrategyContext
 
 __all__ = [
@@ -55,8 +61,8 @@ __all__ = [
     "OrderRejected",
     "OrderType",
     "ReplaceOrder",
-    "SimClock",
     "Side",
+    "SimClock",
     "Strategy",
     "StrategyContext",
     "StreamState",

@@ -305,7 +305,7 @@ class Bus:
             for entry in entries:
                 try:
                     entry(event)
-                except Exception as exc:  # noqa: BLE001 - isolation is the point
+                except Exception as exc:
                     failed(by_entry.get(id(entry)), event, exc)
 
         def publish(event: Event) -> None:
@@ -321,7 +321,7 @@ class Bus:
                 for entry in entries:
                     try:
                         entry(event)
-                    except Exception as exc:  # noqa: BLE001
+                    except Exception as exc:
                         failed(by_entry.get(id(entry)), event, exc)
                 while pending:
                     deliver(pending.popleft())
@@ -343,7 +343,7 @@ class Bus:
     def _call(self, sub: Subscription, handler: Handler, event: Event) -> None:
         try:
             handler(event)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self._failed(sub, event, exc)
 
     def _failed(self, sub: Subscription | None, event: Event, exc: Exception) -> None:

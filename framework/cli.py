@@ -17,7 +17,7 @@ from pathlib import Path
 from framework.errors import ConfigError
 from framework.plugins import PluginHost, load_host
 
-__all__ = ["main", "EXIT_CODES"]
+__all__ = ["EXIT_CODES", "main"]
 
 EXIT_CODES = {
     0: "success",
@@ -135,7 +135,7 @@ def _config(host: PluginHost, args: argparse.Namespace) -> int:
     return 0
 
 
-def config_schema(host: PluginHost):  # noqa: ANN201 - framework.config.Schema
+def config_schema(host: PluginHost):
     """The config schema for every plugin installed in ``host``."""
     from framework import config
 

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-__all__ = ["Clock", "LiveClock", "SimClock", "TimerHandle", "NS_PER_S", "NS_PER_MS"]
+__all__ = ["NS_PER_MS", "NS_PER_S", "Clock", "LiveClock", "SimClock", "TimerHandle"]
 
 NS_PER_S = 1_000_000_000
 NS_PER_MS = 1_000_000

@@ -104,7 +104,7 @@ class PluginHost:
             dist_name = dist.name if dist is not None else "?"
             try:
                 obj = ep.load()
-            except Exception as exc:  # noqa: BLE001 - a broken plugin must not stop the host
+            except Exception as exc:
                 self.problems.append(
                     PluginError(ep.name, f"cannot import {ep.value!r}: {type(exc).__name__}: {exc}")
                 )
@@ -155,7 +155,7 @@ class PluginHost:
                     continue
                 try:
                     specs = list(impl.function() or ())
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     self.problems.append(
                         PluginError(name, f"raised {type(exc).__name__}: {exc}", hook=hook_name)
                     )
@@ -175,7 +175,7 @@ class PluginHost:
     def _check_spec(self, spec: Any, spec_type: type, kind: str, taken: set[tuple[str, str]]) -> str:
         if not isinstance(spec, spec_type):
             return f"returned {type(spec).__name__}, expected {spec_type.__name__}"
-        name: str = getattr(spec, "name")  # noqa: B009 - every spec type has a name
+        name: str = getattr(spec, "name")
         if name in self.registry[kind] or (kind, name) in taken:
             owner = next((i.plugin for i in self.infos if i.kind == kind and i.name == name), "?")
             return f"{kind} name {name!r} is already registered by plugin {owner!r}"

@@ -110,7 +110,7 @@ class RunRouter(OrderRouter):
             self._bus.publish(self._denial(intent, exc.reason, exc.message))
         except VenueError as exc:
             self._bus.publish(self._venue_refusal(intent, str(exc)))
-        except Exception as exc:  # noqa: BLE001 - a route bug must not kill the run silently
+        except Exception as exc:
             log.exception("route for %s failed on %r", intent.venue, intent)
             self._bus.publish(self._venue_refusal(intent, f"internal error: {exc!r}"))
 

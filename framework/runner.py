@@ -26,7 +26,6 @@ import signal
 import sys
 from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from framework.assembly import start_components
@@ -176,7 +175,7 @@ async def run_config(
                 stack.callback(status.stop)
             host.call_lifecycle("backplane_run_started", run)
             await _wait(run, duration_s)
-        except Exception as exc:  # noqa: BLE001 - reported, then the run shuts down
+        except Exception as exc:
             log.exception("run failed: %s", exc)
             run.fatal = exc
         host.call_lifecycle("backplane_run_stopping", run)

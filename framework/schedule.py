@@ -103,5 +103,5 @@ class Schedule:
         self.fired[entry.name] += 1
         try:
             action()
-        except Exception:  # noqa: BLE001 - one failing action must not stop the schedule
+        except Exception:
             log.exception("schedule entry %s failed", entry.name)

@@ -31,7 +31,13 @@ from framework.events import (
     TimerFired,
     Trade,
 )
-from framework.orders import CancelOrder, OrderType, ReplaceOrder, SubmitOrder, TimeInForce
+from framework.orders import (
+    CancelOrder,
+    OrderType,
+    ReplaceOrder,
+    SubmitOrder,
+    TimeInForce,
+)
 
 if TYPE_CHECKING:
     from framework.clock import Clock

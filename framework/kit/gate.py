@@ -38,7 +38,7 @@ class KitGate(CountingGate):
             self.budget -= count
         await super().admit(kind, method=method, count=count)
 
-    async def open_stream(self, key: str):  # noqa: ANN201 - the CountingGate lease
+    async def open_stream(self, key: str):
         if self.max_streams is not None and key not in self.open_streams and len(self.open_streams) >= self.max_streams:
             self.denied += 1
             raise Denied(DenyReason.STREAM_CAP, f"kit gate: {len(self.open_streams)} of {self.max_streams} stream slots in use")

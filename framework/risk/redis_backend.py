@@ -405,7 +405,7 @@ class RedisSlotRegistry:
             await self.clock.sleep_ns(interval)
             try:
                 await self.renew()
-            except Exception as exc:  # noqa: BLE001 - keep beating; the lease TTL is the safety net
+            except Exception as exc:
                 log.warning("%s: slot heartbeat failed: %s: %s", self.name, type(exc).__name__, exc)
 
     async def _free(self, lease: _RedisLease) -> None:
@@ -413,6 +413,6 @@ class RedisSlotRegistry:
             del self._held[lease.key]
         try:
             await self._client.zrem(self._zset, lease.member)
-        except Exception as exc:  # noqa: BLE001 - the lease's TTL frees it anyway
+        except Exception as exc:
             log.warning("%s: could not free slot %r now (%s); it frees itself within %d ms",
                         self.name, lease.key, exc, self.ttl_ms)  # fmt: skip

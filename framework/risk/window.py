@@ -191,7 +191,7 @@ class BudgetWindow:
         self._bsum = bs
         self._ring[self._slot] += count
         self._admitted[kind] += count
-        if w > self._max:  # noqa: PLR1730 - a compare is cheaper than calling max() per message
+        if w > self._max:
             self._max = w
         return True
 

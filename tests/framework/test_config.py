@@ -222,7 +222,7 @@ def test_dollar_escape_is_literal_and_not_secret(tmp_path: Path) -> None:
 
 def test_secret_hides_from_every_formatting_path() -> None:
     s = Secret("hunter22")
-    assert repr(s) == str(s) == f"{s}" == "%s" % s == "Secret('***')"  # noqa: UP031
+    assert repr(s) == str(s) == f"{s}" == "%s" % s == "Secret('***')"
     assert s.reveal() == "hunter22"
     assert "hunter22" not in repr([s, {"k": s}])
 

@@ -325,7 +325,7 @@ def expected_after(k: int) -> tuple[PositionBook, dict[str, int]]:
     """A naive model of the first ``k`` journalled events: positions and the
     filled size of each order still working."""
     ns: dict[str, Any] = {}
-    exec(SCRIPT, ns)  # noqa: S102 - our own script, shared with the child
+    exec(SCRIPT, ns)
     book = PositionBook()
     working: dict[str, int] = {}
     for item in list(ns["steps"](k // 2 + 1))[:k]:

@@ -58,7 +58,7 @@ class Mutating:
     def __init__(self, settings: Settings) -> None:
         pass
 
-    def check(self, order, state):  # noqa: ANN001, ANN201
+    def check(self, order, state):
         state.order_sent(order)
         return None
 
@@ -71,11 +71,11 @@ class Mute:
     def __init__(self, settings: Settings) -> None:
         pass
 
-    def check(self, order, state):  # noqa: ANN001, ANN201
+    def check(self, order, state):
         return Denial(DenyReason.CUSTOM, " ")
 
 
-def proof(proof_id: str):  # noqa: ANN201
+def proof(proof_id: str):
     return next(c for c in RISK_CHECKS if c.id == proof_id)
 
 

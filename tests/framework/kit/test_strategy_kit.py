@@ -58,7 +58,7 @@ class Eager(Strategy[Params]):
         self.ctx.submit_limit("OTHER", Side.BUY, 0, 0)
 
 
-def check(check_id: str):  # noqa: ANN201 - the StrategyCheck
+def check(check_id: str):
     return next(c for c in STRATEGY_CHECKS if c.id == check_id)
 
 
@@ -83,7 +83,7 @@ def test_walk_books_is_repeatable_two_sided_and_wide() -> None:
         assert [p for p, _ in bids] == sorted((p for p, _ in bids), reverse=True)
 
 
-def test_feed_reports_what_each_book_caused(strategy_harness) -> None:  # noqa: ANN001 - the kit's fixture
+def test_feed_reports_what_each_book_caused(strategy_harness) -> None:
     h = strategy_harness(MarketMaker, MarketMakerParams(size=5, half_spread_ticks=2), symbols=["X"])
     caused = feed(h, "X", [([(99, 10)], [(101, 10)]), ([(99, 10)], [(101, 10)])])
     assert sides(caused[0]) == [(Side.BUY, 98), (Side.SELL, 102)]

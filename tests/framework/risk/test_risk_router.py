@@ -23,10 +23,10 @@ from framework.risk.config import RiskConfig
 from framework.risk.gate import RiskGate
 from framework.risk.layer import RiskLayer
 from framework.risk.limiter import IngressLimiter
-from framework.router import RunRouter
-from framework.tracker import OrderTracker
 from framework.risk.slots import MemorySlotRegistry
 from framework.risk.window import BudgetRule
+from framework.router import RunRouter
+from framework.tracker import OrderTracker
 from framework.venue import MessageKind
 
 
