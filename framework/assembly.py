@@ -174,6 +174,7 @@ async def start_venue(run: Any, stack: contextlib.AsyncExitStack, name: str, ent
     else:
         run.router.add_route(name, adapter, gate, gated_here=False)
         run.routes[name] = adapter
+        _reconcile_live(run, name, adapter)
 
 
 async def _start_simulator(run: Any, stack: contextlib.AsyncExitStack, spec: Any, settings: Any, symbols: list[str]) -> Any:
@@ -208,6 +209,23 @@ def _start_paper_route(run: Any, stack: contextlib.AsyncExitStack, name: str, ad
         exchange.restore(o for o in restored.open_orders if o.venue == name)
     run.router.add_route(name, exchange, gate, gated_here=True)
     run.routes[name] = exchange
+
+
+def _reconcile_live(run: Any, name: str, adapter: Any) -> None:
+    """A resumed live run: compare the journal's open orders with the venue's
+    (its order-stream snapshot); report and journal every difference."""
+    restored = getattr(run, "restored", None)
+    venue_orders = getattr(adapter, "venue_open_orders", None)
+    if restored is None or venue_orders is None:
+        return
+    from framework.journal import reconcile
+
+    differences = reconcile([o for o in restored.open_orders if o.venue == name], venue_orders())
+    for difference in differences:
+        log.warning("reconcile %s: %s", name, difference)
+    if run.journal is not None and differences:
+        run.journal.record_differences(differences)
+    run.differences = getattr(run, "differences", []) + differences
 
 
 # -- strategies -------------------------------------------------------------------

@@ -425,6 +425,16 @@ class PolymarketAdapter:
         for i in range(0, len(replaces), BATCH_MAX):
             await self.entry.replace_order_list([self.replace_body(r) for r in replaces[i : i + BATCH_MAX]])
 
+    def venue_open_orders(self) -> list[Any]:
+        """The venue's working orders as the order-stream snapshot and executions
+        left them, in ticks and lots (what a restarted run reconciles against)."""
+        from framework.journal import OpenOrder as Reconcilable
+
+        return [
+            Reconcilable(o.clord_id, o.strategy, self.venue, o.symbol, o.side, o.price, o.size, o.filled, o.order_id)
+            for o in self.orders.open_orders.values()
+        ]
+
     async def open_orders(self, symbols: Sequence[str] = ()) -> list[dict[str, Any]]:
         """The venue's open orders (REST GetOpenOrders), JSON mapping."""
         assert self.entry is not None
