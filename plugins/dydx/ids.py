@@ -12,6 +12,8 @@ from __future__ import annotations
 import struct
 from typing import Any
 
+from plugins.dydx.wire import skip_value, varint
+
 __all__ = ["OrderKey", "format_key", "key_from_bytes", "key_from_pb"]
 
 OrderKey = tuple[str, int, int, int, int]
@@ -24,32 +26,6 @@ def key_from_pb(oid: Any) -> OrderKey:
     """The key of a decoded ``OrderId`` or ``IndexerOrderId`` message."""
     sub = oid.subaccount_id
     return (sub.owner, sub.number, oid.client_id, oid.order_flags, oid.clob_pair_id)
-
-
-def _varint(buf: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        b = buf[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        if b < 0x80:
-            return result, pos
-        shift += 7
-        if shift > 63:
-            raise ValueError("varint longer than 10 bytes")
-
-
-def _skip(buf: bytes, pos: int, wire_type: int) -> int:
-    if wire_type == 0:
-        return _varint(buf, pos)[1]
-    if wire_type == 2:
-        n, pos = _varint(buf, pos)
-        return pos + n
-    if wire_type == 5:
-        return pos + 4
-    if wire_type == 1:
-        return pos + 8
-    raise ValueError(f"unsupported wire type {wire_type}")
 
 
 def key_from_bytes(buf: bytes) -> OrderKey:
@@ -81,9 +57,9 @@ def _canonical_key(buf: bytes) -> OrderKey | None:
             (client_id,) = _FIXED32(buf, pos + 1)
             pos += 5
         if pos < len(buf) and buf[pos] == 0x18:
-            flags, pos = _varint(buf, pos + 1)
+            flags, pos = varint(buf, pos + 1)
         if pos < len(buf) and buf[pos] == 0x20:
-            pair, pos = _varint(buf, pos + 1)
+            pair, pos = varint(buf, pos + 1)
         return (owner, number, client_id, flags, pair) if pos == len(buf) else None
     except (IndexError, struct.error, UnicodeDecodeError):
         return None
@@ -94,32 +70,32 @@ def _general_key(buf: bytes) -> OrderKey:
     pos, end = 0, len(buf)
     try:
         while pos < end:
-            tag, pos = _varint(buf, pos)
+            tag, pos = varint(buf, pos)
             field, wt = tag >> 3, tag & 7
             if field == 1 and wt == 2:
-                n, pos = _varint(buf, pos)
+                n, pos = varint(buf, pos)
                 sub_end = pos + n
                 while pos < sub_end:
-                    stag, pos = _varint(buf, pos)
+                    stag, pos = varint(buf, pos)
                     if stag == 0x0A:
-                        n, pos = _varint(buf, pos)
+                        n, pos = varint(buf, pos)
                         owner = buf[pos : pos + n].decode()
                         pos += n
                     elif stag == 0x10:
-                        number, pos = _varint(buf, pos)
+                        number, pos = varint(buf, pos)
                     else:
-                        pos = _skip(buf, pos, stag & 7)
+                        pos = skip_value(buf, pos, stag & 7)
                 if pos != sub_end:
                     raise ValueError("subaccount id overruns its length")
             elif field == 2 and wt == 5:
                 (client_id,) = _FIXED32(buf, pos)
                 pos += 4
             elif field == 3 and wt == 0:
-                flags, pos = _varint(buf, pos)
+                flags, pos = varint(buf, pos)
             elif field == 4 and wt == 0:
-                pair, pos = _varint(buf, pos)
+                pair, pos = varint(buf, pos)
             else:
-                pos = _skip(buf, pos, wt)
+                pos = skip_value(buf, pos, wt)
     except (IndexError, struct.error, UnicodeDecodeError) as exc:
         raise ValueError(f"malformed order id: {exc}") from exc
     if pos != end:

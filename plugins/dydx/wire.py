@@ -43,7 +43,11 @@ def varint(buf: bytes, pos: int) -> tuple[int, int]:
 def skip_field(buf: bytes, pos: int) -> int:
     """Skip the whole field (tag and value) at ``pos``; return the next position."""
     tag, pos = varint(buf, pos)
-    wire_type = tag & 7
+    return skip_value(buf, pos, tag & 7, tag)
+
+
+def skip_value(buf: bytes, pos: int, wire_type: int, tag: int = 0) -> int:
+    """Skip a field's value of ``wire_type`` starting at ``pos``; return the next position."""
     if wire_type == 0:
         return varint(buf, pos)[1]
     if wire_type == 2:
