@@ -159,7 +159,7 @@ def _instrument_of(run: Any) -> Callable[[str, str], Any]:
 async def start_venue(run: Any, stack: contextlib.AsyncExitStack, name: str, entry: Any) -> None:
     """Start venue ``name``: its simulator if asked, the adapter, and its route."""
     spec = run.host.venues[entry.plugin]
-    symbols = sorted({s for st in run.config.strategies.values() if st.venue == name for s in st.symbols})
+    symbols = run.config.symbols_of(name)
     settings = entry.settings
     if entry.simulate:
         settings = await _start_simulator(run, stack, spec, settings, symbols)
@@ -173,7 +173,6 @@ async def start_venue(run: Any, stack: contextlib.AsyncExitStack, name: str, ent
         _start_paper_route(run, stack, name, adapter, gate)
     else:
         run.router.add_route(name, adapter, gate, gated_here=False)
-        run.routes[name] = adapter
         _reconcile_live(run, name, adapter)
 
 
@@ -204,18 +203,16 @@ def _start_paper_route(run: Any, stack: contextlib.AsyncExitStack, name: str, ad
     exchange = PaperExchange(name, run.bus, run.clock, adapter.book, settings, id_prefix=prefix)
     exchange.attach()
     stack.callback(exchange.close)
-    restored = getattr(run, "restored", None)
-    if restored is not None:
-        exchange.restore(o for o in restored.open_orders if o.venue == name)
+    if run.restored is not None:
+        exchange.restore(o for o in run.restored.open_orders if o.venue == name)
     run.router.add_route(name, exchange, gate, gated_here=True)
-    run.routes[name] = exchange
 
 
 def _reconcile_live(run: Any, name: str, adapter: Any) -> None:
     """A resumed live run: compare the journal's open orders with the venue's
     (its order-stream snapshot); report and journal every difference."""
-    restored = getattr(run, "restored", None)
-    venue_orders = getattr(adapter, "venue_open_orders", None)
+    restored = run.restored
+    venue_orders = getattr(adapter, "venue_open_orders", None)  # optional for adapters
     if restored is None or venue_orders is None:
         return
     from framework.journal import reconcile
@@ -225,7 +222,7 @@ def _reconcile_live(run: Any, name: str, adapter: Any) -> None:
         log.warning("reconcile %s: %s", name, difference)
     if run.journal is not None and differences:
         run.journal.record_differences(differences)
-    run.differences = getattr(run, "differences", []) + differences
+    run.differences.extend(differences)
 
 
 # -- strategies -------------------------------------------------------------------
@@ -276,7 +273,7 @@ def guarded(run: Any, name: str) -> Callable[[Callable[..., Any]], Callable[...,
                 return None
             try:
                 return callback(*args)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - isolation is the point
                 now = run.clock.now_ns()
                 first = args[0] if args else None
                 venue = first.venue if isinstance(first, Event) else ""
@@ -306,7 +303,7 @@ def schedule_action(run: Any, entry: Any) -> Callable[[], None]:
     """The callable behind a schedule entry's ``action``."""
     targets = [entry.target] if entry.target else list(run.config.strategies)
 
-    def each(fn: Callable[[Any], None]) -> Callable[[], None]:
+    def each(fn: Callable[[Any], None], targets: list[str] = targets) -> Callable[[], None]:
         def act() -> None:
             for name in targets:
                 strategy = run.strategies.get(name)
@@ -327,8 +324,7 @@ def schedule_action(run: Any, entry: Any) -> Callable[[], None]:
 
         return each(halt)
     strategy_name, method = entry.action.removeprefix("strategy:").split(".", 1)
-    targets = [strategy_name]
-    return each(lambda s: guarded(run, strategy_name)(getattr(s, method))())
+    return each(lambda s: guarded(run, strategy_name)(getattr(s, method))(), [strategy_name])
 
 
 def flatten(strategy: Any) -> None:

@@ -58,8 +58,10 @@ class Run:
         self.router = RunRouter(self.bus, clock, self.tracker)
         self.stats = RunStats()
         self.venues: dict[str, Any] = {}  # name -> adapter
-        self.routes: dict[str, Any] = {}  # name -> adapter (live) or paper exchange
         self.gates: dict[str, Any] = {}  # name -> the venue account's ingress gate
+        self.risk: Any = None  # the pre-trade RiskLayer
+        self.restored: Any = None  # the journal's RestoredState when this run id was seen before
+        self.differences: list[Any] = []  # what reconciliation against live venues found
         self.strategies: dict[str, Strategy[Any]] = {}
         self.failed_strategies: dict[str, str] = {}
         self.journal: Any = None
@@ -98,16 +100,23 @@ class Run:
         adapter = self.venues.get(venue)
         return getattr(adapter, "instruments", {}).get(symbol) if adapter is not None else None
 
+    def money(self, venue: str, symbol: str, units: int) -> Decimal | None:
+        """tick x lot ``units`` of an instrument in its quote currency (None if unknown)."""
+        instrument = self.instrument(venue, symbol)
+        return None if instrument is None else units * instrument.tick_size * instrument.lot_size
+
+    def net_units(self, venue: str, symbol: str, pos: Any) -> int:
+        """Realised - fees + unrealised at the mark (none without a mark), tick x lot units."""
+        mark = self.mark(venue, symbol)
+        return pos.net(mark) if mark is not None else pos.realized - pos.fees
+
     def total_pnl(self) -> Decimal:
-        """Net PnL (realised - fees + unrealised at the marks) in quote currency,
-        summed over the instruments whose price unit the venue gave."""
+        """Net PnL in quote currency, summed over the instruments whose price unit the venue gave."""
         total = Decimal(0)
         for (_, venue, symbol), pos in self.tracker.positions.items():
-            instrument = self.instrument(venue, symbol)
-            mark = self.mark(venue, symbol)
-            if instrument is not None:
-                units = pos.realized - pos.fees + (pos.unrealized(mark) if mark is not None else 0)
-                total += units * instrument.tick_size * instrument.lot_size
+            net = self.money(venue, symbol, self.net_units(venue, symbol, pos))
+            if net is not None:
+                total += net
         return total
 
 
@@ -135,7 +144,7 @@ def plan_issues(host: PluginHost, cfg: Any) -> list[Any]:
             issues.append(issue_at(cfg, where, f"venue {name!r} ({venue.plugin}): {spec.unsupported_modes[mode]}"))
         declared[name] = spec.limits(venue.settings) if spec.limits is not None else VenueLimits()
         fixed[name] = declared[name].fixed_streams
-        symbols[name] = sorted({s for st in cfg.strategies.values() if st.venue == name for s in st.symbols})
+        symbols[name] = cfg.symbols_of(name)
     for message in risk.stream_issues(symbols, declared, fixed):
         issues.append(issue_at(cfg, ("venues",), message))
     pairs = [(st.venue, name) for name, st in cfg.strategies.items()]
@@ -176,7 +185,7 @@ async def run_config(
             host.call_lifecycle("backplane_run_started", run)
             await _wait(run, duration_s)
         except Exception as exc:
-            log.exception("run failed: %s", exc)
+            log.exception("run failed")
             run.fatal = exc
         host.call_lifecycle("backplane_run_stopping", run)
     finally:

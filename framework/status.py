@@ -107,17 +107,17 @@ def summary_table(run: Any, stats: RunStats) -> str:
     """
     header = ("strategy", "venue", "symbol", "position", "realized", "fees", "unrealized", "net", "state")
     rows: list[tuple[str, ...]] = [header]
-    total = Decimal(0)
     exact = True
     for (strategy, venue, symbol), pos in sorted(run.tracker.positions.items()):
         mark = run.mark(venue, symbol)
         unreal = pos.unrealized(mark) if mark is not None else 0
-        money = _money(run.instrument(venue, symbol))
-        net = money(pos.realized - pos.fees + unreal)
-        if isinstance(net, Decimal):
-            total += net
-        else:
-            exact = False
+
+        def money(units: int, venue: str = venue, symbol: str = symbol) -> Decimal | str:
+            value = run.money(venue, symbol, units)
+            return f"{units:+,}?" if value is None else value
+
+        net = money(run.net_units(venue, symbol, pos))
+        exact = exact and isinstance(net, Decimal)
         state = "failed" if strategy in run.failed_strategies else "ok"
         rows.append((strategy, venue, symbol, f"{pos.qty:+,}", _fmt(money(pos.realized)), _fmt(money(pos.fees)),
                      _fmt(money(unreal)), _fmt(net), state))  # fmt: skip
@@ -134,7 +134,7 @@ def summary_table(run: Any, stats: RunStats) -> str:
     denied = ", ".join(f"{k} {v}" for k, v in sorted(stats.denials.items())) or "none"
     lines.append(
         f"fills {stats.fills:,}  volume {stats.volume:,} lots  orders sent {run.router.sent:,}  "
-        f"denied {run.router.denied:,} ({denied})  net pnl {_fmt(total)}{'' if exact else ' (+ instruments without a price unit)'}"
+        f"denied {run.router.denied:,} ({denied})  net pnl {_fmt(run.total_pnl())}{'' if exact else ' (+ instruments without a price unit)'}"
     )
     failed = ", ".join(f"{n} ({why})" for n, why in run.failed_strategies.items())
     if failed:
@@ -142,15 +142,7 @@ def summary_table(run: Any, stats: RunStats) -> str:
     return "\n".join(lines)
 
 
-def _money(instrument: Any) -> Any:
-    """tick x lot units -> quote currency, or the raw figure marked ``?``."""
-    if instrument is None:
-        return lambda units: f"{units:+,}?"
-    unit = instrument.tick_size * instrument.lot_size
-    return lambda units: (units * unit).normalize() if units else Decimal(0)
-
-
 def _fmt(value: Any) -> str:
     if isinstance(value, Decimal):
-        return f"{value:+,.4f}".rstrip("0").rstrip(".") if value else "0"
+        return f"{value.normalize():+,.4f}".rstrip("0").rstrip(".") if value else "0"
     return str(value)

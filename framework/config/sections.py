@@ -154,3 +154,7 @@ class RunConfig(msgspec.Struct, frozen=True):
     def venue_mode(self, venue_name: str) -> str:
         """The mode venue ``venue_name`` runs in: its own, else the run's."""
         return self.venues[venue_name].mode or self.run.mode
+
+    def symbols_of(self, venue_name: str) -> list[str]:
+        """Every symbol any strategy trades on venue ``venue_name``, sorted, once each."""
+        return sorted({s for st in self.strategies.values() if st.venue == venue_name for s in st.symbols})
