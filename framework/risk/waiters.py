@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 
 from framework.clock import Clock, TimerHandle
 from framework.errors import Denied
@@ -44,11 +45,22 @@ class Waiter:
 
 
 class WaitQueue:
-    """Waiters by kind; ``top`` is the most urgent kind waiting (``NO_WAITER`` if none)."""
+    """Waiters by kind; ``top`` is the most urgent kind waiting (``NO_WAITER`` if none).
 
-    def __init__(self) -> None:
+    ``on_top(kind)``, if given, is told every new ``top`` (the in-process limiter
+    mirrors it into its window's ``ceiling``, which its fast path reads).
+    """
+
+    def __init__(self, on_top: Callable[[int], None] | None = None) -> None:
         self._queues: list[deque[Waiter]] = [deque() for _ in MessageKind]
+        self._on_top = on_top
         self.top = NO_WAITER
+
+    def _set_top(self, kind: int) -> None:
+        if kind != self.top:
+            self.top = kind
+            if self._on_top is not None:
+                self._on_top(kind)
 
     def __len__(self) -> int:
         return sum(1 for q in self._queues for w in q if not w.future.done())
@@ -58,7 +70,7 @@ class WaitQueue:
         if timeout_ns is not None:
             waiter.deadline = clock.call_at(waiter.since_ns + max(0, timeout_ns), on_expire, waiter)  # type: ignore[arg-type]
         self._queues[waiter.kind].append(waiter)
-        self.top = min(self.top, waiter.kind)
+        self._set_top(min(self.top, waiter.kind))
 
     def head(self) -> Waiter | None:
         """The most urgent live waiter (FIFO within its kind), or ``None``."""
@@ -66,9 +78,9 @@ class WaitQueue:
             while q and q[0].future.done():
                 q.popleft()
             if q:
-                self.top = kind
+                self._set_top(kind)
                 return q[0]
-        self.top = NO_WAITER
+        self._set_top(NO_WAITER)
         return None
 
     def pop_head(self) -> Waiter:
