@@ -77,6 +77,8 @@ async def test_a_new_order_past_its_bound_is_denied_and_never_admitted_later() -
     await drive(clock, 3 * NS_PER_S)
     assert limiter.stats.admitted[NEW] == 2 and limiter.stats.denied[NEW] == 1
     assert limiter.waiting == 0 and clock.next_timer_ns() is None
+    # The queue is empty again, so the fast path no longer holds anything back.
+    assert limiter.try_acquire(QUERY) and limiter.try_acquire(NEW)
 
 
 async def test_cancelled_waiter_leaves_the_queue_and_unblocks_lower_kinds() -> None:
