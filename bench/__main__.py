@@ -28,7 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         width = max(len(k) for k in figures)
         for key, value in figures.items():
-            shown = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3f}"
+            if isinstance(value, int):  # a count (compiled_modules)
+                shown = f"{value:,}"
+            else:
+                shown = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3f}"
             print(f"{key:<{width}}  {shown}")
     return 0
 

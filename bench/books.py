@@ -27,6 +27,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from fractions import Fraction
 from typing import Any
 
+from bench._native import compiled_modules
 from bench._timing import best_of
 from framework.l2book import L2Book
 from framework.l3book import L3Book
@@ -573,6 +574,7 @@ def run(quick: bool = False) -> dict[str, float]:
     naive_read_ns = (time.perf_counter() - start) / 200 * 1e9
     tuples, naive = n / times["tuples"], len(naive_ops) / t_naive
     figures = {
+        "compiled_modules": compiled_modules(),
         "l3_ops_per_s": n / times["attr"],
         "l3_ops_per_s_tuple_reads": tuples,
         "naive_l3_ops_per_s": naive,

@@ -34,6 +34,7 @@ from v4_proto.dydxprotocol.clob.query_pb2 import (
     StreamOrderbookUpdatesResponse as Response,
 )
 
+from bench._native import compiled_modules
 from bench._timing import best_of
 from framework.bus import Bus
 from framework.events import BookDelta, Event, StreamState, StreamStatus
@@ -302,6 +303,7 @@ def run(quick: bool = False) -> dict[str, float]:
         "naive_pipeline_updates_per_s": n / t_naive,
         "pipeline_over_naive_ratio": t_naive / t_pipe,
         "updates_per_message": n / (len(bodies) - 1),
+        "compiled_modules": compiled_modules(),
     }
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "stream.bin"

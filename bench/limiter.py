@@ -20,6 +20,7 @@ import sys
 import time
 import uuid
 
+from bench._native import compiled_modules
 from bench._timing import best_of
 from framework.clock import NS_PER_MS, NS_PER_S, LiveClock
 from framework.risk.limiter import IngressLimiter
@@ -123,7 +124,8 @@ async def _redis(url: str, n: int) -> dict[str, float]:
 
 
 def run(quick: bool = False) -> dict[str, float]:
-    figures = _inproc(50_000 if quick else 500_000)
+    figures: dict[str, float] = {"compiled_modules": compiled_modules()}
+    figures.update(_inproc(50_000 if quick else 500_000))
     url = os.environ.get("BACKPLANE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     figures.update(asyncio.run(_redis(url, 300 if quick else 3_000)))
     return figures

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# CI check of the optional compiled build (`make native`, see setup.py): in a
+# throwaway copy of the tracked files, compile the hot-path modules with mypyc
+# and run the book, dYdX and risk tests against the compiled modules. The
+# copy keeps the checkout itself pure Python. Exits non-zero on any failure.
+#
+#   bash .ci/native.sh            # uses .venv/bin/python (make install), or $PYTHON
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+PY="${PYTHON:-$ROOT/.venv/bin/python}"
+[ -x "$PY" ] || { echo "native.sh: no $PY (run \`make install\` or set PYTHON)" >&2; exit 2; }
+
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/backplane-native.XXXXXX")"
+trap 'rm -rf "$TMP"' EXIT
+
+# The tracked files as they are in the working tree (no .venv, no stale builds).
+git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$TMP"
+
+"$PY" -c 'import mypyc' 2>/dev/null || "$PY" -m pip install --quiet mypy
+cd "$TMP"
+BACKPLANE_MYPYC=1 PYTHONWARNINGS=ignore "$PY" setup.py --quiet build_ext --inplace >/dev/null
+
+# PYTHONPATH puts the copy (and its compiled modules) before an editable install.
+export PYTHONPATH="$TMP"
+"$PY" -c '
+from bench._native import NATIVE_MODULES, compiled_modules
+n = compiled_modules()
+assert n == len(NATIVE_MODULES), f"{n} of {len(NATIVE_MODULES)} modules compiled"
+print(f"native.sh: {n} compiled modules")'
+"$PY" -m pytest -q -n 2 -p no:cacheprovider \
+    tests/test_native_build.py \
+    tests/framework/test_l2book.py tests/framework/test_l3book.py tests/framework/test_books_properties.py \
+    tests/plugins/dydx tests/framework/risk
