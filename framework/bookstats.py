@@ -10,6 +10,7 @@ happened gives 0.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Final
 
 __all__ = [
     "CROSSED",
@@ -23,22 +24,23 @@ __all__ = [
     "BookStats",
 ]
 
-UNKNOWN_UPDATE = "unknown_update"
+# Final: the compiled build (setup.py) inlines these instead of global lookups.
+UNKNOWN_UPDATE: Final = "unknown_update"
 """L3: an update named an order that is not resting (ignored)."""
-UNKNOWN_REMOVE = "unknown_remove"
+UNKNOWN_REMOVE: Final = "unknown_remove"
 """L3: a remove named an order that is not resting (ignored)."""
-DUPLICATE_PLACE = "duplicate_place"
+DUPLICATE_PLACE: Final = "duplicate_place"
 """L3: a place reused the id of a resting order (the new place is ignored)."""
-FILL_DECREASED = "fill_decreased"
+FILL_DECREASED: Final = "fill_decreased"
 """L3: an update lowered an order's filled amount (applied: dYdX block sync)."""
-OVERFILL = "overfill"
+OVERFILL: Final = "overfill"
 """L3: filled exceeded the order's size (remaining clamped at 0)."""
-DELETE_ABSENT = "delete_absent"
+DELETE_ABSENT: Final = "delete_absent"
 """L2: a level delete (size 0) named a price with no level (ignored)."""
-CROSSED = "crossed"
+CROSSED: Final = "crossed"
 """Both: an operation moved the book from not crossed into crossed, or a
 snapshot left it crossed."""
-SNAPSHOTS = "snapshots"
+SNAPSHOTS: Final = "snapshots"
 """Both: snapshots applied."""
 
 

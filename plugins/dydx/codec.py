@@ -47,7 +47,7 @@ new snapshot.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Final
 
 from framework.events import (
     BookDelta,
@@ -81,8 +81,14 @@ from plugins.dydx.wire import Malformed, iter_fields, skip_field, varint
 
 __all__ = ["CodecStats", "DydxCodec", "PairState"]
 
-_ONEOF_TAGS = frozenset((0x0A, 0x12, 0x1A, 0x22))  # OffChainUpdateV1: place, remove, update, replace
-_UPDATE, _REMOVE, _PLACE, _REPLACE = range(4)  # operation kinds
+# Final: the compiled build (setup.py) then inlines the constants instead of
+# looking the names up in the module's globals.
+_ONEOF_TAGS: Final = frozenset((0x0A, 0x12, 0x1A, 0x22))  # OffChainUpdateV1: place, remove, update, replace
+_UPDATE: Final = 0  # operation kinds
+_REMOVE: Final = 1
+_PLACE: Final = 2
+_REPLACE: Final = 3
+# Not Final: read only when a cache misses, and tests lower them (monkeypatch).
 _OP_CACHE_LIMIT = 200_000
 _BODY_CACHE_LIMIT = 100_000
 
@@ -138,7 +144,6 @@ class DydxCodec(NoticesMixin):
         self._ids: dict[bytes, OrderKey] = {}  # encoded order id -> key (orderread.py)
         self._ops: dict[bytes, tuple] = {}  # encoded OffChainUpdateV1 -> operation
         self._bodies: dict[bytes, tuple] = {}  # encoded StreamOrderbookUpdate -> its operations
-        self._bodies_get = self._bodies.get
         self._n_updates = 0  # order-book updates and unknown updates of the response
         self._n_unknown = 0  # being read, added to stats at its end
         self._live_pairs: dict[int, PairState] = {}  # pairs whose updates apply now
@@ -212,7 +217,6 @@ class DydxCodec(NoticesMixin):
         # produce (height, mode, then the body); anything else goes through
         # _stream_update, which accepts any field order.
         pos, end = 0, len(buf)
-        orderbook, taker = self._orderbook, self._taker
         while pos < end:
             if buf[pos] != 0x0A:  # 1 updates: StreamUpdate
                 pos = skip_field(buf, pos)
@@ -257,10 +261,12 @@ class DydxCodec(NoticesMixin):
                 else:
                     n, q = varint(buf, p + 1)
                 if q + n == pos:
+                    # Methods are called through self, not bound methods kept in
+                    # locals: compiled, that is a direct C call.
                     if tag == 0x1A:
-                        orderbook(buf, q, pos)
+                        self._orderbook(buf, q, pos)
                     elif tag == 0x2A:
-                        taker(buf, q, pos, mode, height, out)
+                        self._taker(buf, q, pos, mode, height, out)
                     else:
                         self._fill(buf, q, pos, mode, height, out)
                     continue
@@ -308,30 +314,32 @@ class DydxCodec(NoticesMixin):
         # operations are kept by their bytes (self._bodies), so a repeated body
         # costs one lookup instead of a walk over its updates.
         body = buf[pos:end]
-        ops = self._bodies_get(body)
+        ops = self._bodies.get(body)
         error = None
         if ops is None:
             ops, error = self._parse_body(buf, pos, end, body)
             if ops is None:
                 return  # a snapshot
-        live, where, where_get, dirty = self._live_pairs, self._where, self._where.get, self._dirty
+        live, where, dirty = self._live_pairs, self._where, self._dirty
         self._n_updates += len(ops)
         for op in ops:
             if op is None:
                 continue  # an empty update, or of a kind we do not know
-            kind, key = op[0], op[1]
+            # Typed locals: the compiled build unboxes them once (ops are tuple[Any, ...]).
+            kind: int = op[0]
+            key: OrderKey = op[1]
             st = live.get(key[4])
             if st is None:
                 st = self._live(key)
                 if st is None:
                     continue
             if kind == _UPDATE:
-                at = where_get(key)
+                at = where.get(key)
                 if at is None:  # update-before-place, or block sync of a gone order
                     self._n_unknown += 1
                     continue
                 step = st.step
-                filled = op[2]
+                filled: int = op[2]
                 if filled % step:
                     self.stats[OFF_GRID] += 1
                 st.book.update(key, filled // step)
@@ -342,13 +350,14 @@ class DydxCodec(NoticesMixin):
                     continue
                 st.book.remove(key)
             elif kind == _PLACE:
-                v4side = op[2]
+                v4side: int = op[2]
                 if key in where or v4side not in SIDES:
                     self._odd_place(key, v4side)
                     continue
                 side = SIDES[v4side]
                 spt, step = st.spt, st.step
-                subticks, quantums = op[4], op[3]
+                subticks: int = op[4]
+                quantums: int = op[3]
                 price = subticks // spt
                 if subticks - price * spt or quantums % step:
                     self.stats[OFF_GRID] += 1
@@ -379,7 +388,7 @@ class DydxCodec(NoticesMixin):
             # (the byte also occurs inside ids and amounts, hence the check).
             self._snapshot(buf, pos, end)
             return None, None
-        memo_get, parse = self._ops.get, self._parse_op
+        memo = self._ops
         ops: list[tuple | None] = []
         try:
             while pos < end:
@@ -395,8 +404,8 @@ class DydxCodec(NoticesMixin):
                 if pos > end:
                     raise Malformed("order-book update overruns its message")
                 raw = buf[s:pos]
-                op = memo_get(raw)
-                ops.append(op if op is not None else parse(buf, s, pos, raw))
+                op = memo.get(raw)
+                ops.append(op if op is not None else self._parse_op(buf, s, pos, raw))
             if pos != end:
                 raise Malformed("orderbook update overruns its length")
         except (Malformed, ValueError, IndexError) as exc:
@@ -662,11 +671,11 @@ class DydxCodec(NoticesMixin):
             touched = st.touched
             if not touched:
                 continue
-            size_at = st.book.size_at
-            changes = tuple([(side, price, size_at(side, price)) for side, price in touched])
+            book = st.book
+            changes = tuple([(side, price, book.size_at(side, price)) for side, price in touched])
             touched.clear()
             out.append(BookDelta(venue, st.symbol, 0, ts, changes))
-            bid, ask = st.book.best_bid_price, st.book.best_ask_price
+            bid, ask = book.best_bid_price, book.best_ask_price
             if bid is not None and ask is not None and bid >= ask:  # the node's book never crosses: ours is out of step
                 self.stats[CROSSED] += 1
                 if self.resync_on_crossed:

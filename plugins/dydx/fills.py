@@ -13,7 +13,7 @@ orders of the codec's own subaccounts, from finalize only.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 from v4_proto.dydxprotocol.clob.matches_pb2 import MatchPerpetualLiquidation
 
@@ -32,13 +32,17 @@ from plugins.dydx.stats import (
 )
 from plugins.dydx.wire import Malformed, iter_fields, skip_field, varint
 
+if TYPE_CHECKING:  # a cycle at run time: the codec imports this module
+    from plugins.dydx.codec import PairState
+
 __all__ = ["FillsMixin", "execution_id"]
 
-SIDES = {1: 1, 2: -1}  # v4 Side -> framework side
-SIDE_ENUM = {1: Side.BUY, -1: Side.SELL}
-_REPLAY_MEMORY = 50_000
+# Final: the compiled build (setup.py) keeps these in C statics, not module globals.
+SIDES: Final = {1: 1, 2: -1}  # v4 Side -> framework side
+SIDE_ENUM: Final = {1: Side.BUY, -1: Side.SELL}
+_REPLAY_MEMORY = 50_000  # limits: not Final, so a test may lower them
 _FILL_MEMORY = 20_000
-_NOT_A_TRADE = ((), None, ())  # the reading of a deleveraging match
+_NOT_A_TRADE: Final = ((), None, ())  # the reading of a deleveraging match
 
 
 class FillsMixin(OrderReader):
@@ -46,13 +50,13 @@ class FillsMixin(OrderReader):
 
     # Provided by DydxCodec.
     venue: str
-    states: dict[int, Any]
+    states: dict[int, PairState]  # typed, so compiled code reads PairState slots directly
     stats: Any
     own: frozenset[tuple[str, int]]
     confirmed_only: bool
     any_pair: bool
     _where: dict[OrderKey, tuple[int, int]]
-    _dirty: list[Any]
+    _dirty: list[PairState]
     _printed: dict[tuple[Any, ...], None]
     _fills: dict[bytes, list[Any]]
     _skipped: bool
@@ -210,7 +214,7 @@ class FillsMixin(OrderReader):
                 if tentry is not None:
                     self._own_fill(st, taker, tentry, price, size, exec_id, Liquidity.TAKER, out)
 
-    def _own_fill(self, st: Any, key: tuple, entry: tuple[int, int, int, int], price: int, size: int,
+    def _own_fill(self, st: PairState, key: tuple, entry: tuple[int, int, int, int], price: int, size: int,
                   exec_id: str, liquidity: Liquidity, out: list[Event]) -> None:
         v4side, quantums, _subticks, cum = entry
         if (key[0], key[1]) not in self.own or v4side not in SIDES:

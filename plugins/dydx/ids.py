@@ -16,8 +16,14 @@ from plugins.dydx.wire import skip_value, varint
 
 __all__ = ["OrderKey", "format_key", "key_from_bytes", "key_from_pb"]
 
-OrderKey = tuple[str, int, int, int, int]
-"""``(owner, subaccount number, client_id, order_flags, clob_pair_id)``."""
+OrderKey = tuple[Any, ...]
+"""``(owner, subaccount number, client_id, order_flags, clob_pair_id)``: str, then four ints.
+
+Declared as a tuple of any length on purpose: mypyc (the optional compiled
+build, ``setup.py``) unboxes a fixed-length tuple type into a C struct, so
+every key handed out of the id cache would be boxed again into a new tuple --
+an allocation per lookup, and dict lookups comparing field by field instead of
+finding the same object."""
 
 _FIXED32 = struct.Struct("<I").unpack_from
 

@@ -8,7 +8,7 @@ rest when read. Subaccount and price updates are rare and decoded by v4-proto.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from v4_proto.dydxprotocol.clob.query_pb2 import StreamTakerOrder
 from v4_proto.dydxprotocol.prices.streaming_pb2 import StreamPriceUpdate
@@ -19,6 +19,9 @@ from plugins.dydx.events import OraclePrice, SubaccountUpdate, TakerOrderResult
 from plugins.dydx.fills import FillsMixin
 from plugins.dydx.wire import varint
 
+if TYPE_CHECKING:  # a cycle at run time: the codec imports this module
+    from plugins.dydx.codec import PairState
+
 __all__ = ["NoticesMixin"]
 
 
@@ -27,7 +30,7 @@ class NoticesMixin(FillsMixin):
 
     # Provided by DydxCodec.
     venue: str
-    states: dict[int, Any]
+    states: dict[int, PairState]
     markets: dict[int, str]
     _ts_recv: int
 

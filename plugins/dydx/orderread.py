@@ -13,7 +13,7 @@ from plugins.dydx.wire import Malformed, skip_field, varint
 
 __all__ = ["OrderReader"]
 
-_ID_CACHE_LIMIT = 500_000
+_ID_CACHE_LIMIT = 500_000  # not Final: tests lower it (monkeypatch)
 
 
 class OrderReader:
