@@ -236,11 +236,13 @@ class DydxCodec(NoticesMixin):
             tag = buf[p] if p < pos else 0
             if tag == 0x08:
                 # Every update of a block carries the same height: compare its
-                # bytes with the last one's before decoding it.
+                # bytes with the last one's before decoding it. (A slice compare,
+                # not bytes.startswith: as fast here, and a direct call compiled.)
                 raw = self._height_raw
-                if buf.startswith(raw, p + 1):
+                q = p + 1 + len(raw)
+                if buf[p + 1 : q] == raw:
                     height = self._height
-                    p += 1 + len(raw)
+                    p = q
                 else:
                     height, q = varint(buf, p + 1)
                     self._height_raw, self._height = buf[p + 1 : q], height
