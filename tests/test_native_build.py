@@ -29,4 +29,3 @@ def test_setup_and_bench_name_the_same_modules() -> None:
 def test_compiled_modules_counts_a_whole_build() -> None:
     # 0 for pure Python, all of them after `make native`: a mix is a stale tree.
     assert compiled_modules() in (0, len(NATIVE_MODULES))
-
