@@ -11,6 +11,18 @@ ROOT="$PWD"
 PY="${PYTHON:-$ROOT/.venv/bin/python}"
 [ -x "$PY" ] || { echo "native.sh: no $PY (run \`make install\` or set PYTHON)" >&2; exit 2; }
 
+# A C compiler and Python's headers (Debian's packages when missing, as for redis).
+apt_install() {
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    echo "native.sh: installing $* (apt-get)" >&2
+    $sudo apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >&2
+}
+command -v cc >/dev/null 2>&1 || apt_install gcc
+HEADERS="$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')"
+[ -f "$HEADERS/Python.h" ] || apt_install "$("$PY" -c 'import sys; print(f"libpython{sys.version_info[0]}.{sys.version_info[1]}-dev")')"
+
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/backplane-native.XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
 
