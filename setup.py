@@ -18,7 +18,8 @@ import os
 
 from setuptools import setup
 
-# The order-book and dYdX stream hot paths, and the limiter's fast path.
+# The order-book, dYdX stream and Polymarket market-data hot paths, and the
+# limiter's fast path.
 NATIVE_MODULES = [
     "framework/bookstats.py",
     "framework/l2book.py",
@@ -31,6 +32,7 @@ NATIVE_MODULES = [
     "plugins/dydx/orderread.py",
     "plugins/dydx/stats.py",
     "plugins/dydx/wire.py",
+    "plugins/polymarket/codec.py",
 ]
 
 

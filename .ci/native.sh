@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI check of the optional compiled build (`make native`, see setup.py): in a
 # throwaway copy of the tracked files, compile the hot-path modules with mypyc
-# and run the book, dYdX and risk tests against the compiled modules. The
+# and run the book, dYdX, Polymarket and risk tests against the compiled modules. The
 # copy keeps the checkout itself pure Python. Exits non-zero on any failure.
 #
 #   bash .ci/native.sh            # uses .venv/bin/python (make install), or $PYTHON
@@ -43,4 +43,4 @@ print(f"native.sh: {n} compiled modules")'
 "$PY" -m pytest -q -n 2 -p no:cacheprovider \
     tests/test_native_build.py \
     tests/framework/test_l2book.py tests/framework/test_l3book.py tests/framework/test_books_properties.py \
-    tests/plugins/dydx tests/framework/risk
+    tests/plugins/dydx tests/plugins/polymarket tests/framework/risk

@@ -18,6 +18,7 @@ NATIVE_MODULES = (
     "plugins.dydx.orderread",
     "plugins.dydx.stats",
     "plugins.dydx.wire",
+    "plugins.polymarket.codec",
 )
 
 

@@ -39,6 +39,7 @@ import statistics
 import time
 from typing import Any, Self
 
+from bench._native import compiled_modules
 from framework.bus import Bus
 from framework.clock import LiveClock
 from framework.events import BookDelta, Side
@@ -439,6 +440,7 @@ async def _run(quick: bool) -> dict[str, float]:
     t2o_ratios = [statistics.median(a) / statistics.median(b) for a, b in zip(lat["grpc"], lat["unary"], strict=True)]
     bare_rate = statistics.median(bare_rates)
     return {
+        "compiled_modules": compiled_modules(),
         "md_updates_per_s": statistics.median(adapter_rates),
         "bare_stream_msgs_per_s": bare_rate,
         "md_vs_bare_ratio": statistics.median(md_ratios),
