@@ -15,8 +15,9 @@ for every ``t`` (and likewise no second holds more than the burst cap). The
 price is one bucket: in steady state the budget is spread over ``W + g``
 instead of ``W`` (99.98 % of the budget for a 60 s window at 10 ms).
 
-The check costs a floor division, two compares and three adds; the ring only
-moves when the bucket changes.
+The check costs three compares and three adds (the time is compared with where
+the next bucket starts, no division); the ring only moves when the bucket
+changes.
 
 Priorities: ``cap_for(kind)`` keeps ``reserve`` messages of the window that
 only cancels and replaces may use, so a burst of new orders can never leave
@@ -53,6 +54,7 @@ class BudgetWindow:
         "_caps",
         "_cur",
         "_denied",
+        "_edge",
         "_factor",
         "_factor_f0",
         "_factor_t0",
@@ -85,6 +87,7 @@ class BudgetWindow:
         self._n = self._k + 1
         self._ring = [0] * self._n
         self._cur = now_ns // self._g
+        self._edge = (self._cur + 1) * self._g  # where the next bucket starts
         self._slot = self._cur % self._n
         self._wsum = 0
         self._bsum = 0
@@ -102,7 +105,7 @@ class BudgetWindow:
 
         A refusal is not counted here: the caller decides whether it waits or gives up.
         """
-        if now_ns // self._g != self._cur:
+        if now_ns >= self._edge:  # a compare, not a division, on the fast path
             self._advance(now_ns // self._g, now_ns)
         w = self._wsum + count
         bs = self._bsum + count
@@ -126,7 +129,7 @@ class BudgetWindow:
         """
         now_ns = self._now()  # type: ignore[misc]
         if kind < self.ceiling:
-            if now_ns // self._g != self._cur:
+            if now_ns >= self._edge:
                 self._advance(now_ns // self._g, now_ns)
             w = self._wsum + count
             bs = self._bsum + count
@@ -243,6 +246,7 @@ class BudgetWindow:
                 ring[slot] = 0
             self._wsum, self._bsum = wsum, bsum
         self._cur = b
+        self._edge = (b + 1) * self._g
         self._slot = b % n
         if self._factor < PPM:
             self._factor = self._current_factor(now_ns)
