@@ -1,10 +1,11 @@
 """The real :class:`framework.venue.Gate`: what every venue adapter sends through.
 
-One :class:`RiskGate` per venue of the run, over the limiter and slot registry
-of that venue's account (venues sharing an account share them). ``admit``
+One :class:`RiskGate` per venue of the run, over the limiter, slot registry
+and method buckets of that venue's account (venues sharing an account share
+them; with the Redis backend every process of the firm shares them). ``admit``
 first takes a token from the venue method's own bucket when the adapter
 declares one (:class:`~framework.venue.TokenBucketRule`, e.g. Polymarket's
-InsertOrder 30/s), then waits for ingress budget: cancels as long as it takes,
+InsertOrder 30/s per firm), then waits for ingress budget: cancels as long as it takes,
 new orders and replaces at most ``risk.new_order_wait``, queries
 ``risk.query_wait``. Opening a stream takes a slot; the open itself is admitted
 as a ``QUERY`` message by the adapter, every time it opens.
@@ -30,7 +31,7 @@ from framework.risk.slots import MemorySlotRegistry
 from framework.risk.window import LimiterStats
 from framework.venue import MessageKind, StreamLease, TokenBucketRule, VenueLimits
 
-__all__ = ["MethodBucket", "RiskGate", "open_gates"]
+__all__ = ["MethodBucket", "RiskGate", "bucket_params", "open_gates"]
 
 
 class _Limiter(Protocol):
@@ -48,16 +49,33 @@ class _Slots(Protocol):
     async def close(self) -> None: ...
 
 
+class _Bucket(Protocol):
+    async def book(self, now_ns: int, count: int, max_wait_ns: int | None) -> int | None: ...
+
+
+def bucket_params(rule: TokenBucketRule, margin: float) -> tuple[int, int]:
+    """``(ns between tokens, capacity)`` of ``rule`` scaled by ``margin``."""
+    m = Fraction(str(margin))  # as written, not the nearest binary float
+    rate = max(1, math.floor(rule.rate_per_s * m))
+    # The interval is rounded up: never faster than the rate.
+    return -(-NS_PER_S // rate), max(1, math.floor(rule.capacity * m))
+
+
 class MethodBucket:
-    """A venue method's token bucket, as a virtual schedule (GCRA): each message
-    books the next free instant, so waiters leave in FIFO order."""
+    """A venue method's token bucket in this process, as a virtual schedule
+    (GCRA): each message books the next free instant, so waiters leave in FIFO
+    order. (:class:`~framework.risk.redis_backend.RedisMethodBucket` is the
+    firm-wide one.)"""
 
     def __init__(self, rule: TokenBucketRule, margin: float = 1.0) -> None:
-        m = Fraction(str(margin))  # as written, not the nearest binary float
-        rate = max(1, math.floor(rule.rate_per_s * m))
-        self.interval_ns = -(-NS_PER_S // rate)  # rounded up: never faster than the rate
-        self.capacity = max(1, math.floor(rule.capacity * m))
+        self.interval_ns, self.capacity = bucket_params(rule, margin)
         self._tat = 0  # when the bucket is next full again
+
+    async def book(self, now_ns: int, count: int, max_wait_ns: int | None) -> int | None:
+        """Book ``count`` messages; returns how long to wait before sending them,
+        or ``None`` (nothing booked) if that is longer than ``max_wait_ns``."""
+        at = self.reserve(now_ns, count, None if max_wait_ns is None else now_ns + max_wait_ns)
+        return None if at is None else at - now_ns
 
     def reserve(self, now_ns: int, count: int, deadline_ns: int | None) -> int | None:
         """Book ``count`` messages; returns when they may go, or ``None`` (nothing
@@ -72,7 +90,11 @@ class MethodBucket:
 
 
 class RiskGate:
-    """The gate of one venue: method buckets, then the account's ingress limiter."""
+    """The gate of one venue: method buckets, then the account's ingress limiter.
+
+    ``buckets`` are the account's method buckets (shared with the other venues of
+    the account); without them, ``method_buckets`` rules get buckets of their own.
+    """
 
     def __init__(
         self,
@@ -85,13 +107,16 @@ class RiskGate:
         query_wait_ns: int | None = None,
         method_buckets: Mapping[str, TokenBucketRule] | None = None,
         margin: float = 1.0,
+        buckets: Mapping[str, _Bucket] | None = None,
     ) -> None:
         self.venue = venue
         self.limiter = limiter
         self.slots = slots
         self.clock = clock
         self._waits: list[int | None] = [None, new_order_wait_ns, new_order_wait_ns, query_wait_ns]
-        self._buckets = {m: MethodBucket(r, margin) for m, r in (method_buckets or {}).items()}
+        if buckets is None:
+            buckets = {m: MethodBucket(r, margin) for m, r in (method_buckets or {}).items()}
+        self._buckets = dict(buckets)
         self.throttle_signals = 0
 
     async def admit(self, kind: MessageKind, *, method: str = "", count: int = 1) -> None:
@@ -101,14 +126,14 @@ class RiskGate:
         now = self.clock.now_ns()
         bucket = self._buckets.get(method) if method else None
         if bucket is not None:
-            at = bucket.reserve(now, count, None if timeout is None else now + timeout)
-            if at is None:  # only with a bound: nothing was booked
+            wait = await bucket.book(now, count, timeout)
+            if wait is None:  # only with a bound: nothing was booked
                 bound_ms = (timeout or 0) // 1_000_000
                 raise Denied(DenyReason.RATE_LIMITED, f"{self.venue}: {method} is over its rate for {bound_ms} ms")
-            if at > now:
-                await self.clock.sleep_ns(at - now)
+            if wait > 0:
+                await self.clock.sleep_ns(wait)
                 if timeout is not None:
-                    timeout -= at - now
+                    timeout = max(0, timeout - wait)
         if self.limiter is not None:
             await self.limiter.acquire(kind, count=count, timeout_ns=timeout)
 
@@ -146,24 +171,23 @@ async def open_gates(config: RiskConfig, limits: Mapping[str, VenueLimits], cloc
         from framework.risk.redis_backend import connect
 
         client = connect(config.backend)
-    per_account: dict[str, tuple[Any, Any]] = {}
+    per_account: dict[str, tuple[Any, Any, dict[str, Any]]] = {}
     gates: dict[str, RiskGate] = {}
     try:
         for venue, declared in limits.items():
             account = config.account(venue)
             if account not in per_account:
                 per_account[account] = _backend(config, venue, declared, clock, client, account)
-            limiter, slots = per_account[account]
+            limiter, slots, buckets = per_account[account]
             gates[venue] = RiskGate(
                 venue, limiter, slots, clock,
                 new_order_wait_ns=config.new_order_wait_ns(venue),
                 query_wait_ns=config.query_wait,
-                method_buckets=declared.method_buckets,
-                margin=config.venues[venue].margin or config.margin if venue in config.venues else config.margin,
+                buckets=buckets,
             )  # fmt: skip
         yield gates
     finally:
-        for limiter, slots in per_account.values():
+        for limiter, slots, _ in per_account.values():
             if limiter is not None:
                 await limiter.close()
             await slots.close()
@@ -171,15 +195,24 @@ async def open_gates(config: RiskConfig, limits: Mapping[str, VenueLimits], cloc
             await client.aclose()
 
 
-def _backend(config: RiskConfig, venue: str, declared: VenueLimits, clock: Clock, client: Any, account: str) -> tuple[Any, Any]:
+def _backend(
+    config: RiskConfig, venue: str, declared: VenueLimits, clock: Clock, client: Any, account: str
+) -> tuple[Any, Any, dict[str, Any]]:
+    """The limiter, slot registry and method buckets of one account."""
     rule = config.budget_rule(venue, declared)
     cap = config.stream_limits(venue, declared).max_streams
+    margin = config.venues[venue].margin or config.margin if venue in config.venues else config.margin
     if client is None:
         limiter = IngressLimiter(rule, clock, name=account) if rule is not None else None
-        return limiter, MemorySlotRegistry(cap, name=account)
-    from framework.risk.redis_backend import RedisLimiter, RedisSlotRegistry
+        buckets = {m: MethodBucket(r, margin) for m, r in declared.method_buckets.items()}
+        return limiter, MemorySlotRegistry(cap, name=account), buckets
+    from framework.risk.redis_backend import RedisLimiter, RedisMethodBucket, RedisSlotRegistry
 
     prefix = config.key_prefix
     rlimiter = RedisLimiter(client, rule, clock, account=account, prefix=prefix) if rule is not None else None
     ttl_ms = config.lease_ttl // 1_000_000
-    return rlimiter, RedisSlotRegistry(client, cap, clock, account=account, prefix=prefix, ttl_ms=ttl_ms)
+    rbuckets: dict[str, Any] = {
+        m: RedisMethodBucket(client, r, margin, account=account, method=m, prefix=prefix)
+        for m, r in declared.method_buckets.items()
+    }
+    return rlimiter, RedisSlotRegistry(client, cap, clock, account=account, prefix=prefix, ttl_ms=ttl_ms), rbuckets

@@ -16,6 +16,10 @@ the clock whatever its host's says.
 - **Waiters** are queued per process by priority (cancel first, FIFO within a
   kind) and served by one pump task the limiter owns; a deadline timer on the
   injected clock denies a late new order, and a denied one is never sent.
+- **Method buckets** (a venue's per-method token buckets, per firm): one key
+  per method holding the bucket's virtual schedule (GCRA, in microseconds of
+  Redis time); a script books the next free instant and answers how long to
+  wait, or refuses when that is past the caller's bound.
 - **Slots**: a sorted set ``member -> lease expiry (ms)``. Taking a slot drops
   expired leases first, so a crashed holder's slots come back after the lease
   TTL; a heartbeat task renews this process' leases every third of the TTL.
@@ -37,11 +41,12 @@ from typing import Any
 from framework.clock import NS_PER_MS, NS_PER_S, Clock
 from framework.errors import Denied
 from framework.events import DenyReason
+from framework.risk.gate import bucket_params
 from framework.risk.waiters import Waiter, WaitQueue
 from framework.risk.window import PPM, BudgetRule, LimiterStats
-from framework.venue import MessageKind
+from framework.venue import MessageKind, TokenBucketRule
 
-__all__ = ["RedisLimiter", "RedisSlotRegistry", "connect"]
+__all__ = ["RedisLimiter", "RedisMethodBucket", "RedisSlotRegistry", "connect"]
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +109,20 @@ redis.call('HSET', st, 'cur', cur, 'wsum', wsum, 'bsum', bsum, 'f0', f0, 't0', t
 redis.call('PEXPIRE', st, ttl)
 redis.call('PEXPIRE', ring, ttl)
 return {ok, wsum, bsum, bcap, wait, f}
+"""
+
+_BUCKET_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval, capacity = tonumber(ARGV[1]), tonumber(ARGV[2])
+local count, maxwait = tonumber(ARGV[3]), tonumber(ARGV[4])
+local tat = tonumber(redis.call('GET', KEYS[1])) or now
+local start = math.max(tat, now)
+local at = math.max(start + (count - capacity) * interval, now)
+if maxwait >= 0 and at - now > maxwait then return -1 end
+local nxt = start + count * interval
+redis.call('SET', KEYS[1], string.format('%d', nxt), 'PX', math.ceil((nxt - now) / 1000) + 1000)
+return at - now
 """
 
 _SLOT_TAKE_LUA = """
@@ -280,6 +299,33 @@ class RedisLimiter:
             return
         self.stats.denied[waiter.kind] += waiter.count
         waiter.deny(self.name, self.clock.now_ns())
+
+
+class RedisMethodBucket:
+    """A venue method's token bucket shared by every process of the firm
+    (see :class:`framework.risk.gate.MethodBucket` for the in-process one)."""
+
+    def __init__(self, client: Any, rule: TokenBucketRule, margin: float = 1.0, *, account: str, method: str,
+                 prefix: str = "backplane") -> None:  # fmt: skip
+        interval_ns, self.capacity = bucket_params(rule, margin)
+        self.interval_us = -(-interval_ns // 1000)  # Redis time is in microseconds; round up
+        self.name = f"{account}:{method}"
+        self._script = client.register_script(_BUCKET_LUA)
+        self._keys = [_key(prefix, account, f"bucket:{method}")]
+
+    async def book(self, now_ns: int, count: int, max_wait_ns: int | None) -> int | None:
+        """Book ``count`` messages firm-wide; returns how long to wait before
+        sending them, or ``None`` (nothing booked) if that is over ``max_wait_ns``.
+        (``now_ns`` is unused: Redis' clock decides, the same for every process.)"""
+        max_wait_us = -1 if max_wait_ns is None else max_wait_ns // 1000
+        try:
+            wait_us = int(await self._script(keys=self._keys, args=(self.interval_us, self.capacity, count, max_wait_us)))
+        except Exception as exc:
+            # No firm-wide count can be confirmed, so nothing may be sent.
+            raise Denied(
+                DenyReason.RATE_LIMITED, f"{self.name}: risk backend unreachable: {type(exc).__name__}: {exc}"
+            ) from exc
+        return None if wait_us < 0 else wait_us * 1000
 
 
 class _RedisLease:
