@@ -28,6 +28,7 @@ from framework.events import (
     Side,
     StreamStatus,
     Trade,
+    VenueCheckpoint,
 )
 from framework.strategy import StrategyContext
 from framework.venue import VenueContext
@@ -81,7 +82,9 @@ def start_journal(run: Any, stack: contextlib.AsyncExitStack, run_id: str | None
     # events instead of one per event inside publish); drained once more at
     # shutdown. A journal that cannot write stops the run: trading on with
     # fills that are not on disk would break "every fill exactly once".
-    sub = run.bus.subscribe(_fatal_on_error(run, journal.on_event), (OrderEvent, HandlerFailed), name="journal", queued=True)
+    sub = run.bus.subscribe(
+        _fatal_on_error(run, journal.on_event), (OrderEvent, HandlerFailed, VenueCheckpoint), name="journal", queued=True
+    )
 
     submits: list[Any] = []
 
@@ -165,6 +168,9 @@ async def start_venue(run: Any, stack: contextlib.AsyncExitStack, name: str, ent
         settings = await _start_simulator(run, stack, spec, settings, symbols)
     gate = run.gates[name]
     ctx = VenueContext(name, run.bus, run.clock, gate, symbols)
+    if run.restored is not None:  # a resumed run: where the venue's feeds stood, whose orders are open
+        ctx.checkpoints = dict(run.restored.checkpoints.get(name, {}))
+        ctx.open_orders = {o.client_order_id: o.strategy for o in run.restored.open_orders if o.venue == name}
     adapter = spec.factory(ctx, settings)
     run.venues[name] = adapter
     await adapter.start()

@@ -49,6 +49,7 @@ __all__ = [
     "TimerFired",
     "Trade",
     "TradingStatus",
+    "VenueCheckpoint",
 ]
 
 
@@ -249,6 +250,16 @@ class StreamStatus(Event, frozen=True, gc=False):
     state: StreamState = StreamState.CONNECTING
     reason: str = ""
     stream: str = ""
+
+
+class VenueCheckpoint(Event, frozen=True, gc=False):
+    """A venue adapter's position in a feed it can replay from (e.g. a drop-copy
+    resume token), published after the events it covers. The journal keeps the
+    latest per ``(venue, key)``; a resumed run hands it back to the adapter
+    (``VenueContext.checkpoints``), which resumes there."""
+
+    key: str = ""
+    value: bytes = b""
 
 
 class TimerFired(Event, frozen=True, gc=False):

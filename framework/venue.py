@@ -157,13 +157,22 @@ class CountingGate:
 class VenueContext(msgspec.Struct):
     """What the run hands a venue adapter: its name in the config, the bus to
     publish on, the clock to read, the gate to pass every outbound message
-    through, and the symbols the run's strategies want."""
+    through, and the symbols the run's strategies want.
+
+    A resumed run also hands back what its journal holds for this venue:
+    ``checkpoints`` (key -> value of the last :class:`~framework.events.VenueCheckpoint`
+    the adapter published) and ``open_orders`` (client order id -> strategy of
+    every order still open), so that executions replayed or made while the run
+    was down are attributed to their strategies.
+    """
 
     name: str
     bus: Bus
     clock: Clock
     gate: Any  # a Gate
     symbols: list[str] = []
+    checkpoints: dict[str, bytes] = {}
+    open_orders: dict[str, str] = {}
 
 
 class VenueAdapter(Protocol):

@@ -45,7 +45,8 @@ class RestoredState(msgspec.Struct):
     run's order tracker (the journal keeps a separate one: sharing it would
     book every fill twice).
     ``previous_session_clean`` is False when the last session ended without
-    closing the journal (killed or crashed).
+    closing the journal (killed or crashed). ``checkpoints`` holds the last
+    :class:`~framework.events.VenueCheckpoint` of each venue and key.
     """
 
     positions: dict[PositionKey, Position]
@@ -54,3 +55,4 @@ class RestoredState(msgspec.Struct):
     executions: int
     sessions: int
     previous_session_clean: bool
+    checkpoints: dict[str, dict[str, bytes]] = {}  # venue -> key -> value

@@ -16,7 +16,7 @@ from framework.errors import BackplaneError
 
 __all__ = ["SCHEMA_VERSION", "JournalError", "connect", "create"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: venue_checkpoints
 
 class JournalError(BackplaneError):
     """The journal cannot be used: wrong run, newer schema, bad run id."""
@@ -130,6 +130,13 @@ CREATE TABLE IF NOT EXISTS metrics (
     value         NUMERIC NOT NULL
 );
 CREATE INDEX IF NOT EXISTS metrics_name ON metrics (name, seq);
+CREATE TABLE IF NOT EXISTS venue_checkpoints (
+    venue         TEXT NOT NULL,
+    key           TEXT NOT NULL,
+    value         BLOB NOT NULL,
+    ts_ns         INTEGER NOT NULL,
+    PRIMARY KEY (venue, key)
+);
 CREATE TABLE IF NOT EXISTS differences (
     seq           INTEGER PRIMARY KEY AUTOINCREMENT,
     ts_ns         INTEGER NOT NULL,

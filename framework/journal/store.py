@@ -44,6 +44,7 @@ from framework.events import (
     OrderFilled,
     OrderRejected,
     Side,
+    VenueCheckpoint,
 )
 from framework.journal.reconcile import Difference
 from framework.journal.records import OpenOrder, RestoredState
@@ -99,6 +100,7 @@ class Journal:
             CancelRejected: self._on_cancel_rejected,
             OrderDenied: self._on_denied,
             HandlerFailed: lambda e: self.record_error(e.subscriber, e.error, e.traceback, e.event_kind),
+            VenueCheckpoint: self.record_checkpoint,
         }
 
     # -- lifecycle -----------------------------------------------------
@@ -157,7 +159,8 @@ class Journal:
     # -- recording -------------------------------------------------------
 
     def on_event(self, event: Event) -> None:
-        """Journal an order, execution, denial or handler-failure event; others are ignored."""
+        """Journal an order, execution, denial, handler-failure or venue-checkpoint
+        event; others are ignored."""
         handler = self._handlers.get(type(event))
         if handler is not None:
             handler(event)
@@ -233,6 +236,15 @@ class Journal:
             self._book_fill(event, cur.lastrowid or 0, now)
         return True
 
+    def record_checkpoint(self, event: VenueCheckpoint) -> None:
+        """Keep ``event`` as its venue's latest checkpoint under its key."""
+        with self._tx():
+            self._db.execute(
+                "INSERT INTO venue_checkpoints (venue, key, value, ts_ns) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (venue, key) DO UPDATE SET value = excluded.value, ts_ns = excluded.ts_ns",
+                (event.venue, event.key, event.value, self._now()),
+            )
+
     def record_error(self, strategy: str, message: str, traceback: str = "", event_kind: str = "") -> None:
         """A strategy (or any bus subscriber) raised."""
         with self._tx():
@@ -278,7 +290,14 @@ class Journal:
             executions=executions,
             sessions=len(sessions),
             previous_session_clean=not earlier or bool(earlier[-1]["clean"]),
+            checkpoints=self._checkpoints(),
         )
+
+    def _checkpoints(self) -> dict[str, dict[str, bytes]]:
+        out: dict[str, dict[str, bytes]] = {}
+        for row in self._db.execute("SELECT venue, key, value FROM venue_checkpoints"):
+            out.setdefault(row["venue"], {})[row["key"]] = bytes(row["value"])
+        return out
 
     def open_orders(self) -> list[OpenOrder]:
         """Orders in a working state, oldest first."""

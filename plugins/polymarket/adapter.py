@@ -30,7 +30,7 @@ from framework.errors import (
     VenueThrottled,
     VenueUnavailable,
 )
-from framework.events import Instrument, OrderCanceled, OrderFilled, OrderRejected
+from framework.events import Instrument, OrderCanceled, OrderFilled, OrderRejected, VenueCheckpoint
 from framework.l2book import L2Book
 from framework.orders import (
     CancelOrder,
@@ -84,6 +84,8 @@ _TIF_WIRE = {
 _MD_METHOD = "/polymarket.v1.MarketDataSubscriptionAPI/CreateMarketDataSubscription"
 
 # Events after which an order is over (a full fill is checked separately).
+# The journal key of the drop-copy resume token (a VenueCheckpoint).
+RESUME_TOKEN_KEY = "dropcopy.resume_token"
 _FINAL = frozenset({OrderCanceled, OrderRejected, OrderUnresolved})
 
 
@@ -115,11 +117,15 @@ class PolymarketAdapter:
         self.md_codecs: list[MarketDataCodec] = []
         self.streams: list[ManagedStream] = []
         self._rng = random.Random(s.seed)
-        self._strategy: dict[str, str] = {}  # clord_id -> strategy
+        # clord_id -> strategy; a resumed run's open orders come first, so that
+        # their executions (replayed or new) reach the right strategy.
+        self._strategy: dict[str, str] = dict(ctx.open_orders)
         self._order_id: dict[str, str] = {}  # clord_id -> venue order id
         self.orders = OrderCodec(self.venue, self.scales, lambda clord: self._strategy.get(clord, ""),
                                  synthesize=not s.drop_copy)
-        self.resume_token = b""  # the drop-copy position: resume after the last execution seen
+        # The drop-copy position: resume after the last execution seen (in an
+        # earlier session of a resumed run, too: the journal kept it).
+        self.resume_token = ctx.checkpoints.get(RESUME_TOKEN_KEY, b"")
         self._http: httpx.AsyncClient | None = None
         self._channel: Any = None
         self._tasks: list[asyncio.Task[Any]] = []
@@ -250,8 +256,10 @@ class PolymarketAdapter:
                     publish(ev)
                     if type(ev) in _FINAL or (type(ev) is OrderFilled and not ev.remaining):
                         self._forget(ev.client_order_id)
-            if msg.resume_token:
-                self.resume_token = msg.resume_token
+            if msg.resume_token and msg.resume_token != self.resume_token:
+                self.resume_token = token = msg.resume_token
+                now = clock.now_ns()
+                publish(VenueCheckpoint(self.venue, "", now, now, RESUME_TOKEN_KEY, token))
             if not stream.live:
                 stream.mark_live()
 

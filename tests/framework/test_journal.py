@@ -33,6 +33,7 @@ from framework.events import (
     OrderFilled,
     OrderRejected,
     Side,
+    VenueCheckpoint,
 )
 from framework.journal import (
     Difference,
@@ -274,6 +275,48 @@ def test_clean_restart_restores_positions_and_open_orders(tmp_path: Path) -> Non
     assert (g.tif, g.expire_ns, g.post_only, g.state) == (TimeInForce.GTT, 123, True, "pending")
     assert j.start(mode="paper", config_text="") is True
     assert j.session == 2
+    j.close()
+
+
+def test_venue_checkpoints_keep_the_latest_per_key_and_come_back_on_restore(tmp_path: Path) -> None:
+    j = Journal(tmp_path, "r", clock=SimClock())
+    j.start(mode="live", config_text="")
+    bus = Bus()
+    sub = bus.subscribe(j.on_event, (OrderFilled, VenueCheckpoint), queued=True)
+    j.record_submit(submit("a"))
+    bus.publish(accepted("a"))
+    bus.publish(filled("a", "x1", 4, 4))
+    for token in (b"\x00\x01", b"\x00\x02"):  # the later one wins
+        bus.publish(VenueCheckpoint(V, "", 1, 1, "dropcopy.resume_token", token))
+    bus.publish(VenueCheckpoint("other", "", 1, 1, "dropcopy.resume_token", b"\xff"))
+    bus.publish(VenueCheckpoint(V, "", 1, 1, "orders.session", b"s1"))
+    assert sub.inbox is not None
+    with j.batch():
+        sub.inbox.drain()
+    j.close()
+    j = Journal(tmp_path, "r", clock=SimClock())
+    state = j.restore()
+    assert state.checkpoints == {
+        V: {"dropcopy.resume_token": b"\x00\x02", "orders.session": b"s1"},
+        "other": {"dropcopy.resume_token": b"\xff"},
+    }
+    assert state.executions == 1
+    j.close()
+
+
+def test_a_journal_of_the_previous_schema_gains_the_checkpoint_table(tmp_path: Path) -> None:
+    j = Journal(tmp_path, "r", clock=SimClock())
+    j.start(mode="live", config_text="")
+    j.close()
+    with sqlite3.connect(tmp_path / "journal.sqlite") as conn:  # as schema 1 left it
+        conn.execute("DROP TABLE venue_checkpoints")
+        conn.execute("PRAGMA user_version=1")
+    conn.close()
+    j = Journal(tmp_path, "r", clock=SimClock())
+    assert j.restore().checkpoints == {}
+    j.on_event(VenueCheckpoint(V, "", 1, 1, "k", b"v"))
+    assert j.restore().checkpoints == {V: {"k": b"v"}}
+    assert j.query("PRAGMA user_version")[0][0] == 2
     j.close()
 
 

@@ -25,11 +25,14 @@ class Recorder:
         return [e for e in self.events if isinstance(e, kind)]
 
 
-def adapter_for(sim: Simulator, symbols: list[str], gate: Any = None, **overrides: Any) -> tuple[PolymarketAdapter, Recorder]:
-    """An adapter (not started) for ``sim`` with a recorder on its bus."""
+def adapter_for(
+    sim: Simulator, symbols: list[str], gate: Any = None, *, restored: dict[str, Any] | None = None, **overrides: Any
+) -> tuple[PolymarketAdapter, Recorder]:
+    """An adapter (not started) for ``sim`` with a recorder on its bus; ``restored``
+    sets what a resumed run hands it (``checkpoints``, ``open_orders``)."""
     clock = LiveClock()
     bus = Bus(clock)
     rec = Recorder(bus)
     settings = settings_from(sim.adapter_settings(**{"reconnect_initial_s": 0.05, "depth": 5, "seed": 1, **overrides}))
-    ctx = VenueContext("polymarket", bus, clock, gate or CountingGate(), symbols)
+    ctx = VenueContext("polymarket", bus, clock, gate or CountingGate(), symbols, **(restored or {}))
     return PolymarketAdapter(ctx, settings), rec

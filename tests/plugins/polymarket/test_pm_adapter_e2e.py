@@ -17,6 +17,7 @@ from framework.events import (
     Side,
     StreamState,
     StreamStatus,
+    VenueCheckpoint,
 )
 from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder, TimeInForce
 from plugins.polymarket.events import OrderReplaced, OrderUnresolved
@@ -323,6 +324,43 @@ async def test_lost_drop_copy_resume_point_is_reported_and_recovered(make_sim):
             assert any("resume point no longer retained" in e.reason for e in rec.of(StreamStatus) if e.stream == "dropcopy")
         finally:
             await ad.stop()
+
+
+async def test_a_resumed_run_replays_what_it_missed_from_its_drop_copy_checkpoint(sim):
+    syms = sim.symbols[:6]
+    ad, rec = adapter_for(sim, syms)
+    await ad.start()
+    try:
+        sym = roomy_symbol(sim, ad)
+        sc = ad.scales[sym]
+        px = ad.book(sym).best_bid()[0] + 1  # alone at the top of the bids
+        await ad.submit(order(sym, "a", Side.BUY, px, 500))
+        sim.exchange.insert_flow(sym, E.SIDE_SELL, sc.to_wire_px(px), 100)  # seen live
+        await until(lambda: rec.of(OrderFilled), what="the first fill")
+        await until(lambda: rec.of(VenueCheckpoint) and rec.of(VenueCheckpoint)[-1].value == ad.resume_token,
+                    what="a checkpoint covering it")  # fmt: skip
+    finally:
+        await ad.stop()
+    first = rec.of(OrderFilled)
+    checkpoint = rec.of(VenueCheckpoint)[-1]
+    assert checkpoint.key == "dropcopy.resume_token" and rec.events.index(checkpoint) > rec.events.index(first[-1])
+    # While the run is down, "a" fills twice more.
+    sim.exchange.insert_flow(sym, E.SIDE_SELL, sc.to_wire_px(px), 150)
+    sim.exchange.insert_flow(sym, E.SIDE_SELL, sc.to_wire_px(px), 50)
+    # The resumed run: what its journal kept -- the checkpoint, and whose order "a" is.
+    restored = {"checkpoints": {checkpoint.key: checkpoint.value}, "open_orders": {"a": "strat"}}
+    ad2, rec2 = adapter_for(sim, syms, restored=restored)
+    await ad2.start()
+    try:
+        await until(lambda: len(rec2.of(OrderFilled)) == 2, what="the missed fills replayed")
+        await asyncio.sleep(0.1)  # nothing more arrives: the fill seen before the stop is not replayed
+        missed = rec2.of(OrderFilled)
+        assert [(f.client_order_id, f.strategy, f.size, f.price) for f in missed] == [("a", "strat", 150, px), ("a", "strat", 50, px)]
+        ids = [f.execution_id for f in first + missed]
+        assert len(ids) == len(set(ids)) == 3
+        assert rec2.of(VenueCheckpoint)[-1].value == ad2.resume_token != checkpoint.value
+    finally:
+        await ad2.stop()
 
 
 async def test_finished_orders_are_forgotten(sim):
