@@ -51,6 +51,10 @@ def _ext_modules() -> list:
     return mypycify(
         ["--follow-imports=silent", "--ignore-missing-imports", *NATIVE_MODULES],
         opt_level="3",
+        # The shared runtime library becomes framework/native__mypyc*.so: inside
+        # a package, so that an editable install finds it from any directory
+        # (the default name is a top-level module only the repo root can import).
+        group_name="framework.native",
     )
 
 

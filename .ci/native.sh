@@ -37,6 +37,13 @@ git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$TMP"
 cd "$TMP"
 BACKPLANE_MYPYC=1 PYTHONWARNINGS=ignore "$PY" setup.py --quiet build_ext --inplace >/dev/null
 
+# The shared mypyc library must live inside a package: a top-level one is
+# importable only from the repo root, not by an editable install elsewhere.
+if ls ./*__mypyc* >/dev/null 2>&1; then
+    echo "native.sh: the mypyc runtime library was built at the top level" >&2
+    exit 1
+fi
+
 # PYTHONPATH puts the copy (and its compiled modules) before an editable install.
 export PYTHONPATH="$TMP"
 "$PY" -c '
