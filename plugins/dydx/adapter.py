@@ -11,7 +11,8 @@ Stream lifecycle (published as :class:`~framework.events.StreamStatus`)::
 The stream slot is taken once (``gate.open_stream``) and kept across
 reconnects; every outbound message (the subscription, metadata queries) passes
 ``gate.admit`` first. Responses arrive as raw bytes (no protobuf decode in the
-transport): the codec reads them directly.
+transport): the codec reads them directly. With ``receiver: process`` a child
+process reads the stream and pipes the bytes here (:mod:`plugins.dydx.receiver`).
 
 Market data and paper trading only: order entry raises ``VenueRejected``.
 """
@@ -33,6 +34,7 @@ from framework.errors import VenueRejected, VenueUnavailable
 from framework.events import Instrument, StreamState, StreamStatus
 from framework.venue import MessageKind, VenueContext, VenueLimits
 from plugins.dydx.codec import DydxCodec
+from plugins.dydx.receiver import STREAM_METHOD, ReceiverProcess
 from plugins.dydx.settings import DydxSettings, parse_subaccount
 from plugins.dydx.units import ClobParams
 
@@ -40,7 +42,6 @@ __all__ = ["STREAM_METHOD", "DydxAdapter"]
 
 log = logging.getLogger(__name__)
 
-STREAM_METHOD = "/dydxprotocol.clob.Query/StreamOrderbookUpdates"
 CLOB_PAIR_METHOD = "/dydxprotocol.clob.Query/ClobPair"
 PERPETUAL_METHOD = "/dydxprotocol.perpetuals.Query/Perpetual"
 
@@ -200,40 +201,63 @@ class DydxAdapter:
     async def _stream_once(self) -> str:
         """One subscription, until it ends; returns why it ended."""
         assert self._channel is not None and self.codec is not None
-        codec = self.codec
-        publish = self.ctx.bus.publish
-        clock = self.ctx.clock
-        codec.reset()
+        self.codec.reset()
         self.live.clear()
         self._status(StreamState.CONNECTING if not self.subscriptions else StreamState.RESYNCING, "subscribing")
         await self.ctx.gate.admit(MessageKind.QUERY, method=STREAM_METHOD)
         self.subscriptions += 1
         self.received = 0
+        if self.settings.receiver == "process":
+            return await self._stream_via_process()
         call = self._channel.unary_stream(
             STREAM_METHOD,
             request_serializer=query_pb2.StreamOrderbookUpdatesRequest.SerializeToString,
             response_deserializer=None,  # raw bytes: the codec reads the wire format
         )(self._request())
+        try:
+            return await self._consume(call, call.cancel) or "stream ended by the node"
+        except grpc.aio.AioRpcError as exc:
+            return self._failed(exc.code().name, exc.details() or "")
+
+    async def _stream_via_process(self) -> str:
+        """The same subscription, read by a child process (``receiver: process``)."""
+        s = self.settings
+        child = await ReceiverProcess.start(
+            s.endpoint, self._request().SerializeToString(), tls=s.tls, max_receive_mb=s.max_receive_mb
+        )
+        try:
+            reason = await self._consume(child.frames(), lambda: None)
+            if reason:
+                return reason
+            failure = await child.failure()
+            return "stream ended by the node" if failure is None else self._failed(*failure)
+        finally:
+            await child.close()
+
+    async def _consume(self, frames: Any, cancel: Any) -> str:
+        """Feed ``frames`` (raw responses) to the codec and the bus until they end
+        (returns "") or the codec asks for a resync (calls ``cancel``, returns why)."""
+        assert self.codec is not None
+        codec, publish, clock = self.codec, self.ctx.bus.publish, self.ctx.clock
         # Per message: two clock reads, the codec, the bus; state changes are
         # tested with one identity comparison (LIVE is the steady state).
         feed, now_ns, wall_ns, live = codec.feed, clock.now_ns, clock.wall_ns, StreamState.LIVE
-        try:
-            async for data in call:
-                self._last_ns = now_ns()
-                self.received += 1
-                for event in feed(data, wall_ns()):
-                    publish(event)
-                if self.state is not live:
-                    self._became_live(codec)
-                if codec.needs_resync:
-                    reason = codec.resync_reason
-                    call.cancel()
-                    return f"resync: {reason}"
-            return "stream ended by the node"
-        except grpc.aio.AioRpcError as exc:
-            if exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
-                self.ctx.gate.throttled()
-            return f"stream failed: {exc.code().name} {exc.details()}"
+        async for data in frames:
+            self._last_ns = now_ns()
+            self.received += 1
+            for event in feed(data, wall_ns()):
+                publish(event)
+            if self.state is not live:
+                self._became_live(codec)
+            if codec.needs_resync:
+                cancel()
+                return f"resync: {codec.resync_reason}"
+        return ""
+
+    def _failed(self, code: str, details: str) -> str:
+        if code == "RESOURCE_EXHAUSTED":
+            self.ctx.gate.throttled()
+        return f"stream failed: {code} {details}"
 
     def _became_live(self, codec: DydxCodec) -> None:
         """Data while not LIVE: back from STALE, or the snapshot completed the books."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Literal
 
 import msgspec
 
@@ -21,7 +22,9 @@ class DydxSettings(msgspec.Struct, forbid_unknown_fields=True):
     first two mainnet markets (BTC-USD on 0, ETH-USD on 1). ``instruments``
     gives unit parameters by symbol; pairs without them are queried from the
     node at start-up. Plaintext (``tls: false``) is allowed only to a loopback
-    or private address: one's own node.
+    or private address: one's own node. ``receiver: process`` reads the stream
+    in a child process (:mod:`plugins.dydx.receiver`), so that this process
+    being busy can never make the node drop the subscription.
     """
 
     endpoint: str = "127.0.0.1:9090"
@@ -38,6 +41,8 @@ class DydxSettings(msgspec.Struct, forbid_unknown_fields=True):
     max_receive_mb: int = 64
     query_timeout_s: float = 10.0
     resync_on_crossed: bool = True
+    # "process": a child process drains the node's stream (see plugins.dydx.receiver)
+    receiver: Literal["inline", "process"] = "inline"
 
     def __post_init__(self) -> None:
         host = self.endpoint.rpartition(":")[0] if ":" in self.endpoint else ""

@@ -19,6 +19,7 @@ from plugins.dydx.adapter import (
     DydxAdapter,
 )
 from plugins.dydx.fakenode.server import FakeNode, FakeNodeSettings, fake_node
+from plugins.dydx.receiver import ReceiverProcess
 from plugins.dydx.settings import DydxSettings
 from tests.plugins.dydx.helpers import engine_rows, rows
 
@@ -65,9 +66,13 @@ async def _run_blocks(node: FakeNode, adapter: DydxAdapter, blocks: int) -> None
         _assert_books_equal(node, adapter)
 
 
-async def test_adapter_goes_live_after_snapshot_and_books_equal_the_node():
+RECEIVERS = pytest.mark.parametrize("receiver", ["inline", "process"])
+
+
+@RECEIVERS
+async def test_adapter_goes_live_after_snapshot_and_books_equal_the_node(receiver):
     async with fake_node(FakeNodeSettings(auto=False)) as node:
-        adapter, gate, statuses = _adapter(node)
+        adapter, gate, statuses = _adapter(node, receiver=receiver)
         await adapter.start()
         try:
             await _until(lambda: node.subscribers)
@@ -89,9 +94,10 @@ async def test_adapter_goes_live_after_snapshot_and_books_equal_the_node():
         assert [s.state for s in statuses][:2] == [StreamState.CONNECTING, StreamState.LIVE]
 
 
-async def test_slow_subscriber_overflow_drops_all_and_adapter_resyncs():
+@RECEIVERS
+async def test_slow_subscriber_overflow_drops_all_and_adapter_resyncs(receiver):
     async with fake_node(FakeNodeSettings(auto=False, max_channel_buffer=16)) as node:
-        adapter, gate, statuses = _adapter(node)
+        adapter, gate, statuses = _adapter(node, receiver=receiver)
         await adapter.start()
         channel = grpc.aio.insecure_channel(node.endpoint)
         try:
@@ -156,12 +162,84 @@ async def test_empty_subscription_is_rejected_like_the_node():
         assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
-async def test_desynced_crossed_book_triggers_resubscribe_and_rebuild():
+async def _pump_past_the_node_buffer(node: FakeNode, flushes: int) -> None:
+    for _ in range(flushes):
+        node.engine.noise(0, 2000)  # ~100 kB of unknown-id updates per flush
+        node.flush()
+        await asyncio.sleep(0.005)  # the node's loop sends, the child reads
+
+
+@pytest.mark.timeout(60)  # a child that blocks on the pipe would hang the node's loop here
+async def test_receiver_process_drains_the_node_while_the_adapter_is_not_reading():
+    async with fake_node(FakeNodeSettings(auto=False, max_channel_buffer=16)) as node:
+        request = query_pb2.StreamOrderbookUpdatesRequest(clob_pair_id=[0]).SerializeToString()
+        child = await ReceiverProcess.start(node.endpoint, request, tls=False, max_receive_mb=4)
+        try:
+            await _until(lambda: node.subscribers)
+            # ~15 MB against a node that drops everyone past 16 queued flushes
+            # (more than gRPC's and the pipe's buffers hold): it never has to,
+            # because the child keeps reading while we do not.
+            async with asyncio.timeout(30):
+                await _pump_past_the_node_buffer(node, 150)
+            assert node.drops == 0
+            node.drop_all()  # end the stream, then read everything
+            async with asyncio.timeout(30):
+                bodies = [b async for b in child.frames()]
+            assert len(bodies) == node.responses_sent == 150
+            assert await child.failure() is None
+        finally:
+            await child.close()
+
+
+async def test_receiver_process_gives_up_past_its_backlog_bound():
+    async with fake_node(FakeNodeSettings(auto=False, max_channel_buffer=64)) as node:
+        request = query_pb2.StreamOrderbookUpdatesRequest(clob_pair_id=[0]).SerializeToString()
+        child = await ReceiverProcess.start(node.endpoint, request, tls=False, max_receive_mb=4, max_backlog_mb=1)
+        try:
+            await _until(lambda: node.subscribers)
+            async with asyncio.timeout(20):
+                while node.subscribers:  # until the child hangs up
+                    await _pump_past_the_node_buffer(node, 5)
+            assert [b async for b in child.frames()]  # what fitted arrives
+            code, details = await child.failure()
+            assert code == "BACKLOG" and "1 MB behind" in details
+            assert node.drops == 0
+        finally:
+            await child.close()
+
+
+async def test_receiver_process_reports_how_the_stream_ended():
+    async with fake_node(FakeNodeSettings(auto=False)) as node:
+        # The node refuses an empty subscription: the child says so, with the code.
+        child = await ReceiverProcess.start(node.endpoint, b"", tls=False, max_receive_mb=4)
+        try:
+            assert [f async for f in child.frames()] == []
+            assert await child.failure() == ("INVALID_ARGUMENT", "full_node_streaming code 2: empty subscription")
+        finally:
+            await child.close()
+        # The node drops its subscribers: the stream ends without an error, after the frames it sent.
+        request = query_pb2.StreamOrderbookUpdatesRequest(clob_pair_id=[0]).SerializeToString()
+        child = await ReceiverProcess.start(node.endpoint, request, tls=False, max_receive_mb=4)
+        try:
+            frames = child.frames()
+            await _until(lambda: node.subscribers)
+            node.block()  # the snapshot
+            first = await anext(frames)
+            assert query_pb2.StreamOrderbookUpdatesResponse.FromString(first).updates[0].orderbook_update.snapshot
+            node.drop_all()
+            assert [f async for f in frames] == []
+            assert await child.failure() is None
+        finally:
+            await child.close()
+
+
+@RECEIVERS
+async def test_desynced_crossed_book_triggers_resubscribe_and_rebuild(receiver):
     from plugins.dydx.fakenode import messages as msg
     from plugins.dydx.fakenode.model import BUY, Order
 
     async with fake_node(FakeNodeSettings(auto=False)) as node:
-        adapter, _gate, statuses = _adapter(node)
+        adapter, _gate, statuses = _adapter(node, receiver=receiver)
         await adapter.start()
         try:
             await _until(lambda: node.subscribers)
