@@ -162,30 +162,31 @@ async def test_empty_subscription_is_rejected_like_the_node():
         assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
-async def _pump_past_the_node_buffer(node: FakeNode, flushes: int) -> None:
+async def _pump_past_the_node_buffer(node: FakeNode, flushes: int, pause_s: float = 0.005) -> None:
     for _ in range(flushes):
         node.engine.noise(0, 2000)  # ~100 kB of unknown-id updates per flush
         node.flush()
-        await asyncio.sleep(0.005)  # the node's loop sends, the child reads
+        await asyncio.sleep(pause_s)  # the node's loop sends, the child reads
 
 
 @pytest.mark.timeout(60)  # a child that blocks on the pipe would hang the node's loop here
 async def test_receiver_process_drains_the_node_while_the_adapter_is_not_reading():
-    async with fake_node(FakeNodeSettings(auto=False, max_channel_buffer=16)) as node:
+    async with fake_node(FakeNodeSettings(auto=False, max_channel_buffer=48)) as node:
         request = query_pb2.StreamOrderbookUpdatesRequest(clob_pair_id=[0]).SerializeToString()
         child = await ReceiverProcess.start(node.endpoint, request, tls=False, max_receive_mb=4)
         try:
             await _until(lambda: node.subscribers)
-            # ~15 MB against a node that drops everyone past 16 queued flushes
-            # (more than gRPC's and the pipe's buffers hold): it never has to,
-            # because the child keeps reading while we do not.
+            # ~20 MB (more than gRPC's and the pipe's buffers hold) against a
+            # node that drops everyone past 48 queued flushes (~0.5 s of slack
+            # for a busy machine): it never has to, because the child keeps
+            # reading while we do not.
             async with asyncio.timeout(30):
-                await _pump_past_the_node_buffer(node, 150)
+                await _pump_past_the_node_buffer(node, 200, pause_s=0.01)
             assert node.drops == 0
             node.drop_all()  # end the stream, then read everything
             async with asyncio.timeout(30):
                 bodies = [b async for b in child.frames()]
-            assert len(bodies) == node.responses_sent == 150
+            assert len(bodies) == node.responses_sent == 200
             assert await child.failure() is None
         finally:
             await child.close()
@@ -199,7 +200,7 @@ async def test_receiver_process_gives_up_past_its_backlog_bound():
             await _until(lambda: node.subscribers)
             async with asyncio.timeout(20):
                 while node.subscribers:  # until the child hangs up
-                    await _pump_past_the_node_buffer(node, 5)
+                    await _pump_past_the_node_buffer(node, 5, pause_s=0.01)
             assert [b async for b in child.frames()]  # what fitted arrives
             code, details = await child.failure()
             assert code == "BACKLOG" and "1 MB behind" in details
