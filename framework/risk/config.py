@@ -149,15 +149,18 @@ class RiskConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         burst = o.burst if o.burst is not None else (base.burst if base else 0)
         return RateRule(rate, window, burst)
 
+    def margin_of(self, venue: str) -> float:
+        """The share of ``venue``'s stated limits to use: its own margin, else the global one."""
+        return self.venues.get(venue, VenueRisk()).margin or self.margin
+
     def budget_rule(self, venue: str, declared: VenueLimits) -> BudgetRule | None:
         """The :class:`BudgetRule` the limiter of ``venue`` enforces (``None``: unlimited)."""
         rule = self.rate_rule(venue, declared)
         if rule is None:
             return None
-        o = self.venues.get(venue, VenueRisk())
         return BudgetRule.from_rate(
             rule,
-            margin=o.margin or self.margin,
+            margin=self.margin_of(venue),
             reserve_fraction=self.cancel_reserve,
             granularity_ms=self.granularity // MILLISECOND,
             recover_s=self.throttle_recover / SECOND,

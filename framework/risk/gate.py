@@ -31,7 +31,7 @@ from framework.risk.slots import MemorySlotRegistry
 from framework.risk.window import LimiterStats
 from framework.venue import MessageKind, StreamLease, TokenBucketRule, VenueLimits
 
-__all__ = ["MethodBucket", "RiskGate", "bucket_params", "open_gates"]
+__all__ = ["MethodBucket", "RiskGate", "bucket_params", "memory_buckets", "open_gates"]
 
 
 class _Limiter(Protocol):
@@ -89,6 +89,11 @@ class MethodBucket:
         return at
 
 
+def memory_buckets(rules: Mapping[str, TokenBucketRule], margin: float) -> dict[str, MethodBucket]:
+    """In-process buckets for a venue's per-method ``rules`` (method -> bucket)."""
+    return {method: MethodBucket(rule, margin) for method, rule in rules.items()}
+
+
 class RiskGate:
     """The gate of one venue: method buckets, then the account's ingress limiter.
 
@@ -115,7 +120,7 @@ class RiskGate:
         self.clock = clock
         self._waits: list[int | None] = [None, new_order_wait_ns, new_order_wait_ns, query_wait_ns]
         if buckets is None:
-            buckets = {m: MethodBucket(r, margin) for m, r in (method_buckets or {}).items()}
+            buckets = memory_buckets(method_buckets or {}, margin)
         self._buckets = dict(buckets)
         self.throttle_signals = 0
 
@@ -201,11 +206,10 @@ def _backend(
     """The limiter, slot registry and method buckets of one account."""
     rule = config.budget_rule(venue, declared)
     cap = config.stream_limits(venue, declared).max_streams
-    margin = config.venues[venue].margin or config.margin if venue in config.venues else config.margin
+    margin = config.margin_of(venue)
     if client is None:
         limiter = IngressLimiter(rule, clock, name=account) if rule is not None else None
-        buckets = {m: MethodBucket(r, margin) for m, r in declared.method_buckets.items()}
-        return limiter, MemorySlotRegistry(cap, name=account), buckets
+        return limiter, MemorySlotRegistry(cap, name=account), memory_buckets(declared.method_buckets, margin)
     from framework.risk.redis_backend import RedisLimiter, RedisMethodBucket, RedisSlotRegistry
 
     prefix = config.key_prefix

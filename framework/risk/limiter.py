@@ -77,10 +77,9 @@ class IngressLimiter:
         ``timeout_ns=None`` waits as long as it takes (what cancels use); otherwise
         raises :class:`Denied` (``RATE_LIMITED``) once ``timeout_ns`` has passed.
         """
-        window = self.window
-        if kind < window.ceiling and window.try_acquire(kind, self.clock.now_ns(), count):
+        window, now = self.window, self.clock.now_ns()
+        if kind < window.ceiling and window.try_acquire(kind, now, count):
             return
-        now = self.clock.now_ns()
         if window.next_free_ns(kind, now, count) is None:
             window.stats.denied[kind] += count
             raise Denied(

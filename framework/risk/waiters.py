@@ -11,11 +11,12 @@ from collections.abc import Callable
 from framework.clock import Clock, TimerHandle
 from framework.errors import Denied
 from framework.events import DenyReason
+from framework.risk.window import NO_CEILING
 from framework.venue import MessageKind
 
 __all__ = ["NO_WAITER", "WaitQueue", "Waiter"]
 
-NO_WAITER = len(MessageKind)
+NO_WAITER = NO_CEILING  # ``top`` when nothing waits: the window's ceiling then lets every kind pass
 
 
 class Waiter:
