@@ -36,7 +36,6 @@ STREAM_METHOD = "/dydxprotocol.clob.Query/StreamOrderbookUpdates"
 RPC_FAILED = 3  # the child's exit status when the stream failed with a gRPC error
 MAX_BACKLOG_MB = 512  # frames the child may hold for a parent that is not reading
 _LENGTH = struct.Struct(">I")
-_READ_CHUNK = 1 << 20
 
 
 class ReceiverProcess:
@@ -61,20 +60,16 @@ class ReceiverProcess:
         return cls(proc)
 
     async def frames(self) -> AsyncIterator[bytes]:
-        """The response bodies, until the child's stdout ends."""
+        """The response bodies, until the child's stdout ends (a frame cut short
+        by the child's end is dropped: the stream ended before it)."""
         assert self._proc.stdout is not None
-        read = self._proc.stdout.read
-        buf = b""
-        while chunk := await read(_READ_CHUNK):
-            buf = buf + chunk if buf else chunk
-            pos, end = 0, len(buf)
-            while end - pos >= 4:
-                (size,) = _LENGTH.unpack_from(buf, pos)
-                if end - pos - 4 < size:
-                    break
-                pos += 4 + size
-                yield buf[pos - size : pos]
-            buf = buf[pos:]
+        read = self._proc.stdout.readexactly
+        try:
+            while True:
+                (size,) = _LENGTH.unpack(await read(_LENGTH.size))
+                yield await read(size)
+        except asyncio.IncompleteReadError:
+            return
 
     async def failure(self) -> tuple[str, str] | None:
         """After the frames: ``None`` if the node ended the stream, else
