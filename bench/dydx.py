@@ -26,11 +26,13 @@ CPU per message is reported; the child's is not counted).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from v4_proto.dydxprotocol.clob.query_pb2 import (
@@ -256,15 +258,29 @@ async def _adapter(endpoint: str, receiver: str = "inline") -> tuple[int, float,
     return n, end - start, cpu_end - cpu
 
 
-def _grpc_figures(path: Path, n_updates: int, n_messages: int, rounds: int) -> dict[str, float]:
+@contextlib.contextmanager
+def serve_recording(path: Path) -> Iterator[str]:
+    """The fake node in a child process serving the recording at ``path``;
+    yields its endpoint, stops it on exit."""
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
     proc = subprocess.Popen(
         [sys.executable, "-c", _SERVE, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True
     )
     try:
         assert proc.stdout is not None
-        endpoint = proc.stdout.readline().strip()
-        # One server, one client at a time, the same messages; the order alternates
+        yield proc.stdout.readline().strip()
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _grpc_figures(path: Path, n_updates: int, n_messages: int, rounds: int) -> dict[str, float]:
+    with serve_recording(path) as endpoint:
+        # One server, one client at a time, the same messages; the order rotates
         # so a burst of load elsewhere on the machine does not always hit the same one.
         runs = {
             "bare": lambda: _bare(endpoint),
@@ -278,13 +294,6 @@ def _grpc_figures(path: Path, n_updates: int, n_messages: int, rounds: int) -> d
                 n, t, cpu = asyncio.run(runs[name]())
                 assert n == n_messages, (name, n, n_messages)
                 best[name] = min(best[name], (t, cpu))
-    finally:
-        assert proc.stdin is not None
-        proc.stdin.close()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
     (bare_t, bare_cpu), (adapter_t, adapter_cpu) = best["bare"], best["adapter"]
     process_t, process_cpu = best["process"]
     return {

@@ -17,15 +17,12 @@ whole run keeps.
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.dydx import _SERVE, _count_updates, record_stream
+from bench.dydx import _count_updates, record_stream, serve_recording
 from framework.cli import config_schema
 from framework.config import load_config
 from framework.events import StreamState, StreamStatus
@@ -93,31 +90,17 @@ def _one_run(endpoint: str, strategies: str, tmp: Path) -> tuple[int, float, int
 def run(quick: bool = False) -> dict[str, float]:
     bodies = record_stream(20_000 if quick else 100_000)
     updates = _count_updates(bodies)
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         recording = tmp / "stream.bin"
         write_frames(recording, ((i, b) for i, b in enumerate(bodies)))
-        proc = subprocess.Popen(
-            [sys.executable, "-c", _SERVE, str(recording)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True,
-        )  # fmt: skip
-        try:
-            assert proc.stdout is not None
-            endpoint = proc.stdout.readline().strip()
+        with serve_recording(recording) as endpoint:
             best: dict[str, tuple[int, float, int]] = {}
             for _ in range(1 if quick else 2):  # interleaved, best of each
                 for label, strategies in (("adapter_only", ""), ("paper_run", _MAKER)):
                     events, elapsed, fills = _one_run(endpoint, strategies, tmp)
                     if label not in best or elapsed < best[label][1]:
                         best[label] = (events, elapsed, fills)
-        finally:
-            assert proc.stdin is not None
-            proc.stdin.close()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
     a_events, a_time, _ = best["adapter_only"]
     p_events, p_time, p_fills = best["paper_run"]
     return {
