@@ -38,7 +38,8 @@ native: $(STAMP)
 	BACKPLANE_MYPYC=1 PYTHONWARNINGS=ignore $(BIN)/python setup.py --quiet build_ext --inplace
 
 # The compiled modules sit beside their .py files and win imports: remove
-# them all (and the shared mypyc runtime at the top of the tree).
+# them all (the shared mypyc runtime is framework/native__mypyc; older builds
+# left it at the top of the tree).
 pure:
 	find framework plugins -name '*.so' -delete
 	rm -f ./*__mypyc*.so

@@ -83,9 +83,9 @@ _TIF_WIRE = {
 
 _MD_METHOD = "/polymarket.v1.MarketDataSubscriptionAPI/CreateMarketDataSubscription"
 
-# Events after which an order is over (a full fill is checked separately).
 # The journal key of the drop-copy resume token (a VenueCheckpoint).
 RESUME_TOKEN_KEY = "dropcopy.resume_token"
+# Events after which an order is over (a full fill is checked separately).
 _FINAL = frozenset({OrderCanceled, OrderRejected, OrderUnresolved})
 
 
