@@ -27,10 +27,10 @@ from collections.abc import Hashable, Iterable, Sequence
 from fractions import Fraction
 from typing import Any
 
-from bench._native import compiled_modules
 from bench._timing import best_of
 from framework.l2book import L2Book
 from framework.l3book import L3Book
+from framework.native import compiled_modules
 
 __all__ = ["HeapL3Book", "NaiveL2Book", "NaiveL3Book", "l3_workload", "run"]
 

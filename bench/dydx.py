@@ -39,11 +39,11 @@ from v4_proto.dydxprotocol.clob.query_pb2 import (
     StreamOrderbookUpdatesResponse as Response,
 )
 
-from bench._native import compiled_modules
 from bench._timing import best_of
 from framework.bus import Bus
 from framework.events import BookDelta, Event, StreamState, StreamStatus
 from framework.l3book import L3Book
+from framework.native import compiled_modules
 from plugins.dydx.codec import DydxCodec
 from plugins.dydx.fakenode.engine import FakeEngine
 from plugins.dydx.fakenode.flow import SyntheticFlow

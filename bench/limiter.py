@@ -20,9 +20,9 @@ import sys
 import time
 import uuid
 
-from bench._native import compiled_modules
 from bench._timing import best_of
 from framework.clock import NS_PER_MS, NS_PER_S, LiveClock
+from framework.native import compiled_modules
 from framework.risk.limiter import IngressLimiter
 from framework.risk.window import BudgetRule, BudgetWindow
 from framework.venue import MessageKind

@@ -39,10 +39,10 @@ import statistics
 import time
 from typing import Any, Self
 
-from bench._native import compiled_modules
 from framework.bus import Bus
 from framework.clock import LiveClock
 from framework.events import BookDelta, Side
+from framework.native import compiled_modules
 from framework.orders import TimeInForce
 from framework.router import RunRouter
 from framework.strategy import StrategyContext

@@ -29,6 +29,7 @@ from framework.events import (
 )
 from framework.l2book import L2Book
 from framework.l3book import L3Book
+from framework.native import warn_if_stale
 from framework.orders import (
     CancelOrder,
     OrderType,
@@ -72,3 +73,7 @@ __all__ = [
     "TimerFired",
     "Trade",
 ]
+
+# A source checkout whose compiled hot paths are older than their sources
+# would run the old code: say so (see framework.native).
+warn_if_stale()
