@@ -1,13 +1,24 @@
 # Two entry points for a fresh machine with only Python and make:
 #   make demo   -- set up .venv and run the no-credentials demo
 #   make test   -- set up .venv and run the whole test suite
-# Optional compiled hot paths (mypyc; see setup.py):
-#   make native -- compile them in place (the editable install picks them up)
-#   make pure   -- remove the compiled modules: back to pure Python
+# Both compile the hot paths with mypyc first when the machine has a C
+# compiler and Python's headers (tools/build-native.sh; pure Python otherwise),
+# and again whenever one of their sources changed.
+#   make native -- compile them now, changed or not
+#   make pure   -- remove the compiled modules (the next make compiles again;
+#                  BACKPLANE_PURE=1 keeps a tree pure)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+NATIVE := $(VENV)/.native
+
+# The compiled modules' sources: framework/native.py's NATIVE_MODULES
+# (tests/test_native_build.py keeps the two lists equal).
+NATIVE_SOURCES := \
+	framework/bookstats.py framework/l2book.py framework/l3book.py framework/risk/window.py \
+	plugins/dydx/codec.py plugins/dydx/fills.py plugins/dydx/ids.py plugins/dydx/notices.py \
+	plugins/dydx/orderread.py plugins/dydx/stats.py plugins/dydx/wire.py plugins/polymarket/codec.py
 
 .PHONY: demo test install clean native pure
 
@@ -16,12 +27,20 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -e '.[test]'
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -e '.[test,native]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(NATIVE): $(STAMP) $(NATIVE_SOURCES) setup.py framework/native.py tools/build-native.sh
+	bash tools/build-native.sh $(BIN)/python $(NATIVE)
 
-demo: $(STAMP)
+install: $(NATIVE)
+
+# Compile now, whatever changed.
+native: $(STAMP)
+	rm -f $(NATIVE)
+	$(MAKE) --no-print-directory install
+
+demo: install
 	@if [ -f configs/demo.yaml ]; then \
 		$(BIN)/backplane run configs/demo.yaml; \
 	else \
@@ -29,20 +48,15 @@ demo: $(STAMP)
 		echo "The no-credentials demo (configs/demo.yaml) is coming; above: the installed plugins."; \
 	fi
 
-test: $(STAMP)
+test: install
 	$(BIN)/python -m pytest -q -n 2 -p no:cacheprovider
-
-# mypy provides mypyc; it is a build tool here, not a dependency of the package.
-native: $(STAMP)
-	$(BIN)/python -m pip install --quiet mypy
-	BACKPLANE_MYPYC=1 PYTHONWARNINGS=ignore $(BIN)/python setup.py --quiet build_ext --inplace
 
 # The compiled modules sit beside their .py files and win imports: remove
 # them all (the shared mypyc runtime is framework/native__mypyc; older builds
 # left it at the top of the tree).
 pure:
 	find framework plugins -name '*.so' -delete
-	rm -f ./*__mypyc*.so
+	rm -f ./*__mypyc*.so $(NATIVE)
 	rm -rf build
 
 clean: pure
