@@ -4,10 +4,10 @@
 #
 #   tools/build-native.sh PYTHON [STAMP]
 #
-# Exits 0 with a compiled tree (and touches STAMP), or with a pure tree when
-# BACKPLANE_PURE is set or the machine has no C compiler or no Python headers
-# (STAMP untouched: the next make looks again). A build that starts and fails
-# exits non-zero: that is a bug (BACKPLANE_PURE=1 works around it).
+# Exits 0 with a compiled tree (and touches STAMP), or with a pure tree and a
+# loud note when BACKPLANE_PURE is set, the machine has no C compiler or no
+# Python headers, or the build fails (STAMP untouched: the next make tries
+# again). With BACKPLANE_REQUIRE_NATIVE=1 (CI) a failed build exits non-zero.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${1:?usage: tools/build-native.sh PYTHON [STAMP]}"
@@ -39,9 +39,13 @@ fi
 
 # A failed build must not leave a mix of old and new modules behind.
 remove_compiled
-trap 'echo "build-native: the compiled build FAILED; BACKPLANE_PURE=1 make ... runs pure Python" >&2' ERR
 echo "build-native: compiling the hot paths with mypyc (about a minute)..." >&2
-BACKPLANE_MYPYC=1 PYTHONWARNINGS=ignore "$PY" setup.py --quiet build_ext --inplace >/dev/null
+if ! BACKPLANE_MYPYC=1 PYTHONWARNINGS=ignore "$PY" setup.py --quiet build_ext --inplace >/dev/null; then
+    remove_compiled
+    echo "build-native: WARNING: the compiled build FAILED (output above); the hot paths run as pure Python" >&2
+    [ -z "${BACKPLANE_REQUIRE_NATIVE:-}" ] || exit 1
+    exit 0
+fi
 # The shared mypyc runtime must live inside a package: a top-level one is
 # importable only from the repo root, not by the editable install elsewhere.
 if ls ./*__mypyc* >/dev/null 2>&1; then
