@@ -41,23 +41,13 @@ native: $(STAMP)
 	$(MAKE) --no-print-directory install
 
 demo: install
-	@if [ -f configs/demo.yaml ]; then \
-		$(BIN)/backplane run configs/demo.yaml; \
-	else \
-		$(BIN)/backplane plugins; \
-		echo "The no-credentials demo (configs/demo.yaml) is coming; above: the installed plugins."; \
-	fi
+	$(BIN)/backplane run configs/demo.yaml
 
 test: install
 	$(BIN)/python -m pytest -q -n 2 -p no:cacheprovider
 
-# The compiled modules sit beside their .py files and win imports: remove
-# them all (the shared mypyc runtime is framework/native__mypyc; older builds
-# left it at the top of the tree).
 pure:
-	find framework plugins -name '*.so' -delete
-	rm -f ./*__mypyc*.so $(NATIVE)
-	rm -rf build
+	bash tools/build-native.sh --remove $(NATIVE)
 
 clean: pure
 	rm -rf $(VENV) .pytest_cache *.egg-info

@@ -3,6 +3,7 @@
 # say loudly why this machine runs them as pure Python. `make install` runs it.
 #
 #   tools/build-native.sh PYTHON [STAMP]
+#   tools/build-native.sh --remove [STAMP]    # only remove them (`make pure`)
 #
 # Exits 0 with a compiled tree (and touches STAMP), or with a pure tree and a
 # loud note when BACKPLANE_PURE is set, the machine has no C compiler or no
@@ -10,15 +11,22 @@
 # again). With BACKPLANE_REQUIRE_NATIVE=1 (CI) a failed build exits non-zero.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY="${1:?usage: tools/build-native.sh PYTHON [STAMP]}"
+PY="${1:?usage: tools/build-native.sh PYTHON|--remove [STAMP]}"
 STAMP="${2:-}"
 
+# The compiled modules sit beside their .py files and win imports: remove them
+# all (and the stamp that says they are current).
 remove_compiled() {
     [ -z "$STAMP" ] || rm -f "$STAMP"
     find framework plugins -name '*.so' -delete
     rm -f ./*__mypyc*.so  # where builds before framework.native put the runtime
     rm -rf build
 }
+
+if [ "$PY" = "--remove" ]; then
+    remove_compiled
+    exit 0
+fi
 
 if [ -n "${BACKPLANE_PURE:-}" ]; then
     remove_compiled
