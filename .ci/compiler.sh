@@ -7,13 +7,8 @@
 #   bash .ci/compiler.sh            # for $PYTHON, default python3 (the Makefile's)
 set -euo pipefail
 PY="${PYTHON:-python3}"
+. "$(dirname "$0")/apt.sh"
 
-apt_install() {
-    local sudo=""
-    [ "$(id -u)" = 0 ] || sudo="sudo"
-    echo "compiler.sh: installing $* (apt-get)" >&2
-    $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >&2
-}
 HEADERS="$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')"
 DEV="$("$PY" -c 'import sys; print(f"libpython{sys.version_info[0]}.{sys.version_info[1]}-dev")')"
 command -v cc >/dev/null 2>&1 || apt_install gcc || echo "compiler.sh: no C compiler: make will test pure Python only" >&2

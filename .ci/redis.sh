@@ -31,13 +31,10 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+. "$(dirname "$0")/apt.sh"
+
 install_redis() {
-    command -v redis-server >/dev/null 2>&1 && return 0
-    log "installing redis-server (apt-get)"
-    local sudo=""
-    [ "$(id -u)" = 0 ] || sudo="sudo"
-    $sudo apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >&2
+    command -v redis-server >/dev/null 2>&1 || apt_install redis-server
 }
 
 start() {
