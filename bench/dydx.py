@@ -315,8 +315,8 @@ def _grpc_figures(path: Path, n_updates: int, n_messages: int, rounds: int) -> d
         "grpc_adapter_process_updates_per_s": n_updates / process_t,
         "grpc_adapter_process_over_bare_ratio": statistics.median(process),
         "grpc_adapter_process_parent_cpu_us_per_message": process_cpu * 1e6 / n_messages,
-        # The client's CPU (all its threads) per message in the best runs: when
-        # the bare client is CPU-bound, the ratio is about bare / adapter CPU.
+        # The client's CPU (all its threads) per message in the best runs (the
+        # module docs say how the ratio follows from it).
         "grpc_bare_client_cpu_us_per_message": bare_cpu * 1e6 / n_messages,
         "grpc_adapter_client_cpu_us_per_message": adapter_cpu * 1e6 / n_messages,
     }
