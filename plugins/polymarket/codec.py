@@ -12,15 +12,16 @@ Market data (:class:`MarketDataCodec`)
     holding only the levels that changed. Because the book is fed only by
     these top-N pictures it never holds a level deeper than the last picture,
     so :meth:`L2Book.replace_top` reduces to "the picture is the side": the
-    codec diffs each picture against the previous one and applies just the
-    changed levels with ``set_level`` (a few per message, where a full
-    ``replace_top`` of both sides cost about 20 us).
+    codec diffs each picture against the previous one (rank by rank while the
+    prices stay put, which is the common case) and applies just the changed
+    levels with ``set_level``.
     The stream hands in raw bytes (:meth:`MarketDataCodec.on_bytes`): a plain
-    book update (symbol, entries, time) is split straight from the wire
-    format, a side whose entries are byte for byte the last picture's is not
-    decoded at all, and each entry's bytes decode once (cached); anything
-    else -- heartbeats, state, stats, unknown fields -- goes through protobuf
-    and :meth:`MarketDataCodec.on_update`.
+    book update (symbol, entries, time) is read in one pass straight from the
+    wire format into flat ``[px, qty, px, qty, ...]`` lists, with no message
+    objects and no per-entry slices; anything else -- heartbeats, state,
+    stats, fields it does not know -- goes through protobuf and
+    :meth:`MarketDataCodec.on_update`. Per-message work is what limits the
+    stream rate (see ``python -m bench polymarket``), hence the hand parser.
     ``state`` -> :class:`InstrumentStatus` when it changes; ``stats`` ->
     :class:`Trade` when the last-trade figures move. A malformed update is
     counted and skipped and its symbol resynced: because every update is a
@@ -45,10 +46,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Final
 
 from google.protobuf.message import DecodeError
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from framework.events import (
     BookDelta,
@@ -88,7 +88,8 @@ TRADING_STATUS: dict[int, TradingStatus] = {
     E.INSTRUMENT_STATE_PENDING: TradingStatus.PREOPEN,
 }
 
-_BUY, _SELL = int(Side.BUY), int(Side.SELL)
+_BUY: Final = 1  # int(Side.BUY)
+_SELL: Final = -1  # int(Side.SELL)
 
 
 def side_from_wire(side: int) -> Side:
@@ -126,11 +127,8 @@ class MarketDataCodec:
         self.last_error = ""
         self.pending: set[str] = set()  # symbols whose next update is a snapshot
         self._desynced: set[str] = set()  # symbols resyncing after a malformed update
-        self._pictures: dict[str, tuple[dict[int, int], dict[int, int]]] = {}
-        # The entries (as bytes) the last raw update's picture was built from.
-        self._raw: dict[str, tuple[tuple[bytes, ...], tuple[bytes, ...]]] = {}
-        self._entries: dict[bytes, tuple[int, int]] = {}  # entry bytes -> (wire px, qty)
-        self._symbols: dict[bytes, str] = {}
+        self._feeds: dict[str, _Feed] = {}  # subscribed symbols seen so far
+        self._by_raw: dict[bytes, _Feed] = {}  # the same, by the symbol's wire bytes
         self._status: dict[str, int] = {}
         self._last_trade: dict[str, tuple[int, int, int]] = {}
 
@@ -143,13 +141,17 @@ class MarketDataCodec:
         module docs); returns the events to publish (maybe none)."""
         symbol = ""
         try:
-            parts = _split(data)
+            parts = _read_plain(data)
             if parts is None:  # not a plain book update: protobuf reads it
                 resp = md.CreateMarketDataSubscriptionResponse.FromString(data)
                 return self.on_update(resp.update, ts_recv) if resp.HasField("update") else []
-            raw_symbol, bids, offers, ts = parts
-            symbol = self._symbols.get(raw_symbol) or self._symbol(raw_symbol)
-            return self._decode_raw(symbol, bids, offers, ts, ts_recv)
+            raw_symbol, bids, offers, ts_event = parts
+            feed = self._by_raw.get(raw_symbol)
+            if feed is None:
+                symbol = raw_symbol.decode()
+                feed = self._by_raw[raw_symbol] = self._feed(symbol)
+            symbol = feed.symbol
+            return self._apply(feed, ts_event, ts_recv, bids, offers)
         except (ValueError, TypeError, KeyError, IndexError, DecodeError) as exc:
             return self._malformed(symbol, exc, ts_recv)
 
@@ -173,90 +175,54 @@ class MarketDataCodec:
         reason = f"malformed update skipped ({exc}); resyncing from the next update"
         return [StreamStatus(self.venue, symbol, 0, ts_recv, StreamState.RESYNCING, reason)]
 
-    def _symbol(self, raw: bytes) -> str:
-        symbol = raw.decode()
-        if symbol in self.scales:  # only subscribed symbols are remembered (bounded)
-            self._symbols[raw] = symbol
-        return symbol
+    def _feed(self, symbol: str) -> _Feed:
+        """The state of ``symbol``, made with its book on its first update;
+        ``KeyError`` when it is not subscribed (only those are remembered)."""
+        feed = self._feeds.get(symbol)
+        if feed is None:
+            feed = self._feeds[symbol] = _Feed(symbol, self.scales[symbol], L2Book(self.venue, symbol))
+            self.books[symbol] = feed.book
+        return feed
 
     def _decode(self, msg: Any, symbol: str, ts_recv: int) -> list[Event]:
-        sc = self.scales[symbol]
+        feed = self._feed(symbol)
         ts = msg.transact_time
         ts_event = ts.seconds * 1_000_000_000 + ts.nanos
-        self._raw.pop(symbol, None)
-        bids = [(e.px, e.qty) for e in msg.bids]
-        asks = [(e.px, e.qty) for e in msg.offers]
-        out = self._apply(symbol, sc, ts_event, ts_recv, bids, asks)
+        bids = [x for e in msg.bids for x in (e.px, e.qty)]
+        asks = [x for e in msg.offers for x in (e.px, e.qty)]
+        out = self._apply(feed, ts_event, ts_recv, bids, asks)
         if msg.HasField("state"):
             self._on_state(symbol, msg.state, ts_event, ts_recv, out)
         if msg.HasField("stats"):
-            self._on_stats(symbol, sc, msg.stats, ts_event, ts_recv, out)
+            self._on_stats(symbol, feed.scales, msg.stats, ts_event, ts_recv, out)
         return out
 
-    def _decode_raw(self, symbol: str, bids: list[bytes], offers: list[bytes], ts: bytes, ts_recv: int) -> list[Event]:
-        sc = self.scales[symbol]
-        if ts:
-            t = Timestamp.FromString(ts)
-            ts_event = t.seconds * 1_000_000_000 + t.nanos
-        else:
-            ts_event = 0
-        raw_b, raw_a = tuple(bids), tuple(offers)
-        last = self._raw.get(symbol) if symbol not in self.pending else None
-        # A side whose entries are the last picture's bytes did not change.
-        new_b = None if last is not None and raw_b == last[0] else self._pairs(raw_b)
-        new_a = None if last is not None and raw_a == last[1] else self._pairs(raw_a)
-        out = self._apply(symbol, sc, ts_event, ts_recv, new_b, new_a)
-        self._raw[symbol] = (raw_b, raw_a)
-        return out
-
-    def _pairs(self, entries: tuple[bytes, ...]) -> list[tuple[int, int]]:
-        cache = self._entries
-        out = []
-        for raw in entries:
-            pair = cache.get(raw)
-            if pair is None:
-                e = md.BookEntry.FromString(raw)
-                pair = (e.px, e.qty)
-                if len(cache) >= _ENTRY_CACHE:
-                    cache.clear()  # bounded: a cleared cache refills from the next pictures
-                cache[raw] = pair
-            out.append(pair)
-        return out
-
-    def _apply(self, symbol: str, sc: Scales, ts_event: int, ts_recv: int,
-               bids: list[tuple[int, int]] | None, asks: list[tuple[int, int]] | None) -> list[Event]:
-        """Apply one top-N picture, each side as (wire px, qty) pairs best first
-        or ``None`` when it is known to equal the last picture's side."""
-        tk = None if sc.tick_wire == 1 else sc.to_ticks
-        book = self.books.get(symbol)
-        if book is None:
-            book = self.books[symbol] = L2Book(self.venue, symbol)
-            self.pending.add(symbol)
-        last = self._pictures.get(symbol)
-        if symbol in self.pending or last is None:
-            assert bids is not None and asks is not None  # callers pass both sides then
-            new_b, _ = _side(_BUY, _EMPTY, bids, tk)
-            new_a, _ = _side(_SELL, _EMPTY, asks, tk)
-            snap_b, snap_a = tuple(new_b.items()), tuple(new_a.items())
+    def _apply(self, feed: _Feed, ts_event: int, ts_recv: int, bids: list[int], asks: list[int]) -> list[Event]:
+        """Apply one top-N picture, each side flat ``[wire px, qty, ...]`` best first."""
+        new_b = _picture(_BUY, bids, feed.scales)
+        new_a = _picture(_SELL, asks, feed.scales)
+        symbol, book = feed.symbol, feed.book
+        last_b, last_a = feed.bids, feed.asks
+        feed.bids, feed.asks = new_b, new_a
+        if not feed.seen or symbol in self.pending:
+            feed.seen = True
+            snap_b, snap_a = _levels(new_b), _levels(new_a)
             book.apply_snapshot(snap_b, snap_a)
             self.pending.discard(symbol)
             out: list[Event] = [BookSnapshot(self.venue, symbol, ts_event, ts_recv, snap_b, snap_a)]
             if symbol in self._desynced:
                 self._desynced.discard(symbol)
                 out.append(StreamStatus(self.venue, symbol, ts_event, ts_recv, StreamState.LIVE, "resynced"))
-        else:
-            out = []
-            new_b, changes = (last[0], []) if bids is None else _side(_BUY, last[0], bids, tk)
-            new_a, ask_changes = (last[1], []) if asks is None else _side(_SELL, last[1], asks, tk)
-            if ask_changes:
-                changes += ask_changes
-            if changes:
-                set_level = book.set_level
-                for side, price, size in changes:
-                    set_level(side, price, size)
-                out.append(BookDelta(self.venue, symbol, ts_event, ts_recv, tuple(changes)))
-        self._pictures[symbol] = (new_b, new_a)
-        return out
+            return out
+        changes: list[tuple[int, int, int]] = []
+        _diff(_BUY, last_b, new_b, changes)
+        _diff(_SELL, last_a, new_a, changes)
+        if not changes:
+            return []
+        set_level = book.set_level
+        for side, price, size in changes:
+            set_level(side, price, size)
+        return [BookDelta(self.venue, symbol, ts_event, ts_recv, tuple(changes))]
 
     def _on_state(self, symbol: str, state: int, ts_event: int, ts_recv: int, out: list[Event]) -> None:
         if self._status.get(symbol) != state:
@@ -276,12 +242,19 @@ class MarketDataCodec:
             out.append(Trade(self.venue, symbol, ts_event, ts_recv, sc.to_ticks(stats.last_trade_px), stats.last_trade_qty))
 
 
-_EMPTY: dict[int, int] = {}
-_ENTRY_CACHE = 1 << 16
-
-# Wire tags (field number << 3 | 2, length-delimited) the raw path reads.
-_TAG_UPDATE = 0x12  # CreateMarketDataSubscriptionResponse.update
-_TAG_SYMBOL, _TAG_BIDS, _TAG_OFFERS, _TAG_TIME = 0x0A, 0x12, 0x1A, 0x32  # MarketDataUpdate fields 1, 2, 3, 6
+# Wire tags (field number << 3 | wire type) the raw path reads. Final: the
+# compiled build inlines them instead of looking up module globals.
+_TAG_UPDATE: Final = 0x12  # CreateMarketDataSubscriptionResponse.update
+# MarketDataUpdate fields 1, 2, 3 and 6
+_TAG_SYMBOL: Final = 0x0A
+_TAG_BIDS: Final = 0x12
+_TAG_OFFERS: Final = 0x1A
+_TAG_TIME: Final = 0x32
+# BookEntry px, qty and symbol_sub_type; Timestamp seconds and nanos
+_TAG_F1_VARINT: Final = 0x08
+_TAG_F2_VARINT: Final = 0x10
+_TAG_F3_BYTES: Final = 0x1A
+_INT64: Final = 1 << 64
 
 
 def _varint(data: bytes, i: int) -> tuple[int, int]:
@@ -298,73 +271,171 @@ def _varint(data: bytes, i: int) -> tuple[int, int]:
             raise ValueError("varint too long")
 
 
-def _split(data: bytes) -> tuple[bytes, list[bytes], list[bytes], bytes] | None:
-    """A response holding only a book update -> (symbol, bid entries, offer
-    entries, transact_time), each as its bytes; ``None`` for anything else
-    (the caller lets protobuf read it). ``ValueError``/``IndexError`` when the
-    lengths do not add up."""
+def _int64(data: bytes, i: int) -> tuple[int, int]:
+    """The int64 varint at ``data[i]`` (negatives are ten bytes of two's complement)."""
+    b = data[i]
+    if b < 0x80:  # one byte: most tags, lengths and small values
+        return b, i + 1
+    value, i = _varint(data, i)
+    return (value - _INT64 if value >> 63 else value), i
+
+
+def _read_plain(data: bytes) -> tuple[bytes, list[int], list[int], int] | None:
+    """A response holding only a book update -> (symbol, bids, offers,
+    transact_time ns), the sides flat ``[px, qty, ...]`` in wire order; ``None``
+    for anything else (the caller lets protobuf read it). ``ValueError`` /
+    ``IndexError`` when the lengths do not add up."""
     n = len(data)
     if n < 2 or data[0] != _TAG_UPDATE:
         return None
     size, i = _varint(data, 1)
     if i + size != n:
         return None  # more top-level fields than the update
-    symbol = ts = b""
-    bids: list[bytes] = []
-    offers: list[bytes] = []
+    symbol = b""
+    ts_ns = 0
+    bids: list[int] = []
+    offers: list[int] = []
     while i < n:
         tag = data[i]
-        if tag not in _RAW_TAGS:
-            return None
-        size = data[i + 1]
-        if size < 0x80:
-            i += 2
-        else:
-            size, i = _varint(data, i + 1)
-        j = i + size
-        if j > n:
-            raise ValueError(f"field {tag >> 3} runs past the end of the update")
-        if tag == _TAG_BIDS:
-            bids.append(data[i:j])
-        elif tag == _TAG_OFFERS:
-            offers.append(data[i:j])
+        if tag == _TAG_BIDS or tag == _TAG_OFFERS:
+            px, qty, i = _entry(data, i + 1)
+            if i < 0:
+                return None
+            side = bids if tag == _TAG_BIDS else offers
+            side.append(px)
+            side.append(qty)
         elif tag == _TAG_SYMBOL:
-            symbol = data[i:j]
+            size, i = _varint(data, i + 1)
+            if i + size > n:
+                raise ValueError("the symbol runs past the end of the update")
+            symbol = data[i : i + size]
+            i += size
+        elif tag == _TAG_TIME:
+            ts_ns, i = _timestamp(data, i + 1)
+            if i < 0:
+                return None
         else:
-            ts = data[i:j]
-        i = j
-    return symbol, bids, offers, ts
+            return None
+    if i != n:
+        raise ValueError("the last field runs past the end of the update")
+    return symbol, bids, offers, ts_ns
 
 
-_RAW_TAGS = frozenset({_TAG_SYMBOL, _TAG_BIDS, _TAG_OFFERS, _TAG_TIME})
+def _entry(data: bytes, i: int) -> tuple[int, int, int]:
+    """The ``BookEntry`` whose length is at ``data[i]`` -> (px, qty, index after
+    it); the index is -1 when it holds a field the raw path does not read.
+    (Not ``None``: a tuple of ints is returned unboxed by the compiled build.)"""
+    size, i = _varint(data, i)
+    end = i + size
+    if end > len(data):
+        raise ValueError("a book entry runs past the end of the update")
+    px = qty = 0
+    while i < end:
+        tag = data[i]
+        if tag == _TAG_F1_VARINT:
+            px, i = _int64(data, i + 1)
+        elif tag == _TAG_F2_VARINT:
+            qty, i = _int64(data, i + 1)
+        elif tag == _TAG_F3_BYTES:  # symbol_sub_type: not part of the book
+            size, i = _varint(data, i + 1)
+            i += size
+        else:
+            return 0, 0, -1
+    if i != end:
+        raise ValueError("a book entry's fields overrun it")
+    return px, qty, i
 
 
-def _side(side: int, old: dict[int, int], entries: list[tuple[int, int]], to_ticks: Callable[[int], int] | None) -> tuple[dict[int, int], list[tuple[int, int, int]]]:
-    """Read one side's (wire px, qty) entries (best first), check them
-    (distinct, strictly best first, sizes >= 0; size 0 = an empty level,
-    dropped) and diff them against the previous picture; returns (new
-    picture, changes). One pass, no intermediate lists: this is the
-    per-message hot path."""
-    new: dict[int, int] = {}
-    changes = []
-    prev = None
+def _timestamp(data: bytes, i: int) -> tuple[int, int]:
+    """The ``Timestamp`` whose length is at ``data[i]`` -> (ns since the epoch,
+    index after it); the index is -1 when it holds a field not read here."""
+    size, i = _varint(data, i)
+    end = i + size
+    seconds = nanos = 0
+    while i < end:
+        tag = data[i]
+        if tag == _TAG_F1_VARINT:
+            seconds, i = _int64(data, i + 1)
+        elif tag == _TAG_F2_VARINT:
+            nanos, i = _int64(data, i + 1)  # an int32, sign-extended on the wire like an int64
+        else:
+            return 0, -1
+    if i != end:
+        raise ValueError("transact_time's fields overrun it")
+    return seconds * 1_000_000_000 + nanos, i
+
+
+def _picture(side: int, flat: list[int], sc: Scales) -> list[int]:
+    """One side's flat wire entries -> flat ``[price ticks, size, ...]``, checked
+    (distinct, strictly best first, sizes >= 0) with empty levels (size 0)
+    dropped. Returns ``flat`` itself when nothing needed converting or
+    dropping, which is the common case."""
+    tick = sc.tick_wire
+    out = flat
+    prev = 0
+    first = True
     bid = side > 0
-    for px, size in entries:
+    for k in range(0, len(flat), 2):
+        px, size = flat[k], flat[k + 1]
         if not size:
+            if out is flat:
+                out = flat[:k]
             continue
-        price = px if to_ticks is None else to_ticks(px)
+        price = px if tick == 1 else sc.to_ticks(px)
         if size < 0:
             raise ValueError(f"size must be >= 0, not {size} at {price}")
-        if prev is not None and (price >= prev if bid else price <= prev):
+        if not first and (price >= prev if bid else price <= prev):
             raise ValueError(f"levels must be distinct and best first: {price} after {prev}")
+        first = False
         prev = price
-        new[price] = size
-        if old.get(price) != size:
+        if price != px and out is flat:
+            out = flat[:k]
+        if out is not flat:
+            out.append(price)
+            out.append(size)
+    return out
+
+
+def _diff(side: int, old: list[int], new: list[int], changes: list[tuple[int, int, int]]) -> None:
+    """Append to ``changes`` what turns picture ``old`` into ``new`` (flat,
+    distinct prices): rank by rank while the prices match, then by price."""
+    i = 0
+    common = min(len(old), len(new))
+    while i < common and old[i] == new[i]:
+        if old[i + 1] != new[i + 1]:
+            changes.append((side, new[i], new[i + 1]))
+        i += 2
+    if i == len(old) and i == len(new):
+        return
+    # The prices moved. A price from rank i on cannot be one of the matched
+    # ranks' (prices are distinct on a side), so only the rest is compared.
+    rest = {old[k]: old[k + 1] for k in range(i, len(old), 2)}
+    for k in range(i, len(new), 2):
+        price, size = new[k], new[k + 1]
+        if rest.pop(price, 0) != size:
             changes.append((side, price, size))
-    for price in old:
-        if price not in new:
-            changes.append((side, price, 0))
-    return new, changes
+    for price in rest:
+        changes.append((side, price, 0))
+
+
+def _levels(flat: list[int]) -> tuple[tuple[int, int], ...]:
+    return tuple([(flat[k], flat[k + 1]) for k in range(0, len(flat), 2)])
+
+
+class _Feed:
+    """What the market-data codec keeps per symbol: its book and the last
+    picture of each side, flat ``[price ticks, size, ...]`` best first without
+    empty levels (``seen`` is false until the first picture)."""
+
+    __slots__ = ("asks", "bids", "book", "scales", "seen", "symbol")
+
+    def __init__(self, symbol: str, scales: Scales, book: L2Book) -> None:
+        self.symbol = symbol
+        self.scales = scales
+        self.book = book
+        self.bids: list[int] = []
+        self.asks: list[int] = []
+        self.seen = False
 
 
 class OpenOrder:

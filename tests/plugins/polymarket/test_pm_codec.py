@@ -25,7 +25,7 @@ from framework.events import (
     TradingStatus,
 )
 from framework.l2book import L2Book
-from plugins.polymarket.codec import MarketDataCodec, OrderCodec
+from plugins.polymarket.codec import MarketDataCodec, OrderCodec, _read_plain
 from plugins.polymarket.events import OrderReplaced, OrderUnresolved
 from plugins.polymarket.gen import enums_pb2 as E
 from plugins.polymarket.gen import marketdatasubscription_pb2 as md
@@ -273,13 +273,79 @@ def test_raw_bytes_of_an_unknown_symbol_or_garbage_are_counted():
     assert c.errors == 2 and SYM not in c.books
 
 
-def test_an_unchanged_side_is_not_decoded_again():
+# Where varints change length or sign: 1, 2 and 9 bytes, the top bit, ten bytes.
+_EDGES = [127, 128, 16_383, 16_384, 2**62, 2**63 - 1, -1, -(2**63)]
+_int64s = st.sampled_from(_EDGES) | st.integers(-(2**63), 2**63 - 1)
+_entry_st = st.tuples(
+    st.integers(1, 99) | _int64s,  # px: mostly on the book
+    st.integers(0, 3) | _int64s,  # qty
+    st.sampled_from(["", "", "yes"]),  # symbol_sub_type
+    st.booleans(),  # an unknown field inside the entry (the raw path hands it to protobuf)
+)
+
+
+def _field(**kw) -> bytes:
+    """One ``MarketDataUpdate`` field as it appears on the wire (tag, length, body)."""
+    return md.MarketDataUpdate(**kw).SerializeToString()
+
+
+def _entry_field(name: str, px: int, qty: int, sub: str, unknown: bool) -> bytes:
+    body = md.BookEntry(px=px, qty=qty, symbol_sub_type=sub).SerializeToString() + (b"\x48\x01" if unknown else b"")
+    return (b"\x12" if name == "bids" else b"\x1a") + _varint(len(body)) + body
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while n >= 0x80:
+        out.append(n & 0x7F | 0x80)
+        n >>= 7
+    return bytes(out + bytes([n]))
+
+
+def _respond(body: bytes) -> bytes:
+    return b"\x12" + _varint(len(body)) + body
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(_entry_st, max_size=3),
+    st.lists(_entry_st, max_size=3),
+    st.one_of(st.none(), st.tuples(st.integers(-(2**40), 2**40), st.integers(-(10**9) + 1, 10**9 - 1))),
+    st.randoms(use_true_random=False),
+)
+def test_raw_bytes_in_any_field_order_read_like_protobuf(bids, asks, ts, rnd):
+    """Protobuf allows fields in any order, negative int64s (ten bytes),
+    entries with a sub type and unknown fields: the raw path reads every such
+    encoding of an update as protobuf does, or hands it to protobuf."""
+    fields = [("symbol", _field(symbol=SYM))]
+    fields += [("bids", _entry_field("bids", *e)) for e in bids]
+    fields += [("offers", _entry_field("offers", *e)) for e in asks]
+    if ts is not None:
+        fields.append(("time", _field(transact_time={"seconds": ts[0], "nanos": ts[1]})))
+    order = [name for name, _ in fields]
+    rnd.shuffle(order)
+    queues = {name: [b for n, b in fields if n == name] for name in set(order)}
+    data = _respond(b"".join(queues[name].pop(0) for name in order))  # each repeated field keeps its order
+    plain = not any(unknown for *_, unknown in bids + asks)
+    assert (_read_plain(data) is not None) == plain  # only unknown fields go to protobuf
+    ref, raw = md_codec(), md_codec()
+    for codec in (ref, raw):  # a first picture, so that the update under test is a delta
+        codec.on_update(upd([(450, 1)], [(460, 1)]), 0)
+    assert raw.on_bytes(data, 7) == ref.on_update(md.CreateMarketDataSubscriptionResponse.FromString(data).update, 7)
+    assert (raw.errors, raw.pending) == (ref.errors, ref.pending)
+    for side in (Side.BUY, Side.SELL):
+        assert raw.books[SYM].levels(side) == ref.books[SYM].levels(side)
+
+
+def test_the_picture_diff_follows_moved_levels():
+    """Prices that keep their rank diff rank by rank; once the prices move, by
+    price: a level that slid down a rank is not reported, a new one is."""
     c = md_codec()
-    c.on_bytes(wire(upd([(450, 10), (440, 5)], [(460, 7)])), 1)
-    cached = dict(c._entries)
-    [delta] = c.on_bytes(wire(upd([(450, 10), (440, 5)], [(470, 2)])), 2)
-    assert delta.changes == ((-1, 470, 2), (-1, 460, 0))
-    assert set(c._entries) - set(cached) == {md.BookEntry(px=470, qty=2).SerializeToString()}
+    c.on_bytes(wire(upd([(450, 10), (440, 5), (430, 2)], [(460, 7)])), 1)
+    [delta] = c.on_bytes(wire(upd([(450, 11), (445, 3), (440, 5)], [(460, 7)])), 2)
+    assert delta.changes == ((1, 450, 11), (1, 445, 3), (1, 430, 0))
+    assert c.books[SYM].levels(Side.BUY) == [(450, 11), (445, 3), (440, 5)]
+    assert c.on_bytes(wire(upd([(450, 11), (445, 3), (440, 5)], [(460, 7)])), 3) == []  # nothing moved
 
 
 # --- orders ----------------------------------------------------------------
