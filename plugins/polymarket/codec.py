@@ -13,8 +13,8 @@ Market data (:class:`MarketDataCodec`)
     these top-N pictures it never holds a level deeper than the last picture,
     so :meth:`L2Book.replace_top` reduces to "the picture is the side": the
     codec diffs each picture against the previous one (rank by rank while the
-    prices stay put, which is the common case) and applies just the changed
-    levels with ``set_level``.
+    prices stay put, which is the common case) as it checks it, and applies
+    just the changed levels with ``set_level``.
     The stream hands in raw bytes (:meth:`MarketDataCodec.on_bytes`): a plain
     book update (symbol, entries, time) is read in one pass straight from the
     wire format into flat ``[px, qty, px, qty, ...]`` lists, with no message
@@ -199,10 +199,11 @@ class MarketDataCodec:
 
     def _apply(self, feed: _Feed, ts_event: int, ts_recv: int, bids: list[int], asks: list[int]) -> list[Event]:
         """Apply one top-N picture, each side flat ``[wire px, qty, ...]`` best first."""
-        new_b = _picture(_BUY, bids, feed.scales)
-        new_a = _picture(_SELL, asks, feed.scales)
+        sc = feed.scales
+        changes: list[tuple[int, int, int]] = []
+        new_b = _side(_BUY, bids, sc, feed.bids, changes)
+        new_a = _side(_SELL, asks, sc, feed.asks, changes)
         symbol, book = feed.symbol, feed.book
-        last_b, last_a = feed.bids, feed.asks
         feed.bids, feed.asks = new_b, new_a
         if not feed.seen or symbol in self.pending:
             feed.seen = True
@@ -214,9 +215,6 @@ class MarketDataCodec:
                 self._desynced.discard(symbol)
                 out.append(StreamStatus(self.venue, symbol, ts_event, ts_recv, StreamState.LIVE, "resynced"))
             return out
-        changes: list[tuple[int, int, int]] = []
-        _diff(_BUY, last_b, new_b, changes)
-        _diff(_SELL, last_a, new_a, changes)
         if not changes:
             return []
         set_level = book.set_level
@@ -365,13 +363,21 @@ def _timestamp(data: bytes, i: int) -> tuple[int, int]:
     return seconds * 1_000_000_000 + nanos, i
 
 
-def _picture(side: int, flat: list[int], sc: Scales) -> list[int]:
-    """One side's flat wire entries -> flat ``[price ticks, size, ...]``, checked
-    (distinct, strictly best first, sizes >= 0) with empty levels (size 0)
-    dropped. Returns ``flat`` itself when nothing needed converting or
-    dropping, which is the common case."""
+def _side(side: int, flat: list[int], sc: Scales, old: list[int], changes: list[tuple[int, int, int]]) -> list[int]:
+    """One side's flat wire entries (best first) -> its new picture, flat
+    ``[price ticks, size, ...]``: checked (distinct, strictly best first,
+    sizes >= 0), empty levels (size 0) dropped, and diffed against ``old``
+    into ``changes``. Returns ``flat`` itself when nothing needed converting
+    or dropping, which is the common case. One pass: this is the hot path.
+
+    The diff goes rank by rank while the prices match ``old``'s (a size
+    change, the common case), then by price: a price from there on cannot be
+    one of the matched ranks' (prices are distinct on a side)."""
     tick = sc.tick_wire
     out = flat
+    n_old = len(old)
+    r = 0  # the rank in ``old`` matched next, while in step
+    rest: dict[int, int] | None = None  # ``old`` from rank r on, once out of step
     prev = 0
     first = True
     bid = side > 0
@@ -393,29 +399,22 @@ def _picture(side: int, flat: list[int], sc: Scales) -> list[int]:
         if out is not flat:
             out.append(price)
             out.append(size)
-    return out
-
-
-def _diff(side: int, old: list[int], new: list[int], changes: list[tuple[int, int, int]]) -> None:
-    """Append to ``changes`` what turns picture ``old`` into ``new`` (flat,
-    distinct prices): rank by rank while the prices match, then by price."""
-    i = 0
-    common = min(len(old), len(new))
-    while i < common and old[i] == new[i]:
-        if old[i + 1] != new[i + 1]:
-            changes.append((side, new[i], new[i + 1]))
-        i += 2
-    if i == len(old) and i == len(new):
-        return
-    # The prices moved. A price from rank i on cannot be one of the matched
-    # ranks' (prices are distinct on a side), so only the rest is compared.
-    rest = {old[k]: old[k + 1] for k in range(i, len(old), 2)}
-    for k in range(i, len(new), 2):
-        price, size = new[k], new[k + 1]
+        if rest is None:
+            if r < n_old and old[r] == price:
+                if old[r + 1] != size:
+                    changes.append((side, price, size))
+                r += 2
+                continue
+            rest = {old[j]: old[j + 1] for j in range(r, n_old, 2)}
         if rest.pop(price, 0) != size:
             changes.append((side, price, size))
-    for price in rest:
-        changes.append((side, price, 0))
+    if rest is None:
+        for j in range(r, n_old, 2):
+            changes.append((side, old[j], 0))
+    else:
+        for price in rest:
+            changes.append((side, price, 0))
+    return out
 
 
 def _levels(flat: list[int]) -> tuple[tuple[int, int], ...]:
