@@ -323,22 +323,40 @@ def _entry(data: bytes, i: int) -> tuple[int, int, int]:
     """The ``BookEntry`` whose length is at ``data[i]`` -> (px, qty, index after
     it); the index is -1 when it holds a field the raw path does not read.
     (Not ``None``: a tuple of ints is returned unboxed by the compiled build.)"""
-    size, i = _varint(data, i)
+    size = data[i]
+    if size < 0x80:
+        i += 1
+    else:
+        size, i = _varint(data, i)
     end = i + size
     if end > len(data):
         raise ValueError("a book entry runs past the end of the update")
     px = qty = 0
     while i < end:
         tag = data[i]
-        if tag == _TAG_F1_VARINT:
-            px, i = _int64(data, i + 1)
-        elif tag == _TAG_F2_VARINT:
-            qty, i = _int64(data, i + 1)
-        elif tag == _TAG_F3_BYTES:  # symbol_sub_type: not part of the book
-            size, i = _varint(data, i + 1)
-            i += size
-        else:
+        if tag != _TAG_F1_VARINT and tag != _TAG_F2_VARINT and tag != _TAG_F3_BYTES:
             return 0, 0, -1
+        # Values of one or two bytes (below 16,384: most prices and sizes) are
+        # read here; a call per value is most of the cost of interpreted code.
+        b = data[i + 1]
+        if b < 0x80:
+            value = b
+            i += 2
+        else:
+            c = data[i + 2]
+            if c < 0x80:
+                value = (b & 0x7F) | c << 7
+                i += 3
+            else:
+                value, i = _int64(data, i + 1)
+        if tag == _TAG_F1_VARINT:
+            px = value
+        elif tag == _TAG_F2_VARINT:
+            qty = value
+        elif value >= 0:  # symbol_sub_type (value is its length): not part of the book
+            i += value
+        else:  # a length read as a negative int64 would move backwards
+            raise ValueError(f"a negative length ({value}) in a book entry")
     if i != end:
         raise ValueError("a book entry's fields overrun it")
     return px, qty, i

@@ -337,6 +337,18 @@ def test_raw_bytes_in_any_field_order_read_like_protobuf(bids, asks, ts, rnd):
         assert raw.books[SYM].levels(side) == ref.books[SYM].levels(side)
 
 
+def test_a_negative_length_inside_an_entry_is_malformed_not_a_loop():
+    """A length is unsigned on the wire; ten bytes that read as a negative
+    int64 must not move the reader backwards (it would never finish)."""
+    c = md_codec()
+    c.on_bytes(wire(upd([(450, 10)], [(460, 7)])), 1)
+    # px 450, qty 11, then a sub type whose length (-11) points back at its own tag
+    entry = b"\x08\xc2\x03\x10\x0b" + b"\x1a" + _varint(2**64 - 11)
+    data = _respond(_field(symbol=SYM) + b"\x12" + _varint(len(entry)) + entry)
+    assert c.on_bytes(data, 2) == [] and c.errors == 1
+    assert c.books[SYM].levels(Side.BUY) == [(450, 10)]
+
+
 def test_the_picture_diff_follows_moved_levels():
     """Prices that keep their rank diff rank by rank; once the prices move, by
     price: a level that slid down a rank is not reported, a new one is."""
