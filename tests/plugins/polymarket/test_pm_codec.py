@@ -349,6 +349,20 @@ def test_a_negative_length_inside_an_entry_is_malformed_not_a_loop():
     assert c.books[SYM].levels(Side.BUY) == [(450, 10)]
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=80), st.integers(0, 79), st.binary(max_size=12))
+def test_damaged_bytes_are_skipped_or_read_never_raised(tail, cut, junk):
+    """Any bytes -- a real update cut short, spliced with junk, or junk alone --
+    give events or a counted error, never an exception or a hang."""
+    c = md_codec()
+    good = wire(upd([(450, 10), (440, 3)], [(460, 7)]))
+    c.on_bytes(good, 1)
+    for data in (good[:cut] + junk, junk + good[cut:], tail, b"\x12" + _varint(len(tail)) + tail):
+        out = c.on_bytes(data, 2)
+        assert isinstance(out, list)
+    assert c.errors <= 4
+
+
 def test_the_picture_diff_follows_moved_levels():
     """Prices that keep their rank diff rank by rank; once the prices move, by
     price: a level that slid down a rank is not reported, a new one is."""
