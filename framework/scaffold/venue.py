@@ -261,6 +261,10 @@ class ${Class}Adapter:
                 await self._reader_task
         if self._writer is not None:
             self._writer.close()
+            # close() only starts closing: wait, or a loop that ends now leaves
+            # the socket open (an "unclosed transport" warning at collection).
+            with contextlib.suppress(OSError):
+                await self._writer.wait_closed()
         if self._lease is not None:
             await self._lease.release()
             self._lease = None

@@ -166,7 +166,13 @@ class _Stream:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        writer = self._writer
         self._drop()
+        if writer is not None:
+            # close() only starts closing: wait, or a loop that ends now leaves
+            # the socket open (an "unclosed transport" warning at collection).
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
         if self._lease is not None:
             await self._lease.release()
 
