@@ -15,25 +15,14 @@ from plugins.dydx.fakenode.flow import SyntheticFlow
 from plugins.dydx.fakenode.messages import Response
 from plugins.dydx.units import GENESIS
 from tests.plugins.dydx.helpers import rows
+from tests.protowire import varint
 
 PARAMS = {0: GENESIS["BTC-USD"][1], 1: GENESIS["ETH-USD"][1]}
 
 
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
 def _padded_len(n: int) -> bytes:
     """A valid but non-minimal length: always two bytes."""
-    return bytes([(n & 0x7F) | 0x80, n >> 7]) if n < 1 << 14 else _varint(n)
+    return bytes([(n & 0x7F) | 0x80, n >> 7]) if n < 1 << 14 else varint(n)
 
 
 def reencode(msg, *, pad: bool = True) -> bytes:
@@ -47,7 +36,7 @@ def reencode(msg, *, pad: bool = True) -> bytes:
             group = b""
             for v in values:
                 body = reencode(v, pad=pad)
-                group += _varint(fd.number << 3 | 2) + (_padded_len(len(body)) if pad else _varint(len(body))) + body
+                group += varint(fd.number << 3 | 2) + (_padded_len(len(body)) if pad else varint(len(body))) + body
             parts.append(group)
         else:
             single = type(msg)()
@@ -56,7 +45,7 @@ def reencode(msg, *, pad: bool = True) -> bytes:
             else:
                 setattr(single, fd.name, value)
             parts.append(single.SerializeToString())
-    parts.append(_varint(99 << 3) + _varint(12345))  # an unknown field
+    parts.append(varint(99 << 3) + varint(12345))  # an unknown field
     return b"".join(reversed(parts))
 
 

@@ -31,6 +31,7 @@ from plugins.polymarket.gen import enums_pb2 as E
 from plugins.polymarket.gen import marketdatasubscription_pb2 as md
 from plugins.polymarket.gen import trading_pb2 as tr
 from plugins.polymarket.scales import Scales
+from tests.protowire import varint
 
 SYM = "tec-nfl-sbw-2026-02-08-kc"
 
@@ -291,19 +292,11 @@ def _field(**kw) -> bytes:
 
 def _entry_field(name: str, px: int, qty: int, sub: str, unknown: bool) -> bytes:
     body = md.BookEntry(px=px, qty=qty, symbol_sub_type=sub).SerializeToString() + (b"\x48\x01" if unknown else b"")
-    return (b"\x12" if name == "bids" else b"\x1a") + _varint(len(body)) + body
-
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while n >= 0x80:
-        out.append(n & 0x7F | 0x80)
-        n >>= 7
-    return bytes(out + bytes([n]))
+    return (b"\x12" if name == "bids" else b"\x1a") + varint(len(body)) + body
 
 
 def _respond(body: bytes) -> bytes:
-    return b"\x12" + _varint(len(body)) + body
+    return b"\x12" + varint(len(body)) + body
 
 
 @settings(max_examples=200, deadline=None)
@@ -343,8 +336,8 @@ def test_a_negative_length_inside_an_entry_is_malformed_not_a_loop():
     c = md_codec()
     c.on_bytes(wire(upd([(450, 10)], [(460, 7)])), 1)
     # px 450, qty 11, then a sub type whose length (-11) points back at its own tag
-    entry = b"\x08\xc2\x03\x10\x0b" + b"\x1a" + _varint(2**64 - 11)
-    data = _respond(_field(symbol=SYM) + b"\x12" + _varint(len(entry)) + entry)
+    entry = b"\x08\xc2\x03\x10\x0b" + b"\x1a" + varint(2**64 - 11)
+    data = _respond(_field(symbol=SYM) + b"\x12" + varint(len(entry)) + entry)
     assert c.on_bytes(data, 2) == [] and c.errors == 1
     assert c.books[SYM].levels(Side.BUY) == [(450, 10)]
 
@@ -357,7 +350,7 @@ def test_damaged_bytes_are_skipped_or_read_never_raised(tail, cut, junk):
     c = md_codec()
     good = wire(upd([(450, 10), (440, 3)], [(460, 7)]))
     c.on_bytes(good, 1)
-    for data in (good[:cut] + junk, junk + good[cut:], tail, b"\x12" + _varint(len(tail)) + tail):
+    for data in (good[:cut] + junk, junk + good[cut:], tail, b"\x12" + varint(len(tail)) + tail):
         out = c.on_bytes(data, 2)
         assert isinstance(out, list)
     assert c.errors <= 4
