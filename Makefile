@@ -16,9 +16,9 @@ NATIVE := $(VENV)/.native
 # The compiled modules' sources: framework/native.py's NATIVE_MODULES
 # (tests/test_native_build.py keeps the two lists equal).
 NATIVE_SOURCES := \
-	framework/bookstats.py framework/l2book.py framework/l3book.py framework/risk/window.py \
+	framework/bookstats.py framework/l2book.py framework/l3book.py framework/risk/window.py framework/wire.py \
 	plugins/dydx/codec.py plugins/dydx/fills.py plugins/dydx/ids.py plugins/dydx/notices.py \
-	plugins/dydx/orderread.py plugins/dydx/stats.py plugins/dydx/wire.py plugins/polymarket/codec.py
+	plugins/dydx/orderread.py plugins/dydx/stats.py plugins/polymarket/codec.py
 
 .PHONY: demo test install clean native pure
 

@@ -29,13 +29,13 @@ NATIVE_MODULES = (
     "framework.l2book",
     "framework.l3book",
     "framework.risk.window",
+    "framework.wire",
     "plugins.dydx.codec",
     "plugins.dydx.fills",
     "plugins.dydx.ids",
     "plugins.dydx.notices",
     "plugins.dydx.orderread",
     "plugins.dydx.stats",
-    "plugins.dydx.wire",
     "plugins.polymarket.codec",
 )
 

@@ -10,7 +10,7 @@ live`` is refused at ``config check``.
 
 Modules: :mod:`~plugins.dydx.codec` (sans-IO: response bytes -> L3 books and
 events; with :mod:`~plugins.dydx.fills`, :mod:`~plugins.dydx.notices`,
-:mod:`~plugins.dydx.stats` and the wire reader :mod:`~plugins.dydx.wire`),
+:mod:`~plugins.dydx.stats` and the wire reader :mod:`~framework.wire`),
 :mod:`~plugins.dydx.ids` (order keys), :mod:`~plugins.dydx.units` (subticks and
 quantums -> ticks and lots -> Decimal), :mod:`~plugins.dydx.events` (dYdX
 events), :mod:`~plugins.dydx.adapter` (the grpc.aio transport),

@@ -55,6 +55,7 @@ from framework.events import (
     Event,
 )
 from framework.l3book import L3Book
+from framework.wire import Malformed, iter_fields, skip_field, varint
 from plugins.dydx.fills import SIDES
 from plugins.dydx.ids import OrderKey, format_key
 from plugins.dydx.notices import NoticesMixin
@@ -77,10 +78,10 @@ from plugins.dydx.stats import (
     CodecStats,
 )
 from plugins.dydx.units import NATIVE, ClobParams
-from plugins.dydx.wire import Malformed, iter_fields, skip_field, varint
 
 __all__ = ["CodecStats", "DydxCodec", "PairState"]
 
+# Field numbers are those of v4-proto 9.x (the layout since protocol v6.0.6).
 # Final: the compiled build (setup.py) then inlines the constants instead of
 # looking the names up in the module's globals.
 _ONEOF_TAGS: Final = frozenset((0x0A, 0x12, 0x1A, 0x22))  # OffChainUpdateV1: place, remove, update, replace

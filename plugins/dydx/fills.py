@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 from v4_proto.dydxprotocol.clob.matches_pb2 import MatchPerpetualLiquidation
 
 from framework.events import Event, Liquidity, OrderFilled, Side
+from framework.wire import Malformed, iter_fields, skip_field, varint
 from plugins.dydx.events import DydxTrade, OptimisticFill
 from plugins.dydx.ids import OrderKey, format_key, key_from_pb
 from plugins.dydx.orderread import OrderReader
@@ -30,7 +31,6 @@ from plugins.dydx.stats import (
     REPLAYED_FILLS,
     UNKNOWN_FILL_ORDER,
 )
-from plugins.dydx.wire import Malformed, iter_fields, skip_field, varint
 
 if TYPE_CHECKING:  # a cycle at run time: the codec imports this module
     from plugins.dydx.codec import PairState

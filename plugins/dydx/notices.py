@@ -15,9 +15,9 @@ from v4_proto.dydxprotocol.prices.streaming_pb2 import StreamPriceUpdate
 from v4_proto.dydxprotocol.subaccounts.streaming_pb2 import StreamSubaccountUpdate
 
 from framework.events import Event
+from framework.wire import varint
 from plugins.dydx.events import OraclePrice, SubaccountUpdate, TakerOrderResult
 from plugins.dydx.fills import FillsMixin
-from plugins.dydx.wire import varint
 
 if TYPE_CHECKING:  # a cycle at run time: the codec imports this module
     from plugins.dydx.codec import PairState

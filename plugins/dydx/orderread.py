@@ -8,8 +8,8 @@ codec one class that mypyc can compile natively.
 
 from __future__ import annotations
 
+from framework.wire import Malformed, skip_field, varint
 from plugins.dydx.ids import OrderKey, key_from_bytes
-from plugins.dydx.wire import Malformed, skip_field, varint
 
 __all__ = ["OrderReader"]
 

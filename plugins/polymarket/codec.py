@@ -68,6 +68,7 @@ from framework.events import (
     TradingStatus,
 )
 from framework.l2book import L2Book
+from framework.wire import varint
 from plugins.polymarket.events import OrderReplaced, OrderUnresolved
 from plugins.polymarket.gen import enums_pb2 as E
 from plugins.polymarket.gen import marketdatasubscription_pb2 as md
@@ -255,26 +256,9 @@ _TAG_F3_BYTES: Final = 0x1A
 _INT64: Final = 1 << 64
 
 
-def _varint(data: bytes, i: int) -> tuple[int, int]:
-    """The varint at ``data[i]``: (value, index after it)."""
-    value = shift = 0
-    while True:
-        b = data[i]
-        i += 1
-        value |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return value, i
-        shift += 7
-        if shift > 63:
-            raise ValueError("varint too long")
-
-
 def _int64(data: bytes, i: int) -> tuple[int, int]:
     """The int64 varint at ``data[i]`` (negatives are ten bytes of two's complement)."""
-    b = data[i]
-    if b < 0x80:  # one byte: most tags, lengths and small values
-        return b, i + 1
-    value, i = _varint(data, i)
+    value, i = varint(data, i)
     return (value - _INT64 if value >> 63 else value), i
 
 
@@ -286,7 +270,7 @@ def _read_plain(data: bytes) -> tuple[bytes, list[int], list[int], int] | None:
     n = len(data)
     if n < 2 or data[0] != _TAG_UPDATE:
         return None
-    size, i = _varint(data, 1)
+    size, i = varint(data, 1)
     if i + size != n:
         return None  # more top-level fields than the update
     symbol = b""
@@ -303,7 +287,7 @@ def _read_plain(data: bytes) -> tuple[bytes, list[int], list[int], int] | None:
             side.append(px)
             side.append(qty)
         elif tag == _TAG_SYMBOL:
-            size, i = _varint(data, i + 1)
+            size, i = varint(data, i + 1)
             if i + size > n:
                 raise ValueError("the symbol runs past the end of the update")
             symbol = data[i : i + size]
@@ -327,7 +311,7 @@ def _entry(data: bytes, i: int) -> tuple[int, int, int]:
     if size < 0x80:
         i += 1
     else:
-        size, i = _varint(data, i)
+        size, i = varint(data, i)
     end = i + size
     if end > len(data):
         raise ValueError("a book entry runs past the end of the update")
@@ -365,7 +349,7 @@ def _entry(data: bytes, i: int) -> tuple[int, int, int]:
 def _timestamp(data: bytes, i: int) -> tuple[int, int]:
     """The ``Timestamp`` whose length is at ``data[i]`` -> (ns since the epoch,
     index after it); the index is -1 when it holds a field not read here."""
-    size, i = _varint(data, i)
+    size, i = varint(data, i)
     end = i + size
     seconds = nanos = 0
     while i < end:

@@ -1,13 +1,11 @@
-"""Protobuf wire-format reading for the hot stream messages (no I/O, no state).
+"""Protobuf wire-format reading for hot stream messages (no I/O, no state).
 
-The codec reads ``StreamOrderbookUpdatesResponse`` bytes directly instead of
-decoding them into v4-proto message objects and reading fields back out:
-reading fields out of decoded messages costs several times the decode itself,
-and the order-book events (place, update, remove) are nearly all of the
-traffic. Rare messages (fills, taker orders, subaccount and price updates) are
-sliced out here and decoded with v4-proto.
+The dYdX and Polymarket codecs read their stream messages' bytes directly
+instead of decoding them into protobuf message objects and reading fields back
+out: reading fields out of decoded messages costs several times the decode
+itself, and book updates are nearly all of the traffic. Rare messages are
+sliced out and decoded with protobuf.
 
-Field numbers are those of v4-proto 9.x (the layout since protocol v6.0.6).
 A tag byte encodes field number and wire type together, so matching a whole
 tag byte checks both; unknown fields are skipped, as protobuf requires.
 """
