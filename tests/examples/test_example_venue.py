@@ -1,58 +1,44 @@
-"""The path a stranger follows: pip-install the example venue package from its
-own directory, find it through its entry point, pass the kit, use it in YAML."""
+"""The path a stranger follows: pip-install the example venue package, find it
+through its entry point, pass the kit from its own directory, use it in YAML."""
 
 from __future__ import annotations
 
-import fcntl
-import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.private_install import install
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "backplane-example-venue"
 DIST = "backplane-example-venue"
 
 
-def pip(*args: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "pip", "-q", *args], capture_output=True, text=True, timeout=180)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-
-
-def backplane(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def backplane(env: dict[str, str], *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "framework.cli", *args], capture_output=True, text=True,
-                          timeout=120, cwd=cwd, env=os.environ.copy())  # fmt: skip
+                          timeout=120, cwd=cwd, env=env)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def installed() -> Iterator[None]:
-    """The example installed editable into this environment, offline, then removed.
-
-    Another test run in the same environment waits on the lock: it would
-    otherwise uninstall the package under this one's feet."""
-    with open(Path(sys.prefix) / ".backplane-example-venue.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        pip("install", "--no-deps", "--no-build-isolation", "-e", str(EXAMPLE))
-        try:
-            yield
-        finally:
-            pip("uninstall", "-y", DIST)
+def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The example pip-installed (offline) where only this module's subprocesses
+    see it (tests/private_install.py): the environment they run with."""
+    return install(tmp_path_factory.mktemp("example") / "site", EXAMPLE)
 
 
-def test_the_installed_package_is_discovered_through_its_entry_point(installed: None) -> None:
-    proc = backplane("plugins")
+def test_the_installed_package_is_discovered_through_its_entry_point(installed: dict[str, str]) -> None:
+    proc = backplane(installed, "plugins")
     rows = {tuple(line.split()[:4]) for line in proc.stdout.splitlines()}
     assert ("example", "venue", "0.1.0", DIST) in rows, proc.stdout + proc.stderr
     assert ("example-sim", "simulator", "0.1.0", DIST) in rows
 
 
-def test_the_package_passes_the_kit_from_its_own_directory(installed: None, tmp_path: Path) -> None:
+def test_the_package_passes_the_kit_from_its_own_directory(installed: dict[str, str], tmp_path: Path) -> None:
     written = tmp_path / "matrix.md"
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--backplane-matrix", str(written)],
-                          capture_output=True, text=True, timeout=180, cwd=EXAMPLE)  # fmt: skip
+                          capture_output=True, text=True, timeout=180, cwd=EXAMPLE, env=installed)  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     matrix = proc.stdout.split("backplane venue capability matrix", 1)[1]
     from framework.kit.venue import CASES
@@ -64,22 +50,22 @@ def test_the_package_passes_the_kit_from_its_own_directory(installed: None, tmp_
     assert all(f"| `{c.id}` | {c.statement} | pass |" in table for c in CASES), table
 
 
-def test_a_yaml_config_using_the_package_checks_clean(installed: None, tmp_path: Path) -> None:
+def test_a_yaml_config_using_the_package_checks_clean(installed: dict[str, str], tmp_path: Path) -> None:
     config = tmp_path / "run.yaml"
     config.write_text(
         "run:\n  name: example\n  mode: live\n"
         "venues:\n  ex:\n    plugin: example\n    simulate: true\n    settings:\n      stale_after_ms: 500\n"
         "strategies:\n  mm:\n    plugin: market_maker\n    venue: ex\n    symbols: [AAA, BBB]\n"
     )
-    proc = backplane("config", "check", str(config))
+    proc = backplane(installed, "config", "check", str(config))
     assert proc.returncode == 0, proc.stderr
     bad = tmp_path / "bad.yaml"
     bad.write_text(config.read_text().replace("stale_after_ms: 500", "stale_after_ms: 5"))
-    proc = backplane("config", "check", str(bad))
+    proc = backplane(installed, "config", "check", str(bad))
     assert proc.returncode == 1 and "stale_after_ms" in proc.stderr, proc.stderr
 
 
-def test_a_yaml_run_trades_on_the_package_simulator(installed: None, tmp_path: Path) -> None:
+def test_a_yaml_run_trades_on_the_package_simulator(installed: dict[str, str], tmp_path: Path) -> None:
     config = tmp_path / "run.yaml"
     config.write_text(
         "run:\n  name: example\n  mode: live\n  duration: 2s\n"
@@ -88,7 +74,7 @@ def test_a_yaml_run_trades_on_the_package_simulator(installed: None, tmp_path: P
         "    params:\n      size: 2\n"
         "journal:\n  path: runs\n"
     )
-    proc = backplane("run", str(config), "--quiet", cwd=tmp_path)
+    proc = backplane(installed, "run", str(config), "--quiet", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     sent = re.search(r"orders sent (\d+)\s+denied (\d+)", proc.stdout)
     assert sent is not None, proc.stdout

@@ -10,23 +10,24 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 from framework.scaffold import KINDS, MAX_NAME, Names, new_package
+from tests.private_install import install
 
 RUFF = Path(sys.executable).parent / "ruff"
-# Unique per process: two test runs sharing one environment never install or
-# uninstall each other's scaffolds.
+# Unique per process, so that the names say which run made them.
 SC = f"sc{os.getpid()}"
 
 
-def run(*cmd: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(list(cmd), capture_output=True, text=True, timeout=180, cwd=cwd, env=os.environ.copy())
+def run(*cmd: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(cmd), capture_output=True, text=True, timeout=180, cwd=cwd, env=env or os.environ.copy())
 
 
-def backplane(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return run(sys.executable, "-m", "framework.cli", *args, cwd=cwd)
+def backplane(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return run(sys.executable, "-m", "framework.cli", *args, cwd=cwd, env=env)
 
 
 def test_names_are_spelled_for_each_use() -> None:
@@ -63,9 +64,15 @@ def test_generated_code_is_ruff_clean_for_short_and_longest_names(kind: str, tmp
         assert fmt.returncode == 0, fmt.stdout + fmt.stderr
 
 
+class Scaffolds(NamedTuple):
+    roots: dict[str, Path]  # kind -> package directory
+    env: dict[str, str]  # the environment of subprocesses that see them installed
+
+
 @pytest.fixture(scope="module")
-def scaffolds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
-    """One package of each kind, made by the CLI and installed editable, then removed."""
+def scaffolds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scaffolds]:
+    """One package of each kind, made by the CLI and pip-installed where only
+    this module's subprocesses see them (tests/private_install.py)."""
     parent = tmp_path_factory.mktemp("scaffolds")
     roots: dict[str, Path] = {}
     proc = backplane("new", "venue", f"{SC}-venue", "--dir", str(parent))  # once through the CLI
@@ -74,18 +81,14 @@ def scaffolds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Pa
     assert f"created {roots['venue']}" in proc.stdout
     for kind in ("strategy", "risk-check"):
         roots[kind] = new_package(kind, f"{SC}-{kind}", parent)
-    editable = [arg for root in roots.values() for arg in ("-e", str(root))]
-    proc = run(sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", *editable)
-    assert proc.returncode == 0, proc.stderr
     try:
-        yield roots
+        yield Scaffolds(roots, install(parent / "site", *roots.values()))
     finally:
-        run(sys.executable, "-m", "pip", "uninstall", "-q", "-y", *(f"backplane-{SC}-{k}" for k in roots))
         shutil.rmtree(parent, ignore_errors=True)
 
 
-def test_scaffolds_appear_in_backplane_plugins(scaffolds: dict[str, Path]) -> None:
-    proc = backplane("plugins")
+def test_scaffolds_appear_in_backplane_plugins(scaffolds: Scaffolds) -> None:
+    proc = backplane("plugins", env=scaffolds.env)
     rows = {tuple(line.split()[:4]) for line in proc.stdout.splitlines()}
     assert {
         (f"{SC}_venue", "venue", "0.1.0", f"backplane-{SC}-venue"),
@@ -96,13 +99,13 @@ def test_scaffolds_appear_in_backplane_plugins(scaffolds: dict[str, Path]) -> No
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
-def test_scaffolds_pass_their_own_generated_tests(scaffolds: dict[str, Path], kind: str) -> None:
-    proc = run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=scaffolds[kind])
+def test_scaffolds_pass_their_own_generated_tests(scaffolds: Scaffolds, kind: str) -> None:
+    proc = run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=scaffolds.roots[kind], env=scaffolds.env)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert " failed" not in proc.stdout and " error" not in proc.stdout
 
 
-def test_scaffolds_are_usable_in_a_run_config(scaffolds: dict[str, Path], tmp_path: Path) -> None:
+def test_scaffolds_are_usable_in_a_run_config(scaffolds: Scaffolds, tmp_path: Path) -> None:
     config = tmp_path / "run.yaml"
     config.write_text(
         "run:\n  name: scaffolded\n  mode: live\n  duration: 1s\n"
@@ -112,14 +115,14 @@ def test_scaffolds_are_usable_in_a_run_config(scaffolds: dict[str, Path], tmp_pa
         "    params:\n      size: 2\n      offset_ticks: 1\n"
         f"risk:\n  checks:\n    {SC}_risk_check:\n      max_price: 900\n"
     )
-    proc = backplane("config", "check", str(config))
+    proc = backplane("config", "check", str(config), env=scaffolds.env)
     assert proc.returncode == 0, proc.stderr
     # And it runs: the scaffolded strategy quotes on the scaffolded venue's simulator,
     # through the scaffolded risk check.
-    proc = backplane("run", str(config), "--quiet", cwd=tmp_path)
+    proc = backplane("run", str(config), "--quiet", cwd=tmp_path, env=scaffolds.env)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stdout[-2000:] + proc.stderr[-3000:]
     sent = re.search(r"orders sent (\d+)\s+denied (\d+)", proc.stdout)
     assert sent is not None and int(sent.group(1)) >= 1 and sent.group(2) == "0", proc.stdout
     config.write_text(config.read_text().replace("offset_ticks: 1", "offset_tick: 1"))
-    proc = backplane("config", "check", str(config))
+    proc = backplane("config", "check", str(config), env=scaffolds.env)
     assert proc.returncode == 1 and "offset_tick" in proc.stderr
