@@ -44,9 +44,12 @@ async def start_components(run: Any, stack: contextlib.AsyncExitStack, *, run_id
     start_journal(run, stack, run_id)
     await start_risk(run, stack)
     run.bus.subscribe(run.stats.on_event, name="stats")
-    stack.push_async_callback(run.router.drain)
     for name, entry in run.config.venues.items():
         await start_venue(run, stack, name, entry)
+    # Shutdown unwinds in reverse: the strategies' stops send their cancels,
+    # then the router's drain waits for them, and only then do the venues
+    # disconnect -- a cancel still in flight when its venue closed was lost.
+    stack.push_async_callback(run.router.drain)
     for name, entry in run.config.strategies.items():
         if entry.enabled:
             start_strategy(run, stack, name, entry)

@@ -24,6 +24,9 @@ def test_demo_runs_and_prints_fills_and_pnl(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=180, cwd=tmp_path,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
+    # Shutdown cancels the maker's working orders before the venue disconnects:
+    # a cancel cut off in flight shows as a traceback of the simulator's server.
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
     out = proc.stdout
     assert "maker" in out and "polymarket" in out and "dydx" in out
     fills = int(out.split("fills ", 1)[1].split()[0].replace(",", ""))

@@ -220,3 +220,57 @@ async def test_schedule_entries_act_on_strategies_in_simulated_time(tmp_path: Pa
     assert run.risk.trading_state("taker").name == "HALTED"
     assert run.risk.trading_state("mm").name == "ACTIVE"
     assert "taker" not in run.failed_strategies  # a scheduled halt is not a failure
+
+
+LIVE_CONFIG = """\
+run:
+  name: shutdown-test
+  mode: live
+  duration: 3s
+venues:
+  polymarket:
+    plugin: polymarket
+    simulate: true
+strategies:
+  maker:
+    plugin: market_maker
+    venue: polymarket
+    symbols: [demo-election-winner, demo-fed-cut-december]
+    params: {{size: 10, half_spread_ticks: 1, min_budget: 0}}
+journal:
+  path: {journal}
+"""
+
+
+async def test_shutdown_sends_every_cancel_before_the_venue_disconnects(tmp_path: Path, monkeypatch) -> None:
+    """A live run's stop cancels the strategies' working orders; those cancels
+    must have reached the venue before its adapter closes its connections
+    (else the orders stay working on the venue after the run)."""
+    from plugins.polymarket.adapter import PolymarketAdapter
+
+    seen: dict[str, int] = {}
+    runs: list = []
+    real_stop = PolymarketAdapter.stop
+
+    async def stop(adapter: PolymarketAdapter) -> None:
+        seen["in_flight_at_venue_stop"] = runs[0].router.in_flight
+        await real_stop(adapter)
+
+    monkeypatch.setattr(PolymarketAdapter, "stop", stop)
+
+    class Watch:
+        @hookimpl
+        def backplane_run_configured(self, run: object) -> None:
+            runs.append(run)
+
+        @hookimpl
+        def backplane_run_stopping(self, run) -> None:
+            seen["working_at_stop"] = len(run.tracker.open_orders("maker"))
+
+    host = load_host([(Watch(), "watch")])
+    path = tmp_path / "run.yaml"
+    path.write_text(LIVE_CONFIG.format(journal=tmp_path / "runs"))
+    code = await run_config(load_config(path, config_schema(host)), host, install_signals=False)
+    assert code == EXIT_OK
+    assert seen["working_at_stop"] > 0  # there were orders to cancel
+    assert seen["in_flight_at_venue_stop"] == 0
