@@ -258,8 +258,7 @@ def start_strategy(run: Any, stack: contextlib.AsyncExitStack, name: str, entry:
     def stop() -> None:
         if name not in run.failed_strategies:
             guard(strategy.on_stop)()
-        ctx.cancel_timers()
-        ctx.cancel_all()
+        run.retire_strategy(name)
 
     stack.callback(stop)
 

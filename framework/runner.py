@@ -81,6 +81,12 @@ class Run:
             return
         self.failed_strategies[name] = why
         log.error("strategy %s halted: %s", name, why)
+        self.retire_strategy(name)
+
+    def retire_strategy(self, name: str) -> None:
+        """Stop strategy ``name`` acting: unsubscribe it from the bus, cancel its
+        timers, then its working orders. Unsubscribed first, so that nothing it
+        receives while its cancels are in flight makes it send again."""
         strategy = self.strategies.get(name)
         if strategy is not None:
             for sub in [s for s in self.bus.subscriptions if s.name.startswith(f"strategy:{name}:")]:

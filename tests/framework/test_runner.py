@@ -244,8 +244,9 @@ journal:
 
 async def test_shutdown_sends_every_cancel_before_the_venue_disconnects(tmp_path: Path, monkeypatch) -> None:
     """A live run's stop cancels the strategies' working orders; those cancels
-    must have reached the venue before its adapter closes its connections
-    (else the orders stay working on the venue after the run)."""
+    must have reached the venue before its adapter closes its connections, and
+    the strategies must not send anything new meanwhile (else orders stay
+    working on the venue after the run)."""
     from plugins.polymarket.adapter import PolymarketAdapter
 
     seen: dict[str, int] = {}
@@ -253,7 +254,10 @@ async def test_shutdown_sends_every_cancel_before_the_venue_disconnects(tmp_path
     real_stop = PolymarketAdapter.stop
 
     async def stop(adapter: PolymarketAdapter) -> None:
-        seen["in_flight_at_venue_stop"] = runs[0].router.in_flight
+        run = runs[0]
+        seen["in_flight_at_venue_stop"] = run.router.in_flight
+        # ... and the stopped strategy hears nothing more that could make it send again
+        seen["maker_subscriptions"] = sum(s.name.startswith("strategy:maker:") for s in run.bus.subscriptions)
         await real_stop(adapter)
 
     monkeypatch.setattr(PolymarketAdapter, "stop", stop)
@@ -274,3 +278,4 @@ async def test_shutdown_sends_every_cancel_before_the_venue_disconnects(tmp_path
     assert code == EXIT_OK
     assert seen["working_at_stop"] > 0  # there were orders to cancel
     assert seen["in_flight_at_venue_stop"] == 0
+    assert seen["maker_subscriptions"] == 0
