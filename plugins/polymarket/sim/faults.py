@@ -11,7 +11,9 @@ The servers consult this object; tests (or the demo) flip switches:
 - :meth:`stall_streams` stops writing to open streams so their queues grow
   until the slow-consumer rule disconnects them;
 - :meth:`send_malformed` delivers a market-data update that breaks the
-  protocol (levels not best first) to the streams of a symbol.
+  protocol (levels not best first) to the streams of a symbol;
+- :meth:`hang_requests`: the next N gRPC order-entry calls never get an
+  answer (the client's own timeout must end them).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class Faults:
         self.http_failures = 0
         self.http_status = 503
         self.duplicate_executions = 0
+        self.hung_requests = 0
         self.injected: dict[str, int] = {}
 
     def _count(self, what: str, n: int) -> int:
@@ -82,6 +85,12 @@ class Faults:
         self.duplicate_executions = n
         self._count("duplicate", n)
 
+    def hang_requests(self, n: int) -> None:
+        """The next ``n`` gRPC order-entry requests get no answer, ever: the
+        exchange never sees them and each call waits until its client gives up."""
+        self.hung_requests = n
+        self._count("hang_requests", n)
+
     def expire_tokens(self) -> int:
         """End every access token issued so far."""
         return self._count("expire_tokens", self._expire_tokens())
@@ -91,6 +100,12 @@ class Faults:
             self.http_failures -= 1
             return self.http_status
         return None
+
+    def take_hang(self) -> bool:
+        if self.hung_requests > 0:
+            self.hung_requests -= 1
+            return True
+        return False
 
     def take_duplicate(self) -> bool:
         if self.duplicate_executions > 0:

@@ -8,6 +8,7 @@ streams take a firm stream slot for their lifetime.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -100,6 +101,8 @@ class OrderEntry(tr_grpc.OrderEntryAPIServicer):
 
     async def _unary(self, context: grpc.aio.ServicerContext, method: str, call: Callable[[Client], Any]) -> Any:
         client = await _client(self.x, context, method)
+        if self.x.faults.take_hang():
+            await asyncio.get_running_loop().create_future()  # until the client cancels
         try:
             return call(client)
         except SimError as exc:
