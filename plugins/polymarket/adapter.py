@@ -155,8 +155,7 @@ class PolymarketAdapter:
             self._channel = make_channel(self.venue, s.grpc_target, s.tls, s.keepalive_s)
             if s.order_entry == "grpc":
                 self.entry = GrpcOrderEntry(venue=self.venue, channel=self._channel, tokens=self.tokens,
-                                            gate=ctx.gate, participant_id=s.participant_id, timeout_s=s.http_timeout_s,
-                                            clock=ctx.clock)
+                                            gate=ctx.gate, participant_id=s.participant_id, timeout_s=s.http_timeout_s)
                 self._insert_request = self.insert_proto  # no JSON round trip on the hot path
             else:
                 self.entry = self.rest

@@ -14,26 +14,17 @@ UNAUTHENTICATED                                  token re-minted, retried once, 
 PERMISSION_DENIED                                VenueAuthError
 UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL, ...    VenueUnavailable (outcome unknown)
 INVALID_ARGUMENT, NOT_FOUND, ABORTED, ...        VenueRejected
-no answer within ``timeout_s``                   VenueUnavailable (outcome unknown)
 ===============================================  ==========================================
-
-The timeout is a timer on the run's clock that cancels the call, not a gRPC
-deadline: grpc-core arms a timer of its own per call with a deadline, which
-cost about 25 us per order on loopback (``python -m bench polymarket``,
-measured against the same call without one); the clock's timer is a heap push.
-Either way a late answer is an unknown outcome, which the order stream settles.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
 import grpc
 from google.protobuf import json_format
 
-from framework.clock import NS_PER_S, Clock
 from framework.errors import (
     VenueAuthError,
     VenueRejected,
@@ -59,17 +50,14 @@ _UNAVAILABLE = {
 class GrpcOrderEntry:
     """Order entry over one grpc.aio channel; see the module docstring."""
 
-    def __init__(self, *, venue: str, channel: Any, tokens: Any, gate: Any, participant_id: str, timeout_s: float,
-                 clock: Clock) -> None:
+    def __init__(self, *, venue: str, channel: Any, tokens: Any, gate: Any, participant_id: str, timeout_s: float) -> None:
         self.venue = venue
         self.stub = tr_grpc.OrderEntryAPIStub(channel)
         self.tokens = tokens
         self.gate = gate
         self.participant_id = participant_id
         self.timeout_s = timeout_s
-        self.clock = clock
         self.requests = 0
-        self.timeouts = 0
 
     async def insert_order(self, body: dict[str, Any] | tr.InsertOrderRequest) -> str:
         """Insert one order: a JSON-mapping body, or the message itself (the fast path)."""
@@ -109,25 +97,14 @@ class GrpcOrderEntry:
             token = await self.tokens.token()
             metadata = (("authorization", f"Bearer {token}"), ("x-participant-id", self.participant_id))
             self.requests += 1
-            call = rpc(req, metadata=metadata)
-            timer = _Timeout(call)
-            handle = self.clock.call_later(int(self.timeout_s * NS_PER_S), timer.expire)
             try:
-                return await call
-            except asyncio.CancelledError:
-                if not timer.expired:
-                    raise  # the caller was cancelled, not the call
-                self.timeouts += 1
-                raise VenueUnavailable(self.venue, f"{method}: no answer in {self.timeout_s:g} s; outcome unknown",
-                                       "DEADLINE_EXCEEDED") from None
+                return await rpc(req, metadata=metadata, timeout=self.timeout_s)
             except grpc.aio.AioRpcError as exc:
                 code = exc.code()
                 if code == grpc.StatusCode.UNAUTHENTICATED and attempt == 0:
                     self.tokens.invalidate(token)
                     continue
                 raise self._mapped(method, exc) from exc
-            finally:
-                handle.cancel()
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _mapped(self, method: str, exc: grpc.aio.AioRpcError) -> Exception:
@@ -141,17 +118,3 @@ class GrpcOrderEntry:
         if code in _UNAVAILABLE:
             return VenueUnavailable(self.venue, message, code.name)
         return VenueRejected(self.venue, message, code.name)
-
-
-class _Timeout:
-    """Cancels one call when its time is up, and remembers that it did."""
-
-    __slots__ = ("call", "expired")
-
-    def __init__(self, call: Any) -> None:
-        self.call = call
-        self.expired = False
-
-    def expire(self) -> None:
-        self.expired = True
-        self.call.cancel()
