@@ -236,6 +236,24 @@ async def test_grpc_order_entry_errors_are_mapped(sim):
         await ad.stop()
 
 
+async def test_grpc_order_entry_gives_up_on_a_call_with_no_answer(sim):
+    """A call the venue never answers ends at the entry's timeout as an
+    unknown outcome (VenueUnavailable), and the next order goes through."""
+    ad, rec = adapter_for(sim, sim.symbols[:1], order_entry="grpc", http_timeout_s=0.3)
+    await ad.start()
+    try:
+        sym = sim.symbols[0]
+        sim.faults.hang_requests(1)
+        async with asyncio.timeout(5):  # the 0.3 s timeout must end it, not the test's patience
+            with pytest.raises(VenueUnavailable, match="InsertOrder: Deadline Exceeded"):
+                await ad.entry.insert_order(ad.insert_proto(order(sym, "h1", Side.BUY, 1, 100)))
+        await ad.submit(order(sym, "h2", Side.BUY, 1, 100))
+        await until(lambda: rec.of(OrderAccepted), what="the next order accepted")
+        assert [e.client_order_id for e in rec.of(OrderAccepted)] == ["h2"]
+    finally:
+        await ad.stop()
+
+
 async def test_http_5xx_is_venue_unavailable(sim):
     ad, _ = adapter_for(sim, sim.symbols[:1])
     await ad.start()
