@@ -35,6 +35,7 @@ processes falls on all of them.
 from __future__ import annotations
 
 import asyncio
+import random
 import statistics
 import time
 from typing import Any, Self
@@ -152,7 +153,8 @@ class _BareSink:
 
 
 class _Arrivals:
-    """Stamps the moment the simulator's order entry receives each insert."""
+    """Stamps the moment the simulator's order entry receives each insert
+    (``clear()`` before a round: the bare HTTP round trips insert orders too)."""
 
     def __init__(self, sim: Simulator) -> None:
         self.x = sim.exchange
@@ -169,6 +171,10 @@ class _Arrivals:
 
     def __exit__(self, *exc: object) -> None:
         self.x.insert = self.real  # type: ignore[method-assign]
+
+    def clear(self) -> None:
+        while not self.queue.empty():
+            self.queue.get_nowait()
 
 
 class _AdapterOrders:
@@ -200,18 +206,12 @@ class _AdapterOrders:
         # strategy's own order never moves the book it is reacting to.
         self.ctx.submit_limit(self.sym, Side.BUY, 1, 100, tif=TimeInForce.IOC)
 
-    async def rounds(self, updates: list[Any]) -> tuple[list[float], list[float]]:
-        """(tick -> order received, tick -> strategy callback) per update, in us."""
-        total, tick = [], []
-        with _Arrivals(self.sim) as arrivals:
-            for m in updates:
-                t0 = time.perf_counter_ns()
-                self.handle.push(m)
-                t1 = await asyncio.wait_for(arrivals.queue.get(), 10)
-                total.append((t1 - t0) / 1000)
-                tick.append((self.seen_ns - t0) / 1000)
-                await asyncio.sleep(0.002)  # let the order's own executions drain
-        return total, tick
+    async def round(self, update: Any, arrivals: _Arrivals) -> tuple[float, float]:
+        """(tick -> order received, tick -> strategy callback) of one update, in us."""
+        t0 = time.perf_counter_ns()
+        self.handle.push(update)
+        t1 = await asyncio.wait_for(arrivals.queue.get(), 10)
+        return (t1 - t0) / 1000, (self.seen_ns - t0) / 1000
 
 
 class _BareOrders(_BareSink):
@@ -227,23 +227,19 @@ class _BareOrders(_BareSink):
         self.n = 0
         return self
 
-    async def rounds(self, updates: list[Any]) -> list[float]:
+    async def round(self, update: Any, arrivals: _Arrivals) -> float:
+        """Tick -> order received of one update, in us."""
         from plugins.polymarket.gen import trading_pb2 as tr
 
-        out = []
-        with _Arrivals(self.sim) as arrivals:
-            for m in updates:
-                self.n += 1
-                req = tr.InsertOrderRequest(type=E.ORDER_TYPE_LIMIT, side=E.SIDE_BUY, order_qty=100, symbol=self.sym, price=1,
-                                            time_in_force=E.TIME_IN_FORCE_IMMEDIATE_OR_CANCEL, clord_id=f"bare{self.n}",
-                                            account=self.sim.account)
-                t0 = time.perf_counter_ns()
-                self.handle.push(m)
-                await self.call.read()
-                await self.stub.InsertOrder(req, metadata=self.meta)
-                out.append((arrivals.queue.get_nowait() - t0) / 1000)
-                await asyncio.sleep(0.002)
-        return out
+        self.n += 1
+        req = tr.InsertOrderRequest(type=E.ORDER_TYPE_LIMIT, side=E.SIDE_BUY, order_qty=100, symbol=self.sym, price=1,
+                                    time_in_force=E.TIME_IN_FORCE_IMMEDIATE_OR_CANCEL, clord_id=f"bare{self.n}",
+                                    account=self.sim.account)
+        t0 = time.perf_counter_ns()
+        self.handle.push(update)
+        await self.call.read()
+        await self.stub.InsertOrder(req, metadata=self.meta)
+        return (arrivals.queue.get_nowait() - t0) / 1000
 
 
 class _BareUnary:
@@ -262,14 +258,10 @@ class _BareUnary:
     async def __aexit__(self, *exc: object) -> None:
         await self.channel.close()
 
-    async def rounds(self, n: int) -> list[float]:
-        out = []
-        for _ in range(n):
-            t0 = time.perf_counter_ns()
-            await self.stub.Check(health_pb2.HealthCheckRequest())
-            out.append((time.perf_counter_ns() - t0) / 1000)
-            await asyncio.sleep(0.002)  # the same pacing as the tick-to-order rounds
-        return out
+    async def round(self) -> float:
+        t0 = time.perf_counter_ns()
+        await self.stub.Check(health_pb2.HealthCheckRequest())
+        return (time.perf_counter_ns() - t0) / 1000
 
 
 class _BareHttp:
@@ -289,19 +281,15 @@ class _BareHttp:
     async def __aexit__(self, *exc: object) -> None:
         await self.http.aclose()
 
-    async def rounds(self, n: int) -> list[float]:
+    async def round(self) -> float:
         body = {"type": "ORDER_TYPE_LIMIT", "side": "SIDE_BUY", "orderQty": "100", "symbol": self.sym, "price": "1",
-                "timeInForce": "TIME_IN_FORCE_IMMEDIATE_OR_CANCEL"}
-        out = []
-        for _ in range(n):
-            self.n += 1
-            t0 = time.perf_counter_ns()
-            r = await self.http.post(f"{self.sim.rest_base}/v1/trading/orders", json={**body, "clordId": f"h{self.n}"},
-                                     headers=self.hdr)
-            out.append((time.perf_counter_ns() - t0) / 1000)
-            r.raise_for_status()
-            await asyncio.sleep(0.002)
-        return out
+                "timeInForce": "TIME_IN_FORCE_IMMEDIATE_OR_CANCEL", "clordId": f"h{self.n}"}
+        self.n += 1
+        t0 = time.perf_counter_ns()
+        r = await self.http.post(f"{self.sim.rest_base}/v1/trading/orders", json=body, headers=self.hdr)
+        rtt = (time.perf_counter_ns() - t0) / 1000
+        r.raise_for_status()
+        return rtt
 
 
 async def _token(sim: Simulator) -> str:
@@ -340,10 +328,6 @@ def _pct(xs: list[float], q: float) -> float:
     return statistics.quantiles(xs, n=100, method="inclusive")[int(q) - 1]
 
 
-def _paired_median(xs: list[float], ys: list[float]) -> float:
-    return statistics.median(x / y for x, y in zip(xs, ys, strict=True))
-
-
 async def _rates(sim: Simulator, sym: str, token: str, msgs: list[Any], pairs: int) -> tuple[list[float], list[float]]:
     """Adapter and bare stream rates, in pairs of neighbouring runs (which goes
     first alternates), after one discarded warm-up run of each."""
@@ -359,12 +343,16 @@ async def _rates(sim: Simulator, sym: str, token: str, msgs: list[Any], pairs: i
     return adapter_rates, bare_rates
 
 
-async def _latencies(sim: Simulator, token: str, rounds: int, blocks: int) -> dict[str, list[list[float]]]:
-    """Round trips per block for every path; the blocks interleave the paths (in
-    a rotating order), each after a discarded warm-up block."""
+async def _latencies(sim: Simulator, token: str, cycles: int, warmup: int) -> dict[str, list[float]]:
+    """One round of every path per cycle, in a fresh random order each cycle,
+    paced alike (2 ms after each round); the first ``warmup`` cycles are
+    discarded. Rounds interleave rather than run in blocks because what one
+    round leaves behind (grpc's completion work, GC) lands on the next: in a
+    fixed order, the path that always followed the bare unary call measured
+    30-90 us slower than the same code in another slot."""
     sym = sim.symbols[0]
-    per_block = rounds // blocks
-    out: dict[str, list[list[float]]] = {k: [] for k in ("grpc", "tick", "rest", "bare_path", "unary", "http")}
+    rng = random.Random(7)
+    out: dict[str, list[float]] = {k: [] for k in ("grpc", "tick", "rest", "bare_path", "unary", "http")}
     async with (
         _AdapterOrders(sim, sym, "grpc") as grpc_orders,
         _AdapterOrders(sim, sym, "rest") as rest_orders,
@@ -372,59 +360,54 @@ async def _latencies(sim: Simulator, token: str, rounds: int, blocks: int) -> di
         _BareUnary(sim) as unary,
         _BareHttp(sim, token, sim.symbols[1]) as http,
     ):
-        async def grpc_block(ups: list[Any], keep: bool) -> None:
-            total, tick = await grpc_orders.rounds(ups)
-            if keep:
-                out["grpc"].append(total)
-                out["tick"].append(tick)
+        # Each stream gets its own sequence of distinct pictures (a repeat is no book change).
+        feeds = {name: iter(_updates(sym, cycles)) for name in ("grpc", "rest", "bare_path")}
+        with _Arrivals(sim) as arrivals:
 
-        async def rest_block(ups: list[Any], keep: bool) -> None:
-            total, _ = await rest_orders.rounds(ups)
-            if keep:
-                out["rest"].append(total)
+            async def grpc_round() -> dict[str, float]:
+                arrivals.clear()
+                total, tick = await grpc_orders.round(next(feeds["grpc"]), arrivals)
+                return {"grpc": total, "tick": tick}
 
-        async def bare_path_block(ups: list[Any], keep: bool) -> None:
-            xs = await bare_orders.rounds(ups)
-            if keep:
-                out["bare_path"].append(xs)
+            async def rest_round() -> dict[str, float]:
+                arrivals.clear()
+                total, _ = await rest_orders.round(next(feeds["rest"]), arrivals)
+                return {"rest": total}
 
-        async def unary_block(ups: list[Any], keep: bool) -> None:
-            xs = await unary.rounds(len(ups))
-            if keep:
-                out["unary"].append(xs)
+            async def bare_path_round() -> dict[str, float]:
+                arrivals.clear()
+                return {"bare_path": await bare_orders.round(next(feeds["bare_path"]), arrivals)}
 
-        async def http_block(ups: list[Any], keep: bool) -> None:
-            xs = await http.rounds(len(ups))
-            if keep:
-                out["http"].append(xs)
+            async def unary_round() -> dict[str, float]:
+                return {"unary": await unary.round()}
 
-        paths = [grpc_block, unary_block, bare_path_block, rest_block, http_block]
-        updates = _updates(sym, per_block * (blocks + 1))
-        for block in range(blocks + 1):
-            ups = updates[block * per_block : (block + 1) * per_block]
-            k = block % len(paths)
-            for path in paths[k:] + paths[:k]:
-                await path(ups, block > 0)
+            async def http_round() -> dict[str, float]:
+                return {"http": await http.round()}
+
+            paths = [grpc_round, rest_round, bare_path_round, unary_round, http_round]
+            for cycle in range(cycles):
+                rng.shuffle(paths)
+                for path in paths:
+                    figures = await path()
+                    await asyncio.sleep(0.002)  # the order's own executions drain; the machine settles
+                    if cycle >= warmup:
+                        for key, value in figures.items():
+                            out[key].append(value)
     return out
 
 
-def _p50(blocks: list[list[float]]) -> float:
-    return statistics.median(x for b in blocks for x in b)
-
-
-def _p99(blocks: list[list[float]]) -> float:
-    return _pct([x for b in blocks for x in b], 99)
-
-
-def _block_ratio(num: list[list[float]], den: list[list[float]]) -> float:
-    """The median over blocks of the ratio of the blocks' medians."""
-    return _paired_median([statistics.median(b) for b in num], [statistics.median(b) for b in den])
+def _ratio(num: list[float], den: list[float], parts: int = 4) -> tuple[float, float, float]:
+    """The ratio of the medians over the whole run, and its lowest and highest
+    over ``parts`` consecutive slices of the run (the spread)."""
+    n = min(len(num), len(den))
+    step = max(n // parts, 1)
+    sliced = [statistics.median(num[i : i + step]) / statistics.median(den[i : i + step]) for i in range(0, n - step + 1, step)]
+    return statistics.median(num) / statistics.median(den), min(sliced), max(sliced)
 
 
 async def _run(quick: bool) -> dict[str, float]:
     n_md = 1_000 if quick else 3_000
-    rounds = 100 if quick else 400
-    blocks = 2 if quick else 4
+    cycles, warmup = (70, 10) if quick else (620, 20)
     limits = LimitSettings(ingress_rate_per_s=1_000_000, ingress_window_s=1.0, enforce_buckets=False)
     settings = SimSettings(instruments=3, flow_rate_per_s=0.0, heartbeat_s=30.0, limits=limits, token_ttl_s=600.0)
     async with simulate(settings, LiveClock()) as sim:
@@ -435,9 +418,9 @@ async def _run(quick: bool) -> dict[str, float]:
         # neighbouring runs; the spread (min/max) is reported beside them.
         adapter_rates, bare_rates = await _rates(sim, sym, token, msgs, 2 if quick else 8)
         work_us = _adapter_work_us(sym, msgs)
-        lat = await _latencies(sim, token, rounds, blocks)
+        lat = await _latencies(sim, token, cycles, warmup)
     md_ratios = [a / b for a, b in zip(adapter_rates, bare_rates, strict=True)]
-    t2o_ratios = [statistics.median(a) / statistics.median(b) for a, b in zip(lat["grpc"], lat["unary"], strict=True)]
+    t2o, t2o_min, t2o_max = _ratio(lat["grpc"], lat["unary"])
     bare_rate = statistics.median(bare_rates)
     return {
         "compiled_modules": compiled_modules(),
@@ -448,20 +431,20 @@ async def _run(quick: bool) -> dict[str, float]:
         "md_vs_bare_ratio_max": max(md_ratios),
         "adapter_work_per_update_us": work_us,
         "bare_transport_per_update_us": 1e6 / bare_rate,
-        "tick_to_order_p50_us": _p50(lat["grpc"]),
-        "tick_to_order_p99_us": _p99(lat["grpc"]),
-        "tick_to_strategy_p50_us": _p50(lat["tick"]),
-        "bare_tick_to_order_p50_us": _p50(lat["bare_path"]),
-        "tick_to_order_vs_bare_path_ratio": _block_ratio(lat["grpc"], lat["bare_path"]),
-        "tick_to_order_rest_p50_us": _p50(lat["rest"]),
-        "tick_to_order_rest_p99_us": _p99(lat["rest"]),
-        "bare_unary_rtt_p50_us": _p50(lat["unary"]),
-        "bare_unary_rtt_p99_us": _p99(lat["unary"]),
-        "bare_http_rtt_p50_us": _p50(lat["http"]),
-        "tick_to_order_vs_unary_ratio": statistics.median(t2o_ratios),
-        "tick_to_order_vs_unary_ratio_min": min(t2o_ratios),
-        "tick_to_order_vs_unary_ratio_max": max(t2o_ratios),
-        "tick_to_order_rest_vs_http_ratio": _block_ratio(lat["rest"], lat["http"]),
+        "tick_to_order_p50_us": statistics.median(lat["grpc"]),
+        "tick_to_order_p99_us": _pct(lat["grpc"], 99),
+        "tick_to_strategy_p50_us": statistics.median(lat["tick"]),
+        "bare_tick_to_order_p50_us": statistics.median(lat["bare_path"]),
+        "tick_to_order_vs_bare_path_ratio": _ratio(lat["grpc"], lat["bare_path"])[0],
+        "tick_to_order_rest_p50_us": statistics.median(lat["rest"]),
+        "tick_to_order_rest_p99_us": _pct(lat["rest"], 99),
+        "bare_unary_rtt_p50_us": statistics.median(lat["unary"]),
+        "bare_unary_rtt_p99_us": _pct(lat["unary"], 99),
+        "bare_http_rtt_p50_us": statistics.median(lat["http"]),
+        "tick_to_order_vs_unary_ratio": t2o,
+        "tick_to_order_vs_unary_ratio_min": t2o_min,
+        "tick_to_order_vs_unary_ratio_max": t2o_max,
+        "tick_to_order_rest_vs_http_ratio": _ratio(lat["rest"], lat["http"])[0],
     }
 
 
