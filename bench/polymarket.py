@@ -18,8 +18,9 @@ Figures (same run, same simulator, same messages):
   ``tick_to_order_rest_*``: the same with REST order entry (httpx -> aiohttp);
   ``bare_unary_rtt_p50_us``: a bare grpc.aio unary round trip to the same
   simulator; ``bare_http_rtt_p50_us``: a bare httpx POST round trip to its REST
-  order entry; ``tick_to_order_vs_unary_ratio`` (goal <= 1.1; the median over
-  blocks of the ratio of block medians, with ``_min``/``_max``) and
+  order entry; ``tick_to_order_vs_unary_ratio`` (goal <= 1.1; the ratio of
+  the medians over the run, with ``_min``/``_max`` over four consecutive
+  slices of it) and
   ``tick_to_order_rest_vs_http_ratio``. ``tick_to_strategy_p50_us`` is the
   first hop alone (publish -> strategy callback); ``bare_tick_to_order_p50_us``
   the floor of the whole path (a bare stream read then a bare unary insert of
@@ -27,9 +28,10 @@ Figures (same run, same simulator, same messages):
 
 Everything runs in one process and one event loop (server and client share
 the CPU, as they do for both the adapter and the bare baselines). Every path
-has a discarded warm-up run; the latency paths interleave in blocks whose
-order rotates, paced alike (2 ms between rounds), so load from other
-processes falls on all of them.
+has a discarded warm-up; the latency paths interleave round by round, in a
+fresh random order each cycle, paced alike (2 ms after each round), so load
+from other processes, and what one round leaves for the next, fall on all
+of them alike (see :func:`_latencies`).
 """
 
 from __future__ import annotations
