@@ -216,6 +216,36 @@ class _AdapterOrders:
         return (t1 - t0) / 1000, (self.seen_ns - t0) / 1000
 
 
+class _FloorOrders(_AdapterOrders):
+    """The same adapter and bus, but the callback creates the unary call on the
+    adapter's stub itself: no strategy context, router, tracker, gate or
+    adapter order layer (the floor under those layers)."""
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        self.stub = self.ad.entry.stub
+        self.meta = (("authorization", f"Bearer {await self.ad.tokens.token()}"), ("x-participant-id", self.sim.participant_id))
+        self.calls: set[Any] = set()
+        self.n = 0
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await asyncio.gather(*self.calls, return_exceptions=True)
+        await super().__aexit__(*exc)
+
+    def strategy(self, ev: BookDelta) -> None:
+        from plugins.polymarket.gen import trading_pb2 as tr
+
+        self.seen_ns = time.perf_counter_ns()
+        self.n += 1
+        req = tr.InsertOrderRequest(type=E.ORDER_TYPE_LIMIT, side=E.SIDE_BUY, order_qty=100, symbol=self.sym, price=1,
+                                    time_in_force=E.TIME_IN_FORCE_IMMEDIATE_OR_CANCEL, clord_id=f"floor{self.n}",
+                                    account=self.sim.account)
+        call = self.stub.InsertOrder(req, metadata=self.meta, timeout=self.ad.entry.timeout_s)
+        self.calls.add(call)  # keep it until done: nothing else holds the call
+        call.add_done_callback(self.calls.discard)
+
+
 class _BareOrders(_BareSink):
     """The floor of the same path: a bare stream read, then a bare unary insert
     of a prebuilt request (no codec, no book, no bus, no gate)."""
@@ -354,16 +384,17 @@ async def _latencies(sim: Simulator, token: str, cycles: int, warmup: int) -> di
     30-90 us slower than the same code in another slot."""
     sym = sim.symbols[0]
     rng = random.Random(7)
-    out: dict[str, list[float]] = {k: [] for k in ("grpc", "tick", "rest", "bare_path", "unary", "http")}
+    out: dict[str, list[float]] = {k: [] for k in ("grpc", "tick", "rest", "floor", "bare_path", "unary", "http")}
     async with (
         _AdapterOrders(sim, sym, "grpc") as grpc_orders,
         _AdapterOrders(sim, sym, "rest") as rest_orders,
+        _FloorOrders(sim, sym, "grpc") as floor_orders,
         _BareOrders(sim, sym, token) as bare_orders,
         _BareUnary(sim) as unary,
         _BareHttp(sim, token, sim.symbols[1]) as http,
     ):
         # Each stream gets its own sequence of distinct pictures (a repeat is no book change).
-        feeds = {name: iter(_updates(sym, cycles)) for name in ("grpc", "rest", "bare_path")}
+        feeds = {name: iter(_updates(sym, cycles)) for name in ("grpc", "rest", "floor", "bare_path")}
         with _Arrivals(sim) as arrivals:
 
             async def grpc_round() -> dict[str, float]:
@@ -376,6 +407,11 @@ async def _latencies(sim: Simulator, token: str, cycles: int, warmup: int) -> di
                 total, _ = await rest_orders.round(next(feeds["rest"]), arrivals)
                 return {"rest": total}
 
+            async def floor_round() -> dict[str, float]:
+                arrivals.clear()
+                total, _ = await floor_orders.round(next(feeds["floor"]), arrivals)
+                return {"floor": total}
+
             async def bare_path_round() -> dict[str, float]:
                 arrivals.clear()
                 return {"bare_path": await bare_orders.round(next(feeds["bare_path"]), arrivals)}
@@ -386,7 +422,7 @@ async def _latencies(sim: Simulator, token: str, cycles: int, warmup: int) -> di
             async def http_round() -> dict[str, float]:
                 return {"http": await http.round()}
 
-            paths = [grpc_round, rest_round, bare_path_round, unary_round, http_round]
+            paths = [grpc_round, rest_round, floor_round, bare_path_round, unary_round, http_round]
             for cycle in range(cycles):
                 rng.shuffle(paths)
                 for path in paths:
@@ -438,6 +474,8 @@ async def _run(quick: bool) -> dict[str, float]:
         "tick_to_strategy_p50_us": statistics.median(lat["tick"]),
         "bare_tick_to_order_p50_us": statistics.median(lat["bare_path"]),
         "tick_to_order_vs_bare_path_ratio": _ratio(lat["grpc"], lat["bare_path"])[0],
+        "floor_tick_to_order_p50_us": statistics.median(lat["floor"]),
+        "tick_to_order_floor_vs_unary_ratio": _ratio(lat["floor"], lat["unary"])[0],
         "tick_to_order_rest_p50_us": statistics.median(lat["rest"]),
         "tick_to_order_rest_p99_us": _pct(lat["rest"], 99),
         "bare_unary_rtt_p50_us": statistics.median(lat["unary"]),
