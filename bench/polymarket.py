@@ -222,9 +222,13 @@ class _FloorOrders(_AdapterOrders):
     adapter order layer (the floor under those layers)."""
 
     async def __aenter__(self) -> Self:
+        from plugins.polymarket.grpc_orders import GrpcOrderEntry
+
         await super().__aenter__()
-        self.stub = self.ad.entry.stub
-        self.meta = (("authorization", f"Bearer {await self.ad.tokens.token()}"), ("x-participant-id", self.sim.participant_id))
+        entry, tokens = self.ad.entry, self.ad.tokens
+        assert isinstance(entry, GrpcOrderEntry) and tokens is not None
+        self.stub, self.timeout_s = entry.stub, entry.timeout_s
+        self.meta = (("authorization", f"Bearer {await tokens.token()}"), ("x-participant-id", self.sim.participant_id))
         self.calls: set[Any] = set()
         self.n = 0
         return self
@@ -241,7 +245,7 @@ class _FloorOrders(_AdapterOrders):
         req = tr.InsertOrderRequest(type=E.ORDER_TYPE_LIMIT, side=E.SIDE_BUY, order_qty=100, symbol=self.sym, price=1,
                                     time_in_force=E.TIME_IN_FORCE_IMMEDIATE_OR_CANCEL, clord_id=f"floor{self.n}",
                                     account=self.sim.account)
-        call = self.stub.InsertOrder(req, metadata=self.meta, timeout=self.ad.entry.timeout_s)
+        call = self.stub.InsertOrder(req, metadata=self.meta, timeout=self.timeout_s)
         self.calls.add(call)  # keep it until done: nothing else holds the call
         call.add_done_callback(self.calls.discard)
 
