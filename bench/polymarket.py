@@ -155,17 +155,23 @@ class _BareSink:
 
 
 class _Arrivals:
-    """Stamps the moment the simulator's order entry receives each insert
-    (``clear()`` before a round: the bare HTTP round trips insert orders too)."""
+    """Stamps the moment the simulator's order entry receives an insert, into
+    the future of the round that expects one (arrivals nobody expects, such
+    as the bare HTTP round trips' inserts, are ignored). A plain future, not
+    ``wait_for`` on a queue: that would start a task in the middle of the
+    rounds that wait, a cost the bare path's rounds would not carry."""
 
     def __init__(self, sim: Simulator) -> None:
         self.x = sim.exchange
-        self.queue: asyncio.Queue[int] = asyncio.Queue()
         self.real = self.x.insert
+        self.waiter: asyncio.Future[int] | None = None
 
     def __enter__(self) -> Self:
         def timed_insert(client: Any, req: Any) -> str:
-            self.queue.put_nowait(time.perf_counter_ns())
+            now = time.perf_counter_ns()
+            waiter, self.waiter = self.waiter, None
+            if waiter is not None and not waiter.done():
+                waiter.set_result(now)
             return self.real(client, req)
 
         self.x.insert = timed_insert  # type: ignore[method-assign]
@@ -174,9 +180,10 @@ class _Arrivals:
     def __exit__(self, *exc: object) -> None:
         self.x.insert = self.real  # type: ignore[method-assign]
 
-    def clear(self) -> None:
-        while not self.queue.empty():
-            self.queue.get_nowait()
+    def expect(self) -> asyncio.Future[int]:
+        """The future of the next insert's arrival time (``perf_counter_ns``)."""
+        self.waiter = asyncio.get_running_loop().create_future()
+        return self.waiter
 
 
 class _AdapterOrders:
@@ -210,9 +217,10 @@ class _AdapterOrders:
 
     async def round(self, update: Any, arrivals: _Arrivals) -> tuple[float, float]:
         """(tick -> order received, tick -> strategy callback) of one update, in us."""
+        arrived = arrivals.expect()
         t0 = time.perf_counter_ns()
         self.handle.push(update)
-        t1 = await asyncio.wait_for(arrivals.queue.get(), 10)
+        t1 = await arrived
         return (t1 - t0) / 1000, (self.seen_ns - t0) / 1000
 
 
@@ -271,11 +279,12 @@ class _BareOrders(_BareSink):
         req = tr.InsertOrderRequest(type=E.ORDER_TYPE_LIMIT, side=E.SIDE_BUY, order_qty=100, symbol=self.sym, price=1,
                                     time_in_force=E.TIME_IN_FORCE_IMMEDIATE_OR_CANCEL, clord_id=f"bare{self.n}",
                                     account=self.sim.account)
+        arrived = arrivals.expect()
         t0 = time.perf_counter_ns()
         self.handle.push(update)
         await self.call.read()
         await self.stub.InsertOrder(req, metadata=self.meta)
-        return (arrivals.queue.get_nowait() - t0) / 1000
+        return (arrived.result() - t0) / 1000
 
 
 class _BareUnary:
@@ -402,22 +411,18 @@ async def _latencies(sim: Simulator, token: str, cycles: int, warmup: int) -> di
         with _Arrivals(sim) as arrivals:
 
             async def grpc_round() -> dict[str, float]:
-                arrivals.clear()
                 total, tick = await grpc_orders.round(next(feeds["grpc"]), arrivals)
                 return {"grpc": total, "tick": tick}
 
             async def rest_round() -> dict[str, float]:
-                arrivals.clear()
                 total, _ = await rest_orders.round(next(feeds["rest"]), arrivals)
                 return {"rest": total}
 
             async def floor_round() -> dict[str, float]:
-                arrivals.clear()
                 total, _ = await floor_orders.round(next(feeds["floor"]), arrivals)
                 return {"floor": total}
 
             async def bare_path_round() -> dict[str, float]:
-                arrivals.clear()
                 return {"bare_path": await bare_orders.round(next(feeds["bare_path"]), arrivals)}
 
             async def unary_round() -> dict[str, float]:
@@ -429,12 +434,13 @@ async def _latencies(sim: Simulator, token: str, cycles: int, warmup: int) -> di
             paths = [grpc_round, rest_round, floor_round, bare_path_round, unary_round, http_round]
             for cycle in range(cycles):
                 rng.shuffle(paths)
-                for path in paths:
-                    figures = await path()
-                    await asyncio.sleep(0.002)  # the order's own executions drain; the machine settles
-                    if cycle >= warmup:
-                        for key, value in figures.items():
-                            out[key].append(value)
+                async with asyncio.timeout(30):  # the bound of a cycle, outside the timed rounds
+                    for path in paths:
+                        figures = await path()
+                        await asyncio.sleep(0.002)  # the order's own executions drain; the machine settles
+                        if cycle >= warmup:
+                            for key, value in figures.items():
+                                out[key].append(value)
     return out
 
 
