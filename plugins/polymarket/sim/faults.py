@@ -32,15 +32,26 @@ class Faults:
     def __init__(self, streams: Callable[[], list[Any]], expire_tokens: Callable[[], int]) -> None:
         self._streams = streams
         self._expire_tokens = expire_tokens
-        self.http_failures = 0
         self.http_status = 503
-        self.duplicate_executions = 0
-        self.hung_requests = 0
         self.injected: dict[str, int] = {}
+        self._armed: dict[str, int] = {}  # one-shot faults still to fire: name -> how many
 
     def _count(self, what: str, n: int) -> int:
         self.injected[what] = self.injected.get(what, 0) + n
         return n
+
+    def _arm(self, what: str, n: int) -> None:
+        """The next ``n`` chances of ``what`` fire (replacing what was left)."""
+        self._armed[what] = n
+        self._count(what, n)
+
+    def _take(self, what: str) -> bool:
+        """Whether ``what`` fires now (one of its armed chances used up)."""
+        left = self._armed.get(what, 0)
+        if left <= 0:
+            return False
+        self._armed[what] = left - 1
+        return True
 
     def _open(self, kind: str | None) -> list[Any]:
         return [s for s in self._streams() if kind is None or s.kind == kind]
@@ -77,38 +88,27 @@ class Faults:
 
     def fail_http(self, n: int, status: int = 503) -> None:
         """The next ``n`` HTTP requests get ``status``."""
-        self.http_failures, self.http_status = n, status
-        self._count("fail_http", n)
+        self.http_status = status
+        self._arm("fail_http", n)
 
     def duplicate(self, n: int) -> None:
         """Deliver the next ``n`` executions twice."""
-        self.duplicate_executions = n
-        self._count("duplicate", n)
+        self._arm("duplicate", n)
 
     def hang_requests(self, n: int) -> None:
         """The next ``n`` gRPC order-entry requests get no answer, ever: the
         exchange never sees them and each call waits until its client gives up."""
-        self.hung_requests = n
-        self._count("hang_requests", n)
+        self._arm("hang_requests", n)
 
     def expire_tokens(self) -> int:
         """End every access token issued so far."""
         return self._count("expire_tokens", self._expire_tokens())
 
     def take_http_failure(self) -> int | None:
-        if self.http_failures > 0:
-            self.http_failures -= 1
-            return self.http_status
-        return None
+        return self.http_status if self._take("fail_http") else None
 
     def take_hang(self) -> bool:
-        if self.hung_requests > 0:
-            self.hung_requests -= 1
-            return True
-        return False
+        return self._take("hang_requests")
 
     def take_duplicate(self) -> bool:
-        if self.duplicate_executions > 0:
-            self.duplicate_executions -= 1
-            return True
-        return False
+        return self._take("duplicate")
