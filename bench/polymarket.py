@@ -227,7 +227,9 @@ class _AdapterOrders:
 class _FloorOrders(_AdapterOrders):
     """The same adapter and bus, but the callback creates the unary call on the
     adapter's stub itself: no strategy context, router, tracker, gate or
-    adapter order layer (the floor under those layers)."""
+    adapter order layer (the floor under those layers). It reuses
+    :class:`_AdapterOrders`' set-up and rounds, so it holds a context and a
+    router, which it never calls."""
 
     async def __aenter__(self) -> Self:
         from plugins.polymarket.grpc_orders import GrpcOrderEntry
