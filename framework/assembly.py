@@ -43,6 +43,7 @@ async def start_components(run: Any, stack: contextlib.AsyncExitStack, *, run_id
     run.bus.subscribe(run.tracker.on_event, OrderEvent, name="tracker")
     start_journal(run, stack, run_id)
     await start_risk(run, stack)
+    start_resolver(run, stack)
     run.bus.subscribe(run.stats.on_event, name="stats")
     for name, entry in run.config.venues.items():
         await start_venue(run, stack, name, entry)
@@ -89,14 +90,14 @@ def start_journal(run: Any, stack: contextlib.AsyncExitStack, run_id: str | None
         _fatal_on_error(run, journal.on_event), (OrderEvent, HandlerFailed, VenueCheckpoint), name="journal", queued=True
     )
 
-    submits: list[Any] = []
+    intents: list[Any] = []
 
     def flush() -> None:
-        if submits or (sub.inbox is not None and len(sub.inbox)):
+        if intents or (sub.inbox is not None and len(sub.inbox)):
             with journal.batch():
-                for order in submits:
-                    journal.record_submit(order)
-                submits.clear()
+                for intent in intents:
+                    journal.record_intent(intent)
+                intents.clear()
                 if sub.inbox is not None:
                     sub.inbox.drain()
 
@@ -107,7 +108,7 @@ def start_journal(run: Any, stack: contextlib.AsyncExitStack, run_id: str | None
     timer = [run.clock.call_later(JOURNAL_FLUSH_NS, tick)]
     stack.callback(flush)
     stack.callback(lambda: timer[0].cancel())
-    run.router.on_submit = submits.append
+    run.router.on_intent = intents.append
     log.info("journal: %s", journal.path)
 
 
@@ -159,6 +160,16 @@ def _instrument_of(run: Any) -> Callable[[str, str], Any]:
     return instrument
 
 
+def start_resolver(run: Any, stack: contextlib.AsyncExitStack) -> None:
+    """The resolver of orders in doubt (their answer was lost): it asks their venue."""
+    from framework.execution.resolver import ExecutionSettings, UnknownResolver
+
+    settings = run.config.sections.get("execution") or ExecutionSettings()
+    run.resolver = UnknownResolver(run.bus, run.clock, run.tracker, settings)
+    run.resolver.attach()
+    stack.push_async_callback(run.resolver.close)
+
+
 # -- venues and routes ----------------------------------------------------------------
 
 
@@ -183,6 +194,8 @@ async def start_venue(run: Any, stack: contextlib.AsyncExitStack, name: str, ent
     else:
         run.router.add_route(name, adapter, gate, gated_here=False)
         _reconcile_live(run, name, adapter)
+    route = run.router.route(name)
+    run.resolver.add_venue(name, getattr(route, "find_orders", None))
 
 
 async def _start_simulator(run: Any, stack: contextlib.AsyncExitStack, spec: Any, settings: Any, symbols: list[str]) -> Any:

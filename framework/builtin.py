@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from framework.execution.resolver import ExecutionSettings
 from framework.hookspecs import hookimpl
 from framework.paper import PaperSettings
 from framework.specs import CommandSpec, ConfigSectionSpec, VenueSpec
@@ -20,7 +21,10 @@ from framework.testing import ScriptedVenue, ScriptedVenueSettings
 
 @hookimpl
 def backplane_config_sections() -> list[ConfigSectionSpec]:
-    return [ConfigSectionSpec("paper", PaperSettings, "how the paper exchange simulates venues in paper mode")]
+    return [
+        ConfigSectionSpec("paper", PaperSettings, "how the paper exchange simulates venues in paper mode"),
+        ConfigSectionSpec("execution", ExecutionSettings, "how orders whose answer was lost are resolved from the venue"),
+    ]
 
 
 @hookimpl

@@ -40,8 +40,12 @@ __all__ = [
     "OrderCanceled",
     "OrderDenied",
     "OrderEvent",
+    "OrderExpired",
     "OrderFilled",
     "OrderRejected",
+    "OrderReplaced",
+    "OrderResolved",
+    "OrderUnknown",
     "Side",
     "StreamState",
     "StreamStatus",
@@ -235,10 +239,49 @@ class CancelRejected(OrderEvent, frozen=True, gc=False):
 
 
 class OrderDenied(OrderEvent, frozen=True, gc=False):
-    """Our **risk layer** refused the order; it never reached the venue."""
+    """Our **risk layer** refused the order; it never reached the venue.
+
+    ``request`` says what was refused: ``submit`` (the order itself), ``cancel``
+    or ``replace`` (the order works on); empty when the sender did not say."""
 
     reason: DenyReason = DenyReason.CUSTOM
     message: str = ""
+    request: str = ""
+
+
+class OrderReplaced(OrderEvent, frozen=True, gc=False):
+    """A cancel-replace took effect: the order now works at ``price`` for ``size``
+    lots (``remaining`` of them still open)."""
+
+    price: int = 0
+    size: int = 0
+    remaining: int = 0
+
+
+class OrderExpired(OrderEvent, frozen=True, gc=False):
+    """The order's time in force ran out at the venue (GTT, day, a block height)."""
+
+    reason: str = ""
+
+
+class OrderUnknown(OrderEvent, frozen=True, gc=False):
+    """The answer to a request on the order was lost (a timeout, a 5xx, a reset
+    after sending): the venue may or may not hold it. Until an
+    :class:`OrderResolved` (or any venue event about the order) says otherwise,
+    the order counts as open. ``request`` is ``submit``, ``cancel`` or ``replace``."""
+
+    request: str = ""
+    reason: str = ""
+
+
+class OrderResolved(OrderEvent, frozen=True, gc=False):
+    """The run asked the venue about an order in doubt. ``outcome``: ``found``
+    (it works at the venue, ``filled`` lots filled), ``not_found`` (the venue
+    never had it) or ``gone`` (it no longer works there)."""
+
+    outcome: str = ""
+    filled: int = 0
+    reason: str = ""
 
 
 # --- streams, timers and the bus itself -------------------------------------

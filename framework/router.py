@@ -2,30 +2,54 @@
 
 ``send(intent)`` is called from a strategy callback and returns at once:
 
-1. the :class:`~framework.tracker.OrderTracker` records the intent;
-2. the pre-trade risk layer evaluates it; a denial is published as
-   :class:`~framework.events.OrderDenied` and nothing is sent;
-3. otherwise a task owned by the router hands it to the venue's route -- the
-   live adapter, whose transport passes every message through the venue's
-   ingress gate, or the paper exchange, in front of which the router calls
-   the same gate so a paper run spends the same budget a live one would.
+1. the :class:`~framework.tracker.OrderTracker` records the intent (a new
+   order is NEW, a cancel or replace puts its order in PENDING_CANCEL /
+   PENDING_REPLACE);
+2. a cancel that has nothing to cancel at the venue is **answered here** and
+   nothing is sent: the order's insert is still queued (it is dropped and the
+   order CANCELLED), or the order is already over (denied, rejected, done);
+3. the pre-trade risk layer evaluates new orders and replaces; a denial is
+   published as :class:`~framework.events.OrderDenied` and nothing is sent;
+4. otherwise the intent joins its order's **lane**: requests on one order go
+   out one at a time, each after the venue answered the one before (a cancel
+   never overtakes its insert, replaces keep their order), while different
+   orders go out concurrently. A lane is drained by a task the router owns.
 
-A message the gate does not admit in time becomes ``OrderDenied``
-(``RATE_LIMITED``) and is never sent late; a venue error becomes
-``OrderRejected`` (or ``CancelRejected`` for a cancel or replace).
+The venue's route is the live adapter, whose transport passes every message
+through the venue's gate, or the paper exchange, in front of which the router
+calls the same gate, so a paper run spends the same budget a live one would.
+
+Outcomes (the written outcome policy; docs/running.md has the table):
+
+- the gate has no budget in time: ``OrderDenied`` (``RATE_LIMITED``), never
+  sent late;
+- the venue refused (4xx, 429, auth): ``OrderRejected`` for an insert,
+  ``CancelRejected`` for a cancel or replace;
+- the answer was lost (timeout, 5xx, reset, an undecodable answer, an
+  internal error after the request may have left): ``OrderUnknown`` -- the
+  order is UNKNOWN and :class:`~framework.execution.resolver.UnknownResolver`
+  asks the venue. Never reported as a rejection.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from framework.bus import Bus
 from framework.clock import Clock
-from framework.errors import Denied, VenueError
-from framework.events import CancelRejected, DenyReason, OrderDenied, OrderRejected
+from framework.errors import Denied, VenueError, VenueProtocolError, VenueUnavailable
+from framework.events import (
+    CancelRejected,
+    DenyReason,
+    OrderCanceled,
+    OrderDenied,
+    OrderRejected,
+    OrderUnknown,
+)
 from framework.orders import CancelOrder, Intent, ReplaceOrder, SubmitOrder
 from framework.strategy import OrderRouter
 from framework.tracker import OrderTracker
@@ -34,6 +58,8 @@ from framework.venue import MessageKind
 __all__ = ["PreTrade", "Route", "RunRouter"]
 
 log = logging.getLogger(__name__)
+
+AnyIntent = SubmitOrder | CancelOrder | ReplaceOrder
 
 
 class PreTrade(Protocol):
@@ -53,10 +79,13 @@ class Route(Protocol):
 
 
 _KIND = {SubmitOrder: MessageKind.NEW_ORDER, CancelOrder: MessageKind.CANCEL, ReplaceOrder: MessageKind.REPLACE}
+_REQUEST = {SubmitOrder: "submit", CancelOrder: "cancel", ReplaceOrder: "replace"}
+# Errors after which the venue may or may not have acted: the answer was lost.
+_LOST = (VenueUnavailable, VenueProtocolError)
 
 
 class RunRouter(OrderRouter):
-    """Routes intents through tracking, risk and the venue gate (see module docs)."""
+    """Routes intents through tracking, risk, per-order lanes and the venue gate (see module docs)."""
 
     def __init__(self, bus: Bus, clock: Clock, tracker: OrderTracker, pretrade: PreTrade | None = None) -> None:
         self._bus = bus
@@ -64,11 +93,14 @@ class RunRouter(OrderRouter):
         self._tracker = tracker
         self._pretrade = pretrade
         self._routes: dict[str, tuple[Route, Any, bool]] = {}
+        self._lanes: dict[str, deque[AnyIntent]] = {}  # client id -> requests not yet started
         self._tasks: set[asyncio.Task[None]] = set()
         self.sent = 0
         self.denied = 0
-        # Called with every new order before the risk layer sees it (the journal).
-        self.on_submit: Callable[[SubmitOrder], None] | None = None
+        self.answered_locally = 0  # cancels that needed no message to the venue
+        self.unknown = 0  # requests whose answer was lost
+        # Called with every intent before the risk layer sees it (the journal).
+        self.on_intent: Callable[[AnyIntent], None] | None = None
 
     def set_pretrade(self, pretrade: PreTrade) -> None:
         """Put the pre-trade risk layer in front of every route."""
@@ -79,14 +111,23 @@ class RunRouter(OrderRouter):
         ``gate.admit`` itself (paper); otherwise the adapter's transport does (live)."""
         self._routes[venue] = (route, gate, gated_here)
 
+    def route(self, venue: str) -> Route | None:
+        """The route of ``venue`` (None before it started)."""
+        entry = self._routes.get(venue)
+        return entry[0] if entry is not None else None
+
     def budget(self, venue: str) -> int:
         entry = self._routes.get(venue)
         return entry[1].remaining() if entry is not None else 0
 
-    def send(self, intent: SubmitOrder | CancelOrder | ReplaceOrder) -> None:
+    # -- in --------------------------------------------------------------------
+
+    def send(self, intent: AnyIntent) -> None:
         self._tracker.on_intent(intent)
-        if self.on_submit is not None and isinstance(intent, SubmitOrder):
-            self.on_submit(intent)
+        if self.on_intent is not None:
+            self.on_intent(intent)
+        if type(intent) is CancelOrder and self._answered_here(intent):  # type: ignore[arg-type]
+            return
         denial = self._pretrade.evaluate(intent) if self._pretrade is not None else None
         if denial is None and intent.venue not in self._routes:
             denial = self._denial(intent, DenyReason.INVALID_ORDER, f"no route to venue {intent.venue!r}")
@@ -94,11 +135,63 @@ class RunRouter(OrderRouter):
             self.denied += 1
             self._bus.publish(denial)
             return
-        task = asyncio.get_running_loop().create_task(self._deliver(intent))
+        if type(intent) is SubmitOrder:
+            self._tracker.admitted(intent.client_order_id)
+        coid = intent.client_order_id
+        lane = self._lanes.get(coid)
+        if lane is not None:
+            lane.append(intent)  # behind the request in flight on the same order
+            return
+        self._lanes[coid] = deque((intent,))
+        task = asyncio.get_running_loop().create_task(self._drain(coid))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _deliver(self, intent: SubmitOrder | CancelOrder | ReplaceOrder) -> None:
+    def _answered_here(self, cancel: CancelOrder) -> bool:
+        """Answer a cancel that needs no venue message; True if it was answered."""
+        coid = cancel.client_order_id
+        lane = self._lanes.get(coid)
+        if lane and type(lane[0]) is SubmitOrder:
+            # The insert has not left yet: drop it (and anything queued behind it).
+            lane.clear()
+            self._local(OrderCanceled, cancel, "cancelled before it was sent: nothing reached the venue")
+            return True
+        order = self._tracker.order(coid)
+        if order is None or not order.is_open:
+            why = "no such order" if order is None else f"the order is {order.state.value}"
+            self._local(CancelRejected, cancel, f"nothing to cancel ({why}): nothing sent to the venue")
+            return True
+        return False
+
+    def _local(self, cls: Callable[..., Any], intent: Intent, reason: str) -> None:
+        self.answered_locally += 1
+        now = self._clock.now_ns()
+        self._bus.publish(cls(intent.venue, intent.symbol, now, now, intent.client_order_id, intent.strategy, "", reason))
+
+    # -- out -------------------------------------------------------------------
+
+    async def _drain(self, coid: str) -> None:
+        """Send the requests of one order, each after the answer to the one before."""
+        lane = self._lanes[coid]
+        try:
+            while lane:
+                intent = lane.popleft()
+                if type(intent) is not SubmitOrder and self._over(intent):
+                    continue
+                await self._deliver(intent)
+        finally:
+            del self._lanes[coid]
+
+    def _over(self, intent: AnyIntent) -> bool:
+        """A cancel or replace whose order ended while it waited: answered here."""
+        order = self._tracker.order(intent.client_order_id)
+        if order is not None and order.is_open:
+            return False
+        why = "no such order" if order is None else f"the order is {order.state.value}"
+        self._local(CancelRejected, intent, f"nothing to {_REQUEST[type(intent)]} ({why}): nothing sent to the venue")
+        return True
+
+    async def _deliver(self, intent: AnyIntent) -> None:
         route, gate, gated_here = self._routes[intent.venue]
         try:
             if gated_here:
@@ -108,14 +201,24 @@ class RunRouter(OrderRouter):
         except Denied as exc:
             self.denied += 1
             self._bus.publish(self._denial(intent, exc.reason, exc.message))
+        except _LOST as exc:
+            self._lost(intent, str(exc))
         except VenueError as exc:
             self._bus.publish(self._venue_refusal(intent, str(exc)))
-        except Exception as exc:
+        except Exception as exc:  # a bug after the request may have left: in doubt, not refused
             log.exception("route for %s failed on %r", intent.venue, intent)
-            self._bus.publish(self._venue_refusal(intent, f"internal error: {exc!r}"))
+            self._lost(intent, f"internal error: {exc!r}")
+
+    def _lost(self, intent: Intent, reason: str) -> None:
+        self.unknown += 1
+        now = self._clock.now_ns()
+        request = _REQUEST[type(intent)]
+        log.warning("%s %s: answer lost (%s); outcome unknown, asking the venue", request, intent.client_order_id, reason)
+        self._bus.publish(OrderUnknown(intent.venue, intent.symbol, now, now, intent.client_order_id,
+                                       intent.strategy, "", request, reason))  # fmt: skip
 
     @staticmethod
-    async def _call(route: Route, intent: SubmitOrder | CancelOrder | ReplaceOrder) -> None:
+    async def _call(route: Route, intent: AnyIntent) -> None:
         if isinstance(intent, SubmitOrder):
             await route.submit(intent)
         elif isinstance(intent, CancelOrder):
@@ -127,7 +230,7 @@ class RunRouter(OrderRouter):
         now = self._clock.now_ns()
         return OrderDenied(
             intent.venue, intent.symbol, now, now, intent.client_order_id, intent.strategy,
-            "", reason, f"{type(intent).__name__}: {message}",
+            "", reason, f"{type(intent).__name__}: {message}", _REQUEST[type(intent)],
         )  # fmt: skip
 
     def _venue_refusal(self, intent: Intent, message: str) -> OrderRejected | CancelRejected:

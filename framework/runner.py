@@ -60,6 +60,7 @@ class Run:
         self.venues: dict[str, Any] = {}  # name -> adapter
         self.gates: dict[str, Any] = {}  # name -> the venue account's ingress gate
         self.risk: Any = None  # the pre-trade RiskLayer
+        self.resolver: Any = None  # asks venues about orders whose answer was lost
         self.restored: Any = None  # the journal's RestoredState when this run id was seen before
         self.differences: list[Any] = []  # what reconciliation against live venues found
         self.strategies: dict[str, Strategy[Any]] = {}

@@ -30,7 +30,7 @@ from framework.events import (
     OrderDenied,
     OrderEvent,
     OrderFilled,
-    Side,
+    OrderReplaced,
     Trade,
 )
 from framework.l2book import L2Book
@@ -68,13 +68,14 @@ class RecordingRouter(OrderRouter):
         if self.deny_all:
             self.bus.publish(OrderDenied(*head, "", message="denied by the harness"))
         elif isinstance(intent, SubmitOrder):
+            self.tracker.admitted(intent.client_order_id)
             self.bus.publish(OrderAccepted(*head, f"v{next(self._venue_ids)}", intent.side, intent.price, intent.size))
         elif isinstance(intent, CancelOrder):
             self.bus.publish(OrderCanceled(*head, intent.venue_order_id, "canceled"))
         else:
             order = self.tracker.order(intent.client_order_id)
-            side = order.side if order is not None else Side.BUY
-            self.bus.publish(OrderAccepted(*head, intent.venue_order_id, side, intent.price, intent.size))
+            remaining = intent.size - (order.filled if order is not None else 0)
+            self.bus.publish(OrderReplaced(*head, intent.venue_order_id, intent.price, intent.size, remaining))
 
 
 class StrategyHarness:

@@ -1,89 +1,75 @@
-"""Order tracking: the lifecycle of every order the run sends, and positions.
+"""Order tracking: where every order of the run stands, and the positions its fills made.
 
 Theory of operation
 -------------------
-The run's :class:`OrderTracker` is the one place that knows each order's
-state. It learns of an order when a strategy sends it (``on_intent``) and
-follows it from the bus (``on_event``, subscribed before any strategy so a
-strategy's ``on_order`` already sees the new state). Fills update the shared
-:class:`~framework.positions.PositionBook` exactly once per
-``(venue, execution_id)``, whatever the order's state: a fill that races a
-cancel is still a fill.
+The run's :class:`OrderTracker` is what strategies, the risk layer's
+protections and the shutdown read to know an order's status. It follows the
+one lifecycle table (:mod:`framework.execution.lifecycle`): it learns of an
+order when a strategy sends it (``on_intent``: NEW, or a cancel / replace
+request), when the risk layer lets it through (``admitted``), and from the
+bus (``on_event``, subscribed before any strategy so a strategy's
+``on_order`` already sees the new status).
 
-The lifecycle is a table, not code::
-
-    PENDING ──► ACCEPTED ──► PARTIALLY_FILLED ──► FILLED
-       │           │   ▲            │
-       │           ▼   │ (cancel    ▼
-       │      PENDING_CANCEL  rejected)  CANCELED
-       ├──► DENIED   (our risk layer; terminal)
-       └──► REJECTED (the venue; terminal)
-
-Venues may report out of order (an IOC filled before its ack), so every
-state may move to a fill or a terminal state; what the table does not allow
-is counted in ``unexpected`` and ignored, never raised.
+- A move the table does not have is never applied: it is counted in
+  ``unexpected`` (``"<status>:<trigger>"``) and logged with the order's
+  recent history.
+- Fills update the shared :class:`~framework.positions.PositionBook` exactly
+  once per ``(venue, execution_id)``, whatever the status: a fill that races
+  a cancel is still a fill. ``filled <= size`` is checked on every fill; a
+  breach is counted in ``violations`` and logged, never hidden.
+- An order in UNKNOWN stays in the open index (it is exposure until the
+  venue says otherwise); ``unknown_orders`` lists them for the resolver.
 """
 
 from __future__ import annotations
 
-import enum
-from collections import Counter
+import logging
+from collections import Counter, deque
 from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
 
 from framework.events import (
-    CancelRejected,
     OrderAccepted,
-    OrderCanceled,
-    OrderDenied,
     OrderEvent,
     OrderFilled,
-    OrderRejected,
+    OrderReplaced,
+    OrderResolved,
+    OrderUnknown,
     Side,
 )
+from framework.execution.lifecycle import OrderStatus, Trigger, next_status, trigger_for
 from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
 from framework.positions import PositionBook
 
-__all__ = ["OrderState", "OrderTracker", "TrackedOrder"]
+__all__ = ["OrderState", "OrderStatus", "OrderTracker", "TrackedOrder"]
 
+log = logging.getLogger(__name__)
 
-class OrderState(enum.Enum):
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    PENDING_CANCEL = "pending_cancel"
-    PARTIALLY_FILLED = "partially_filled"
-    FILLED = "filled"
-    CANCELED = "canceled"
-    REJECTED = "rejected"
-    DENIED = "denied"
+OrderState = OrderStatus
+"""The former name of :class:`~framework.execution.lifecycle.OrderStatus`."""
 
-    @property
-    def is_open(self) -> bool:
-        return self in _OPEN
-
-
-_OPEN = {OrderState.PENDING, OrderState.ACCEPTED, OrderState.PENDING_CANCEL, OrderState.PARTIALLY_FILLED}
-_S = OrderState
-# state -> states it may move to
-TRANSITIONS: dict[OrderState, frozenset[OrderState]] = {
-    _S.PENDING: frozenset({_S.ACCEPTED, _S.PARTIALLY_FILLED, _S.FILLED, _S.CANCELED, _S.REJECTED, _S.DENIED, _S.PENDING_CANCEL}),
-    _S.ACCEPTED: frozenset({_S.ACCEPTED, _S.PARTIALLY_FILLED, _S.FILLED, _S.CANCELED, _S.PENDING_CANCEL}),
-    _S.PENDING_CANCEL: frozenset({_S.ACCEPTED, _S.PARTIALLY_FILLED, _S.FILLED, _S.CANCELED}),
-    _S.PARTIALLY_FILLED: frozenset({_S.ACCEPTED, _S.PARTIALLY_FILLED, _S.FILLED, _S.CANCELED, _S.PENDING_CANCEL}),
-    _S.FILLED: frozenset(),
-    _S.CANCELED: frozenset(),
-    _S.REJECTED: frozenset(),
-    _S.DENIED: frozenset(),
-}
+_HISTORY = 12  # transitions kept per order, for the log of an unexpected event
 
 
 class TrackedOrder:
     """What the run knows of one order now."""
 
     __slots__ = (
-        "client_order_id", "strategy", "venue", "symbol", "side", "price", "size",
-        "filled", "state", "venue_order_id", "before_cancel",
+        "acknowledged",
+        "client_order_id",
+        "filled",
+        "history",
+        "in_doubt",
+        "price",
+        "side",
+        "size",
+        "state",
+        "strategy",
+        "symbol",
+        "unknown_since_ns",
+        "venue",
+        "venue_order_id",
     )  # fmt: skip
 
     def __init__(self, order: SubmitOrder) -> None:
@@ -95,9 +81,12 @@ class TrackedOrder:
         self.price = order.price
         self.size = order.size
         self.filled = 0
-        self.state = OrderState.PENDING
+        self.state = OrderStatus.NEW
         self.venue_order_id = ""
-        self.before_cancel = OrderState.PENDING
+        self.acknowledged = False  # the venue has shown it holds (or held) the order
+        self.history: deque[tuple[str, str, str]] = deque(maxlen=_HISTORY)  # (trigger, before, after)
+        self.unknown_since_ns = 0
+        self.in_doubt = ""  # the request whose answer was lost: submit / cancel / replace
 
     @property
     def remaining(self) -> int:
@@ -124,20 +113,27 @@ class OrderTracker:
         self._open: dict[str, TrackedOrder] = {}
         self._executions: set[tuple[str, str]] = set()
         self.unexpected: Counter[str] = Counter()
+        self.violations: Counter[str] = Counter()
         self.duplicate_fills = 0
 
-    # -- from strategies ------------------------------------------------------
+    # -- from strategies and the router ---------------------------------------
 
     def on_intent(self, intent: SubmitOrder | CancelOrder | ReplaceOrder) -> None:
         """Record what a strategy sends, before the risk layer sees it."""
         if isinstance(intent, SubmitOrder):
             order = TrackedOrder(intent)
             self._orders[intent.client_order_id] = self._open[intent.client_order_id] = order
-        elif isinstance(intent, CancelOrder):
-            working = self._orders.get(intent.client_order_id)
-            if working is not None and working.is_open and working.state is not OrderState.PENDING_CANCEL:
-                working.before_cancel = working.state
-                self._move(working, OrderState.PENDING_CANCEL)
+            return
+        order = self._orders.get(intent.client_order_id)
+        if order is not None:
+            trigger = Trigger.REQUEST_CANCEL if isinstance(intent, CancelOrder) else Trigger.REQUEST_REPLACE
+            self.apply(order, trigger)
+
+    def admitted(self, client_order_id: str) -> None:
+        """The risk layer let a new order through: it is on its way to the venue."""
+        order = self._orders.get(client_order_id)
+        if order is not None and order.state is OrderStatus.NEW:
+            self.apply(order, Trigger.ADMIT)
 
     def restore(self, positions: PositionBook, open_orders: Iterable[Any]) -> None:
         """Take over a restarted run's journalled positions and open orders."""
@@ -148,40 +144,41 @@ class OrderTracker:
             )
             order.filled = rec.filled
             order.venue_order_id = rec.venue_order_id
-            order.state = OrderState.PARTIALLY_FILLED if rec.filled else OrderState.ACCEPTED
+            order.acknowledged = bool(rec.venue_order_id)
+            state = _restored_status(getattr(rec, "state", ""), rec.filled)
+            order.state = state
+            if state is OrderStatus.UNKNOWN:
+                order.in_doubt = "submit" if not order.acknowledged else "cancel"
             self._orders[order.client_order_id] = self._open[order.client_order_id] = order
 
     # -- from the bus -----------------------------------------------------------
 
     def on_event(self, event: OrderEvent) -> None:
         """Follow an order event (subscribe this before any strategy)."""
-        if isinstance(event, OrderFilled):
+        if type(event) is OrderFilled:
             self._on_fill(event)
             return
         order = self._orders.get(event.client_order_id)
         if order is None:
             self.unexpected[f"unknown:{type(event).__name__}"] += 1
             return
+        trigger = trigger_for(event, order.state)
+        if trigger is None:
+            return
         if event.venue_order_id:
             order.venue_order_id = event.venue_order_id
-        if isinstance(event, OrderAccepted):
-            if not order.is_open:  # a late ack of an order already done
-                self.unexpected[f"{order.state.value}->accepted"] += 1
-                return
-            if event.size:
-                order.price, order.size = event.price, event.size  # a replace restates them
-            if order.state is not OrderState.PENDING_CANCEL:
-                self._move(order, OrderState.PARTIALLY_FILLED if order.filled else OrderState.ACCEPTED)
-        elif isinstance(event, OrderCanceled):
-            self._move(order, OrderState.CANCELED)
-        elif isinstance(event, OrderRejected):
-            self._move(order, OrderState.REJECTED)
-        elif isinstance(event, OrderDenied):
-            if order.state is OrderState.PENDING_CANCEL:
-                return  # a denied cancel or replace: the order itself still works
-            self._move(order, OrderState.DENIED)
-        elif isinstance(event, CancelRejected) and order.state is OrderState.PENDING_CANCEL:
-            self._move(order, order.before_cancel)
+        kind = type(event)
+        if kind is OrderAccepted or kind is OrderReplaced:
+            order.acknowledged = True
+            if event.size:  # type: ignore[attr-defined]
+                order.price, order.size = event.price, event.size  # type: ignore[attr-defined]
+        elif kind is OrderUnknown:
+            order.in_doubt = event.request or order.in_doubt or "submit"  # type: ignore[attr-defined]
+            order.unknown_since_ns = event.ts_recv
+        elif kind is OrderResolved and event.outcome == "found":  # type: ignore[attr-defined]
+            order.acknowledged = True
+            order.filled = max(order.filled, event.filled)  # type: ignore[attr-defined]
+        self.apply(order, trigger)
 
     def _on_fill(self, event: OrderFilled) -> None:
         key = (event.venue, event.execution_id)
@@ -195,19 +192,31 @@ class OrderTracker:
         if order is None:
             self.unexpected["unknown:OrderFilled"] += 1
             return
+        order.acknowledged = True
         order.filled = max(order.filled + event.size, event.filled)
-        done = event.remaining == 0 or order.filled >= order.size
-        self._move(order, OrderState.FILLED if done else OrderState.PARTIALLY_FILLED)
+        if order.filled > order.size:
+            self.violations["filled>size"] += 1
+            log.error("order %s filled %d of size %d (execution %s); history %s",
+                      order.client_order_id, order.filled, order.size, event.execution_id, list(order.history))  # fmt: skip
+        full = event.remaining == 0 or order.filled >= order.size
+        self.apply(order, Trigger.FILL_FULL if full else Trigger.FILL)
 
-    def _move(self, order: TrackedOrder, to: OrderState) -> None:
-        if to in TRANSITIONS[order.state]:
-            order.state = to
-            if not to.is_open:
-                self._open.pop(order.client_order_id, None)
-        else:
-            self.unexpected[f"{order.state.value}->{to.value}"] += 1
+    def apply(self, order: TrackedOrder, trigger: Trigger) -> bool:
+        """Move ``order`` by ``trigger`` along the table; False (counted, logged) if it has no such move."""
+        before = order.state
+        after = next_status(before, trigger, order.filled)
+        if after is None:
+            self.unexpected[f"{before.value}:{trigger.value}"] += 1
+            log.warning("order %s: %s in %s is not in the lifecycle table (ignored); history %s",
+                        order.client_order_id, trigger.value, before.value, list(order.history))  # fmt: skip
+            return False
+        order.history.append((trigger.value, before.value, after.value))
+        order.state = after
+        if not after.is_open:
+            self._open.pop(order.client_order_id, None)
+        return True
 
-    # -- reads (what StrategyContext calls) ---------------------------------------
+    # -- reads (what StrategyContext, protections and the resolver call) ----------
 
     def order(self, client_order_id: str) -> TrackedOrder | None:
         return self._orders.get(client_order_id)
@@ -218,6 +227,10 @@ class OrderTracker:
             for o in self._open.values()
             if (strategy is None or o.strategy == strategy) and (symbol is None or o.symbol == symbol)
         ]
+
+    def unknown_orders(self, venue: str | None = None) -> list[TrackedOrder]:
+        """Orders whose outcome is in doubt (UNKNOWN), oldest first."""
+        return [o for o in self._open.values() if o.state is OrderStatus.UNKNOWN and (venue is None or o.venue == venue)]
 
     def position(self, strategy: str, venue: str, symbol: str) -> int:
         return self.positions.position(strategy, venue, symbol)
@@ -239,3 +252,15 @@ class OrderTracker:
         if symbol is not None:
             return [self.positions.get(strategy, venue, symbol)]
         return [pos for (s, v, _), pos in self.positions.items() if s == strategy and v == venue]
+
+
+def _restored_status(value: str, filled: int) -> OrderStatus:
+    """The status a journalled open order resumes in: in doubt stays in doubt; a
+    request that was in flight when the process died is in doubt too."""
+    try:
+        status = OrderStatus(value)
+    except ValueError:
+        status = OrderStatus.ACCEPTED
+    if status in (OrderStatus.PENDING_NEW, OrderStatus.PENDING_CANCEL, OrderStatus.PENDING_REPLACE, OrderStatus.UNKNOWN):
+        return OrderStatus.UNKNOWN
+    return OrderStatus.PARTIALLY_FILLED if filled else OrderStatus.ACCEPTED

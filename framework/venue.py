@@ -37,6 +37,7 @@ __all__ = [
     "VenueAdapter",
     "VenueContext",
     "VenueLimits",
+    "VenueOrder",
 ]
 
 
@@ -200,3 +201,17 @@ class VenueAdapter(Protocol):
     async def cancel(self, cancel: CancelOrder) -> None: ...
 
     async def replace(self, replace: ReplaceOrder) -> None: ...
+
+
+class VenueOrder(msgspec.Struct, frozen=True):
+    """An order as the venue holds it, for resolving orders in doubt.
+
+    An adapter that can ask its venue which orders it holds open offers
+    ``async def find_orders(orders) -> Mapping[client_order_id, VenueOrder]``
+    (``orders`` are the run's tracked orders in doubt; answer with the ones
+    the venue holds open, and raise a ``VenueError`` when it cannot tell).
+    Without it an order in doubt is resolved only by the venue's own events."""
+
+    client_order_id: str
+    venue_order_id: str = ""
+    filled: int = 0

@@ -1,10 +1,11 @@
 """The run journal: SQLite (WAL) per run, exactly-once executions, restore and reconciliation.
 
 See :mod:`framework.journal.store` for how events are journalled,
-:mod:`framework.journal.states` for the order lifecycle and
+:mod:`framework.execution.lifecycle` for the order lifecycle it follows and
 :mod:`framework.journal.reconcile` for a restarted live run's reconciliation.
 """
 
+from framework.execution.lifecycle import OrderStatus
 from framework.journal.reconcile import (
     Difference,
     DifferenceKind,
@@ -13,7 +14,6 @@ from framework.journal.reconcile import (
 )
 from framework.journal.records import OpenOrder, RestoredState
 from framework.journal.schema import JournalError
-from framework.journal.states import OrderState
 from framework.journal.store import JOURNAL_FILE, Journal, run_dir_for
 
 __all__ = [
@@ -24,8 +24,12 @@ __all__ = [
     "JournalError",
     "OpenOrder",
     "OrderState",
+    "OrderStatus",
     "RestoredState",
     "reconcile",
     "reconcile_positions",
     "run_dir_for",
 ]
+
+OrderState = OrderStatus
+"""The former name of :class:`~framework.execution.lifecycle.OrderStatus`."""

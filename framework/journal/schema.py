@@ -16,7 +16,7 @@ from framework.errors import BackplaneError
 
 __all__ = ["SCHEMA_VERSION", "JournalError", "connect", "create"]
 
-SCHEMA_VERSION = 2  # 2: venue_checkpoints
+SCHEMA_VERSION = 3  # 2: venue_checkpoints; 3: the core lifecycle's status names
 
 class JournalError(BackplaneError):
     """The journal cannot be used: wrong run, newer schema, bad run id."""
@@ -169,4 +169,10 @@ def create(conn: sqlite3.Connection) -> None:
     if version > SCHEMA_VERSION:
         raise JournalError(f"journal schema {version} is newer than this backplane ({SCHEMA_VERSION})")
     conn.executescript(_DDL)
+    if 0 < version < 3:
+        # The journal's own state names before the one lifecycle (pending, canceled).
+        for old, new in (("pending", "pending_new"), ("canceled", "cancelled")):
+            conn.execute("UPDATE orders SET state = ? WHERE state = ?", (new, old))
+            conn.execute("UPDATE order_events SET state_before = ? WHERE state_before = ?", (new, old))
+            conn.execute("UPDATE order_events SET state_after = ? WHERE state_after = ?", (new, old))
     conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")

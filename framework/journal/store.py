@@ -41,15 +41,25 @@ from framework.events import (
     OrderCanceled,
     OrderDenied,
     OrderEvent,
+    OrderExpired,
     OrderFilled,
     OrderRejected,
+    OrderReplaced,
+    OrderResolved,
+    OrderUnknown,
     Side,
     VenueCheckpoint,
+)
+from framework.execution.lifecycle import (
+    OPEN,
+    OrderStatus,
+    Trigger,
+    next_status,
+    trigger_for,
 )
 from framework.journal.reconcile import Difference
 from framework.journal.records import OpenOrder, RestoredState
 from framework.journal.schema import JournalError, connect, create
-from framework.journal.states import WORKING, OrderState, next_state
 from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder, TimeInForce
 from framework.positions import PositionBook
 
@@ -95,9 +105,13 @@ class Journal:
         self._handlers: dict[type, Callable[[Any], Any]] = {
             OrderFilled: self.record_fill,
             OrderAccepted: self._on_accepted,
-            OrderCanceled: lambda e: self._order_event(e, "cancel", reason=e.reason),
-            OrderRejected: lambda e: self._order_event(e, "reject", reason=e.reason),
-            CancelRejected: self._on_cancel_rejected,
+            OrderReplaced: self._on_accepted,
+            OrderCanceled: self._order_event,
+            OrderExpired: self._order_event,
+            OrderRejected: self._order_event,
+            OrderUnknown: self._order_event,
+            OrderResolved: self._order_event,
+            CancelRejected: self._order_event,
             OrderDenied: self._on_denied,
             HandlerFailed: lambda e: self.record_error(e.subscriber, e.error, e.traceback, e.event_kind),
             VenueCheckpoint: self.record_checkpoint,
@@ -185,19 +199,25 @@ class Journal:
                     order.tif.value,
                     int(order.post_only),
                     order.expire_ns,
-                    OrderState.NEW.value,
+                    OrderStatus.NEW.value,
                     now,
                     now,
                 ),
             )
-            self._transition(order.client_order_id, "submit", order, now)
+            self._transition(order.client_order_id, Trigger.ADMIT, order, now)
+
+    def record_intent(self, intent: SubmitOrder | CancelOrder | ReplaceOrder) -> None:
+        """What a strategy sent: a new order, or a request to cancel or replace one."""
+        if isinstance(intent, SubmitOrder):
+            self.record_submit(intent)
+        else:
+            self.record_request(intent)
 
     def record_request(self, intent: CancelOrder | ReplaceOrder) -> None:
-        """A strategy asked to cancel or replace an order (no state change)."""
-        kind = "cancel_requested" if isinstance(intent, CancelOrder) else "replace_requested"
+        """A strategy asked to cancel or replace an order (PENDING_CANCEL / PENDING_REPLACE)."""
+        trigger = Trigger.REQUEST_CANCEL if isinstance(intent, CancelOrder) else Trigger.REQUEST_REPLACE
         with self._tx():
-            state = self._state(intent.client_order_id)
-            self._log(intent.client_order_id, kind, state, state, intent, self._now())
+            self._transition(intent.client_order_id, trigger, intent, self._now())
 
     def record_fill(self, event: OrderFilled) -> bool:
         """Book one execution; returns False (changing nothing) for a duplicate.
@@ -300,11 +320,11 @@ class Journal:
         return out
 
     def open_orders(self) -> list[OpenOrder]:
-        """Orders in a working state, oldest first."""
-        marks = ", ".join("?" for _ in WORKING)
+        """Orders that may still trade or rest at the venue (in doubt included), oldest first."""
+        marks = ", ".join("?" for _ in OPEN)
         rows = self._db.execute(
             f"SELECT * FROM orders WHERE state IN ({marks}) ORDER BY created_ns, rowid",
-            [s.value for s in WORKING],
+            [s.value for s in OPEN],
         ).fetchall()
         return [
             OpenOrder(
@@ -326,8 +346,8 @@ class Journal:
             if r["side"] != 0
         ]
 
-    def order_state(self, client_order_id: str) -> OrderState:
-        """The journalled state of one order (``NEW`` if unknown)."""
+    def order_state(self, client_order_id: str) -> OrderStatus:
+        """The journalled status of one order (``NEW`` if unknown)."""
         return self._state(client_order_id)
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
@@ -388,22 +408,24 @@ class Journal:
         size, filled = self._db.execute(
             "SELECT size, filled FROM orders WHERE client_order_id = ?", (event.client_order_id,)
         ).fetchone()
+        if size > 0 and filled > size:
+            self.record_error(event.strategy, f"order {event.client_order_id} filled {filled} of size {size}"
+                              f" (execution {event.execution_id}): filled <= size broken", event_kind="OrderFilled")  # fmt: skip
         # Our own sum decides, not the event's ``remaining``: fills of one order
         # may arrive out of order.
         full = filled >= size if size > 0 else event.remaining == 0
-        self._transition(event.client_order_id, "fill_full" if full else "fill", event, now)
+        self._transition(event.client_order_id, Trigger.FILL_FULL if full else Trigger.FILL, event, now)
 
-    def _on_accepted(self, event: OrderAccepted) -> None:
+    def _on_accepted(self, event: OrderAccepted | OrderReplaced) -> None:
+        """An acknowledgement (or a replace taking effect) restates price and size."""
         with self._tx():
-            self._ensure_order(event, side=int(event.side), price=event.price, size=event.size)
+            side = int(event.side) if isinstance(event, OrderAccepted) else 0
+            self._ensure_order(event, side=side, price=event.price, size=event.size)
             self._db.execute(
                 "UPDATE orders SET price = ?, size = ?, venue_order_id = ? WHERE client_order_id = ?",
                 (event.price, event.size, event.venue_order_id, event.client_order_id),
             )
-            filled = self._db.execute(
-                "SELECT filled FROM orders WHERE client_order_id = ?", (event.client_order_id,)
-            ).fetchone()[0]
-            self._transition(event.client_order_id, "accept_filled" if filled else "accept", event, self._now())
+            self._transition(event.client_order_id, trigger_for(event, OrderStatus.ACCEPTED), event, self._now())
 
     def _on_denied(self, event: OrderDenied) -> None:
         now = self._now()
@@ -416,15 +438,11 @@ class Journal:
             )
             if event.client_order_id:
                 self._ensure_order(event)
-                self._transition(event.client_order_id, "deny", event, now, reason=event.reason.value)
+                trigger = trigger_for(event, self._state(event.client_order_id))
+                self._transition(event.client_order_id, trigger, event, now, reason=event.reason.value)
 
-    def _on_cancel_rejected(self, event: CancelRejected) -> None:
-        # The order may still work: logged, no state change.
-        with self._tx():
-            state = self._state(event.client_order_id)
-            self._log(event.client_order_id, "cancel_rejected", state, state, event, self._now())
-
-    def _order_event(self, event: OrderEvent, happened: str, *, reason: str = "") -> None:
+    def _order_event(self, event: OrderEvent) -> None:
+        """Cancelled, expired, rejected, refused, in doubt or resolved: the table decides."""
         with self._tx():
             self._ensure_order(event)
             if event.venue_order_id:
@@ -432,7 +450,9 @@ class Journal:
                     "UPDATE orders SET venue_order_id = ? WHERE client_order_id = ? AND venue_order_id = ''",
                     (event.venue_order_id, event.client_order_id),
                 )
-            self._transition(event.client_order_id, happened, event, self._now(), reason=reason)
+            trigger = trigger_for(event, self._state(event.client_order_id))
+            reason = getattr(event, "reason", "")
+            self._transition(event.client_order_id, trigger, event, self._now(), reason=reason if type(event) is not CancelRejected else "")
 
     def _ensure_order(self, event: OrderEvent, *, side: int = 0, price: int = 0, size: int = 0) -> None:
         """Create the row of an order first heard of from the venue."""
@@ -441,16 +461,24 @@ class Journal:
             "INSERT OR IGNORE INTO orders (client_order_id, strategy, venue, symbol, side, price, size,"
             " state, venue_order_id, created_ns, updated_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (event.client_order_id, event.strategy, event.venue, event.symbol, side, price, size,
-             OrderState.NEW.value, event.venue_order_id, now, now),
+             OrderStatus.NEW.value, event.venue_order_id, now, now),
         )
 
-    def _state(self, client_order_id: str) -> OrderState:
+    def _state(self, client_order_id: str) -> OrderStatus:
         row = self._db.execute("SELECT state FROM orders WHERE client_order_id = ?", (client_order_id,)).fetchone()
-        return OrderState.NEW if row is None else OrderState(row[0])
+        return OrderStatus.NEW if row is None else OrderStatus(row[0])
 
-    def _transition(self, client_order_id: str, happened: str, detail: Any, now: int, *, reason: str = "") -> None:
-        before = self._state(client_order_id)
-        after = next_state(before, happened)
+    def _transition(self, client_order_id: str, trigger: Trigger | None, detail: Any, now: int, *, reason: str = "") -> None:
+        """Move the order's row along the lifecycle table; log the event either way
+        (``ignored`` when the table has no such move)."""
+        row = self._db.execute(
+            "SELECT state, filled FROM orders WHERE client_order_id = ?", (client_order_id,)
+        ).fetchone()
+        before = OrderStatus.NEW if row is None else OrderStatus(row[0])
+        if trigger is None:
+            return
+        happened = trigger.value
+        after = next_status(before, trigger, row[1] if row is not None else 0)
         if after is not None and after is not before:
             self._db.execute(
                 "UPDATE orders SET state = ?, updated_ns = ?, reason = CASE WHEN ? = '' THEN reason ELSE ? END"
@@ -463,8 +491,8 @@ class Journal:
         self,
         client_order_id: str,
         kind: str,
-        before: OrderState,
-        after: OrderState,
+        before: OrderStatus,
+        after: OrderStatus,
         detail: Any,
         now: int,
         *,

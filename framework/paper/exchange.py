@@ -50,8 +50,10 @@ from framework.events import (
     Liquidity,
     OrderAccepted,
     OrderCanceled,
+    OrderExpired,
     OrderFilled,
     OrderRejected,
+    OrderReplaced,
     Side,
     Trade,
 )
@@ -72,6 +74,7 @@ from framework.paper.queue import (
     shrink_queue,
 )
 from framework.paper.settings import PaperSettings
+from framework.venue import VenueOrder
 
 __all__ = ["PaperExchange", "RestorableOrder"]
 
@@ -142,6 +145,15 @@ class PaperExchange:
         """Change price and/or total size of a working order (FIX semantics)."""
         self._send(self._arrive_replace, replace)
 
+    async def find_orders(self, orders: Iterable[Any]) -> dict[str, VenueOrder]:
+        """Of ``orders`` (tracked orders in doubt), those working here, by client id."""
+        found = {}
+        for o in orders:
+            live = self._live.get(o.client_order_id)
+            if live is not None:
+                found[o.client_order_id] = VenueOrder(o.client_order_id, live.venue_order_id, live.filled)
+        return found
+
     def open_orders(self) -> list[PaperOrder]:
         """Orders working now, oldest first (treat as read-only)."""
         return sorted(self._live.values(), key=lambda o: o.seq)
@@ -151,7 +163,7 @@ class PaperExchange:
 
         They rest at the back of their level: the queue position is taken from
         the first book state seen after the restore. No event is published,
-        except ``OrderCanceled`` (``expired``) for a GTT order whose time
+        except ``OrderExpired`` for a GTT order whose time
         passed while the run was down.
         """
         count = 0
@@ -173,7 +185,7 @@ class PaperExchange:
                 seq=self._next_seq(),
             )
             if order.tif is TimeInForce.GTT and order.expire_ns <= self._clock.wall_ns():
-                self._done(order, "expired")
+                self._publish_order(OrderExpired, order, order.venue_order_id, reason="expired")
                 continue
             self._live[order.client_order_id] = order
             self._resting.setdefault(order.symbol, []).append(order)
@@ -348,7 +360,7 @@ class PaperExchange:
             return
         keeps_place = price == order.price and size <= order.size
         order.price, order.size = price, size
-        self._accepted(order)
+        self._replaced(order)
         if keeps_place:
             return
         self._unrest(order)
@@ -411,7 +423,8 @@ class PaperExchange:
 
     def _expire(self, order: PaperOrder) -> None:
         if self._live.get(order.client_order_id) is order:
-            self._done(order, "expired")
+            self._forget(order)
+            self._publish_order(OrderExpired, order, order.venue_order_id, reason="expired")
 
     # -- reporting -------------------------------------------------------
 
@@ -456,6 +469,11 @@ class PaperExchange:
                 order.size,
             )
         )
+
+    def _replaced(self, order: PaperOrder) -> None:
+        now = self._clock.now_ns()
+        self._bus.publish(OrderReplaced(self.venue, order.symbol, self._clock.wall_ns(), now, order.client_order_id,
+                                        order.strategy, order.venue_order_id, order.price, order.size, order.remaining))  # fmt: skip
 
     def _done(self, order: PaperOrder, reason: str) -> None:
         self._forget(order)

@@ -129,8 +129,9 @@ class RiskLayer:
         return self._denied(intent, reason, message)
 
     def _denied(self, intent: Intent, reason: DenyReason, message: str) -> OrderDenied:
+        request = "submit" if isinstance(intent, SubmitOrder) else "replace" if isinstance(intent, ReplaceOrder) else "cancel"
         event = OrderDenied(intent.venue, intent.symbol, 0, self.clock.now_ns(), intent.client_order_id,
-                            intent.strategy, "", reason, message)  # fmt: skip
+                            intent.strategy, "", reason, message, request)  # fmt: skip
         self.denied[reason] = self.denied.get(reason, 0) + 1
         self._issued[intent.client_order_id] = event
         if self.bus is not None:

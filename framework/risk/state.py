@@ -24,8 +24,10 @@ from framework.events import (
     Instrument,
     OrderAccepted,
     OrderCanceled,
+    OrderExpired,
     OrderFilled,
     OrderRejected,
+    OrderResolved,
     Side,
     Trade,
 )
@@ -194,11 +196,15 @@ class RiskState:
         """Fold one bus event in (order events, fills, book snapshots, trades).
 
         ``OrderDenied`` is not folded here: the risk layer that denies knows whether
-        it was a new order or a replace and calls :meth:`order_denied`."""
+        it was a new order or a replace and calls :meth:`order_denied`. An order in
+        doubt (``OrderUnknown``) stays open -- it may rest at the venue -- until an
+        ``OrderResolved`` or a venue event closes it."""
         kind = type(event)
         if kind is OrderFilled:
             self._filled(event)  # type: ignore[arg-type]
-        elif kind is OrderCanceled or kind is OrderRejected:
+        elif kind is OrderCanceled or kind is OrderRejected or kind is OrderExpired:
+            self._close(event.client_order_id)  # type: ignore[attr-defined]
+        elif kind is OrderResolved and event.outcome != "found":  # type: ignore[attr-defined]
             self._close(event.client_order_id)  # type: ignore[attr-defined]
         elif kind is OrderAccepted:
             self._accepted(event)  # type: ignore[arg-type]

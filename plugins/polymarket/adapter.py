@@ -30,7 +30,7 @@ from framework.errors import (
     VenueThrottled,
     VenueUnavailable,
 )
-from framework.events import Instrument, OrderCanceled, OrderFilled, OrderRejected, VenueCheckpoint
+from framework.events import Instrument, OrderCanceled, OrderExpired, OrderFilled, OrderRejected, VenueCheckpoint
 from framework.l2book import L2Book
 from framework.orders import (
     CancelOrder,
@@ -39,10 +39,9 @@ from framework.orders import (
     SubmitOrder,
     TimeInForce,
 )
-from framework.venue import VenueContext, VenueLimits
+from framework.venue import VenueContext, VenueLimits, VenueOrder
 from plugins.polymarket.auth import TokenSource, load_private_key
 from plugins.polymarket.codec import MarketDataCodec, OrderCodec
-from plugins.polymarket.events import OrderUnresolved
 from plugins.polymarket.gen import dropcopy_pb2 as dc
 from plugins.polymarket.gen import dropcopy_pb2_grpc as dc_grpc
 from plugins.polymarket.gen import enums_pb2 as E
@@ -85,8 +84,9 @@ _MD_METHOD = "/polymarket.v1.MarketDataSubscriptionAPI/CreateMarketDataSubscript
 
 # The journal key of the drop-copy resume token (a VenueCheckpoint).
 RESUME_TOKEN_KEY = "dropcopy.resume_token"
-# Events after which an order is over (a full fill is checked separately).
-_FINAL = frozenset({OrderCanceled, OrderRejected, OrderUnresolved})
+# Events after which an order is over (a full fill is checked separately). An
+# order in doubt (OrderUnknown) is not: the run resolves it from the venue.
+_FINAL = frozenset({OrderCanceled, OrderExpired, OrderRejected})
 
 
 def pack_symbols(symbols: Sequence[str], per_stream: int = SYMBOLS_PER_STREAM) -> list[list[str]]:
@@ -442,6 +442,17 @@ class PolymarketAdapter:
             Reconcilable(o.clord_id, o.strategy, self.venue, o.symbol, o.side, o.price, o.size, o.filled, o.order_id)
             for o in self.orders.open_orders.values()
         ]
+
+    async def find_orders(self, orders: Sequence[Any]) -> dict[str, VenueOrder]:
+        """Of ``orders`` (the run's orders in doubt), those the venue holds open,
+        by client id: one GetOpenOrders for their symbols (see framework.venue.VenueOrder)."""
+        wanted = {o.client_order_id for o in orders}
+        found: dict[str, VenueOrder] = {}
+        for o in await self.open_orders(sorted({o.symbol for o in orders})):
+            clord = o.get("clordId", "")
+            if clord in wanted:
+                found[clord] = VenueOrder(clord, str(o.get("id", "")), int(o.get("cumQty", 0) or 0))
+        return found
 
     async def open_orders(self, symbols: Sequence[str] = ()) -> list[dict[str, Any]]:
         """The venue's open orders (REST GetOpenOrders), JSON mapping."""

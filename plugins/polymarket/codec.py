@@ -39,7 +39,8 @@ Orders (:class:`OrderCodec`)
     (``synthesize=True``) the snapshot is reconciled against the table: fills
     that happened while we were away are synthesized from each order's
     ``price_to_quantity_filled``, and orders missing from the snapshot (they
-    ended while we were away) are reported as :class:`OrderUnresolved`.
+    ended while we were away) are reported as
+    :class:`~framework.events.OrderUnknown`: the run asks the venue.
 """
 
 from __future__ import annotations
@@ -60,7 +61,10 @@ from framework.events import (
     OrderAccepted,
     OrderCanceled,
     OrderFilled,
+    OrderExpired,
     OrderRejected,
+    OrderReplaced,
+    OrderUnknown,
     Side,
     StreamState,
     StreamStatus,
@@ -69,7 +73,6 @@ from framework.events import (
 )
 from framework.l2book import L2Book
 from framework.wire import varint
-from plugins.polymarket.events import OrderReplaced, OrderUnresolved
 from plugins.polymarket.gen import enums_pb2 as E
 from plugins.polymarket.gen import marketdatasubscription_pb2 as md
 from plugins.polymarket.scales import Scales
@@ -539,9 +542,9 @@ class OrderCodec:
             now[o.id] = known
         for gone in before.values() if self.synthesize else ():
             out.append(
-                OrderUnresolved(
+                OrderUnknown(
                     self.venue, gone.symbol, 0, ts_recv, gone.clord_id, gone.strategy, gone.order_id,
-                    gone.filled, "missing from the snapshot after a reconnect",
+                    "", f"missing from the snapshot after a reconnect (filled {gone.filled} of {gone.size} before)",
                 )
             )
         self.open_orders = now
@@ -626,7 +629,8 @@ class OrderCodec:
             self.open_orders.pop(o.id, None)
         elif kind in _TERMINAL_TYPES:
             reason = E.ExecutionType.Name(kind) + (f": {ex.text}" if ex.text else "")
-            out.append(OrderCanceled(self.venue, o.symbol, ts, ts_recv, o.clord_id, strategy, o.id, reason))
+            ended = OrderExpired if kind == E.EXECUTION_TYPE_EXPIRED else OrderCanceled
+            out.append(ended(self.venue, o.symbol, ts, ts_recv, o.clord_id, strategy, o.id, reason))
             self.open_orders.pop(o.id, None)
         else:
             raise ValueError(f"unknown execution type {kind} in {ex.id}")

@@ -150,7 +150,7 @@ def test_any_redelivery_order_gives_the_positions_of_the_unique_fills(data: st.D
 
 def test_order_lifecycle_is_journalled_state_by_state(journal: Journal) -> None:
     journal.record_submit(submit("a"))
-    assert journal.order_state("a") is OrderState.PENDING
+    assert journal.order_state("a") is OrderState.PENDING_NEW
     journal.on_event(accepted("a"))
     journal.on_event(filled("a", "x1", 3, 3))
     assert journal.order_state("a") is OrderState.PARTIALLY_FILLED
@@ -158,15 +158,15 @@ def test_order_lifecycle_is_journalled_state_by_state(journal: Journal) -> None:
     journal.on_event(CancelRejected(V, S, 1, 1, "a", ST, "v-a", "busy"))
     assert journal.order_state("a") is OrderState.PARTIALLY_FILLED
     journal.on_event(canceled("a"))
-    assert journal.order_state("a") is OrderState.CANCELED
+    assert journal.order_state("a") is OrderState.CANCELLED
     rows = journal.query("SELECT kind, state_before, state_after, ignored FROM order_events ORDER BY seq")
     assert [tuple(r) for r in rows] == [
-        ("submit", "new", "pending", 0),
-        ("accept", "pending", "accepted", 0),
+        ("admit", "new", "pending_new", 0),
+        ("accept", "pending_new", "accepted", 0),
         ("fill", "accepted", "partially_filled", 0),
-        ("cancel_requested", "partially_filled", "partially_filled", 0),
-        ("cancel_rejected", "partially_filled", "partially_filled", 0),
-        ("cancel", "partially_filled", "canceled", 0),
+        ("request_cancel", "partially_filled", "pending_cancel", 0),
+        ("refused", "pending_cancel", "partially_filled", 0),
+        ("cancelled", "partially_filled", "cancelled", 0),
     ]
     (order,) = journal.query("SELECT venue_order_id, filled, reason FROM orders")
     assert tuple(order) == ("v-a", 3, "canceled")
@@ -178,7 +178,7 @@ def test_out_of_order_deliveries_keep_a_sane_state_and_are_marked(journal: Journ
     journal.on_event(accepted("a"))
     assert journal.order_state("a") is OrderState.FILLED
     (ignored,) = journal.query("SELECT kind FROM order_events WHERE ignored = 1")
-    assert ignored[0] == "accept_filled"  # an ack of an order with fills, nowhere to go from filled
+    assert ignored[0] == "accept"  # an ack of an order with fills, nowhere to go from filled
     # A fill racing a cancel still counts, and completes the order.
     journal.record_submit(submit("b"))
     journal.on_event(accepted("b"))
@@ -272,7 +272,7 @@ def test_clean_restart_restores_positions_and_open_orders(tmp_path: Path) -> Non
     assert state.open_orders == [OpenOrder("b", ST, V, S, Side.SELL, 110, 10, 4, "v-b", "partially_filled")]
     j.record_submit(SubmitOrder(ST, V, S, "g", Side.BUY, 90, 1, tif=TimeInForce.GTT, expire_ns=123, post_only=True))
     (g,) = [o for o in j.open_orders() if o.client_order_id == "g"]
-    assert (g.tif, g.expire_ns, g.post_only, g.state) == (TimeInForce.GTT, 123, True, "pending")
+    assert (g.tif, g.expire_ns, g.post_only, g.state) == (TimeInForce.GTT, 123, True, "pending_new")
     assert j.start(mode="paper", config_text="") is True
     assert j.session == 2
     j.close()
@@ -316,7 +316,7 @@ def test_a_journal_of_the_previous_schema_gains_the_checkpoint_table(tmp_path: P
     assert j.restore().checkpoints == {}
     j.on_event(VenueCheckpoint(V, "", 1, 1, "k", b"v"))
     assert j.restore().checkpoints == {V: {"k": b"v"}}
-    assert j.query("PRAGMA user_version")[0][0] == 2
+    assert j.query("PRAGMA user_version")[0][0] == 3
     j.close()
 
 

@@ -22,8 +22,10 @@ from framework.events import (
     OrderAccepted,
     OrderCanceled,
     OrderEvent,
+    OrderExpired,
     OrderFilled,
     OrderRejected,
+    OrderReplaced,
     Side,
     Trade,
 )
@@ -341,7 +343,7 @@ async def test_replace_keeps_queue_only_on_a_size_decrease_at_the_same_price() -
     await h.ex.replace(ReplaceOrder("strat", V, S, cid, price=99, size=0))
     h.clock.advance(0)
     assert (h.order(cid).price, h.order(cid).queue_ahead) == (99, 8)
-    accepted = h.of(cid, OrderAccepted)
+    accepted = h.of(cid, OrderAccepted) + h.of(cid, OrderReplaced)
     assert [(a.price, a.size) for a in accepted] == [(100, 10), (100, 6), (99, 6)]
 
 
@@ -369,7 +371,7 @@ async def test_gtt_orders_expire_and_expired_ones_are_rejected() -> None:
     h.clock.advance(9 * NS_PER_MS)
     assert h.ex.open_orders() != []
     h.clock.advance(1 * NS_PER_MS)
-    assert h.of(cid)[-1] == OrderCanceled(V, S, h.clock.wall_ns(), h.clock.now_ns(), cid, "strat", h.of(cid)[0].venue_order_id, "expired")
+    assert h.of(cid)[-1] == OrderExpired(V, S, h.clock.wall_ns(), h.clock.now_ns(), cid, "strat", h.of(cid)[0].venue_order_id, "expired")
     assert h.ex.open_orders() == []
 
 
@@ -594,7 +596,7 @@ async def test_restored_gtt_orders_keep_their_expiry_or_expire_at_once() -> None
         OpenOrder("gone", "strat", V, S, Side.BUY, 100, 5, expire_ns=wall, **gtt),
     ]
     assert h.ex.restore(restored) == 1
-    assert [(type(e), e.reason) for e in h.of("gone")] == [(OrderCanceled, "expired")]
+    assert [(type(e), e.reason) for e in h.of("gone")] == [(OrderExpired, "expired")]
     h.clock.advance(3 * NS_PER_MS)
-    assert [(type(e), e.reason) for e in h.of("live")] == [(OrderCanceled, "expired")]
+    assert [(type(e), e.reason) for e in h.of("live")] == [(OrderExpired, "expired")]
     assert h.ex.open_orders() == []

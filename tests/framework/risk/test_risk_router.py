@@ -14,8 +14,11 @@ from framework.events import (
     CancelRejected,
     DenyReason,
     Event,
+    OrderCanceled,
     OrderDenied,
+    OrderEvent,
     OrderRejected,
+    OrderUnknown,
     Side,
 )
 from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
@@ -61,12 +64,14 @@ def setup(cap: int = 3) -> tuple[RunRouter, RiskLayer, FakeAdapter, list[Event],
     events: list[Event] = []
     config = msgspec.convert({"strategies": {"off": {"state": "halted"}}}, RiskConfig)
     layer = RiskLayer(config, {}, clock)  # no bus: the router publishes denials
+    tracker = OrderTracker()
+    bus.subscribe(tracker.on_event, OrderEvent)  # first, as a run subscribes it
     bus.subscribe(layer.on_event)
     bus.subscribe(events.append, (OrderDenied, OrderRejected, CancelRejected))
     rule = BudgetRule(cap=cap, window_ns=NS_PER_S, granularity_ns=10 * NS_PER_MS)
     gate = RiskGate("pm", IngressLimiter(rule, clock), MemorySlotRegistry(0), clock, new_order_wait_ns=50 * NS_PER_MS)
     adapter = FakeAdapter(gate)
-    router = RunRouter(bus, clock, OrderTracker(), layer)
+    router = RunRouter(bus, clock, tracker, layer)
     router.add_route("pm", adapter, gate, gated_here=False)
     return router, layer, adapter, events, clock
 
@@ -89,29 +94,100 @@ async def test_approved_orders_reach_the_adapter_and_denied_ones_never_do() -> N
     assert router.budget("pm") == 2 and router.budget("nowhere") == 0
 
 
-async def test_no_budget_in_time_becomes_rate_limited_and_the_order_is_not_open() -> None:
-    router, layer, adapter, events, clock = setup(cap=2)
-    for i in range(3):
-        router.send(order(i))
-    router.send(CancelOrder("s1", "pm", "AAA", "c0"))
+async def run_until_idle(router: RunRouter, clock: SimClock) -> None:
     while router.in_flight:
         for _ in range(4):
             await asyncio.sleep(0)
         nxt = clock.next_timer_ns()
         if nxt is not None:
             clock.advance_to(nxt)
-    assert clock.now_ns() >= NS_PER_S  # the cancel waited for the window, the third order did not
+
+
+async def test_no_budget_in_time_becomes_rate_limited_and_the_order_is_not_open() -> None:
+    router, layer, adapter, events, clock = setup(cap=2)
+    for i in range(3):
+        router.send(order(i))
+    await run_until_idle(router, clock)
+    assert clock.now_ns() < NS_PER_S  # the third order waited 50 ms, not for the window
+    router.send(CancelOrder("s1", "pm", "AAA", "c0"))
+    await run_until_idle(router, clock)
+    assert clock.now_ns() >= NS_PER_S  # the cancel waited for the window
     assert [type(s).__name__ for s in adapter.sent] == ["SubmitOrder", "SubmitOrder", "CancelOrder"]
     assert len(events) == 1 and events[0].reason is DenyReason.RATE_LIMITED  # type: ignore[attr-defined]
     assert layer.state.order("c2") is None and layer.state.open_orders("s1") == 2
 
 
-async def test_an_unreachable_venue_answers_with_a_rejection() -> None:
-    router, layer, adapter, events, _ = setup()
+async def test_a_lost_answer_makes_the_order_unknown_not_rejected() -> None:
+    router, layer, adapter, events, clock = setup()
+    unknown: list[Event] = []
+    router._bus.subscribe(unknown.append, OrderUnknown)
     adapter.down = True
+    router.send(order(1))
+    await router.drain()
+    assert events == [] and [(e.client_order_id, e.request) for e in unknown] == [("c1", "submit")]  # type: ignore[attr-defined]
+    assert "connection reset" in unknown[0].reason  # type: ignore[attr-defined]
+    assert layer.state.open_orders("s1") == 1  # in doubt: still exposure
+    # A cancel of an order in doubt goes to the venue: it may hold the order.
+    router.send(CancelOrder("s1", "pm", "AAA", "c1"))
+    await router.drain()
+    assert [e.request for e in unknown] == ["submit", "cancel"]  # type: ignore[attr-defined]
+
+
+async def test_a_cancel_before_its_insert_left_is_answered_here() -> None:
+    router, layer, adapter, events, clock = setup()
+    cancelled: list[Event] = []
+    router._bus.subscribe(cancelled.append, OrderCanceled)
     router.send(order(1))
     router.send(CancelOrder("s1", "pm", "AAA", "c1"))
     await router.drain()
-    assert [type(e) for e in events] == [OrderRejected, CancelRejected]
-    assert "connection reset" in events[0].reason  # type: ignore[attr-defined]
-    assert layer.state.open_orders("s1") == 0
+    assert adapter.sent == [] and router.answered_locally == 1
+    assert [e.client_order_id for e in cancelled] == ["c1"] and layer.state.open_orders("s1") == 0
+    # A cancel of an order that is over is answered here too.
+    router.send(CancelOrder("s1", "pm", "AAA", "c1"))
+    await router.drain()
+    assert adapter.sent == [] and [type(e) for e in events] == [CancelRejected]
+
+
+class SlowAdapter(FakeAdapter):
+    """Answers each request only when the test says so."""
+
+    def __init__(self, gate: RiskGate) -> None:
+        super().__init__(gate)
+        self.waiting: list[asyncio.Future[None]] = []
+        self.started: list[object] = []
+
+    async def _answer_later(self, what: object) -> None:
+        self.started.append(what)
+        done = asyncio.get_running_loop().create_future()
+        self.waiting.append(done)
+        await done
+        self.sent.append(what)
+
+    async def submit(self, order: SubmitOrder) -> None:
+        await self._answer_later(order)
+
+    async def cancel(self, cancel: CancelOrder) -> None:
+        await self._answer_later(cancel)
+
+
+async def test_a_cancel_waits_for_its_insert_answer_and_other_orders_do_not() -> None:
+    router, layer, _, events, clock = setup()
+    slow = SlowAdapter(router._routes["pm"][1])
+    router.add_route("pm", slow, slow.gate, gated_here=False)
+    router.send(order(1))
+    await asyncio.sleep(0)
+    router.send(CancelOrder("s1", "pm", "AAA", "c1"))
+    router.send(order(2))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    # c1's cancel waits behind its insert; c2 went out beside them.
+    assert [type(s).__name__ for s in slow.started] == ["SubmitOrder", "SubmitOrder"]
+    slow.waiting[0].set_result(None)
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert [type(s).__name__ for s in slow.started] == ["SubmitOrder", "SubmitOrder", "CancelOrder"]
+    for f in slow.waiting:
+        if not f.done():
+            f.set_result(None)
+    await router.drain()
+    assert [type(s).__name__ for s in slow.sent] == ["SubmitOrder", "SubmitOrder", "CancelOrder"]

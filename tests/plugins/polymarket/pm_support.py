@@ -21,7 +21,7 @@ class Recorder:
         self.events: list[Event] = []
         bus.subscribe(self.events.append, name="recorder")
 
-    def of(self, kind: type) -> list[Any]:
+    def of(self, kind: type | tuple[type, ...]) -> list[Any]:
         return [e for e in self.events if isinstance(e, kind)]
 
 

@@ -13,6 +13,7 @@ from framework.events import (
     BookSnapshot,
     OrderAccepted,
     OrderCanceled,
+    OrderExpired,
     OrderFilled,
     Side,
     StreamState,
@@ -296,10 +297,11 @@ async def test_time_in_force_variants_end_to_end(sim):
         await ad.submit(order(sym, "post", Side.BUY, ask, 100, post_only=True))  # would cross
         await ad.submit(order(sym, "fok", Side.BUY, ask, 10**9, tif=TimeInForce.FOK))  # more than the book holds
         done = {"gtt", "post", "fok", "mkt"}
-        await until(lambda: done <= {e.client_order_id for e in rec.of(OrderCanceled) + rec.of(OrderRejected) + rec.of(OrderFilled)},
+        ended = (OrderCanceled, OrderExpired, OrderRejected)
+        await until(lambda: done <= {e.client_order_id for e in rec.of(ended) + rec.of(OrderFilled)},
                     what="every order finished")
-        by_id = {e.client_order_id: e for e in rec.of(OrderCanceled) + rec.of(OrderRejected)}
-        assert by_id["gtt"].reason.startswith("EXECUTION_TYPE_EXPIRED")
+        by_id = {e.client_order_id: e for e in rec.of(ended)}
+        assert isinstance(by_id["gtt"], OrderExpired) and by_id["gtt"].reason.startswith("EXECUTION_TYPE_EXPIRED")
         assert isinstance(by_id["post"], OrderRejected) and "post-only" in by_id["post"].reason
         assert by_id["fok"].reason.startswith("EXECUTION_TYPE_CANCELED") and not [
             f for f in rec.of(OrderFilled) if f.client_order_id == "fok"]

@@ -16,6 +16,7 @@ from framework.events import (
     Liquidity,
     OrderAccepted,
     OrderCanceled,
+    OrderExpired,
     OrderFilled,
     OrderRejected,
     Side,
@@ -424,7 +425,7 @@ def test_cancel_reject_rejected_and_expired():
                                   order_reject_reason=E.ORD_REJECT_REASON_PRICE_OUT_OF_BOUNDS)), 3)
     assert isinstance(bad, OrderRejected) and bad.reason == "ORD_REJECT_REASON_PRICE_OUT_OF_BOUNDS"
     [gone] = c.on_response(execs(ex("e3", E.EXECUTION_TYPE_EXPIRED, order(leaves=0))), 4)
-    assert isinstance(gone, OrderCanceled) and gone.reason.startswith("EXECUTION_TYPE_EXPIRED") and not c.open_orders
+    assert isinstance(gone, OrderExpired) and gone.reason.startswith("EXECUTION_TYPE_EXPIRED") and not c.open_orders
 
 
 def test_resync_synthesizes_missed_fills_exactly_and_drops_late_redelivery():
