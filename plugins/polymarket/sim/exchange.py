@@ -196,11 +196,11 @@ class Exchange:
         return m.response(responses=answers) if m.batch else answers[0]
 
     def _insert_all(self, client: Client, reqs: list[tr.InsertOrderRequest]) -> list[str]:
-        accounts = [self._check_insert(client, r) for r in reqs]
-        keys = [(a, r.clord_id) for a, r in zip(accounts, reqs, strict=True)]
-        if len(set(keys)) < len(keys):
-            raise SimError(grpc.StatusCode.INVALID_ARGUMENT, "clord_id repeated within the batch")
-        return [self._insert(r, a) for a, r in zip(accounts, reqs, strict=True)]
+        if len(reqs) > 1:  # all or nothing: check every member before inserting any
+            accounts = [self._check_insert(client, r) for r in reqs]
+            if len({(a, r.clord_id) for a, r in zip(accounts, reqs, strict=True)}) < len(reqs):
+                raise SimError(grpc.StatusCode.INVALID_ARGUMENT, "clord_id repeated within the batch")
+        return [self.insert(client, r) for r in reqs]
 
     def _amend_all(self, client: Client, reqs: list[Any], amend: Callable[[Client, Any], None], item: type) -> list[Any]:
         for r in reqs:
@@ -208,6 +208,11 @@ class Exchange:
         for r in reqs:
             amend(client, r)
         return [item() for _ in reqs]
+
+    def insert(self, client: Client, req: tr.InsertOrderRequest) -> str:
+        """Insert one order for ``client``; returns the venue order id. Every
+        insert passes here (``bench polymarket`` times arrivals on it)."""
+        return self._insert(req, self._check_insert(client, req))
 
     def _check_insert(self, client: Client, req: tr.InsertOrderRequest) -> str:
         """What refuses an insert outright (``SimError``); returns its account."""
