@@ -138,6 +138,7 @@ async def test_lost_answers_are_processed_insert_then_cancel(make_sim, transport
         assert [o.clord_id for o in x.resting_orders()] == ["lost-1"]
         new = await v.next_update()
         assert [(e.type, e.order.clord_id) for e in new.executions] == [(E.EXECUTION_TYPE_NEW, "lost-1")]
+        assert [ex.order.clord_id for _, ex in x.exec_log] == ["lost-1"]  # what drop copy serves
 
         v.sim.faults.lose_answers(1, how)
         await expect_lost(v, how, "CancelOrder", tr.CancelOrderRequest(clord_id="lost-1", symbol=v.symbol))
@@ -255,26 +256,30 @@ def test_method_buckets_per_tier(tier):
 
 
 async def test_counters_and_sim_stats(make_sim):
-    limits = LimitSettings(ingress_rate_per_s=1000, ingress_window_s=1.0)
+    limits = LimitSettings(ingress_rate_per_s=1, ingress_window_s=5.0)  # 5 messages in any 5 s
     async with venue(make_sim, "rest", limits=limits) as v:
         x = v.sim.exchange
-        await v.call("InsertOrder", v.insert_req("s1"))
+        for i in range(4):
+            await v.call("InsertOrder", v.insert_req(f"s{i}"))
         v.sim.faults.fail_http(1)
         with pytest.raises(HttpError):
-            await v.call("InsertOrder", v.insert_req("s2"))
+            await v.call("InsertOrder", v.insert_req("failed"))  # refused before the limits look
+        with pytest.raises(HttpError) as err:
+            await v.call("InsertOrder", v.insert_req("over"))
+        assert err.value.status == 429
         r = await v.http.get(f"{v.sim.rest_base}/sim/stats")  # no token; not hit by the fault
         assert r.status_code == 200
         stats = r.json()
         assert stats == x.counters()
-        assert stats["accepted:InsertOrder"] == 1 and stats["accepted:CreateOrderSubscription"] == 1
-        assert stats["ingress_total"] == 2  # the stream open and the insert; /sim/stats is not ingress
-        assert stats["faults:fail_http"] == 1 and stats["resting_orders"] == 1 and stats["executions_sent"] == 1
+        assert stats["accepted:InsertOrder"] == 4 and stats["accepted:CreateOrderSubscription"] == 1
+        assert stats["ingress_total"] == 5  # the stream open and 4 inserts; /sim/stats is not ingress
+        assert stats["faults:fail_http"] == 1 and stats["resting_orders"] == 4 and stats["executions_sent"] == 4
         kinds = {k for k in stats if k.startswith("violations:")}
         assert {"violations:streams", "violations:symbols", "violations:ingress", "violations:bucket:CancelOrder",
                 "violations:bucket:InsertOrderList"} <= kinds
-        assert stats["violations_total"] == 0 == sum(stats[k] for k in kinds)
-        (o,) = x.resting_orders(v.sim.account)
-        assert (o.clord_id, o.symbol, o.side, o.price, o.leaves) == ("s1", v.symbol, "BUY", v.price, 100)
+        assert stats["violations:ingress"] == 1 == stats["violations_total"] == sum(stats[k] for k in kinds)
+        o = x.resting_orders(v.sim.account)[0]
+        assert (o.clord_id, o.symbol, o.side, o.price, o.leaves) == ("s0", v.symbol, "BUY", v.price, 100)
         assert x.resting_orders("firms/other/accounts/none") == []
 
 
