@@ -6,6 +6,12 @@ factory: an async context manager yielding a :class:`Simulator` with the
 endpoints, a registered demo client (its RSA private key included, for the
 in-process adapter), the engines, the fault switches and the violation
 counters. Everything it starts stops when the context exits.
+
+What a run or test can count: ``sim.exchange.counters()`` (violations by
+kind, accepted requests by method, ingress total, faults fired) and
+``sim.exchange.resting_orders(account)``; a standalone simulator (``backplane
+simulate-polymarket``) serves the same counters at ``GET <rest_base>/sim/stats``
+(JSON, no token, loopback only).
 """
 
 from __future__ import annotations

@@ -28,10 +28,10 @@ from collections.abc import Callable, Iterator
 
 from plugins.polymarket.gen import enums_pb2 as E
 
-__all__ = ["Engine", "RejectError", "SimOrder"]
+__all__ = ["LIVE_STATES", "Engine", "RejectError", "SimOrder"]
 
 BUY, SELL = E.SIDE_BUY, E.SIDE_SELL
-_LIVE = (E.ORDER_STATE_NEW, E.ORDER_STATE_PARTIALLY_FILLED, E.ORDER_STATE_REPLACED)
+LIVE_STATES = (E.ORDER_STATE_NEW, E.ORDER_STATE_PARTIALLY_FILLED, E.ORDER_STATE_REPLACED)
 
 
 class RejectError(Exception):
@@ -89,7 +89,7 @@ class SimOrder:
 
     @property
     def leaves(self) -> int:
-        return self.qty - self.cum if self.state in _LIVE else 0
+        return self.qty - self.cum if self.state in LIVE_STATES else 0
 
     def __repr__(self) -> str:
         return f"SimOrder({self.id} {self.account} {self.side} {self.qty}@{self.price} cum={self.cum} state={self.state})"

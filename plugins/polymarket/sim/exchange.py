@@ -1,7 +1,8 @@
 """The simulator's exchange core: instruments, engines, order entry, fan-out.
 
 Transport-free: the gRPC and HTTP servers authenticate, apply the ingress
-limits, then call in here with parsed protobuf requests. Executions are
+limits, then call in here with parsed protobuf requests (order entry through
+:meth:`Exchange.order_entry`, one table for both transports). Executions are
 built as ``polymarket.v1.Execution`` messages the moment the engine reports
 them (for accounts with a live order stream) and flushed as one
 ``OrderUpdate`` per action; market-data updates are top-N pictures pushed to
@@ -13,8 +14,8 @@ from __future__ import annotations
 import itertools
 import secrets
 from collections import deque
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
 
 import grpc
 
@@ -24,13 +25,14 @@ from plugins.polymarket.gen import enums_pb2 as E
 from plugins.polymarket.gen import marketdatasubscription_pb2 as md
 from plugins.polymarket.gen import refdata_pb2 as rd
 from plugins.polymarket.gen import trading_pb2 as tr
-from plugins.polymarket.sim.engine import Engine, RejectError, SimOrder
+from plugins.polymarket.limits import BATCH_MAX
+from plugins.polymarket.sim.engine import LIVE_STATES, Engine, RejectError, SimOrder
 from plugins.polymarket.sim.faults import Faults
 from plugins.polymarket.sim.limits import SimLimits
 from plugins.polymarket.sim.settings import SimSettings
 from plugins.polymarket.sim.streams import StreamHandle
 
-__all__ = ["FLOW_ACCOUNT", "Client", "Exchange", "SimError"]
+__all__ = ["FLOW_ACCOUNT", "ORDER_ENTRY", "Client", "EntryMethod", "Exchange", "RestingOrder", "SimError"]
 
 FLOW_ACCOUNT = "firms/sim-flow/accounts/flow"
 HEARTBEAT_MD = md.CreateMarketDataSubscriptionResponse(heartbeat={})
@@ -57,6 +59,41 @@ class Client:
         self.firm = firm
         self.participant = participant
         self.accounts = accounts
+
+
+class EntryMethod(NamedTuple):
+    """One order-entry RPC: its request type, what it does to each of its
+    requests (``insert``, ``cancel`` or ``replace``), whether it is a ``*List``
+    batch, its response type and the response type of one of its requests."""
+
+    request: type
+    action: str
+    batch: bool
+    response: type
+    item: type
+
+
+_INS, _CXL, _RPL = tr.InsertOrderResponse, tr.CancelOrderResponse, tr.CancelReplaceOrderResponse
+ORDER_ENTRY = {
+    "InsertOrder": EntryMethod(tr.InsertOrderRequest, "insert", False, _INS, _INS),
+    "InsertOrderList": EntryMethod(tr.InsertOrderListRequest, "insert", True, tr.InsertOrderListResponse, _INS),
+    "CancelOrder": EntryMethod(tr.CancelOrderRequest, "cancel", False, _CXL, _CXL),
+    "CancelOrderList": EntryMethod(tr.CancelOrderListRequest, "cancel", True, tr.CancelOrderListResponse, _CXL),
+    "CancelReplaceOrder": EntryMethod(tr.CancelReplaceOrderRequest, "replace", False, _RPL, _RPL),
+    "CancelReplaceOrderList": EntryMethod(tr.CancelReplaceOrderListRequest, "replace", True, tr.CancelReplaceOrderListResponse, _RPL),
+}
+
+
+class RestingOrder(NamedTuple):
+    """A client order resting at the exchange now (wire price and quantity)."""
+
+    account: str
+    clord_id: str
+    order_id: str
+    symbol: str
+    side: str  # "BUY" or "SELL"
+    price: int
+    leaves: int
 
 
 def _set_ts(ts: Any, wall_ns: int) -> None:
@@ -91,6 +128,9 @@ class Exchange:
         self._trade_seq = itertools.count(1)
         self._session = secrets.token_hex(4)
         self._last_trades: dict[str, int] = {}
+        # Live client orders, (account, clord_id) -> (symbol, order id): a
+        # clord_id is unique among an account's live orders, across symbols.
+        self._live: dict[tuple[str, str], tuple[str, str]] = {}
         for inst in instruments:
             self._list(inst)
 
@@ -141,8 +181,41 @@ class Exchange:
     def count(self, method: str) -> None:
         self.received[method] = self.received.get(method, 0) + 1
 
+    def order_entry(self, client: Client, method: str, req: Any) -> Any:
+        """Process one order-entry request (a key of :data:`ORDER_ENTRY`) and
+        return its response. A batch is checked whole before any of it runs:
+        a refused batch changes nothing."""
+        m = ORDER_ENTRY[method]
+        reqs = list(req.requests) if m.batch else [req]
+        if m.batch and not 1 <= len(reqs) <= BATCH_MAX:
+            raise SimError(grpc.StatusCode.INVALID_ARGUMENT, f"a batch holds 1-{BATCH_MAX} requests, not {len(reqs)}")
+        if m.action == "insert":
+            answers = [tr.InsertOrderResponse(order_id=i) for i in self._insert_all(client, reqs)]
+        else:
+            answers = self._amend_all(client, reqs, self.cancel if m.action == "cancel" else self.replace, m.item)
+        return m.response(responses=answers) if m.batch else answers[0]
+
+    def _insert_all(self, client: Client, reqs: list[tr.InsertOrderRequest]) -> list[str]:
+        if len(reqs) > 1:  # all or nothing: check every member before inserting any
+            accounts = [self._check_insert(client, r) for r in reqs]
+            if len({(a, r.clord_id) for a, r in zip(accounts, reqs, strict=True)}) < len(reqs):
+                raise SimError(grpc.StatusCode.INVALID_ARGUMENT, "clord_id repeated within the batch")
+        return [self.insert(client, r) for r in reqs]
+
+    def _amend_all(self, client: Client, reqs: list[Any], amend: Callable[[Client, Any], None], item: type) -> list[Any]:
+        for r in reqs:
+            _check_identity(r.order_id, r.clord_id)
+        for r in reqs:
+            amend(client, r)
+        return [item() for _ in reqs]
+
     def insert(self, client: Client, req: tr.InsertOrderRequest) -> str:
-        """Insert one order for ``client``; returns the venue order id."""
+        """Insert one order for ``client``; returns the venue order id. Every
+        insert passes here (``bench polymarket`` times arrivals on it)."""
+        return self._insert(req, self._check_insert(client, req))
+
+    def _check_insert(self, client: Client, req: tr.InsertOrderRequest) -> str:
+        """What refuses an insert outright (``SimError``); returns its account."""
         account = req.account or client.accounts[0]
         if account not in client.accounts:
             raise SimError(grpc.StatusCode.PERMISSION_DENIED, f"account {account!r} is not yours")
@@ -150,6 +223,11 @@ class Exchange:
             raise SimError(grpc.StatusCode.INVALID_ARGUMENT, "clord_id must be 1-64 visible ASCII characters")
         if req.cash_order_qty:
             raise SimError(grpc.StatusCode.INVALID_ARGUMENT, "cash_order_qty is not supported by the simulator")
+        if (account, req.clord_id) in self._live:
+            raise SimError(grpc.StatusCode.INVALID_ARGUMENT, f"clord_id {req.clord_id!r} is already live")
+        return account
+
+    def _insert(self, req: tr.InsertOrderRequest, account: str) -> str:
         engine = self.engines.get(req.symbol)
         expire_ns = 0
         if req.HasField("good_till_time"):
@@ -163,8 +241,6 @@ class Exchange:
             self._on_report(o, E.EXECUTION_TYPE_REJECTED, 0, 0, False, "", f"unknown symbol {req.symbol!r}", E.ORD_REJECT_REASON_UNKNOWN_SYMBOL)
             self._flush(None)
             return o.id
-        if any(x.clord_id == req.clord_id and x.account == account for x in engine.orders.values()):
-            raise SimError(grpc.StatusCode.INVALID_ARGUMENT, f"clord_id {req.clord_id!r} is already live")
         engine.submit(o)
         self._flush(engine)
         return o.id
@@ -207,18 +283,20 @@ class Exchange:
         self._flush(engine)
 
     def _locate(self, client: Client, order_id: str, clord_id: str, symbol: str) -> tuple[Engine | None, str]:
-        engines = [self.engines[symbol]] if symbol in self.engines else list(self.engines.values())
-        for engine in engines:
-            if order_id:
+        """The engine holding ``client``'s live order (by order id, else by
+        clord_id; in ``symbol`` when it names one) and its id; ``(None, ...)``
+        when there is none."""
+        _check_identity(order_id, clord_id)
+        if order_id:
+            for engine in [self.engines[symbol]] if symbol in self.engines else self.engines.values():
                 o = engine.orders.get(order_id)
                 if o is not None and o.account in client.accounts:
                     return engine, order_id
-            elif clord_id:
-                for o in engine.orders.values():
-                    if o.clord_id == clord_id and o.account in client.accounts:
-                        return engine, o.id
-        if not order_id and not clord_id:
-            raise SimError(grpc.StatusCode.INVALID_ARGUMENT, "order_id or clord_id is required")
+            return None, order_id
+        for account in client.accounts:
+            hit = self._live.get((account, clord_id))
+            if hit is not None and (symbol not in self.engines or hit[0] == symbol):
+                return self.engines[hit[0]], hit[1]
         return None, order_id
 
     def _cancel_reject(self, client: Client, order_id: str, clord_id: str, exc: RejectError) -> None:
@@ -227,6 +305,34 @@ class Exchange:
         for h in self._order_subs:
             if h.firm == client.firm:
                 h.push(msg)
+
+    def resting_orders(self, account: str | None = None) -> list[RestingOrder]:
+        """The client orders resting now (of ``account``, or of every client
+        account), read from the books themselves; the synthetic flow is left out."""
+        return [
+            RestingOrder(o.account, o.clord_id, o.id, o.symbol, "BUY" if o.side == E.SIDE_BUY else "SELL", o.price, o.leaves)
+            for engine in self.engines.values() for o in engine.orders.values()
+            if o.account != FLOW_ACCOUNT and (account is None or o.account == account)
+        ]
+
+    def counters(self) -> dict[str, int]:
+        """A read-only snapshot of what the exchange counted, one flat dict:
+        ``violations:<kind>`` for every kind the limits know (zeros included:
+        ``streams``, ``symbols``, ``ingress``, ``bucket:<Method>``),
+        ``violations_total``, ``accepted:<Method>`` (requests past auth and the
+        limits), ``ingress_total`` (messages inside the firm windows),
+        ``faults:<name>`` (faults that fired), ``executions_sent`` and
+        ``resting_orders`` (client orders resting now)."""
+        limits = self.limits
+        out = {f"violations:{kind}": limits.violations.get(kind, 0) for kind in limits.kinds()}
+        out.update({f"violations:{kind}": n for kind, n in limits.violations.items()})
+        out["violations_total"] = limits.total_violations
+        out.update({f"accepted:{method}": n for method, n in sorted(self.received.items())})
+        out["ingress_total"] = limits.ingress_total
+        out.update({f"faults:{name}": n for name, n in sorted(self.faults.injected.items())})
+        out["executions_sent"] = self.executions_sent
+        out["resting_orders"] = len(self.resting_orders())
+        return out
 
     def open_orders(self, client: Client, symbols: Iterable[str] = (), accounts: Iterable[str] = ()) -> list[tr.Order]:
         wanted = set(accounts) or set(client.accounts)
@@ -267,6 +373,11 @@ class Exchange:
     def _on_report(self, o: SimOrder, kind: int, last_px: int, last_qty: int, aggressor: bool, trade_id: str, text: str, reason: int) -> None:
         if o.account == FLOW_ACCOUNT:
             return
+        key = (o.account, o.clord_id)
+        if o.state in LIVE_STATES:
+            self._live[key] = (o.symbol, o.id)
+        elif self._live.get(key, ("", ""))[1] == o.id:
+            del self._live[key]
         ex = tr.Execution(
             id=f"X{self._session}{next(self._exec_seq)}", type=kind, order=self._order_pb(o), last_shares=last_qty,
             last_px=last_px, trade_id=trade_id, aggressor=aggressor, text=text, order_reject_reason=reason,
@@ -406,6 +517,11 @@ class Exchange:
     def heartbeat(self) -> None:
         for h in self.streams:
             h.push(_HEARTBEATS[h.kind])
+
+
+def _check_identity(order_id: str, clord_id: str) -> None:
+    if not order_id and not clord_id:
+        raise SimError(grpc.StatusCode.INVALID_ARGUMENT, "order_id or clord_id is required")
 
 
 def _copy(ex: tr.Execution, index: int) -> dc.CreateDropCopySubscriptionResponse:

@@ -5,15 +5,36 @@ The servers consult this object; tests (or the demo) flip switches:
 - :meth:`kill_streams` aborts open streams with ``UNAVAILABLE``;
 - :meth:`silence_streams` stops everything, heartbeats included, on the
   streams open now (they stay open: the client must notice the silence);
-- ``http_failures`` / ``http_status``: the next N HTTP requests get a 5xx;
+- :meth:`fail_http`: the next N HTTP requests get a 5xx;
 - :meth:`expire_tokens` ends every token issued so far, early;
 - ``duplicate_executions``: the next N executions are delivered twice;
 - :meth:`stall_streams` stops writing to open streams so their queues grow
   until the slow-consumer rule disconnects them;
 - :meth:`send_malformed` delivers a market-data update that breaks the
   protocol (levels not best first) to the streams of a symbol;
-- :meth:`hang_requests`: the next N gRPC order-entry calls never get an
-  answer (the client's own timeout must end them).
+- :meth:`hang_requests`: the next N order-entry requests never get an
+  answer (the client's own timeout must end them);
+- :meth:`lose_answers`: the next N order-entry requests are processed, then
+  their answer is lost.
+
+Two opposite cases for order entry, which a client cannot tell apart by what
+it receives (both are "outcome unknown" to it):
+
+========================  =============================  ======================
+fault                     what the exchange did          what the client sees
+========================  =============================  ======================
+``fail_http``             nothing: refused before auth   HTTP 5xx
+``hang_requests``         nothing: held before the       no answer until its
+                          exchange saw it                own timeout
+``lose_answers``          processed it (order rests,     ``how``: 503 /
+                          cancelled or replaced, stream  UNAVAILABLE, a dropped
+                          and drop copy as usual)        connection / aborted
+                                                         call, or no answer
+========================  =============================  ======================
+
+"Order entry" is InsertOrder, CancelOrder, CancelReplaceOrder and their
+``*List`` forms, over REST and gRPC; GetOpenOrders is never affected (it is
+how a client learns the truth). ``injected`` counts the faults that fired.
 """
 
 from __future__ import annotations
@@ -23,7 +44,9 @@ from typing import Any
 
 from plugins.polymarket.gen import marketdatasubscription_pb2 as md
 
-__all__ = ["Faults"]
+__all__ = ["LOSS_MODES", "Faults"]
+
+LOSS_MODES = ("error", "reset", "hang")  # how lose_answers loses an answer
 
 
 class Faults:
@@ -35,6 +58,7 @@ class Faults:
         self.http_status = 503
         self.injected: dict[str, int] = {}
         self._armed: dict[str, int] = {}  # one-shot faults still to fire: name -> how many
+        self._loss = "error"  # how the armed lose_answers lose theirs
 
     def _count(self, what: str, n: int) -> int:
         self.injected[what] = self.injected.get(what, 0) + n
@@ -43,14 +67,15 @@ class Faults:
     def _arm(self, what: str, n: int) -> None:
         """The next ``n`` chances of ``what`` fire (replacing what was left)."""
         self._armed[what] = n
-        self._count(what, n)
 
-    def _take(self, what: str) -> bool:
-        """Whether ``what`` fires now (one of its armed chances used up)."""
+    def _take(self, what: str, label: str = "") -> bool:
+        """Whether ``what`` fires now (one of its armed chances used up,
+        counted in ``injected`` as ``label`` or ``what``)."""
         left = self._armed.get(what, 0)
         if left <= 0:
             return False
         self._armed[what] = left - 1
+        self._count(label or what, 1)
         return True
 
     def _open(self, kind: str | None) -> list[Any]:
@@ -87,7 +112,8 @@ class Faults:
         return self._count("send_malformed", len(streams))
 
     def fail_http(self, n: int, status: int = 503) -> None:
-        """The next ``n`` HTTP requests get ``status``."""
+        """The next ``n`` HTTP requests (any path but ``/sim/``) get ``status``
+        before anything looks at them: NOT processed."""
         self.http_status = status
         self._arm("fail_http", n)
 
@@ -96,9 +122,27 @@ class Faults:
         self._arm("duplicate", n)
 
     def hang_requests(self, n: int) -> None:
-        """The next ``n`` gRPC order-entry requests get no answer, ever: the
-        exchange never sees them and each call waits until its client gives up."""
+        """The next ``n`` order-entry requests (REST or gRPC, past auth and the
+        limits) get no answer, ever: the exchange never sees them (NOT
+        processed) and each waits until its client gives up."""
         self._arm("hang_requests", n)
+
+    def lose_answers(self, n: int, how: str = "error") -> None:
+        """The next ``n`` order-entry requests (REST or gRPC, past auth and the
+        limits) are **processed** by the exchange as usual, executions and
+        cancel rejects included, and then their answer is lost, ``how``:
+
+        - ``"error"``: REST answers 503, gRPC ``UNAVAILABLE``;
+        - ``"reset"``: REST drops the connection without an answer, gRPC
+          aborts the call (``INTERNAL``, as a stream reset shows up);
+        - ``"hang"``: no answer until the client's own timeout.
+
+        A request the exchange refused (say a duplicate clord_id) loses its
+        refusal the same way."""
+        if how not in LOSS_MODES:
+            raise ValueError(f"how must be one of {LOSS_MODES}, not {how!r}")
+        self._loss = how
+        self._arm("lose_answers", n)
 
     def expire_tokens(self) -> int:
         """End every access token issued so far."""
@@ -109,6 +153,11 @@ class Faults:
 
     def take_hang(self) -> bool:
         return self._take("hang_requests")
+
+    def take_lost_answer(self) -> str | None:
+        """How this processed request's answer is lost (a ``LOSS_MODES``
+        entry), or None: it is answered."""
+        return self._loss if self._take("lose_answers", f"lose_answers:{self._loss}") else None
 
     def take_duplicate(self) -> bool:
         return self._take("duplicate")

@@ -9,7 +9,7 @@ streams take a firm stream slot for their lifetime.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
@@ -86,6 +86,16 @@ class MarketData(md_grpc.MarketDataSubscriptionAPIServicer):
             yield item
 
 
+def _entry_rpc(method: str) -> Callable[[OrderEntry, Any, grpc.aio.ServicerContext], Awaitable[Any]]:
+    """The servicer method of one order-entry RPC: :meth:`OrderEntry._entry` for ``method``."""
+
+    async def rpc(self: OrderEntry, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        return await self._entry(context, method, request)
+
+    rpc.__name__ = method
+    return rpc
+
+
 class OrderEntry(tr_grpc.OrderEntryAPIServicer):
     def __init__(self, exchange: Exchange) -> None:
         self.x = exchange
@@ -99,59 +109,44 @@ class OrderEntry(tr_grpc.OrderEntryAPIServicer):
         async for item in _pump(x, handle, context):
             yield item
 
-    async def _unary(self, context: grpc.aio.ServicerContext, method: str, call: Callable[[Client], Any]) -> Any:
-        client = await _client(self.x, context, method)
-        if self.x.faults.take_hang():
-            await asyncio.get_running_loop().create_future()  # until the client cancels
+    async def _entry(self, context: grpc.aio.ServicerContext, method: str, request: Any) -> Any:
+        """One order-entry call, with its faults: ``hang_requests`` before the
+        exchange sees it, ``lose_answers`` after it was processed."""
+        x = self.x
+        client = await _client(x, context, method)
+        if x.faults.take_hang():
+            await _until_cancelled()
+        answer, error = None, None
         try:
-            return call(client)
+            answer = x.order_entry(client, method, request)
         except SimError as exc:
-            await context.abort(exc.code, exc.message)
+            error = exc
+        how = x.faults.take_lost_answer()
+        if how == "error":
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "service unavailable")
+        elif how == "reset":
+            await context.abort(grpc.StatusCode.INTERNAL, "Received RST_STREAM with error code 2")
+        elif how == "hang":
+            await _until_cancelled()
+        if error is not None:
+            await context.abort(error.code, error.message)
+        return answer
 
-    async def InsertOrder(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
-        return await self._unary(context, "InsertOrder", lambda c: tr.InsertOrderResponse(order_id=self.x.insert(c, request)))
-
-    async def InsertOrderList(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
-        def run(c: Client) -> Any:
-            _check_batch(request.requests)
-            return tr.InsertOrderListResponse(responses=[tr.InsertOrderResponse(order_id=self.x.insert(c, r)) for r in request.requests])
-        return await self._unary(context, "InsertOrderList", run)
-
-    async def CancelOrder(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
-        def run(c: Client) -> Any:
-            self.x.cancel(c, request)
-            return tr.CancelOrderResponse()
-        return await self._unary(context, "CancelOrder", run)
-
-    async def CancelOrderList(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
-        def run(c: Client) -> Any:
-            _check_batch(request.requests)
-            for r in request.requests:
-                self.x.cancel(c, r)
-            return tr.CancelOrderListResponse(responses=[tr.CancelOrderResponse() for _ in request.requests])
-        return await self._unary(context, "CancelOrderList", run)
-
-    async def CancelReplaceOrder(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
-        def run(c: Client) -> Any:
-            self.x.replace(c, request)
-            return tr.CancelReplaceOrderResponse()
-        return await self._unary(context, "CancelReplaceOrder", run)
-
-    async def CancelReplaceOrderList(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
-        def run(c: Client) -> Any:
-            _check_batch(request.requests)
-            for r in request.requests:
-                self.x.replace(c, r)
-            return tr.CancelReplaceOrderListResponse(responses=[tr.CancelReplaceOrderResponse() for _ in request.requests])
-        return await self._unary(context, "CancelReplaceOrderList", run)
+    InsertOrder = _entry_rpc("InsertOrder")
+    InsertOrderList = _entry_rpc("InsertOrderList")
+    CancelOrder = _entry_rpc("CancelOrder")
+    CancelOrderList = _entry_rpc("CancelOrderList")
+    CancelReplaceOrder = _entry_rpc("CancelReplaceOrder")
+    CancelReplaceOrderList = _entry_rpc("CancelReplaceOrderList")
 
     async def GetOpenOrders(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
-        return await self._unary(context, "GetOpenOrders", lambda c: tr.GetOpenOrdersResponse(orders=self.x.open_orders(c, request.symbols, request.accounts)))
+        client = await _client(self.x, context, "GetOpenOrders")
+        return tr.GetOpenOrdersResponse(orders=self.x.open_orders(client, request.symbols, request.accounts))
 
 
-def _check_batch(requests: Any) -> None:
-    if not 1 <= len(requests) <= 20:
-        raise SimError(grpc.StatusCode.INVALID_ARGUMENT, f"a batch holds 1-20 requests, not {len(requests)}")
+async def _until_cancelled() -> None:
+    """Never answer: the client's deadline (or the server's stop) cancels the call."""
+    await asyncio.get_running_loop().create_future()
 
 
 class DropCopy(dc_grpc.DropCopyAPIServicer):

@@ -3,10 +3,17 @@ the grpc-gateway REST mirror, in the proto3 JSON mapping.
 
 Errors use the grpc-gateway body ``{"code": <grpc code>, "message": ...,
 "details": []}`` with the matching HTTP status (reference §6).
+
+``GET /sim/stats`` is the simulator's own debug endpoint, not the venue's:
+:meth:`Exchange.counters` as a JSON object (violations by kind, accepted
+requests by method, ingress total, faults fired, executions sent, client
+orders resting). It needs no token, is not counted against any limit and is
+never hit by a fault; like everything here it listens on 127.0.0.1 only.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,7 +24,7 @@ from google.protobuf import json_format
 
 from plugins.polymarket.gen import refdata_pb2 as rd
 from plugins.polymarket.gen import trading_pb2 as tr
-from plugins.polymarket.sim.exchange import Client, Exchange, SimError
+from plugins.polymarket.sim.exchange import ORDER_ENTRY, Client, Exchange, SimError
 from plugins.polymarket.sim.tokens import TokenError, issue
 
 __all__ = ["HTTP_STATUS", "start_http_server"]
@@ -58,24 +65,25 @@ class Routes:
         self.token_url = ""
         self.audience = ""
         self._jti: set[str] = set()
+        self._unanswered: set[asyncio.Future[None]] = set()  # requests held without an answer
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._faults])
         r = app.router
         r.add_post("/oauth/token", self.token)
         r.add_get("/v1/health", self.health)
-        r.add_post("/v1/trading/orders", self._trading("InsertOrder", tr.InsertOrderRequest, self._insert))
-        r.add_post("/v1/trading/orders/list", self._trading("InsertOrderList", tr.InsertOrderListRequest, self._insert_list))
-        r.add_post("/v1/trading/orders/cancel", self._trading("CancelOrder", tr.CancelOrderRequest, self._cancel))
-        r.add_post("/v1/trading/orders/cancel/list", self._trading("CancelOrderList", tr.CancelOrderListRequest, self._cancel_list))
-        r.add_post("/v1/trading/orders/replace", self._trading("CancelReplaceOrder", tr.CancelReplaceOrderRequest, self._replace))
-        r.add_post("/v1/trading/orders/replace/list", self._trading("CancelReplaceOrderList", tr.CancelReplaceOrderListRequest, self._replace_list))
+        for path, method in _ENTRY_PATHS.items():
+            r.add_post(path, self._entry(method))
         r.add_get("/v1/trading/orders/open", self.open_orders)
         r.add_post("/v1/refdata/instruments", self.instruments)
+        r.add_get("/sim/stats", self.stats)
+        app.on_shutdown.append(self._release)
         return app
 
     @web.middleware
     async def _faults(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith("/sim/"):
+            return await handler(request)
         status = self.x.faults.take_http_failure()
         if status is not None:
             return _status_body(_BY_HTTP.get(status, grpc.StatusCode.INTERNAL), "injected failure")
@@ -108,42 +116,51 @@ class Routes:
     async def health(self, request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
-    def _trading(self, method: str, msg_type: type, call: Callable[[Client, Any], Any]) -> Handler:
+    def _entry(self, method: str) -> Handler:
+        """The handler of one order-entry method, with its faults: ``hang_requests``
+        before the exchange sees the request, ``lose_answers`` after."""
+        request_type = ORDER_ENTRY[method].request
+
         async def handle(request: web.Request) -> web.StreamResponse:
             try:
                 client = self._authed(request, method, participant=True)
-                try:
-                    msg = json_format.Parse(await request.text(), msg_type())
-                except json_format.ParseError as exc:
-                    raise SimError(grpc.StatusCode.INVALID_ARGUMENT, f"bad request body: {exc}") from exc
-                return _ok(call(client, msg))
+                msg = _parse(await request.text(), request_type())
             except SimError as exc:
                 return _status_body(exc.code, exc.message)
+            faults = self.x.faults
+            if faults.take_hang():
+                return await self._no_answer(request, wait=True)
+            try:
+                answer = _ok(self.x.order_entry(client, method, msg))
+            except SimError as exc:
+                answer = _status_body(exc.code, exc.message)
+            how = faults.take_lost_answer()
+            if how is None:
+                return answer
+            if how == "error":
+                return _status_body(grpc.StatusCode.UNAVAILABLE, "service unavailable")
+            return await self._no_answer(request, wait=how == "hang")
 
         return handle
 
-    def _insert(self, c: Client, m: Any) -> Any:
-        return tr.InsertOrderResponse(order_id=self.x.insert(c, m))
+    async def _no_answer(self, request: web.Request, *, wait: bool) -> web.StreamResponse:
+        """Drop the connection without an answer; with ``wait``, first hold it
+        until the client gives up (its handler is cancelled) or the server stops."""
+        if wait:
+            held = asyncio.get_running_loop().create_future()
+            self._unanswered.add(held)
+            try:
+                await held
+            finally:
+                self._unanswered.discard(held)
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=204)  # never written: the transport is gone
 
-    def _insert_list(self, c: Client, m: Any) -> Any:
-        _check_batch(m.requests)
-        return tr.InsertOrderListResponse(responses=[self._insert(c, r) for r in m.requests])
-
-    def _cancel(self, c: Client, m: Any) -> Any:
-        self.x.cancel(c, m)
-        return tr.CancelOrderResponse()
-
-    def _cancel_list(self, c: Client, m: Any) -> Any:
-        _check_batch(m.requests)
-        return tr.CancelOrderListResponse(responses=[self._cancel(c, r) for r in m.requests])
-
-    def _replace(self, c: Client, m: Any) -> Any:
-        self.x.replace(c, m)
-        return tr.CancelReplaceOrderResponse()
-
-    def _replace_list(self, c: Client, m: Any) -> Any:
-        _check_batch(m.requests)
-        return tr.CancelReplaceOrderListResponse(responses=[self._replace(c, r) for r in m.requests])
+    async def _release(self, app: web.Application) -> None:
+        for held in self._unanswered:
+            if not held.done():
+                held.set_result(None)
 
     async def open_orders(self, request: web.Request) -> web.Response:
         try:
@@ -157,24 +174,39 @@ class Routes:
     async def instruments(self, request: web.Request) -> web.Response:
         try:
             self._authed(request, "ListInstruments", participant=False)
-            try:
-                req = json_format.Parse(await request.text() or "{}", rd.ListInstrumentsRequest())
-            except json_format.ParseError as exc:
-                raise SimError(grpc.StatusCode.INVALID_ARGUMENT, f"bad request body: {exc}") from exc
+            req = _parse(await request.text() or "{}", rd.ListInstrumentsRequest())
             return _ok(self.x.list_instruments(req))
         except SimError as exc:
             return _status_body(exc.code, exc.message)
 
+    async def stats(self, request: web.Request) -> web.Response:
+        """``GET /sim/stats``: the exchange's counters (see the module docstring)."""
+        return web.json_response(self.x.counters())
 
-def _check_batch(requests: Any) -> None:
-    if not 1 <= len(requests) <= 20:
-        raise SimError(grpc.StatusCode.INVALID_ARGUMENT, f"a batch holds 1-20 requests, not {len(requests)}")
+
+_ENTRY_PATHS = {
+    "/v1/trading/orders": "InsertOrder",
+    "/v1/trading/orders/list": "InsertOrderList",
+    "/v1/trading/orders/cancel": "CancelOrder",
+    "/v1/trading/orders/cancel/list": "CancelOrderList",
+    "/v1/trading/orders/replace": "CancelReplaceOrder",
+    "/v1/trading/orders/replace/list": "CancelReplaceOrderList",
+}
+
+
+def _parse(text: str, msg: Any) -> Any:
+    """``text`` (proto3 JSON) into ``msg``; INVALID_ARGUMENT if it does not fit."""
+    try:
+        return json_format.Parse(text, msg)
+    except json_format.ParseError as exc:
+        raise SimError(grpc.StatusCode.INVALID_ARGUMENT, f"bad request body: {exc}") from exc
 
 
 async def start_http_server(exchange: Exchange, port: int = 0) -> tuple[web.AppRunner, str]:
     """Serve on 127.0.0.1; returns the runner (``await runner.cleanup()``) and base URL."""
     routes = Routes(exchange)
-    runner = web.AppRunner(routes.app(), access_log=None)
+    # handler_cancellation: a client that gives up on a held request ends its handler.
+    runner = web.AppRunner(routes.app(), access_log=None, handler_cancellation=True)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()

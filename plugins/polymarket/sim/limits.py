@@ -71,6 +71,10 @@ class SimLimits:
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._rules = method_buckets(settings.tier)
 
+    def kinds(self) -> list[str]:
+        """Every violation kind these limits can count."""
+        return ["streams", "symbols", "ingress", *(f"bucket:{m}" for m in self._rules)]
+
     @property
     def total_violations(self) -> int:
         return sum(self.violations.values())
