@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from framework.hookspecs import hookimpl
+from framework.journal.reconcile import ReconcileSettings
 from framework.paper import PaperSettings
 from framework.specs import CommandSpec, ConfigSectionSpec, VenueSpec
 from framework.testing import ScriptedVenue, ScriptedVenueSettings
@@ -20,7 +21,10 @@ from framework.testing import ScriptedVenue, ScriptedVenueSettings
 
 @hookimpl
 def backplane_config_sections() -> list[ConfigSectionSpec]:
-    return [ConfigSectionSpec("paper", PaperSettings, "how the paper exchange simulates venues in paper mode")]
+    return [
+        ConfigSectionSpec("paper", PaperSettings, "how the paper exchange simulates venues in paper mode"),
+        ConfigSectionSpec("reconcile", ReconcileSettings, "what a resumed live run does with orders only the venue knows"),
+    ]
 
 
 @hookimpl

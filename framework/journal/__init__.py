@@ -2,14 +2,19 @@
 
 See :mod:`framework.journal.store` for how events are journalled,
 :mod:`framework.journal.states` for the order lifecycle and
-:mod:`framework.journal.reconcile` for a restarted live run's reconciliation.
+:mod:`framework.journal.reconcile` for a restarted live run's reconciliation and
+:mod:`framework.journal.lock` for the one-process-per-run-id lock.
 """
 
+from framework.journal.lock import RunLock, RunLocked
 from framework.journal.reconcile import (
     Difference,
     DifferenceKind,
+    ReconcileSettings,
+    Settlement,
     reconcile,
     reconcile_positions,
+    settle,
 )
 from framework.journal.records import OpenOrder, RestoredState
 from framework.journal.schema import JournalError
@@ -24,8 +29,13 @@ __all__ = [
     "JournalError",
     "OpenOrder",
     "OrderState",
+    "ReconcileSettings",
     "RestoredState",
+    "RunLock",
+    "RunLocked",
+    "Settlement",
     "reconcile",
     "reconcile_positions",
     "run_dir_for",
+    "settle",
 ]

@@ -443,6 +443,14 @@ class PolymarketAdapter:
             for o in self.orders.open_orders.values()
         ]
 
+    def adopt(self, clord_id: str, strategy: str) -> None:
+        """A resumed run takes over a working order its journal did not know:
+        its executions and end reach ``strategy`` from now on."""
+        self._strategy[clord_id] = strategy
+        for o in self.orders.open_orders.values():
+            if o.clord_id == clord_id:
+                o.strategy = strategy
+
     async def open_orders(self, symbols: Sequence[str] = ()) -> list[dict[str, Any]]:
         """The venue's open orders (REST GetOpenOrders), JSON mapping."""
         assert self.entry is not None
