@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 from framework.cli import config_schema
 from framework.clock import SimClock
 from framework.config import load_config
-from framework.ids import MAX_CLIENT_ID, MAX_STRATEGY_NAME, id_prefix, session_tag, strategy_of
+from framework.ids import (
+    MAX_CLIENT_ID,
+    MAX_STRATEGY_NAME,
+    id_prefix,
+    session_tag,
+    strategy_of,
+)
 from framework.plugins import load_host
 from framework.runner import plan_issues
 from framework.strategy import StrategyContext
