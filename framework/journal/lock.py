@@ -55,6 +55,8 @@ class RunLock:
         ``started_wall_ns`` (the run clock's wall time) is written beside the
         pid and host for whoever finds the lock taken."""
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        # CLOEXEC: a child the run spawns must not inherit the descriptor and
+        # keep the lock held after the run itself was killed.
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -72,7 +74,3 @@ class RunLock:
         if self._fd is not None:
             os.close(self._fd)  # closing the last descriptor releases the flock
             self._fd = None
-
-    @property
-    def held(self) -> bool:
-        return self._fd is not None
