@@ -18,18 +18,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from framework.bus import ErrorPolicy
 from framework.events import (
     BookDelta,
     BookSnapshot,
     Event,
     HandlerFailed,
+    OrderAccepted,
     OrderEvent,
+    OrderResolved,
     Side,
     StreamStatus,
     Trade,
     VenueCheckpoint,
 )
+from framework.orders import CancelOrder
 from framework.strategy import StrategyContext
 from framework.venue import VenueContext
 
@@ -62,18 +67,26 @@ async def start_components(run: Any, stack: contextlib.AsyncExitStack, *, run_id
 
 
 def start_journal(run: Any, stack: contextlib.AsyncExitStack, run_id: str | None) -> None:
-    """Open ``runs/<run-id>/``; a run id seen before restores its positions and orders."""
+    """Lock and open ``runs/<run-id>/``; a run id seen before restores its positions
+    and orders. Sets the session's client-id tag (:mod:`framework.ids`)."""
+    from framework.ids import session_tag
+
     if not run.config.journal.enabled:
+        run.id_tag = session_tag(run_id or run.config.run.run_id or run.config.run.name, 0, run.clock.wall_ns())
         return
     from framework.config import show_config
-    from framework.journal import Journal, run_dir_for
+    from framework.journal import Journal, RunLock, run_dir_for
 
     run_id = run_id or run.config.run.run_id or f"{run.config.run.name}-{uuid.uuid4().hex[:8]}"
     run_dir = run_dir_for(Path(run.config.journal.path), run_id)
+    lock = RunLock(run_dir)
+    lock.acquire(run.clock.wall_ns())  # RunLocked: another process runs this id
+    stack.callback(lock.release)
     journal = Journal(run_dir, run_id, clock=run.clock)
     resumed = journal.start(mode=run.config.run.mode, config_text=show_config(run.config))
     run.journal = journal
     stack.callback(lambda: journal.close(clean=run.fatal is None))
+    run.id_tag = session_tag(run_id, journal.session, run.clock.wall_ns())
     if resumed:
         restored = journal.restore()
         run.tracker.restore(restored.book, restored.open_orders)
@@ -140,6 +153,8 @@ async def start_risk(run: Any, stack: contextlib.AsyncExitStack) -> None:
     # The layer follows events itself; the router publishes its denials.
     run.bus.subscribe(layer.on_event, (OrderEvent, Trade, BookSnapshot), name="risk")
     run.risk = layer
+    if run.restored is not None:  # a resumed run: limits count what earlier sessions left
+        layer.state.restore(run.restored.positions, run.restored.open_orders)
     run.router.set_pretrade(layer)
     limits = {}
     for name, entry in run.config.venues.items():
@@ -196,11 +211,10 @@ async def start_venue(run: Any, stack: contextlib.AsyncExitStack, name: str, ent
         _reconcile_live(run, name, adapter)
     route = run.router.route(name)
     run.resolver.add_venue(name, getattr(route, "find_orders", None))
+    run.resolver.check(name)  # orders a resumed run restored in doubt
 
 
 async def _start_simulator(run: Any, stack: contextlib.AsyncExitStack, spec: Any, settings: Any, symbols: list[str]) -> Any:
-    import msgspec
-
     if spec.simulator is None or spec.simulator not in run.host.simulators:
         raise RuntimeError(f"venue plugin {spec.name!r} ships no simulator; remove `simulate: true`")
     sim_spec = run.host.simulators[spec.simulator]
@@ -231,20 +245,83 @@ def _start_paper_route(run: Any, stack: contextlib.AsyncExitStack, name: str, ad
 
 
 def _reconcile_live(run: Any, name: str, adapter: Any) -> None:
-    """A resumed live run: compare the journal's open orders with the venue's
-    (its order-stream snapshot); report and journal every difference."""
+    """A resumed live run: compare the journal's open orders (as the tracker holds
+    them now) with the venue's (its order-stream snapshot) and act on the
+    differences per the ``reconcile:`` section -- ours the venue lacks are
+    closed, the venue's we lack are cancelled or adopted. Every difference
+    (positions too, as far as the venue's fills tell) is logged, journalled and
+    kept in ``run.differences`` for the summary."""
     restored = run.restored
     venue_orders = getattr(adapter, "venue_open_orders", None)  # optional for adapters
     if restored is None or venue_orders is None:
         return
-    from framework.journal import reconcile
+    from framework.journal import ReconcileSettings, settle
 
-    differences = reconcile([o for o in restored.open_orders if o.venue == name], venue_orders())
+    policy = (run.config.sections.get("reconcile") or ReconcileSettings()).unknown_orders
+    owners = [s for s, e in run.config.strategies.items() if e.venue == name and e.enabled]
+    found = settle(_still_open(run, name), venue_orders(), policy=policy, strategies=owners)
+    now = run.clock.now_ns()
+    for o in found.close:
+        outcome = "gone" if o.venue_order_id else "not_found"
+        run.bus.publish(OrderResolved(name, o.symbol, now, now, o.client_order_id, o.strategy, o.venue_order_id,
+                                      outcome, o.filled, CLOSED_AT_RECONCILE))  # fmt: skip
+    for o in found.adopt:
+        _adopt(run, adapter, o)
+    for o in found.cancel:
+        # Tracked first, so the cancel and its outcome follow the normal lifecycle.
+        _adopt(run, adapter, msgspec.structs.replace(o, strategy=""))
+        run.router.send(CancelOrder("", name, o.symbol, o.client_order_id, o.venue_order_id))
+    differences = found.differences + _position_differences(run, name, found.fill_gaps)
     for difference in differences:
         log.warning("reconcile %s: %s", name, difference)
+    log.info("reconcile %s (unknown orders: %s): %d closed, %d adopted, %d cancelled",
+             name, policy, len(found.close), len(found.adopt), len(found.cancel))  # fmt: skip
     if run.journal is not None and differences:
         run.journal.record_differences(differences)
     run.differences.extend(differences)
+    for action, orders in (("closed", found.close), ("adopted", found.adopt), ("cancelled", found.cancel)):
+        run.reconciled[action] += len(orders)
+
+
+CLOSED_AT_RECONCILE = "reconcile: not open at the venue after the restart"
+
+
+def _still_open(run: Any, venue: str) -> list[Any]:
+    """The journal's open orders of ``venue`` that the tracker still holds open
+    (fills replayed since start-up may have ended some), with its fill."""
+    out = []
+    for o in run.restored.open_orders:
+        tracked = run.tracker.order(o.client_order_id)
+        if o.venue == venue and tracked is not None and tracked.is_open:
+            out.append(msgspec.structs.replace(o, filled=tracked.filled))
+    return out
+
+
+def _adopt(run: Any, adapter: Any, order: Any) -> None:
+    """Make a venue order the journal did not know one of the run's: tracked,
+    journalled (its acceptance), counted by the risk layer, its executions
+    routed to ``order.strategy``."""
+    run.tracker.adopt(order)
+    claim = getattr(adapter, "adopt", None)
+    if claim is not None:
+        claim(order.client_order_id, order.strategy)
+    now = run.clock.now_ns()
+    run.bus.publish(OrderAccepted(order.venue, order.symbol, now, now, order.client_order_id,
+                                  order.strategy, order.venue_order_id, order.side, order.price, order.size))
+
+
+def _position_differences(run: Any, venue: str, fill_gaps: dict[tuple[str, str], int]) -> list[Any]:
+    """Net positions per symbol of ``venue``: ours against ours plus what the venue
+    filled beyond our journal on the orders both know (the venue's account
+    position where the adapter cannot ask for it)."""
+    from framework.journal import reconcile_positions
+
+    ours: dict[tuple[str, str], int] = {}
+    for (_, v, symbol), pos in run.tracker.positions.items():
+        if v == venue:
+            ours[(v, symbol)] = ours.get((v, symbol), 0) + pos.qty
+    theirs = {key: ours.get(key, 0) + fill_gaps.get(key, 0) for key in set(ours) | set(fill_gaps)}
+    return reconcile_positions(ours, theirs)
 
 
 # -- strategies -------------------------------------------------------------------
@@ -254,7 +331,7 @@ def start_strategy(run: Any, stack: contextlib.AsyncExitStack, name: str, entry:
     """Build strategy ``name``, subscribe its callbacks (each guarded) and start it."""
     spec = run.host.strategies[entry.plugin]
     adapter = run.venues[entry.venue]
-    ctx = StrategyContext(name, entry.venue, entry.symbols, run.clock, run.router, adapter.book, run.tracker)
+    ctx = StrategyContext(name, entry.venue, entry.symbols, run.clock, run.router, adapter.book, run.tracker, id_tag=run.id_tag)
     strategy = spec.factory(ctx, entry.params if entry.params is not None else spec.params())
     run.strategies[name] = strategy
     guard = guarded(run, name)

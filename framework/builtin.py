@@ -14,6 +14,7 @@ from pathlib import Path
 
 from framework.execution.resolver import ExecutionSettings
 from framework.hookspecs import hookimpl
+from framework.journal.reconcile import ReconcileSettings
 from framework.paper import PaperSettings
 from framework.specs import CommandSpec, ConfigSectionSpec, VenueSpec
 from framework.testing import ScriptedVenue, ScriptedVenueSettings
@@ -24,6 +25,7 @@ def backplane_config_sections() -> list[ConfigSectionSpec]:
     return [
         ConfigSectionSpec("paper", PaperSettings, "how the paper exchange simulates venues in paper mode"),
         ConfigSectionSpec("execution", ExecutionSettings, "how orders whose answer was lost are resolved from the venue"),
+        ConfigSectionSpec("reconcile", ReconcileSettings, "what a resumed live run does with orders only the venue knows"),
     ]
 
 

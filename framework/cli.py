@@ -26,6 +26,7 @@ EXIT_CODES = {
     3: "the run finished but at least one strategy failed and was halted",
     4: "the run failed: a venue or component could not start or crashed",
     5: "shutdown did not finish within its bound; remaining tasks were cancelled",
+    6: "another process is running this run id (the message names it); nothing was started",
     130: "interrupted before the run started",
 }
 

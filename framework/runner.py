@@ -24,6 +24,7 @@ import contextlib
 import logging
 import signal
 import sys
+from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -32,6 +33,7 @@ from framework.assembly import start_components
 from framework.bus import Bus
 from framework.clock import NS_PER_S, Clock, LiveClock, SimClock
 from framework.errors import ConfigError
+from framework.journal.lock import RunLocked
 from framework.plugins import PluginHost
 from framework.router import RunRouter
 from framework.schedule import Schedule
@@ -44,6 +46,7 @@ __all__ = ["Run", "plan_issues", "run_config", "run_from_cli"]
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_CONFIG, EXIT_STRATEGY_FAILED, EXIT_RUN_FAILED, EXIT_SHUTDOWN_TIMEOUT = 0, 1, 3, 4, 5
+EXIT_RUN_LOCKED = 6  # another process runs this run id
 
 
 class Run:
@@ -63,6 +66,8 @@ class Run:
         self.resolver: Any = None  # asks venues about orders whose answer was lost
         self.restored: Any = None  # the journal's RestoredState when this run id was seen before
         self.differences: list[Any] = []  # what reconciliation against live venues found
+        self.reconciled: Counter[str] = Counter()  # orders closed / adopted / cancelled by it
+        self.id_tag = ""  # this session's client order id tag (framework.ids)
         self.strategies: dict[str, Strategy[Any]] = {}
         self.failed_strategies: dict[str, str] = {}
         self.journal: Any = None
@@ -129,12 +134,14 @@ class Run:
 
 def plan_issues(host: PluginHost, cfg: Any) -> list[Any]:
     """Problems only visible once the run is assembled: a mode a venue cannot
-    run in, or more streams than the venue account allows.
+    run in, more streams than the venue account allows, or a strategy name too
+    long for its client order ids.
 
     ``config check`` reports them beside the config's own; start-up refuses
     to run with any -- never a failure at random later.
     """
     from framework.config import issue_at
+    from framework.ids import MAX_STRATEGY_NAME
     from framework.risk import RiskConfig
     from framework.venue import VenueLimits
 
@@ -154,6 +161,10 @@ def plan_issues(host: PluginHost, cfg: Any) -> list[Any]:
         symbols[name] = cfg.symbols_of(name)
     for message in risk.stream_issues(symbols, declared, fixed):
         issues.append(issue_at(cfg, ("venues",), message))
+    for name in cfg.strategies:
+        if len(name) > MAX_STRATEGY_NAME:  # its client order ids would not fit the venue
+            issues.append(issue_at(cfg, ("strategies", name), f"strategy name {name!r} has {len(name)} characters; "
+                                   f"client order ids carry it: rename it to at most {MAX_STRATEGY_NAME}"))
     pairs = [(st.venue, name) for name, st in cfg.strategies.items()]
     for message in risk.check_issues(host.risk_checks, pairs):
         issues.append(issue_at(cfg, ("risk",), message))
@@ -191,6 +202,8 @@ async def run_config(
                 stack.callback(status.stop)
             host.call_lifecycle("backplane_run_started", run)
             await _wait(run, duration_s)
+        except RunLocked as exc:
+            run.fatal = exc  # refused before anything started: a message, not a traceback
         except Exception as exc:
             log.exception("run failed")
             run.fatal = exc
@@ -209,6 +222,8 @@ async def run_config(
         on_done(run)
     if code:
         return code
+    if isinstance(run.fatal, RunLocked):
+        return EXIT_RUN_LOCKED
     if run.fatal is not None:
         return EXIT_RUN_FAILED
     return EXIT_STRATEGY_FAILED if run.failed_strategies else EXIT_OK
@@ -266,6 +281,9 @@ def run_from_cli(host: PluginHost, args: argparse.Namespace) -> int:
         logging.getLogger(chatty).setLevel(logging.WARNING)  # one line per request drowns the run's own
 
     def report(run: Run) -> None:
+        if isinstance(run.fatal, RunLocked):
+            print(f"backplane run: {run.fatal}", file=sys.stderr)
+            return
         print(summary_table(run, run.stats))
         if run.journal is not None:
             print(f"journal: {run.journal.run_dir}  (backplane report {run.journal.run_dir})")

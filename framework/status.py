@@ -136,6 +136,9 @@ def summary_table(run: Any, stats: RunStats) -> str:
         f"fills {stats.fills:,}  volume {stats.volume:,} lots  orders sent {run.router.sent:,}  "
         f"denied {run.router.denied:,} ({denied})  net pnl {_fmt(run.total_pnl())}{'' if exact else ' (+ instruments without a price unit)'}"
     )
+    if run.differences or run.reconciled:
+        done = ", ".join(f"{action} {n}" for action, n in sorted(run.reconciled.items())) or "nothing to do"
+        lines.append(f"reconciled at resume: {len(run.differences)} differences ({done}); listed in the log and the journal")
     failed = ", ".join(f"{n} ({why})" for n, why in run.failed_strategies.items())
     if failed:
         lines.append(f"halted strategies: {failed}")

@@ -6,7 +6,8 @@ registers through the ``backplane_strategies`` hook. The run calls its
 callbacks from the bus -- plain calls on the event path -- and hands it a
 :class:`StrategyContext` to send orders and read state.
 
-Orders leave only through the context: it assigns the client order id, tracks
+Orders leave only through the context: it assigns the client order id
+(unique across sessions and runs, see :mod:`framework.ids`), tracks
 the order, and passes it to the run's order router, which runs the risk layer
 (pre-trade checks, ingress budget) before anything reaches a venue or the
 paper exchange. A strategy that raises is halted alone by the run: its orders
@@ -31,6 +32,7 @@ from framework.events import (
     TimerFired,
     Trade,
 )
+from framework.ids import id_prefix
 from framework.orders import (
     CancelOrder,
     OrderType,
@@ -79,6 +81,8 @@ class StrategyContext:
         router: OrderRouter,
         books: Callable[[str], Any],
         state: Any,
+        *,
+        id_tag: str = "",
     ) -> None:
         self.name = name
         self.venue = venue
@@ -87,6 +91,10 @@ class StrategyContext:
         self._router = router
         self._books = books
         self._state = state  # framework.positions-style state: positions, open orders, PnL
+        # Ids are ``<name>-<id_tag>-<n>``; the run gives each session its own
+        # tag (framework.ids.session_tag), so a resumed run never reuses an id
+        # that may still rest at the venue. Without a tag (tests): ``<name>-<n>``.
+        self._id_prefix = id_prefix(name, id_tag)
         self._ids = itertools.count(1)
         self._timers: dict[str, Any] = {}
         # The run points this at the strategy's guarded ``on_timer``.
@@ -95,7 +103,7 @@ class StrategyContext:
     # -- orders ------------------------------------------------------------
 
     def _next_id(self) -> str:
-        return f"{self.name}-{next(self._ids)}"
+        return f"{self._id_prefix}{next(self._ids)}"
 
     def submit_limit(
         self,

@@ -151,6 +151,10 @@ class OrderTracker:
                 order.in_doubt = "submit" if not order.acknowledged else "cancel"
             self._orders[order.client_order_id] = self._open[order.client_order_id] = order
 
+    def adopt(self, order: Any) -> None:
+        """Take over one working order found at the venue (a resumed run's reconcile)."""
+        self.restore(self.positions, [order])
+
     # -- from the bus -----------------------------------------------------------
 
     def on_event(self, event: OrderEvent) -> None:
@@ -176,8 +180,8 @@ class OrderTracker:
             order.in_doubt = event.request or order.in_doubt or "submit"  # type: ignore[attr-defined]
             order.unknown_since_ns = event.ts_recv
         elif kind is OrderResolved and event.outcome == "found":  # type: ignore[attr-defined]
+            # Its fills count only as their executions arrive (exactly once), not from the answer.
             order.acknowledged = True
-            order.filled = max(order.filled, event.filled)  # type: ignore[attr-defined]
         self.apply(order, trigger)
 
     def _on_fill(self, event: OrderFilled) -> None:

@@ -26,6 +26,9 @@ order with fills (one rule instead of a second copy of every row).
 
 - A fill never leaves PENDING_CANCEL or PENDING_REPLACE (the request is still
   in flight) unless it completes the order.
+- Asking the venue (the resolver, or a resumed run's reconcile) can close any
+  open order: ``gone`` (it no longer works there) or ``not_found`` (it never
+  got there).
 - UNKNOWN is an order whose last request got no answer (timeout, 5xx, reset
   after sending): the venue may or may not hold it. It counts as open
   exposure until the venue says which: any venue event about it resolves it,
@@ -115,14 +118,16 @@ _ENDINGS = {T.FILL_FULL: S.FILLED, T.CANCELLED: S.CANCELLED, T.EXPIRED: S.EXPIRE
 _REQUESTS = {T.REQUEST_CANCEL: S.PENDING_CANCEL, T.REQUEST_REPLACE: S.PENDING_REPLACE}
 _WORKING_ROW = {
     T.ACCEPT: S.ACCEPTED, T.FILL: S.PARTIALLY_FILLED, T.REPLACED: S.ACCEPTED, T.REFUSED: S.ACCEPTED,
-    **_ENDINGS, **_REQUESTS,
+    T.GONE: S.CANCELLED, **_ENDINGS, **_REQUESTS,
 }  # fmt: skip
 
 TABLE: dict[OrderStatus, dict[Trigger, OrderStatus]] = {
-    S.NEW: {T.ADMIT: S.PENDING_NEW, T.DENY: S.DENIED},
+    # NEW also holds an order first heard of from the venue (found at a resume's reconcile)
+    S.NEW: {T.ADMIT: S.PENDING_NEW, T.DENY: S.DENIED, T.ACCEPT: S.ACCEPTED, T.FILL: S.PARTIALLY_FILLED,
+            T.REJECT: S.REJECTED, **_ENDINGS},
     S.PENDING_NEW: {
         T.ACCEPT: S.ACCEPTED, T.FILL: S.PARTIALLY_FILLED, T.REJECT: S.REJECTED, T.DENY: S.DENIED,
-        T.LOST: S.UNKNOWN, **_ENDINGS, **_REQUESTS,
+        T.LOST: S.UNKNOWN, T.NOT_FOUND: S.REJECTED, T.GONE: S.CANCELLED, **_ENDINGS, **_REQUESTS,
     },
     S.ACCEPTED: dict(_WORKING_ROW),
     S.PARTIALLY_FILLED: dict(_WORKING_ROW),
@@ -130,12 +135,13 @@ TABLE: dict[OrderStatus, dict[Trigger, OrderStatus]] = {
         # the insert's own answers may still arrive while the cancel waits behind it
         T.ACCEPT: S.PENDING_CANCEL, T.FILL: S.PENDING_CANCEL, T.REPLACED: S.PENDING_CANCEL,
         T.REQUEST_CANCEL: S.PENDING_CANCEL, T.REQUEST_REPLACE: S.PENDING_CANCEL,
-        T.REFUSED: S.ACCEPTED, T.REJECT: S.REJECTED, T.DENY: S.DENIED, T.LOST: S.UNKNOWN, **_ENDINGS,
+        T.REFUSED: S.ACCEPTED, T.REJECT: S.REJECTED, T.DENY: S.DENIED, T.LOST: S.UNKNOWN, T.GONE: S.CANCELLED,
+        **_ENDINGS,
     },
     S.PENDING_REPLACE: {
         T.ACCEPT: S.PENDING_REPLACE, T.FILL: S.PENDING_REPLACE, T.REQUEST_REPLACE: S.PENDING_REPLACE,
         T.REPLACED: S.ACCEPTED, T.REFUSED: S.ACCEPTED, T.REQUEST_CANCEL: S.PENDING_CANCEL,
-        T.REJECT: S.REJECTED, T.DENY: S.DENIED, T.LOST: S.UNKNOWN, **_ENDINGS,
+        T.REJECT: S.REJECTED, T.DENY: S.DENIED, T.LOST: S.UNKNOWN, T.GONE: S.CANCELLED, **_ENDINGS,
     },
     S.UNKNOWN: {
         T.ACCEPT: S.ACCEPTED, T.FILL: S.PARTIALLY_FILLED, T.REPLACED: S.ACCEPTED, T.REJECT: S.REJECTED,

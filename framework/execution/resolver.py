@@ -86,6 +86,11 @@ class UnknownResolver:
     def on_unknown(self, event: Any) -> None:
         self._schedule(event.venue, self.settings.resolve_after)
 
+    def check(self, venue: str) -> None:
+        """Ask ``venue`` soon if the tracker holds any of its orders in doubt (a resumed run)."""
+        if self.tracker.unknown_orders(venue):
+            self._schedule(venue, self.settings.resolve_after)
+
     def _schedule(self, venue: str, delay_ns: int) -> None:
         if venue not in self._timers:
             self._timers[venue] = self.clock.call_later(delay_ns, self._start_round, venue)

@@ -1,16 +1,21 @@
 """The run journal: SQLite (WAL) per run, exactly-once executions, restore and reconciliation.
 
 See :mod:`framework.journal.store` for how events are journalled,
-:mod:`framework.execution.lifecycle` for the order lifecycle it follows and
-:mod:`framework.journal.reconcile` for a restarted live run's reconciliation.
+:mod:`framework.execution.lifecycle` for the order lifecycle it follows,
+:mod:`framework.journal.reconcile` for a restarted live run's reconciliation and
+:mod:`framework.journal.lock` for the one-process-per-run-id lock.
 """
 
 from framework.execution.lifecycle import OrderStatus
+from framework.journal.lock import RunLock, RunLocked
 from framework.journal.reconcile import (
     Difference,
     DifferenceKind,
+    ReconcileSettings,
+    Settlement,
     reconcile,
     reconcile_positions,
+    settle,
 )
 from framework.journal.records import OpenOrder, RestoredState
 from framework.journal.schema import JournalError
@@ -25,10 +30,15 @@ __all__ = [
     "OpenOrder",
     "OrderState",
     "OrderStatus",
+    "ReconcileSettings",
     "RestoredState",
+    "RunLock",
+    "RunLocked",
+    "Settlement",
     "reconcile",
     "reconcile_positions",
     "run_dir_for",
+    "settle",
 ]
 
 OrderState = OrderStatus

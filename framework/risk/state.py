@@ -256,3 +256,15 @@ class RiskState:
     def _move_lots(self, order: OpenOrder, lots: int) -> None:
         pair = self._open_lots.setdefault(order.key, [0, 0])
         pair[0 if order.side is Side.BUY else 1] += lots
+
+    def restore(self, positions: dict[Key, Any], open_orders: list[Any]) -> None:
+        """Take over a resumed run's journalled positions (``Position`` per key:
+        qty, cost, realized, fees) and open orders (journal ``OpenOrder`` records),
+        so limits count what the earlier sessions left, from the first intent on."""
+        for key, pos in positions.items():
+            self.positions[key] = pos.qty
+            self.cash[key] = pos.realized - pos.fees - pos.cost  # so cash + qty x mark is the net PnL
+            self._keys_by_strategy.setdefault(key[0], set()).add(key)
+        for o in open_orders:
+            if o.size - o.filled > 0:
+                self._open(o.client_order_id, OpenOrder(o.strategy, o.venue, o.symbol, o.side, o.price, o.size - o.filled))

@@ -30,7 +30,14 @@ from framework.errors import (
     VenueThrottled,
     VenueUnavailable,
 )
-from framework.events import Instrument, OrderCanceled, OrderExpired, OrderFilled, OrderRejected, VenueCheckpoint
+from framework.events import (
+    Instrument,
+    OrderCanceled,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    VenueCheckpoint,
+)
 from framework.l2book import L2Book
 from framework.orders import (
     CancelOrder,
@@ -453,6 +460,14 @@ class PolymarketAdapter:
             if clord in wanted:
                 found[clord] = VenueOrder(clord, str(o.get("id", "")), int(o.get("cumQty", 0) or 0))
         return found
+
+    def adopt(self, clord_id: str, strategy: str) -> None:
+        """A resumed run takes over a working order its journal did not know:
+        its executions and end reach ``strategy`` from now on."""
+        self._strategy[clord_id] = strategy
+        for o in self.orders.open_orders.values():
+            if o.clord_id == clord_id:
+                o.strategy = strategy
 
     async def open_orders(self, symbols: Sequence[str] = ()) -> list[dict[str, Any]]:
         """The venue's open orders (REST GetOpenOrders), JSON mapping."""

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from framework.assembly import CLOSED_AT_RECONCILE
 from framework.cli import config_schema
 from framework.config import load_config
 from framework.journal import DifferenceKind
@@ -36,7 +37,7 @@ def open_orders_in(journal: Path) -> list[str]:
         return [r[0] for r in rows]
 
 
-async def test_killed_live_run_reports_its_orders_missing_at_a_fresh_venue(tmp_path: Path) -> None:
+async def test_killed_live_run_reports_and_closes_its_orders_missing_at_a_fresh_venue(tmp_path: Path) -> None:
     config = tmp_path / "live.yaml"
     config.write_text(CONFIG.format(runs=tmp_path / "runs"))
     journal = tmp_path / "runs" / "r1" / "journal.sqlite"
@@ -70,5 +71,11 @@ async def test_killed_live_run_reports_its_orders_missing_at_a_fresh_venue(tmp_p
     missing = {d.key for d in run.differences if d.kind is DifferenceKind.MISSING_AT_VENUE}
     # the new simulator knows none of the killed session's orders
     assert killed_open <= missing
+    assert run.reconciled["closed"] >= len(killed_open)
     with sqlite3.connect(journal) as db:
         assert db.execute("SELECT COUNT(*) FROM differences").fetchone()[0] >= len(killed_open)
+        # ... and closes them, with the reason, in the journal as in the tracker
+        marks = ", ".join("?" for _ in killed_open)
+        rows = db.execute(f"SELECT state, reason FROM orders WHERE client_order_id IN ({marks})", sorted(killed_open))
+        assert {tuple(r) for r in rows} == {("cancelled", CLOSED_AT_RECONCILE)}
+    assert not any(run.tracker.order(cid).is_open for cid in killed_open)

@@ -111,7 +111,7 @@ def test_a_lost_answer_leaves_the_order_open_until_the_venue_says() -> None:
     assert o.state is OrderStatus.UNKNOWN and o.is_open and o.in_doubt == "submit" and o.unknown_since_ns == 5
     assert t.unknown_orders("v") == [o] and t.open_orders("s") == [o]
     t.on_event(OrderResolved("v", "X", 0, 6, "c1", "s", "V1", "found", 3))
-    assert o.state is OrderStatus.PARTIALLY_FILLED and o.filled == 3 and o.venue_order_id == "V1"
+    assert o.state is OrderStatus.ACCEPTED and o.filled == 0 and o.venue_order_id == "V1"  # fills come as executions
     submit(t, "c2")
     t.on_event(OrderUnknown("v", "X", 0, 5, "c2", "s", "", "submit", "HTTP 503"))
     t.on_event(OrderResolved("v", "X", 0, 6, "c2", "s", "", "not_found"))

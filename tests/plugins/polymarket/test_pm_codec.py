@@ -15,7 +15,6 @@ from framework.events import (
     InstrumentStatus,
     Liquidity,
     OrderAccepted,
-    OrderCanceled,
     OrderExpired,
     OrderFilled,
     OrderRejected,

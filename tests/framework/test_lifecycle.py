@@ -1,0 +1,341 @@
+"""The order lifecycle table, and the execution core against a reference venue.
+
+The stateful test drives the real router, tracker and resolver against a small
+venue model whose every answer the test decides: acknowledged, refused, or
+lost (processed or not), stream events delayed and delivered twice, fills of
+any size. After any interleaving, once everything in flight is answered and
+delivered, what the run believes must be what the venue holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import deque
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
+
+from framework.bus import Bus
+from framework.clock import SimClock
+from framework.errors import VenueRejected, VenueUnavailable
+from framework.events import (
+    CancelRejected,
+    OrderAccepted,
+    OrderCanceled,
+    OrderEvent,
+    OrderFilled,
+    OrderReplaced,
+    Side,
+)
+from framework.execution.lifecycle import (
+    OPEN,
+    TABLE,
+    TERMINAL,
+    OrderStatus,
+    Trigger,
+    next_status,
+)
+from framework.execution.resolver import ExecutionSettings, UnknownResolver
+from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
+from framework.router import RunRouter
+from framework.tracker import OrderTracker
+from framework.venue import VenueOrder
+
+V, S, ST = "v", "X", "s"
+
+# -- the table itself ------------------------------------------------------------------
+
+
+def test_every_status_is_reachable_from_new_and_every_open_one_can_end() -> None:
+    reached, todo = {OrderStatus.NEW}, [OrderStatus.NEW]
+    while todo:
+        for after in TABLE[todo.pop()].values():
+            if after not in reached:
+                reached.add(after)
+                todo.append(after)
+    assert reached == set(OrderStatus)
+    for status in OPEN - {OrderStatus.NEW}:
+        assert set(TABLE[status].values()) & TERMINAL, f"{status} has no way to end"
+
+
+def test_terminal_statuses_only_move_to_filled_or_stay() -> None:
+    for status in TERMINAL:
+        assert set(TABLE[status].values()) <= {status, OrderStatus.FILLED}, status
+
+
+def test_working_means_partially_filled_once_anything_filled() -> None:
+    assert next_status(OrderStatus.PENDING_CANCEL, Trigger.REFUSED, filled=0) is OrderStatus.ACCEPTED
+    assert next_status(OrderStatus.PENDING_CANCEL, Trigger.REFUSED, filled=3) is OrderStatus.PARTIALLY_FILLED
+    assert next_status(OrderStatus.FILLED, Trigger.ACCEPT) is None
+
+
+# -- a venue the test answers for --------------------------------------------------------
+
+
+class ModelVenue:
+    """What the venue holds, and its answers held until the test releases them."""
+
+    def __init__(self, bus: Bus) -> None:
+        self.bus = bus
+        self.resting: dict[str, list[int]] = {}  # client id -> [size, filled]
+        self.filled: dict[str, int] = {}  # every fill the venue made, by order
+        self.ever: set[str] = set()  # orders the venue ever held
+        self.pending: list[tuple[Any, asyncio.Future[str]]] = []  # requests awaiting the test's answer
+        self.stream: deque[OrderEvent] = deque()  # order-stream events not yet delivered
+        self.delivered_fills: list[OrderFilled] = []
+        self._exec = itertools.count(1)
+
+    # the route the router calls
+    async def _request(self, intent: Any) -> None:
+        answer = asyncio.get_running_loop().create_future()
+        self.pending.append((intent, answer))
+        outcome = await answer
+        if outcome == "refused":
+            raise VenueRejected(V, "refused")
+        if outcome.startswith("lost"):
+            raise VenueUnavailable(V, "answer lost")
+
+    submit = cancel = replace = _request
+
+    async def find_orders(self, orders: Sequence[Any]) -> dict[str, VenueOrder]:
+        return {o.client_order_id: VenueOrder(o.client_order_id, f"V-{o.client_order_id}", self.resting[o.client_order_id][1])
+                for o in orders if o.client_order_id in self.resting}  # fmt: skip
+
+    # what the venue does with a request it processes
+    def process(self, intent: Any) -> None:
+        coid = intent.client_order_id
+        head = (V, S, 0, 0, coid, ST, f"V-{coid}")
+        if isinstance(intent, SubmitOrder):
+            self.resting[coid] = [intent.size, 0]
+            self.ever.add(coid)
+            self.stream.append(OrderAccepted(*head, intent.side, intent.price, intent.size))
+        elif coid not in self.resting:
+            self.stream.append(CancelRejected(*head, "unknown order"))
+        elif isinstance(intent, CancelOrder):
+            del self.resting[coid]
+            self.stream.append(OrderCanceled(*head, "cancelled"))
+        elif intent.size > self.resting[coid][1]:
+            rest = self.resting[coid]
+            rest[0] = intent.size
+            self.stream.append(OrderReplaced(*head, intent.price, intent.size, intent.size - rest[1]))
+        else:
+            self.stream.append(CancelRejected(*head, "size not above filled"))
+
+    def fill(self, coid: str, lots: int) -> None:
+        size, filled = self.resting[coid]
+        lots = min(lots, size - filled)
+        self.resting[coid][1] = filled + lots
+        self.filled[coid] = self.filled.get(coid, 0) + lots
+        remaining = size - filled - lots
+        if remaining == 0:
+            del self.resting[coid]
+        self.stream.append(OrderFilled(V, S, 0, 0, coid, ST, f"V-{coid}", f"x{next(self._exec)}", Side.BUY, 100,
+                                       lots, filled + lots, remaining))  # fmt: skip
+
+    def deliver(self) -> None:
+        event = self.stream.popleft()
+        if isinstance(event, OrderFilled):
+            self.delivered_fills.append(event)
+        self.bus.publish(event)
+
+
+OUTCOMES = ("ok", "refused", "lost_processed", "lost_unprocessed")
+
+
+class ExecutionCore(RuleBasedStateMachine):
+    """Random interleavings of requests, answers, stream events, fills and lookups."""
+
+    @initialize()
+    def start(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.clock = SimClock()
+        self.bus = Bus(self.clock)
+        self.tracker = OrderTracker()
+        self.bus.subscribe(self.tracker.on_event, OrderEvent)
+        self.venue = ModelVenue(self.bus)
+        self.router = RunRouter(self.bus, self.clock, self.tracker)
+        self.router.add_route(V, self.venue, None, gated_here=False)
+        self.resolver = UnknownResolver(self.bus, self.clock, self.tracker, ExecutionSettings(resolve_after=1, resolve_within=10**15))
+        self.resolver.add_venue(V, self.venue.find_orders)
+        self.ids = itertools.count(1)
+        self.sent: list[str] = []
+        self.seen: set[OrderStatus] = set()
+
+    def teardown(self) -> None:
+        if hasattr(self, "loop"):
+            try:
+                self.settle()
+                self.check_agreement()
+            finally:
+                self.loop.run_until_complete(self.resolver.close())
+                self.loop.close()
+
+    def _run(self, fn: Any = None) -> None:
+        async def step() -> None:
+            if fn is not None:
+                fn()
+            for _ in range(6):
+                await asyncio.sleep(0)
+
+        self.loop.run_until_complete(step())
+        for order in self.tracker._orders.values():
+            self.seen.add(order.state)
+
+    # -- what strategies do
+    @rule(size=st.integers(1, 5))
+    def submit(self, size: int) -> None:
+        coid = f"c{next(self.ids)}"
+        self.sent.append(coid)
+        self._run(lambda: self.router.send(SubmitOrder(ST, V, S, coid, Side.BUY, 100, size)))
+
+    @precondition(lambda self: self.sent)
+    @rule(data=st.data())
+    def cancel(self, data: st.DataObject) -> None:
+        coid = data.draw(st.sampled_from(self.sent))
+        self._run(lambda: self.router.send(CancelOrder(ST, V, S, coid)))
+
+    @precondition(lambda self: self.sent)
+    @rule(data=st.data(), size=st.integers(1, 8))
+    def replace(self, data: st.DataObject, size: int) -> None:
+        coid = data.draw(st.sampled_from(self.sent))
+        if self.tracker.order(coid) is not None and self.tracker.order(coid).is_open:
+            self._run(lambda: self.router.send(ReplaceOrder(ST, V, S, coid, "", 100, size)))
+
+    # -- what the venue does
+    @precondition(lambda self: self.venue.pending)
+    @rule(data=st.data(), outcome=st.sampled_from(OUTCOMES))
+    def answer(self, data: st.DataObject, outcome: str) -> None:
+        i = data.draw(st.integers(0, len(self.venue.pending) - 1))
+        intent, answer = self.venue.pending.pop(i)
+        if outcome in ("ok", "lost_processed"):
+            self.venue.process(intent)
+        self._run(lambda: answer.set_result(outcome))
+
+    @precondition(lambda self: self.venue.stream)
+    @rule()
+    def deliver(self) -> None:
+        self._run(self.venue.deliver)
+
+    @precondition(lambda self: self.venue.delivered_fills)
+    @rule()
+    def redeliver_a_fill(self) -> None:  # a reconnect replays an execution
+        fill = self.venue.delivered_fills[-1]
+        self._run(lambda: self.bus.publish(fill))
+
+    @precondition(lambda self: self.venue.resting)
+    @rule(data=st.data(), lots=st.integers(1, 5))
+    def fill(self, data: st.DataObject, lots: int) -> None:
+        self.venue.fill(data.draw(st.sampled_from(sorted(self.venue.resting))), lots)
+
+    @rule()
+    def ask_the_venue(self) -> None:
+        self.clock.advance(2)
+        self.loop.run_until_complete(self.resolver.round(V))
+
+    # -- invariants
+    @invariant()
+    def fills_are_applied_once_and_never_exceed_size(self) -> None:
+        if not hasattr(self, "tracker"):
+            return
+        booked = sum(f.size for f in {f.execution_id: f for f in self.venue.delivered_fills}.values())
+        assert self.tracker.position(ST, V, S) == booked
+        assert not self.tracker.violations
+        for order in self.tracker._orders.values():
+            assert order.filled <= order.size
+
+    def settle(self) -> None:
+        """Answer everything in flight, deliver every event, ask about every doubt."""
+        for _ in range(100):
+            if self.venue.pending:
+                intent, answer = self.venue.pending.pop(0)
+                self.venue.process(intent)
+                self._run(lambda answer=answer: answer.set_result("ok"))
+            elif self.venue.stream:
+                self._run(self.venue.deliver)
+            elif self.tracker.unknown_orders() or self.router.in_flight:
+                self.ask_the_venue()
+                self._run()
+            else:
+                return
+        raise AssertionError("did not settle")
+
+    def check_agreement(self) -> None:
+        believed_open = {o.client_order_id for o in self.tracker.open_orders()}
+        assert set(self.venue.resting) == believed_open, "orphans or ghosts after settling"
+        for coid in self.sent:
+            order = self.tracker.order(coid)
+            assert order is not None and order.filled == self.venue.filled.get(coid, 0)
+            if coid not in self.venue.ever:
+                assert order.state in (OrderStatus.REJECTED, OrderStatus.CANCELLED), order
+
+
+TestExecutionCore = ExecutionCore.TestCase
+TestExecutionCore.settings = settings(max_examples=150, stateful_step_count=40, deadline=None)
+
+
+def test_the_stateful_run_reaches_every_status_it_can() -> None:
+    """The model's run above visits the statuses the table has (DENIED and
+    EXPIRED come from the risk layer and the venue's clock, covered elsewhere)."""
+    machine = ExecutionCore()
+    machine.start()
+    machine.submit(2)  # NEW -> PENDING_NEW
+    intent, answer = machine.venue.pending.pop()
+    machine._run(lambda: answer.set_result("lost_unprocessed"))  # UNKNOWN
+    machine.ask_the_venue()  # REJECTED (never reached the venue)
+    machine.submit(3)
+    intent, answer = machine.venue.pending.pop()
+    machine.venue.process(intent)
+    machine._run(lambda: answer.set_result("ok"))
+    machine.deliver()  # ACCEPTED
+    machine.venue.fill("c2", 1)
+    machine.deliver()  # PARTIALLY_FILLED
+    machine._run(lambda: machine.router.send(ReplaceOrder(ST, V, S, "c2", "", 100, 4)))  # PENDING_REPLACE
+    intent, answer = machine.venue.pending.pop()
+    machine.venue.process(intent)
+    machine._run(lambda: answer.set_result("ok"))
+    machine.deliver()
+    machine._run(lambda: machine.router.send(CancelOrder(ST, V, S, "c2")))  # PENDING_CANCEL
+    intent, answer = machine.venue.pending.pop()
+    machine.venue.process(intent)
+    machine._run(lambda: answer.set_result("ok"))
+    machine.deliver()  # CANCELLED
+    machine.submit(1)
+    intent, answer = machine.venue.pending.pop()
+    machine.venue.process(intent)
+    machine._run(lambda: answer.set_result("ok"))
+    machine.venue.fill("c3", 1)
+    machine.deliver()
+    machine.deliver()  # FILLED
+    expected = set(OrderStatus) - {OrderStatus.DENIED, OrderStatus.EXPIRED}
+    assert machine.seen >= expected - {OrderStatus.NEW}
+    machine.teardown()
+
+
+@pytest.mark.parametrize("venue_had_it", [True, False])
+def test_an_order_in_doubt_is_resolved_both_ways(venue_had_it: bool) -> None:
+    machine = ExecutionCore()
+    machine.start()
+    machine.submit(2)
+    intent, answer = machine.venue.pending.pop()
+    if venue_had_it:
+        machine.venue.process(intent)
+        machine.venue.stream.clear()  # its acknowledgement is lost too: only asking can tell
+    machine._run(lambda: answer.set_result("lost"))
+    assert machine.tracker.order("c1").state is OrderStatus.UNKNOWN
+    machine.ask_the_venue()
+    machine._run()
+    want = OrderStatus.ACCEPTED if venue_had_it else OrderStatus.REJECTED
+    assert machine.tracker.order("c1").state is want
+    assert machine.resolver.resolved["found" if venue_had_it else "not_found"] == 1
+    machine.teardown()
