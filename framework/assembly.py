@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from framework.bus import ErrorPolicy
+from framework.config import UNAVAILABLE_MODES
+from framework.errors import ConfigError
 from framework.events import (
     BookDelta,
     BookSnapshot,
@@ -164,6 +166,11 @@ def _instrument_of(run: Any) -> Callable[[str, str], Any]:
 
 async def start_venue(run: Any, stack: contextlib.AsyncExitStack, name: str, entry: Any) -> None:
     """Start venue ``name``: its simulator if asked, the adapter, and its route."""
+    mode = run.config.venue_mode(name)
+    route = _ROUTES.get(mode)
+    if route is None:  # plan_issues refuses it first; whoever skipped that must still never trade live
+        hint = UNAVAILABLE_MODES.get(mode, f"use one of {', '.join(_ROUTES)}")
+        raise ConfigError([f"venues.{name}: mode {mode!r} cannot run: {hint}"])
     spec = run.host.venues[entry.plugin]
     symbols = run.config.symbols_of(name)
     settings = entry.settings
@@ -178,11 +185,7 @@ async def start_venue(run: Any, stack: contextlib.AsyncExitStack, name: str, ent
     run.venues[name] = adapter
     await adapter.start()
     stack.push_async_callback(adapter.stop)
-    if run.config.venue_mode(name) == "paper":
-        _start_paper_route(run, stack, name, adapter, gate)
-    else:
-        run.router.add_route(name, adapter, gate, gated_here=False)
-        _reconcile_live(run, name, adapter)
+    route(run, stack, name, adapter, gate)
 
 
 async def _start_simulator(run: Any, stack: contextlib.AsyncExitStack, spec: Any, settings: Any, symbols: list[str]) -> Any:
@@ -215,6 +218,18 @@ def _start_paper_route(run: Any, stack: contextlib.AsyncExitStack, name: str, ad
     if run.restored is not None:
         exchange.restore(o for o in run.restored.open_orders if o.venue == name)
     run.router.add_route(name, exchange, gate, gated_here=True)
+
+
+def _start_live_route(run: Any, stack: contextlib.AsyncExitStack, name: str, adapter: Any, gate: Any) -> None:
+    run.router.add_route(name, adapter, gate, gated_here=False)
+    _reconcile_live(run, name, adapter)
+
+
+#: The execution route of each mode (``framework.config.ROUTED_MODES`` names the same).
+_ROUTES: dict[str, Callable[[Any, contextlib.AsyncExitStack, str, Any, Any], None]] = {
+    "paper": _start_paper_route,
+    "live": _start_live_route,
+}
 
 
 def _reconcile_live(run: Any, name: str, adapter: Any) -> None:

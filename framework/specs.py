@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -20,14 +20,35 @@ __all__ = [
     "CommandSpec",
     "ConfigSectionSpec",
     "RiskCheckSpec",
+    "SettingsIssue",
     "SimulatorSpec",
     "StrategySpec",
     "VenueSpec",
+    "refuse_settings_issues",
 ]
 
 
 class NoSettings(msgspec.Struct, forbid_unknown_fields=True):
     """Settings of a plugin that takes none."""
+
+
+class SettingsIssue(NamedTuple):
+    """A problem a plugin finds in its own settings: ``key`` is the path under
+    ``settings`` (``("rest_base",)``), ``message`` what is wrong, ``hint`` the fix.
+    The config layer adds the file, line and the rest of the key path."""
+
+    key: tuple[str, ...]
+    message: str
+    hint: str = ""
+
+
+def refuse_settings_issues(venue: str, issues: list[SettingsIssue]) -> None:
+    """Raise :class:`~framework.errors.ConfigError` naming every issue: how an adapter
+    refuses settings that reached it without ``config check`` (built in code, a test)."""
+    from framework.errors import ConfigError
+
+    if issues:
+        raise ConfigError([f"venues.{venue}.settings.{'.'.join(i.key)}: {i.message} (hint: {i.hint})" for i in issues])
 
 
 @dataclass(frozen=True)
@@ -39,7 +60,10 @@ class VenueSpec:
     (settings may be ``None``: use the defaults) returns the venue's :class:`~framework.venue.VenueLimits` without
     connecting, so ``config check`` can tell a run that needs more streams
     than the account allows. ``unsupported_modes`` maps a mode the adapter
-    cannot run in to the message ``config check`` shows."""
+    cannot run in to the message ``config check`` shows. ``settings_issues(settings)``
+    returns every :class:`SettingsIssue` in a venue's settings that type checks
+    cannot see (plaintext to a remote host...); ``config check`` and start-up
+    report them all, each at its key (not called for ``simulate: true``)."""
 
     name: str
     factory: Callable[..., Any]
@@ -48,6 +72,7 @@ class VenueSpec:
     simulator: str | None = None
     limits: Callable[[Any], Any] | None = None
     unsupported_modes: Mapping[str, str] = field(default_factory=dict)
+    settings_issues: Callable[[Any], list[SettingsIssue]] | None = None
 
 
 @dataclass(frozen=True)

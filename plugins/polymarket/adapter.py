@@ -39,6 +39,7 @@ from framework.orders import (
     SubmitOrder,
     TimeInForce,
 )
+from framework.specs import refuse_settings_issues
 from framework.venue import VenueContext, VenueLimits
 from plugins.polymarket.auth import TokenSource, load_private_key
 from plugins.polymarket.codec import MarketDataCodec, OrderCodec
@@ -53,7 +54,7 @@ from plugins.polymarket.grpc_orders import GrpcOrderEntry
 from plugins.polymarket.limits import BATCH_MAX, SYMBOLS_PER_STREAM, venue_limits
 from plugins.polymarket.rest import RestClient
 from plugins.polymarket.scales import Scales
-from plugins.polymarket.settings import PolymarketSettings, reveal
+from plugins.polymarket.settings import PolymarketSettings, plaintext_issues, reveal
 from plugins.polymarket.transport import (
     Backoff,
     ManagedStream,
@@ -108,6 +109,7 @@ class PolymarketAdapter:
         self.settings = s = settings
         self.venue = ctx.name
         check_target(self.venue, s.grpc_target, s.tls)
+        refuse_settings_issues(self.venue, plaintext_issues(s))  # the REST and token URLs too
         self.limits: VenueLimits = venue_limits(s.tier)
         self.key = load_private_key(self.venue, reveal(s.private_key_pem), s.private_key_path)
         self.symbols = list(dict.fromkeys([*ctx.symbols, *s.symbols]))
