@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import msgspec
 
@@ -24,7 +24,6 @@ __all__ = [
     "SimulatorSpec",
     "StrategySpec",
     "VenueSpec",
-    "refuse_settings_issues",
 ]
 
 
@@ -32,23 +31,25 @@ class NoSettings(msgspec.Struct, forbid_unknown_fields=True):
     """Settings of a plugin that takes none."""
 
 
-class SettingsIssue(NamedTuple):
-    """A problem a plugin finds in its own settings: ``key`` is the path under
-    ``settings`` (``("rest_base",)``), ``message`` what is wrong, ``hint`` the fix.
-    The config layer adds the file, line and the rest of the key path."""
+@dataclass(frozen=True)
+class SettingsIssue:
+    """A problem a venue plugin finds in its own settings (``VenueSpec.settings_issues``):
+    ``key`` is the path under ``settings`` (``("rest_base",)``), ``message`` what is
+    wrong, ``hint`` the fix. The config layer adds the file, line and the rest of
+    the key path; an adapter refuses the same settings with :meth:`refuse`."""
 
     key: tuple[str, ...]
     message: str
     hint: str = ""
 
+    @staticmethod
+    def refuse(venue: str, issues: list[SettingsIssue]) -> None:
+        """Raise :class:`~framework.errors.ConfigError` naming every issue (none: return):
+        how an adapter refuses settings that reached it without ``config check``."""
+        from framework.errors import ConfigError
 
-def refuse_settings_issues(venue: str, issues: list[SettingsIssue]) -> None:
-    """Raise :class:`~framework.errors.ConfigError` naming every issue: how an adapter
-    refuses settings that reached it without ``config check`` (built in code, a test)."""
-    from framework.errors import ConfigError
-
-    if issues:
-        raise ConfigError([f"venues.{venue}.settings.{'.'.join(i.key)}: {i.message} (hint: {i.hint})" for i in issues])
+        if issues:
+            raise ConfigError([f"venues.{venue}.settings.{'.'.join(i.key)}: {i.message} (hint: {i.hint})" for i in issues])
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from framework.orders import (
     SubmitOrder,
     TimeInForce,
 )
-from framework.specs import refuse_settings_issues
+from framework.specs import SettingsIssue
 from framework.venue import VenueContext, VenueLimits
 from plugins.polymarket.auth import TokenSource, load_private_key
 from plugins.polymarket.codec import MarketDataCodec, OrderCodec
@@ -109,7 +109,7 @@ class PolymarketAdapter:
         self.settings = s = settings
         self.venue = ctx.name
         check_target(self.venue, s.grpc_target, s.tls)
-        refuse_settings_issues(self.venue, plaintext_issues(s))  # the REST and token URLs too
+        SettingsIssue.refuse(self.venue, plaintext_issues(s))  # the REST and token URLs too
         self.limits: VenueLimits = venue_limits(s.tier)
         self.key = load_private_key(self.venue, reveal(s.private_key_pem), s.private_key_path)
         self.symbols = list(dict.fromkeys([*ctx.symbols, *s.symbols]))
