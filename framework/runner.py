@@ -162,28 +162,26 @@ def plan_issues(host: PluginHost, cfg: Any) -> list[Any]:
 
 
 def _mode_issues(host: PluginHost, cfg: Any) -> list[Any]:
-    """``run.mode`` and each venue's mode: one nothing can run yet (replay), or
-    one this venue's plugin cannot. Each problem is reported where it is written."""
+    """``run.mode`` and each venue's own mode: one nothing can run yet (replay),
+    reported where it is written, or one this venue's plugin cannot run in."""
     from framework.config import ROUTED_MODES, UNAVAILABLE_MODES, issue_at
 
-    issues: list[Any] = []
-
-    def unavailable(mode: str, where: tuple[str, ...]) -> bool:
-        if mode in ROUTED_MODES:
-            return False
+    def refused(mode: str, where: tuple[str, ...]) -> Any:
         hint = UNAVAILABLE_MODES.get(mode, f"use one of {', '.join(ROUTED_MODES)}")
-        issues.append(issue_at(cfg, where, f"mode {mode!r} cannot run", hint))
-        return True
+        return issue_at(cfg, where, f"mode {mode!r} cannot run", hint)
 
-    run_refused = unavailable(cfg.run.mode, ("run", "mode"))
+    issues: list[Any] = []
+    if cfg.run.mode not in ROUTED_MODES:
+        issues.append(refused(cfg.run.mode, ("run", "mode")))
     for name, venue in cfg.venues.items():
         where = ("venues", name, "mode") if venue.mode else ("run", "mode")
         mode = cfg.venue_mode(name)
-        if (run_refused and not venue.mode) or unavailable(mode, where):
-            continue
-        spec = host.venues[venue.plugin]
-        if mode in spec.unsupported_modes:
-            issues.append(issue_at(cfg, where, f"venue {name!r} ({venue.plugin}): {spec.unsupported_modes[mode]}"))
+        if mode not in ROUTED_MODES:
+            if venue.mode:  # an inherited run.mode is reported once, above
+                issues.append(refused(mode, where))
+        elif mode in host.venues[venue.plugin].unsupported_modes:
+            message = host.venues[venue.plugin].unsupported_modes[mode]
+            issues.append(issue_at(cfg, where, f"venue {name!r} ({venue.plugin}): {message}"))
     return issues
 
 
