@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from framework.cli import main
 from framework.clock import NS_PER_MS, SimClock
@@ -70,6 +72,36 @@ def test_resume_lifts_the_named_scope_only_and_all_lifts_everything(tmp_path: Pa
     # A restarted run replays the file to the same end.
     _, again, _ = switch_on(tmp_path)
     assert again.restricted() == {}
+    switch.stop()
+
+
+COMMANDS = st.lists(
+    st.tuples(st.sampled_from(["", "a", "b", ALL_SCOPES]), st.sampled_from(list(TradingState)), st.booleans()),
+    max_size=12,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(commands=COMMANDS)
+def test_any_command_sequence_matches_the_scope_model(tmp_path_factory: pytest.TempPathFactory,
+                                                      commands: list[tuple[str, TradingState, bool]]) -> None:
+    """Whatever the commands and however the polls fall between them, the run ends
+    where a plain model of the scopes does, and a restarted run replays to the same."""
+    run_dir = tmp_path_factory.mktemp("kill")
+    switch, layer, clock = switch_on(run_dir)
+    model: dict[str, TradingState] = {}
+    for scope, state, poll_now in commands:
+        write_kill(run_dir, strategy=scope or None, state=state)
+        for one in ["", *sorted(s for s, v in model.items() if v)] if scope == ALL_SCOPES else [scope]:
+            model[one] = state
+        if poll_now:
+            clock.advance(50 * NS_PER_MS)
+    clock.advance(50 * NS_PER_MS)
+    expected = {s: v for s, v in sorted(model.items()) if v is not TradingState.ACTIVE}
+    assert {s: v for s, (v, _) in layer.restricted().items()} == expected
+    assert {s: e["state"] for s, e in read_states(run_dir)["scopes"].items()} == {s: v.name for s, v in expected.items()}  # type: ignore[index]
+    _, again, _ = switch_on(run_dir)
+    assert again.restricted().keys() == expected.keys()
     switch.stop()
 
 
