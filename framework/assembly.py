@@ -21,6 +21,8 @@ from typing import Any
 import msgspec
 
 from framework.bus import ErrorPolicy
+from framework.config import UNAVAILABLE_MODES
+from framework.errors import ConfigError
 from framework.events import (
     BookDelta,
     BookSnapshot,
@@ -190,6 +192,11 @@ def start_resolver(run: Any, stack: contextlib.AsyncExitStack) -> None:
 
 async def start_venue(run: Any, stack: contextlib.AsyncExitStack, name: str, entry: Any) -> None:
     """Start venue ``name``: its simulator if asked, the adapter, and its route."""
+    mode = run.config.venue_mode(name)
+    start_route = _ROUTES.get(mode)
+    if start_route is None:  # plan_issues refuses it first; whoever skipped that must still never trade live
+        hint = UNAVAILABLE_MODES.get(mode, f"use one of {', '.join(_ROUTES)}")
+        raise ConfigError([f"venues.{name}: mode {mode!r} cannot run: {hint}"])
     spec = run.host.venues[entry.plugin]
     symbols = run.config.symbols_of(name)
     settings = entry.settings
@@ -204,13 +211,9 @@ async def start_venue(run: Any, stack: contextlib.AsyncExitStack, name: str, ent
     run.venues[name] = adapter
     await adapter.start()
     stack.push_async_callback(adapter.stop)
-    if run.config.venue_mode(name) == "paper":
-        _start_paper_route(run, stack, name, adapter, gate)
-    else:
-        run.router.add_route(name, adapter, gate, gated_here=False)
-        _reconcile_live(run, name, adapter)
-    route = run.router.route(name)
-    run.resolver.add_venue(name, getattr(route, "find_orders", None))
+    start_route(run, stack, name, adapter, gate)
+    found_by = getattr(run.router.route(name), "find_orders", None)
+    run.resolver.add_venue(name, found_by)
     run.resolver.check(name)  # orders a resumed run restored in doubt
 
 
@@ -242,6 +245,18 @@ def _start_paper_route(run: Any, stack: contextlib.AsyncExitStack, name: str, ad
     if run.restored is not None:
         exchange.restore(o for o in run.restored.open_orders if o.venue == name)
     run.router.add_route(name, exchange, gate, gated_here=True)
+
+
+def _start_live_route(run: Any, stack: contextlib.AsyncExitStack, name: str, adapter: Any, gate: Any) -> None:
+    run.router.add_route(name, adapter, gate, gated_here=False)
+    _reconcile_live(run, name, adapter)
+
+
+#: The execution route of each mode (``framework.config.ROUTED_MODES`` names the same).
+_ROUTES: dict[str, Callable[[Any, contextlib.AsyncExitStack, str, Any, Any], None]] = {
+    "paper": _start_paper_route,
+    "live": _start_live_route,
+}
 
 
 def _reconcile_live(run: Any, name: str, adapter: Any) -> None:

@@ -133,9 +133,10 @@ class Run:
 
 
 def plan_issues(host: PluginHost, cfg: Any) -> list[Any]:
-    """Problems only visible once the run is assembled: a mode a venue cannot
-    run in, more streams than the venue account allows, or a strategy name too
-    long for its client order ids.
+    """Problems only visible once the run is assembled: a mode nothing can run
+    (``replay``) or this venue cannot, a venue's settings its plugin refuses
+    in context (plaintext to a remote host), more streams than the venue
+    account allows, or a strategy name too long for its client order ids.
 
     ``config check`` reports them beside the config's own; start-up refuses
     to run with any -- never a failure at random later.
@@ -145,17 +146,17 @@ def plan_issues(host: PluginHost, cfg: Any) -> list[Any]:
     from framework.risk import RiskConfig
     from framework.venue import VenueLimits
 
-    issues: list[Any] = []
+    issues: list[Any] = _mode_issues(host, cfg)
     risk: RiskConfig = cfg.sections.get("risk") or RiskConfig()
     symbols: dict[str, list[str]] = {}
     declared: dict[str, VenueLimits] = {}
     fixed: dict[str, int] = {}
     for name, venue in cfg.venues.items():
         spec = host.venues[venue.plugin]
-        mode = cfg.venue_mode(name)
-        if mode in spec.unsupported_modes:
-            where = ("venues", name, "mode") if venue.mode else ("run", "mode")
-            issues.append(issue_at(cfg, where, f"venue {name!r} ({venue.plugin}): {spec.unsupported_modes[mode]}"))
+        # A simulated venue is reached at the simulator's loopback endpoints, not the file's.
+        if spec.settings_issues is not None and venue.settings is not None and not venue.simulate:
+            for problem in spec.settings_issues(venue.settings):
+                issues.append(issue_at(cfg, ("venues", name, "settings", *problem.key), problem.message, problem.hint))
         declared[name] = spec.limits(venue.settings) if spec.limits is not None else VenueLimits()
         fixed[name] = declared[name].fixed_streams
         symbols[name] = cfg.symbols_of(name)
@@ -168,6 +169,30 @@ def plan_issues(host: PluginHost, cfg: Any) -> list[Any]:
     pairs = [(st.venue, name) for name, st in cfg.strategies.items()]
     for message in risk.check_issues(host.risk_checks, pairs):
         issues.append(issue_at(cfg, ("risk",), message))
+    return issues
+
+
+def _mode_issues(host: PluginHost, cfg: Any) -> list[Any]:
+    """``run.mode`` and each venue's own mode: one nothing can run yet (replay),
+    reported where it is written, or one this venue's plugin cannot run in."""
+    from framework.config import ROUTED_MODES, UNAVAILABLE_MODES, issue_at
+
+    def refused(mode: str, where: tuple[str, ...]) -> Any:
+        hint = UNAVAILABLE_MODES.get(mode, f"use one of {', '.join(ROUTED_MODES)}")
+        return issue_at(cfg, where, f"mode {mode!r} cannot run", hint)
+
+    issues: list[Any] = []
+    if cfg.run.mode not in ROUTED_MODES:
+        issues.append(refused(cfg.run.mode, ("run", "mode")))
+    for name, venue in cfg.venues.items():
+        where = ("venues", name, "mode") if venue.mode else ("run", "mode")
+        mode = cfg.venue_mode(name)
+        if mode not in ROUTED_MODES:
+            if venue.mode:  # an inherited run.mode is reported once, above
+                issues.append(refused(mode, where))
+        elif mode in host.venues[venue.plugin].unsupported_modes:
+            message = host.venues[venue.plugin].unsupported_modes[mode]
+            issues.append(issue_at(cfg, where, f"venue {name!r} ({venue.plugin}): {message}"))
     return issues
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "CommandSpec",
     "ConfigSectionSpec",
     "RiskCheckSpec",
+    "SettingsIssue",
     "SimulatorSpec",
     "StrategySpec",
     "VenueSpec",
@@ -31,6 +32,27 @@ class NoSettings(msgspec.Struct, forbid_unknown_fields=True):
 
 
 @dataclass(frozen=True)
+class SettingsIssue:
+    """A problem a venue plugin finds in its own settings (``VenueSpec.settings_issues``):
+    ``key`` is the path under ``settings`` (``("rest_base",)``), ``message`` what is
+    wrong, ``hint`` the fix. The config layer adds the file, line and the rest of
+    the key path; an adapter refuses the same settings with :meth:`refuse`."""
+
+    key: tuple[str, ...]
+    message: str
+    hint: str = ""
+
+    @staticmethod
+    def refuse(venue: str, issues: list[SettingsIssue]) -> None:
+        """Raise :class:`~framework.errors.ConfigError` naming every issue (none: return):
+        how an adapter refuses settings that reached it without ``config check``."""
+        from framework.errors import ConfigError
+
+        if issues:
+            raise ConfigError([f"venues.{venue}.settings.{'.'.join(i.key)}: {i.message} (hint: {i.hint})" for i in issues])
+
+
+@dataclass(frozen=True)
 class VenueSpec:
     """A venue adapter: ``factory(ctx: VenueContext, settings) -> VenueAdapter``.
 
@@ -39,7 +61,10 @@ class VenueSpec:
     (settings may be ``None``: use the defaults) returns the venue's :class:`~framework.venue.VenueLimits` without
     connecting, so ``config check`` can tell a run that needs more streams
     than the account allows. ``unsupported_modes`` maps a mode the adapter
-    cannot run in to the message ``config check`` shows."""
+    cannot run in to the message ``config check`` shows. ``settings_issues(settings)``
+    returns every :class:`SettingsIssue` in a venue's settings that type checks
+    cannot see (plaintext to a remote host...); ``config check`` and start-up
+    report them all, each at its key (not called for ``simulate: true``)."""
 
     name: str
     factory: Callable[..., Any]
@@ -48,6 +73,7 @@ class VenueSpec:
     simulator: str | None = None
     limits: Callable[[Any], Any] | None = None
     unsupported_modes: Mapping[str, str] = field(default_factory=dict)
+    settings_issues: Callable[[Any], list[SettingsIssue]] | None = None
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,10 @@
 The status line is rewritten in place once a second on a terminal (one line
 every ``every_s`` seconds otherwise, so CI logs stay short): events per
 second, orders sent and denied, fills, PnL, ingress budget used and streams
-held against the venue cap. The summary is a table per strategy at the end.
+held against the venue cap, and every scope (the run, a strategy) that is
+HALTED or REDUCING. The summary is a table per strategy at the end; its state
+column says failed, halted, reducing or ok, and a last line names each
+restricted scope with its reason.
 PnL figures are shown in price-tick x lot units of each instrument.
 """
 
@@ -17,7 +20,7 @@ from typing import Any, TextIO
 from framework.clock import NS_PER_S
 from framework.events import Event, OrderDenied, OrderFilled
 
-__all__ = ["RunStats", "StatusLine", "summary_table"]
+__all__ = ["RunStats", "StatusLine", "restricted_scopes", "summary_table"]
 
 
 class RunStats:
@@ -78,7 +81,33 @@ class StatusLine:
         ]
         for name, gate in self._run.gates.items():
             parts.append(f"{name}: {_gate_usage(gate, now)}")
+        parts += [f"{state}: {', '.join(scopes)}" for state, scopes in _restricted_by_state(self._run).items()]
         return " | ".join(parts)
+
+
+def restricted_scopes(run: Any) -> dict[str, tuple[str, str]]:
+    """Every scope of ``run`` that is not ACTIVE on its own: ``{"the run" | strategy:
+    (state name, reason)}``, the run first (empty without a risk layer)."""
+    risk = getattr(run, "risk", None)
+    if risk is None:
+        return {}
+    return {(scope or "the run"): (state.name, why) for scope, (state, why) in risk.restricted().items()}
+
+
+def _restricted_by_state(run: Any) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for scope, (state, _) in restricted_scopes(run).items():
+        out.setdefault(state, []).append(scope)
+    return dict(sorted(out.items()))  # HALTED before REDUCING
+
+
+def _state_of(run: Any, strategy: str) -> str:
+    """The summary's state column: failed, else halted / reducing (its own or the run's), else ok."""
+    if strategy in run.failed_strategies:
+        return "failed"
+    risk = getattr(run, "risk", None)
+    state = risk.trading_state(strategy).name.lower() if risk is not None else "active"
+    return "ok" if state == "active" else state
 
 
 def gate_usage(gate: Any, now_ns: int) -> tuple[int, int, int, int]:
@@ -118,13 +147,13 @@ def summary_table(run: Any, stats: RunStats) -> str:
 
         net = money(run.net_units(venue, symbol, pos))
         exact = exact and isinstance(net, Decimal)
-        state = "failed" if strategy in run.failed_strategies else "ok"
+        state = _state_of(run, strategy)
         rows.append((strategy, venue, symbol, f"{pos.qty:+,}", _fmt(money(pos.realized)), _fmt(money(pos.fees)),
                      _fmt(money(unreal)), _fmt(net), state))  # fmt: skip
     traded = {key[0] for key, _ in run.tracker.positions.items()}
     for name, strategy in sorted(run.strategies.items()):
         if name not in traded:
-            state = "failed" if name in run.failed_strategies else "ok"
+            state = _state_of(run, name)
             rows.append((name, strategy.ctx.venue, "-", "+0", "0", "0", "0", "0", state))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = [
@@ -141,7 +170,10 @@ def summary_table(run: Any, stats: RunStats) -> str:
         lines.append(f"reconciled at resume: {len(run.differences)} differences ({done}); listed in the log and the journal")
     failed = ", ".join(f"{n} ({why})" for n, why in run.failed_strategies.items())
     if failed:
-        lines.append(f"halted strategies: {failed}")
+        lines.append(f"failed strategies: {failed}")
+    restricted = [f"{scope} {state}" + (f" ({why})" if why else "") for scope, (state, why) in restricted_scopes(run).items()]
+    if restricted:
+        lines.append(f"trading states: {'; '.join(restricted)}")
     return "\n".join(lines)
 
 

@@ -41,6 +41,8 @@ from .render import redacted_dict, show_config
 from .schema_export import json_schema
 from .secret import Secret
 from .sections import (
+    ROUTED_MODES,
+    UNAVAILABLE_MODES,
     JournalSection,
     RunConfig,
     RunSection,
@@ -55,7 +57,9 @@ __all__ = [
     "HOUR",
     "MILLISECOND",
     "MINUTE",
+    "ROUTED_MODES",
     "SECOND",
+    "UNAVAILABLE_MODES",
     "ConfigIssue",
     "Duration",
     "JournalSection",

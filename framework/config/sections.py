@@ -19,6 +19,8 @@ from .duration import SECOND, Duration
 
 __all__ = [
     "CORE_SECTIONS",
+    "ROUTED_MODES",
+    "UNAVAILABLE_MODES",
     "JournalSection",
     "Mode",
     "RunConfig",
@@ -30,6 +32,11 @@ __all__ = [
 ]
 
 Mode = Literal["live", "paper", "replay"]
+#: The modes a venue can run in today: the execution route each one takes.
+#: Anything else is refused at ``config check`` and at start-up, never routed live.
+ROUTED_MODES = ("live", "paper")
+#: Modes the file may name but nothing can run yet, with the fix ``config check`` shows.
+UNAVAILABLE_MODES = {"replay": "no replay engine yet; use paper or live"}
 #: Actions a schedule entry may take besides ``strategy:<name>.<method>``.
 BUILTIN_ACTIONS = ("cancel_all", "flatten", "halt")
 

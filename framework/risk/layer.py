@@ -103,6 +103,15 @@ class RiskLayer:
             who = f"strategy {scope}" if scope else "the run"
             log.warning("risk: %s %s -> %s%s", who, old.name, state.name, f" ({reason})" if reason else "")
 
+    def restricted(self) -> dict[str, tuple[TradingState, str]]:
+        """Every scope whose own state is not ACTIVE -- ``""`` (the run) first, then
+        strategies by name -- with the reason it was given (``""`` if none)."""
+        return {
+            scope: (state, self._why.get(scope, (None, ""))[1])
+            for scope, state in sorted(self._states.items())
+            if state is not TradingState.ACTIVE
+        }
+
     def halt(self, strategy: str | None = None, reason: str = "kill switch") -> None:
         """The kill switch: cancels only, for one strategy or (``None``) the whole run."""
         self.set_state(strategy or RUN_SCOPE, TradingState.HALTED, reason)

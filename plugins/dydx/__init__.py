@@ -31,7 +31,7 @@ from framework.venue import VenueLimits
 from plugins.dydx import book_cli, simulate_cli
 from plugins.dydx.adapter import DydxAdapter
 from plugins.dydx.fakenode.server import FakeNode, FakeNodeSettings, fake_node
-from plugins.dydx.settings import DydxSettings
+from plugins.dydx.settings import DydxSettings, plaintext_issues
 
 __all__ = ["LIVE_REFUSAL", "DydxAdapter", "DydxSettings"]
 
@@ -61,6 +61,7 @@ def backplane_venues() -> list[VenueSpec]:
         VenueSpec(
             "dydx", _adapter, DydxSettings, "dYdX v4 full-node L3 stream (market data, paper trading)",
             simulator="dydx", limits=_limits, unsupported_modes={"live": LIVE_REFUSAL},
+            settings_issues=plaintext_issues,
         )
     ]
 

@@ -32,10 +32,11 @@ from v4_proto.dydxprotocol.subaccounts import subaccount_pb2
 from framework.clock import NS_PER_MS
 from framework.errors import VenueRejected, VenueUnavailable
 from framework.events import Instrument, StreamState, StreamStatus
+from framework.specs import SettingsIssue
 from framework.venue import MessageKind, VenueContext, VenueLimits
 from plugins.dydx.codec import DydxCodec
 from plugins.dydx.receiver import STREAM_METHOD, ReceiverProcess
-from plugins.dydx.settings import DydxSettings, parse_subaccount
+from plugins.dydx.settings import DydxSettings, parse_subaccount, plaintext_issues
 from plugins.dydx.units import ClobParams
 
 __all__ = ["STREAM_METHOD", "DydxAdapter"]
@@ -52,6 +53,7 @@ class DydxAdapter:
     limits = VenueLimits()  # one's own node: no venue-side caps
 
     def __init__(self, ctx: VenueContext, settings: DydxSettings) -> None:
+        SettingsIssue.refuse(ctx.name, plaintext_issues(settings))
         self.ctx = ctx
         self.settings = settings
         self.symbols = settings.pair_symbols()

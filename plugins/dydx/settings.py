@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Literal
 
 import msgspec
 
+from framework.specs import SettingsIssue
 from plugins.dydx.units import ClobParams
+from plugins.polymarket.transport import is_loopback
 
-__all__ = ["DEFAULT_PAIRS", "DydxSettings", "parse_subaccount", "plaintext_allowed"]
+__all__ = ["DEFAULT_PAIRS", "DydxSettings", "parse_subaccount", "plaintext_issues"]
 
 DEFAULT_PAIRS = {0: "BTC-USD", 1: "ETH-USD"}
 
@@ -22,7 +23,8 @@ class DydxSettings(msgspec.Struct, forbid_unknown_fields=True):
     first two mainnet markets (BTC-USD on 0, ETH-USD on 1). ``instruments``
     gives unit parameters by symbol; pairs without them are queried from the
     node at start-up. Plaintext (``tls: false``) is allowed only to a loopback
-    or private address: one's own node. ``receiver: process`` reads the stream
+    endpoint (127.0.0.0/8, ::1, localhost): a node elsewhere, even on a private
+    network, is reached with ``tls: true`` or through a loopback tunnel. ``receiver: process`` reads the stream
     in a child process (:mod:`plugins.dydx.receiver`), so that this process
     being busy can never make the node drop the subscription.
     """
@@ -48,11 +50,6 @@ class DydxSettings(msgspec.Struct, forbid_unknown_fields=True):
         host = self.endpoint.rpartition(":")[0] if ":" in self.endpoint else ""
         if not host or not self.endpoint.rpartition(":")[2].isdigit():
             raise ValueError(f"endpoint {self.endpoint!r} must be host:port")
-        if not self.tls and not plaintext_allowed(host):
-            raise ValueError(
-                f"endpoint {self.endpoint!r}: plaintext gRPC is allowed only to a loopback or private "
-                "address (127/8, ::1, 10/8, 172.16/12, 192.168/16); set tls: true for a public host"
-            )
         for text in self.subaccounts:
             parse_subaccount(text)
         if not 0 < self.reconnect_min_ms <= self.reconnect_max_ms:
@@ -70,23 +67,18 @@ class DydxSettings(msgspec.Struct, forbid_unknown_fields=True):
         return out
 
 
-def plaintext_allowed(host: str) -> bool:
-    """True for loopback and private (RFC 1918) addresses and ``localhost``."""
-    host = host.strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        addr = ipaddress.ip_address(host)
-    except ValueError:
-        return False  # a name: we cannot know where it points
-    if addr.is_loopback:
-        return True
-    private4 = (
-        ipaddress.ip_network("10.0.0.0/8"),
-        ipaddress.ip_network("172.16.0.0/12"),
-        ipaddress.ip_network("192.168.0.0/16"),
-    )
-    return isinstance(addr, ipaddress.IPv4Address) and any(addr in net for net in private4)
+def plaintext_issues(settings: DydxSettings) -> list[SettingsIssue]:
+    """The endpoint, when ``tls: false`` would carry the stream unencrypted to a
+    host that is not loopback (``config check`` reports it; the adapter refuses it)."""
+    host = settings.endpoint.rpartition(":")[0].strip("[]")
+    if settings.tls or is_loopback(host):
+        return []
+    return [SettingsIssue(
+        ("endpoint",),
+        f"tls: false would stream unencrypted from {settings.endpoint!r}, which is not a loopback address",
+        "set tls: true, or reach the node through a loopback tunnel "
+        "(e.g. ssh -L 9090:NODE:9090 and endpoint: 127.0.0.1:9090)",
+    )]  # fmt: skip
 
 
 def parse_subaccount(text: str) -> tuple[str, int]:

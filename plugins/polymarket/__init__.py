@@ -11,7 +11,7 @@ from typing import Any
 
 from framework.hookspecs import hookimpl
 from framework.specs import CommandSpec, SimulatorSpec, VenueSpec
-from plugins.polymarket.settings import PolymarketSettings
+from plugins.polymarket.settings import PolymarketSettings, plaintext_issues
 
 __all__ = ["PolymarketSettings", "backplane_commands", "backplane_simulators", "backplane_venues", "create_adapter"]
 
@@ -60,7 +60,7 @@ def simulator_settings(simulator: Any, settings: PolymarketSettings | None) -> P
 def backplane_venues() -> list[VenueSpec]:
     return [VenueSpec("polymarket", create_adapter, PolymarketSettings,
                       "Polymarket US exchange: gRPC streams, REST order entry, M2M JWT auth", simulator="polymarket",
-                      limits=declared_limits)]
+                      limits=declared_limits, settings_issues=plaintext_issues)]
 
 
 @hookimpl

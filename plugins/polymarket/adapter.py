@@ -46,6 +46,7 @@ from framework.orders import (
     SubmitOrder,
     TimeInForce,
 )
+from framework.specs import SettingsIssue
 from framework.venue import VenueContext, VenueLimits, VenueOrder
 from plugins.polymarket.auth import TokenSource, load_private_key
 from plugins.polymarket.codec import MarketDataCodec, OrderCodec
@@ -59,7 +60,7 @@ from plugins.polymarket.grpc_orders import GrpcOrderEntry
 from plugins.polymarket.limits import BATCH_MAX, SYMBOLS_PER_STREAM, venue_limits
 from plugins.polymarket.rest import RestClient
 from plugins.polymarket.scales import Scales
-from plugins.polymarket.settings import PolymarketSettings, reveal
+from plugins.polymarket.settings import PolymarketSettings, plaintext_issues, reveal
 from plugins.polymarket.transport import (
     Backoff,
     ManagedStream,
@@ -115,6 +116,7 @@ class PolymarketAdapter:
         self.settings = s = settings
         self.venue = ctx.name
         check_target(self.venue, s.grpc_target, s.tls)
+        SettingsIssue.refuse(self.venue, plaintext_issues(s))  # the REST and token URLs too
         self.limits: VenueLimits = venue_limits(s.tier)
         self.key = load_private_key(self.venue, reveal(s.private_key_pem), s.private_key_path)
         self.symbols = list(dict.fromkeys([*ctx.symbols, *s.symbols]))

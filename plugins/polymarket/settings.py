@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import msgspec
 
 from framework.config import Secret
+from framework.specs import SettingsIssue
 
-__all__ = ["PolymarketSettings", "reveal", "settings_from"]
+__all__ = ["PolymarketSettings", "plaintext_issues", "reveal", "settings_from"]
 
 
 def reveal(value: Any) -> str:
@@ -38,7 +40,9 @@ class PolymarketSettings(msgspec.Struct, forbid_unknown_fields=True):
     YAML as :class:`~framework.config.Secret`; :func:`reveal` also accepts
     plain strings.
     ``private_key_path`` names a PEM file instead of ``private_key_pem``.
-    ``tls: false`` is accepted only for a loopback ``grpc_target``.
+    ``tls: false`` is accepted only for a loopback ``grpc_target``, and an
+    ``http://`` ``rest_base`` or ``token_url`` only to a loopback host
+    (127.0.0.0/8, ::1, localhost): see :func:`plaintext_issues`.
     """
 
     grpc_target: str = "grpc-api.prod.polymarketexchange.com:443"
@@ -83,3 +87,56 @@ def settings_from(values: dict[str, Any]) -> PolymarketSettings:
     """Validated settings from a plain mapping (the run config's loader does
     the same from YAML); plain strings become :class:`Secret` where declared."""
     return msgspec.convert(values, PolymarketSettings, dec_hook=_dec_hook)
+
+
+_LOOPBACK = "127.0.0.0/8, ::1 or localhost"
+
+
+def plaintext_issues(settings: PolymarketSettings) -> list[SettingsIssue]:
+    """Every target that would carry orders or credentials unencrypted to a
+    host that is not loopback: an ``http://`` (or scheme-less) ``rest_base`` /
+    ``token_url``, a ``grpc_target`` with ``tls: false``. ``config check`` reports
+    them (the venue's ``settings_issues``); the adapter refuses them at start."""
+    from plugins.polymarket.transport import is_loopback
+
+    issues = [issue for key in ("rest_base", "token_url") if (issue := _url_issue(key, getattr(settings, key), is_loopback))]
+    target = reveal(settings.grpc_target)
+    if not settings.tls and not is_loopback(_grpc_host(target)):
+        issues.append(SettingsIssue(
+            ("grpc_target",),
+            f"tls: false would send orders and credentials unencrypted to {_shown(settings.grpc_target)}",
+            f"set tls: true, or use tls: false only with a loopback grpc_target ({_LOOPBACK})",
+        ))  # fmt: skip
+    return issues
+
+
+def _url_issue(key: str, value: Any, is_loopback: Any) -> SettingsIssue | None:
+    url = reveal(value)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:  # a malformed [IPv6] literal
+        parts, host = urlsplit(""), ""
+    if parts.scheme == "https" and host:
+        return None
+    if parts.scheme == "http" and is_loopback(host):
+        return None
+    if parts.scheme == "http":
+        return SettingsIssue((key,), f"plain http:// would send orders and credentials unencrypted to {_shown(value)}",
+                             f"use https://, or http:// only to a loopback host ({_LOOPBACK})")  # fmt: skip
+    return SettingsIssue((key,), f"expected an https:// URL, found {_shown(value)}",
+                         "write the full URL, e.g. https://api.prod.polymarketexchange.com")  # fmt: skip
+
+
+def _grpc_host(target: str) -> str:
+    """The host of a gRPC target: ``host:port``, ``[::1]:port``, ``dns:///host:port``."""
+    rest = target.split("://", 1)[-1].lstrip("/") if "://" in target else target
+    try:
+        return urlsplit("//" + rest).hostname or ""
+    except ValueError:
+        return ""
+
+
+def _shown(value: Any) -> str:
+    """A value for a message: quoted, or ``'***'`` when it came from the environment."""
+    return "'***'" if isinstance(value, Secret) else repr(str(value))

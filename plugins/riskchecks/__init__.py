@@ -41,5 +41,5 @@ def backplane_config_sections() -> list[ConfigSectionSpec]:
 
 @hookimpl
 def backplane_commands() -> list[CommandSpec]:
-    return [CommandSpec("kill", "halt a running run or one strategy (kill switch)",
+    return [CommandSpec("kill", "halt, reduce or resume a run or one of its strategies (kill switch)",
                         configure_kill_command, run_kill_command)]  # fmt: skip

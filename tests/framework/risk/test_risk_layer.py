@@ -3,7 +3,6 @@ registered by a third-party plugin."""
 
 from __future__ import annotations
 
-import argparse
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,13 +26,7 @@ from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
 from framework.plugins import PluginHost
 from framework.risk.checks import Denial
 from framework.risk.config import RiskConfig, TradingState
-from framework.risk.killswitch import (
-    KILL_FILE,
-    KillSwitch,
-    configure_kill_command,
-    run_kill_command,
-    write_kill,
-)
+from framework.risk.killswitch import KILL_FILE, KillSwitch, write_kill
 from framework.risk.layer import RiskLayer
 from framework.risk.state import RiskState
 from framework.specs import RiskCheckSpec
@@ -236,19 +229,6 @@ def test_kill_switch_file_is_polled_on_the_clock(tmp_path: Path) -> None:
     assert again.trading_state("s1") is TradingState.HALTED
     switch.stop()
     assert clock.next_timer_ns() is None
-
-
-def test_backplane_kill_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    parser = argparse.ArgumentParser()
-    configure_kill_command(parser)
-    assert run_kill_command(parser.parse_args([str(tmp_path), "--strategy", "mm", "--reducing"])) == 0
-    assert run_kill_command(parser.parse_args([str(tmp_path), "--resume"])) == 0
-    assert run_kill_command(parser.parse_args([str(tmp_path / "missing")])) == 2
-    assert "strategy mm -> REDUCING" in capsys.readouterr().out
-    layer = make_layer({"state": "halted"})
-    KillSwitch(tmp_path, layer, SimClock(), NS_PER_MS).poll()
-    assert layer.trading_state("mm") is TradingState.REDUCING
-    assert layer.trading_state("other") is TradingState.ACTIVE
 
 
 def test_denials_from_another_router_undo_only_what_was_approved() -> None:

@@ -5,22 +5,30 @@ from __future__ import annotations
 import msgspec
 import pytest
 
+from framework.bus import Bus
+from framework.clock import SimClock
+from framework.errors import ConfigError
 from framework.plugins import PluginHost
+from framework.venue import VenueContext
 from plugins.dydx import LIVE_REFUSAL
-from plugins.dydx.settings import DydxSettings, plaintext_allowed
+from plugins.dydx.adapter import DydxAdapter
+from plugins.dydx.settings import DydxSettings, plaintext_issues
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "10.1.2.3", "172.16.0.9", "172.31.255.1", "192.168.1.5", "[::1]"])
-def test_plaintext_is_allowed_to_loopback_and_private_addresses(host):
-    assert plaintext_allowed(host)
-    DydxSettings(endpoint=f"{host}:9090", markets={"BTC-USD": 0})
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.9.9.9", "localhost", "[::1]"])
+def test_plaintext_is_allowed_to_loopback(host):
+    assert plaintext_issues(DydxSettings(endpoint=f"{host}:9090", markets={"BTC-USD": 0})) == []
 
 
-@pytest.mark.parametrize("host", ["8.8.8.8", "172.32.0.1", "dydx-node.example.com"])
-def test_plaintext_to_a_public_host_is_refused_with_a_clear_error(host):
-    with pytest.raises(msgspec.ValidationError, match="plaintext gRPC is allowed only"):
-        msgspec.convert({"endpoint": f"{host}:9090", "markets": {"BTC-USD": 0}}, DydxSettings)
-    DydxSettings(endpoint=f"{host}:443", tls=True, markets={"BTC-USD": 0})
+@pytest.mark.parametrize("host", ["8.8.8.8", "10.1.2.3", "192.168.1.5", "dydx-node.example.com"])
+def test_plaintext_to_any_other_host_is_refused_naming_the_key_and_the_fix(host):
+    settings = DydxSettings(endpoint=f"{host}:9090", markets={"BTC-USD": 0})
+    [issue] = plaintext_issues(settings)
+    assert issue.key == ("endpoint",) and "not a loopback address" in issue.message and "tls: true" in issue.hint
+    assert plaintext_issues(msgspec.structs.replace(settings, tls=True)) == []
+    # The adapter refuses it too when the settings never went through `config check`.
+    with pytest.raises(ConfigError, match=r"venues\.dx\.settings\.endpoint: tls: false"):
+        DydxAdapter(VenueContext("dx", Bus(), SimClock(), None, ["BTC-USD"]), settings)
 
 
 def test_settings_default_to_the_first_two_markets_and_need_valid_subaccounts():
