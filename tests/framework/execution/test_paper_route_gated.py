@@ -18,26 +18,15 @@ from framework.runner import run_config
 pytestmark = pytest.mark.timeout(60)
 
 CONFIG = """\
-run:
-  name: paper-gated
-  mode: paper
-  clock: sim
-  duration: 10s
+run: {{name: paper-gated, mode: paper, clock: sim, duration: 10s}}
 venues:
-  sim:
-    plugin: scripted
-    settings: {{interval_ms: 100, seed: 7}}
-strategies:
-  mm:
-    plugin: market_maker
-    venue: sim
-    symbols: [A, B]
-    params: {{size: 5, half_spread_ticks: 1, min_budget: 0}}
+  sim: {{plugin: scripted, settings: {{interval_ms: 100, seed: 7}}}}
 risk:
   venues:
-    sim: {{rate_per_s: 2, window_s: 10}}
-journal:
-  path: {journal}
+    sim: {{rate_per_s: 2, window_s: 10}}  # small: the maker asks for more than this
+strategies:
+  mm: {{plugin: market_maker, venue: sim, symbols: [A, B], params: {{size: 5, half_spread_ticks: 1, min_budget: 0}}}}
+journal: {{path: {journal}}}
 """
 
 
