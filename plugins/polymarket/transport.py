@@ -137,7 +137,6 @@ class ManagedStream:
         self.clock = clock
         self.sender = sender
         self.tokens = tokens
-        self.opener = opener
         self._open = Outbound(MessageKind.QUERY, method, opener)  # the open the sender admits
         self.on_open = on_open
         self.handle = handle
