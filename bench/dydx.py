@@ -231,6 +231,7 @@ async def _adapter(endpoint: str, receiver: str = "inline") -> tuple[int, float,
     timed like the bare stream, from the subscription to the stream's end. (With
     ``receiver="process"`` the CPU is this process's only, not the receiver child's.)"""
     from framework.clock import LiveClock
+    from framework.execution import GatedSender
     from framework.venue import CountingGate, VenueContext
     from plugins.dydx.adapter import DydxAdapter
     from plugins.dydx.settings import DydxSettings
@@ -241,7 +242,7 @@ async def _adapter(endpoint: str, receiver: str = "inline") -> tuple[int, float,
         instruments={"BTC-USD": PARAMS[0], "ETH-USD": PARAMS[1]}, reconnect_min_ms=10_000,
         reconnect_max_ms=10_000, receiver=receiver,
     )
-    adapter = DydxAdapter(VenueContext("dydx", bus, LiveClock(), CountingGate()), settings)
+    adapter = DydxAdapter(VenueContext("dydx", bus, LiveClock(), GatedSender(CountingGate())), settings)
     done = asyncio.Event()
     marks: list[tuple[float, float]] = []
 

@@ -45,6 +45,7 @@ from typing import Any, Self
 from framework.bus import Bus
 from framework.clock import LiveClock
 from framework.events import BookDelta, Side
+from framework.execution import GatedSender
 from framework.native import compiled_modules
 from framework.orders import TimeInForce
 from framework.router import RunRouter
@@ -83,7 +84,7 @@ async def _adapter(sim: Simulator, symbols: list[str], entry: str = "grpc") -> t
     clock = LiveClock()
     bus = Bus(clock)
     settings = settings_from(sim.adapter_settings(depth=3, order_entry=entry))
-    ad = PolymarketAdapter(VenueContext("polymarket", bus, clock, CountingGate(), symbols), settings)
+    ad = PolymarketAdapter(VenueContext("polymarket", bus, clock, GatedSender(CountingGate()), symbols), settings)
     await ad.start()
     return ad, bus
 
@@ -200,7 +201,7 @@ class _AdapterOrders:
         self.ad, bus = await _adapter(self.sim, [self.sym], self.entry)
         self.handle = _md_handle(self.sim, known)
         self.router = RunRouter(bus, self.ad.ctx.clock, OrderTracker())
-        self.router.add_route("polymarket", self.ad, self.ad.ctx.gate, gated_here=False)
+        self.router.add_route("polymarket", self.ad, self.ad.ctx.sender)
         self.ctx = StrategyContext("bench", "polymarket", [self.sym], self.ad.ctx.clock, self.router, self.ad.books.get, None)
         bus.subscribe(self.strategy, BookDelta, name="bench")
         return self

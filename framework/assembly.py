@@ -36,6 +36,7 @@ from framework.events import (
     Trade,
     VenueCheckpoint,
 )
+from framework.execution.sender import GatedRoute, GatedSender
 from framework.orders import CancelOrder
 from framework.strategy import StrategyContext
 from framework.venue import VenueContext
@@ -202,8 +203,8 @@ async def start_venue(run: Any, stack: contextlib.AsyncExitStack, name: str, ent
     settings = entry.settings
     if entry.simulate:
         settings = await _start_simulator(run, stack, spec, settings, symbols)
-    gate = run.gates[name]
-    ctx = VenueContext(name, run.bus, run.clock, gate, symbols)
+    sender = GatedSender(run.gates[name])  # the adapter gets the sender, never the gate
+    ctx = VenueContext(name, run.bus, run.clock, sender, symbols)
     if run.restored is not None:  # a resumed run: where the venue's feeds stood, whose orders are open
         ctx.checkpoints = dict(run.restored.checkpoints.get(name, {}))
         ctx.open_orders = {o.client_order_id: o.strategy for o in run.restored.open_orders if o.venue == name}
@@ -211,7 +212,7 @@ async def start_venue(run: Any, stack: contextlib.AsyncExitStack, name: str, ent
     run.venues[name] = adapter
     await adapter.start()
     stack.push_async_callback(adapter.stop)
-    start_route(run, stack, name, adapter, gate)
+    start_route(run, stack, name, adapter, sender)
     found_by = getattr(run.router.route(name), "find_orders", None)
     run.resolver.add_venue(name, found_by)
     run.resolver.check(name)  # orders a resumed run restored in doubt
@@ -231,7 +232,7 @@ async def _start_simulator(run: Any, stack: contextlib.AsyncExitStack, spec: Any
     return sim_spec.venue_settings(simulator, settings)
 
 
-def _start_paper_route(run: Any, stack: contextlib.AsyncExitStack, name: str, adapter: Any, gate: Any) -> None:
+def _start_paper_route(run: Any, stack: contextlib.AsyncExitStack, name: str, adapter: Any, sender: GatedSender) -> None:
     from framework.paper import PaperExchange, PaperSettings
 
     settings = run.config.sections.get("paper") or PaperSettings()
@@ -244,11 +245,13 @@ def _start_paper_route(run: Any, stack: contextlib.AsyncExitStack, name: str, ad
     stack.callback(exchange.close)
     if run.restored is not None:
         exchange.restore(o for o in run.restored.open_orders if o.venue == name)
-    run.router.add_route(name, exchange, gate, gated_here=True)
+    # The paper exchange sits behind the venue's sender, as a live adapter's
+    # wire does: a paper run spends the budget a live one would.
+    run.router.add_route(name, GatedRoute(sender, exchange), sender)
 
 
-def _start_live_route(run: Any, stack: contextlib.AsyncExitStack, name: str, adapter: Any, gate: Any) -> None:
-    run.router.add_route(name, adapter, gate, gated_here=False)
+def _start_live_route(run: Any, stack: contextlib.AsyncExitStack, name: str, adapter: Any, sender: Any) -> None:
+    run.router.add_route(name, adapter, sender)
     _reconcile_live(run, name, adapter)
 
 

@@ -15,9 +15,10 @@
    never overtakes its insert, replaces keep their order), while different
    orders go out concurrently. A lane is drained by a task the router owns.
 
-The venue's route is the live adapter, whose transport passes every message
-through the venue's gate, or the paper exchange, in front of which the router
-calls the same gate, so a paper run spends the same budget a live one would.
+The venue's route is the live adapter, which sends every message through the
+framework's gated sender (:mod:`framework.execution.sender`), or the paper
+exchange behind the same sender, so a paper run spends the budget a live one
+would. The router itself never touches a gate.
 
 Outcomes (the written outcome policy; docs/running.md has the table):
 
@@ -53,7 +54,6 @@ from framework.events import (
 from framework.orders import CancelOrder, Intent, ReplaceOrder, SubmitOrder
 from framework.strategy import OrderRouter
 from framework.tracker import OrderTracker
-from framework.venue import MessageKind
 
 __all__ = ["PreTrade", "Route", "RunRouter"]
 
@@ -78,7 +78,6 @@ class Route(Protocol):
     async def replace(self, replace: ReplaceOrder) -> None: ...
 
 
-_KIND = {SubmitOrder: MessageKind.NEW_ORDER, CancelOrder: MessageKind.CANCEL, ReplaceOrder: MessageKind.REPLACE}
 _REQUEST = {SubmitOrder: "submit", CancelOrder: "cancel", ReplaceOrder: "replace"}
 # Errors after which the venue may or may not have acted: the answer was lost.
 _LOST = (VenueUnavailable, VenueProtocolError)
@@ -92,7 +91,7 @@ class RunRouter(OrderRouter):
         self._clock = clock
         self._tracker = tracker
         self._pretrade = pretrade
-        self._routes: dict[str, tuple[Route, Any, bool]] = {}
+        self._routes: dict[str, tuple[Route, Any]] = {}
         self._lanes: dict[str, deque[AnyIntent]] = {}  # client id -> requests not yet started
         self._tasks: set[asyncio.Task[None]] = set()
         self.sent = 0
@@ -106,10 +105,10 @@ class RunRouter(OrderRouter):
         """Put the pre-trade risk layer in front of every route."""
         self._pretrade = pretrade
 
-    def add_route(self, venue: str, route: Route, gate: Any, *, gated_here: bool) -> None:
-        """Route ``venue``'s intents to ``route``. ``gated_here``: the router calls
-        ``gate.admit`` itself (paper); otherwise the adapter's transport does (live)."""
-        self._routes[venue] = (route, gate, gated_here)
+    def add_route(self, venue: str, route: Route, budget: Any) -> None:
+        """Route ``venue``'s intents to ``route``; ``budget.remaining()`` is what
+        strategies read as the venue's budget (the venue's sender)."""
+        self._routes[venue] = (route, budget)
 
     def route(self, venue: str) -> Route | None:
         """The route of ``venue`` (None before it started)."""
@@ -192,10 +191,8 @@ class RunRouter(OrderRouter):
         return True
 
     async def _deliver(self, intent: AnyIntent) -> None:
-        route, gate, gated_here = self._routes[intent.venue]
+        route = self._routes[intent.venue][0]
         try:
-            if gated_here:
-                await gate.admit(_KIND[type(intent)])
             await self._call(route, intent)
             self.sent += 1
         except Denied as exc:

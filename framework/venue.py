@@ -2,12 +2,15 @@
 
 A venue adapter plugin splits into a sans-IO codec (wire message -> events and
 book operations, no I/O) and a transport that owns sockets, auth and
-reconnects. The transport never sends anything on its own authority: before
-every client-to-venue message it calls :meth:`Gate.admit` (orders, cancels,
-replaces, queries, subscription commands, token requests the venue counts) and
-before opening a stream :meth:`Gate.open_stream`. The risk layer provides the
-real gate (ingress limiter + stream-slot registry); :class:`CountingGate` is
-the test double shipped in the box.
+reconnects. The transport never sends anything on its own authority: it
+builds every client-to-venue message (orders, cancels, replaces, queries,
+subscription commands, token requests the venue counts) as an
+:class:`~framework.execution.Outbound` and hands it to ``ctx.sender`` (a
+:class:`~framework.execution.GatedSender`), which admits it through the
+venue's :class:`Gate` and then writes it; stream slots come from
+``ctx.sender.lease``. Adapters never hold the gate. The risk layer provides
+the real gate (ingress limiter + stream-slot registry); :class:`CountingGate`
+is the test double shipped in the box.
 
 Adapters declare their venue's limits as data (:class:`VenueLimits`) so the
 risk layer can enforce them before the venue has to.
@@ -87,7 +90,7 @@ class StreamLease(Protocol):
 
 
 class Gate(Protocol):
-    """What an adapter's transport calls before anything leaves the process."""
+    """What the framework's sender calls before anything leaves the process."""
 
     async def admit(self, kind: MessageKind, *, method: str = "", count: int = 1) -> None:
         """Wait for ingress budget for ``count`` messages of ``kind`` (``method`` names
@@ -157,8 +160,9 @@ class CountingGate:
 
 class VenueContext(msgspec.Struct):
     """What the run hands a venue adapter: its name in the config, the bus to
-    publish on, the clock to read, the gate to pass every outbound message
-    through, and the symbols the run's strategies want.
+    publish on, the clock to read, the sender every outbound message goes
+    through (a :class:`~framework.execution.GatedSender`), and the symbols the
+    run's strategies want.
 
     A resumed run also hands back what its journal holds for this venue:
     ``checkpoints`` (key -> value of the last :class:`~framework.events.VenueCheckpoint`
@@ -170,7 +174,7 @@ class VenueContext(msgspec.Struct):
     name: str
     bus: Bus
     clock: Clock
-    gate: Any  # a Gate
+    sender: Any  # a framework.execution.GatedSender
     symbols: list[str] = []
     checkpoints: dict[str, bytes] = {}
     open_orders: dict[str, str] = {}

@@ -1,4 +1,12 @@
-"""The execution core: the one order lifecycle and what drives it."""
+"""The execution core: the one order lifecycle, and how the framework, not the
+adapter, lets a message out.
+
+- :mod:`framework.execution.lifecycle` -- the order lifecycle table.
+- :mod:`framework.execution.resolver` -- orders in doubt, asked of their venue.
+- :mod:`framework.execution.sender` -- :class:`Outbound` (one encoded
+  client-to-venue request) and :class:`GatedSender` (admits it through the
+  venue's risk gate, then writes it).
+"""
 
 from framework.execution.lifecycle import (
     OPEN,
@@ -9,5 +17,16 @@ from framework.execution.lifecycle import (
     next_status,
     trigger_for,
 )
+from framework.execution.sender import GatedSender, Outbound
 
-__all__ = ["OPEN", "TABLE", "TERMINAL", "OrderStatus", "Trigger", "next_status", "trigger_for"]
+__all__ = [
+    "OPEN",
+    "TABLE",
+    "TERMINAL",
+    "GatedSender",
+    "OrderStatus",
+    "Outbound",
+    "Trigger",
+    "next_status",
+    "trigger_for",
+]

@@ -1,7 +1,8 @@
 """The conformance kit: prove a backplane plugin works, offline.
 
 - :class:`VenueContract` / :class:`VenueHarness` -- the venue-adapter contract
-  suite (:mod:`framework.kit.venue`), with :class:`KitGate` as the risk layer.
+  suite (:mod:`framework.kit.venue`), with :class:`KitSender` (the framework's
+  sender over a counting :class:`KitGate`) as the risk layer.
 - :mod:`framework.kit.strategy` -- scripted books and order assertions for
   strategies, plus the :class:`StrategyContract` every strategy should pass.
 - :mod:`framework.kit.riskcheck` -- the same for pre-trade risk checks.
@@ -19,6 +20,7 @@ __all__ = [
     "CASES",
     "Case",
     "KitGate",
+    "KitSender",
     "RiskCheckCase",
     "RiskCheckContract",
     "RiskCheckHarness",
@@ -34,7 +36,8 @@ __all__ = [
 # registers the kit's modules for assertion rewriting, so they must not be
 # imported yet at that point.
 _WHERE = {
-    "KitGate": "framework.kit.gate",
+    "KitGate": "framework.kit.sender",
+    "KitSender": "framework.kit.sender",
     "RiskCheckCase": "framework.kit.riskcheck",
     "RiskCheckContract": "framework.kit.riskcheck",
     "RiskCheckHarness": "framework.kit.riskcheck",

@@ -84,8 +84,9 @@ def risk_check_harness() -> Callable[..., Any]:
 
 
 @pytest.fixture
-def kit_gate() -> Any:
-    """A fresh :class:`~framework.kit.gate.KitGate` (counting; cap and budget settable)."""
-    from framework.kit.gate import KitGate
+def kit_sender() -> Any:
+    """A fresh :class:`~framework.kit.sender.KitSender` (the framework's sender over a
+    counting gate; its ``gate``'s stream cap and budget are settable)."""
+    from framework.kit.sender import KitSender
 
-    return KitGate()
+    return KitSender()

@@ -23,7 +23,7 @@ driver the harness does not implement, or which the harness lists in
 plugin prints the capability matrix at the end of the run.
 
 Cases run on the live clock against a real simulator, each under its own
-timeout, with a :class:`~framework.kit.gate.KitGate` as the risk layer. After
+timeout, with a :class:`~framework.kit.sender.KitSender` as the risk layer. After
 every case the kit also checks that the adapter released every stream slot at
 ``stop()`` and published only under its own venue name.
 """
@@ -57,7 +57,7 @@ from framework.events import (
     StreamStatus,
 )
 from framework.kit.eventlog import EventLog
-from framework.kit.gate import KitGate
+from framework.kit.sender import KitGate, KitSender
 from framework.orders import CancelOrder, SubmitOrder
 from framework.venue import MessageKind, VenueContext
 
@@ -159,11 +159,12 @@ class Case:
     body: Callable[[CaseRun], Awaitable[None]]
     needs: tuple[str, ...] = ()
     start: bool = True  # start the adapter (and wait for it to be LIVE) before the body
-    prepare_gate: Callable[[KitGate, Any], None] | None = None  # (gate, adapter) before start
+    prepare_gate: Callable[[KitGate, Any], None] | None = None  # (the sender's gate, adapter) before start
 
 
 class CaseRun:
-    """What a case body works with: the harness, the adapter, the gate, the events."""
+    """What a case body works with: the harness, the adapter, the gate behind
+    the adapter's sender, the events."""
 
     def __init__(self, harness: VenueHarness, adapter: Any, ctx: VenueContext, gate: KitGate, log: EventLog) -> None:
         self.harness = harness
@@ -421,8 +422,9 @@ async def run_case(harness: VenueHarness, case: Case) -> None:
     """Run one case against ``harness``; raises ``AssertionError`` on a broken contract."""
     clock = LiveClock()
     bus = Bus(clock)
-    gate = KitGate()
-    ctx = VenueContext(harness.name, bus, clock, gate, list(harness.symbols))
+    sender = KitSender()
+    gate = sender.gate
+    ctx = VenueContext(harness.name, bus, clock, sender, list(harness.symbols))
     log = EventLog(bus)
     budget_s = harness.timeout_s * 6
     async with asyncio.timeout(budget_s):

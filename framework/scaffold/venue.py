@@ -199,7 +199,7 @@ class Codec:
         return [CancelRejected(*head, "", msg["why"])]
 ''',
     "$module/adapter.py": '''\
-"""The transport: one connection, the gate before every line, status on the bus."""
+"""The transport: one connection, every line through the framework's sender, status on the bus."""
 
 from __future__ import annotations
 
@@ -211,6 +211,7 @@ from typing import Annotated, Any
 import msgspec
 from framework.errors import VenueUnavailable
 from framework.events import BookSnapshot, Instrument, StreamState, StreamStatus
+from framework.execution import Outbound
 from framework.l2book import L2Book
 from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
 from framework.venue import MessageKind, RateRule, VenueContext, VenueLimits
@@ -245,7 +246,7 @@ class ${Class}Adapter:
         self._waiting: set[str] = set()
 
     async def start(self) -> None:
-        self._lease = await self.ctx.gate.open_stream("main")
+        self._lease = await self.ctx.sender.lease("main")  # a stream slot from the risk layer
         self._status(StreamState.CONNECTING)
         try:
             reader, self._writer = await asyncio.open_connection(self.settings.host, self.settings.port)
@@ -286,7 +287,10 @@ class ${Class}Adapter:
         await self._send(MessageKind.QUERY, self.codec.subscribe(list(self.ctx.symbols)))
 
     async def _send(self, kind: MessageKind, line: bytes) -> None:
-        await self.ctx.gate.admit(kind)  # the risk layer first, always
+        # The sender admits it at the risk layer first, then calls _write.
+        await self.ctx.sender.send(Outbound(kind, "", line), self._write)
+
+    async def _write(self, line: bytes) -> None:
         if self._writer is None or self._writer.is_closing():
             raise VenueUnavailable(self.ctx.name, "not connected")
         self._writer.write(line)

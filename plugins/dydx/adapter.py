@@ -8,9 +8,11 @@ Stream lifecycle (published as :class:`~framework.events.StreamStatus`)::
         +-- backoff <-- DOWN <------+  stream ended or failed (node dropped us)
         +-- RESYNCING <-------------+  codec asked for a resync (malformed, crossed)
 
-The stream slot is taken once (``gate.open_stream``) and kept across
-reconnects; every outbound message (the subscription, metadata queries) passes
-``gate.admit`` first. Responses arrive as raw bytes (no protobuf decode in the
+The stream slot is taken once (``ctx.sender.lease``) and kept across
+reconnects; every outbound message (the subscription, metadata queries) is an
+:class:`~framework.execution.Outbound` sent through ``ctx.sender``, which
+admits it at the risk layer first (a subscription's write is the whole
+session, so a ``RESOURCE_EXHAUSTED`` that ends it reaches the sender). Responses arrive as raw bytes (no protobuf decode in the
 transport): the codec reads them directly. With ``receiver: process`` a child
 process reads the stream and pipes the bytes here (:mod:`plugins.dydx.receiver`).
 
@@ -30,8 +32,9 @@ from v4_proto.dydxprotocol.perpetuals import query_pb2 as perp_query_pb2
 from v4_proto.dydxprotocol.subaccounts import subaccount_pb2
 
 from framework.clock import NS_PER_MS
-from framework.errors import VenueRejected, VenueUnavailable
+from framework.errors import VenueRejected, VenueThrottled, VenueUnavailable
 from framework.events import Instrument, StreamState, StreamStatus
+from framework.execution import Outbound
 from framework.specs import SettingsIssue
 from framework.venue import MessageKind, VenueContext, VenueLimits
 from plugins.dydx.codec import DydxCodec
@@ -45,6 +48,14 @@ log = logging.getLogger(__name__)
 
 CLOB_PAIR_METHOD = "/dydxprotocol.clob.Query/ClobPair"
 PERPETUAL_METHOD = "/dydxprotocol.perpetuals.Query/Perpetual"
+
+
+class _Throttled(VenueThrottled):
+    """The node ended the stream with ``RESOURCE_EXHAUSTED``; ``reason`` is the stream status reason."""
+
+    def __init__(self, venue: str, reason: str) -> None:
+        super().__init__(venue, reason, "RESOURCE_EXHAUSTED")
+        self.reason = reason
 
 
 class DydxAdapter:
@@ -82,7 +93,7 @@ class DydxAdapter:
                 f"symbols {unknown} are not configured; add them under markets: {{SYMBOL: clob_pair_id}}",
             )
         # The slot first: without one, nothing may reach the node, not even a query.
-        self._lease = await self.ctx.gate.open_stream(f"{self.ctx.name}:{self.settings.endpoint}:stream")
+        self._lease = await self.ctx.sender.lease(f"{self.ctx.name}:{self.settings.endpoint}:stream")
         self._channel = self._open_channel()
         await self._resolve_params()
         self.codec = DydxCodec(
@@ -151,30 +162,35 @@ class DydxAdapter:
 
     async def _query_params(self, pair: int) -> tuple[ClobParams, int]:
         """The pair's unit parameters and its oracle market id, from the node."""
-        assert self._channel is not None
-        timeout = self.settings.query_timeout_s
-        try:
-            await self.ctx.gate.admit(MessageKind.QUERY, method=CLOB_PAIR_METHOD)
-            clob = await self._channel.unary_unary(
-                CLOB_PAIR_METHOD,
-                request_serializer=query_pb2.QueryGetClobPairRequest.SerializeToString,
-                response_deserializer=query_pb2.QueryClobPairResponse.FromString,
-            )(query_pb2.QueryGetClobPairRequest(id=pair), timeout=timeout)
-            cp = clob.clob_pair
-            await self.ctx.gate.admit(MessageKind.QUERY, method=PERPETUAL_METHOD)
-            perp = await self._channel.unary_unary(
-                PERPETUAL_METHOD,
-                request_serializer=perp_query_pb2.QueryPerpetualRequest.SerializeToString,
-                response_deserializer=perp_query_pb2.QueryPerpetualResponse.FromString,
-            )(perp_query_pb2.QueryPerpetualRequest(id=cp.perpetual_clob_metadata.perpetual_id), timeout=timeout)
-        except grpc.aio.AioRpcError as exc:
-            raise VenueUnavailable(self.ctx.name, f"cannot read clob pair {pair}: {exc.details()}",
-                                   exc.code().name) from exc
+        what = f"cannot read clob pair {pair}"
+        clob = await self._query(CLOB_PAIR_METHOD, query_pb2.QueryGetClobPairRequest(id=pair),
+                                 query_pb2.QueryClobPairResponse, what)  # fmt: skip
+        cp = clob.clob_pair
+        perp = await self._query(PERPETUAL_METHOD, perp_query_pb2.QueryPerpetualRequest(id=cp.perpetual_clob_metadata.perpetual_id),
+                                 perp_query_pb2.QueryPerpetualResponse, what)  # fmt: skip
         params = ClobParams(
             perp.perpetual.params.atomic_resolution, cp.quantum_conversion_exponent,
             cp.subticks_per_tick, cp.step_base_quantums,
         )
         return params, perp.perpetual.params.market_id
+
+    async def _query(self, method: str, request: Any, response: Any, what: str) -> Any:
+        """One unary query through the sender; a failure raises ``VenueUnavailable``
+        (``VenueThrottled`` for ``RESOURCE_EXHAUSTED``) saying ``what`` failed."""
+        assert self._channel is not None
+        call = self._channel.unary_unary(method, request_serializer=type(request).SerializeToString,
+                                         response_deserializer=response.FromString)  # fmt: skip
+        timeout = self.settings.query_timeout_s
+
+        async def write(req: Any) -> Any:
+            try:
+                return await call(req, timeout=timeout)
+            except grpc.aio.AioRpcError as exc:
+                code = exc.code()
+                error = VenueThrottled if code == grpc.StatusCode.RESOURCE_EXHAUSTED else VenueUnavailable
+                raise error(self.ctx.name, f"{what}: {exc.details()}", code.name) from exc
+
+        return await self.ctx.sender.send(Outbound(MessageKind.QUERY, method, request), write)
 
     def _request(self) -> query_pb2.StreamOrderbookUpdatesRequest:
         subs = [parse_subaccount(s) for s in self.settings.subaccounts]
@@ -206,27 +222,32 @@ class DydxAdapter:
         self.codec.reset()
         self.live.clear()
         self._status(StreamState.CONNECTING if not self.subscriptions else StreamState.RESYNCING, "subscribing")
-        await self.ctx.gate.admit(MessageKind.QUERY, method=STREAM_METHOD)
+        try:
+            return await self.ctx.sender.send(Outbound(MessageKind.QUERY, STREAM_METHOD, self._request()), self._subscribed)
+        except _Throttled as exc:  # the sender has backed off
+            return exc.reason
+
+    async def _subscribed(self, request: query_pb2.StreamOrderbookUpdatesRequest) -> str:
+        """The admitted subscription's session: read it until it ends."""
+        assert self._channel is not None
         self.subscriptions += 1
         self.received = 0
         if self.settings.receiver == "process":
-            return await self._stream_via_process()
+            return await self._stream_via_process(request)
         call = self._channel.unary_stream(
             STREAM_METHOD,
             request_serializer=query_pb2.StreamOrderbookUpdatesRequest.SerializeToString,
             response_deserializer=None,  # raw bytes: the codec reads the wire format
-        )(self._request())
+        )(request)
         try:
             return await self._consume(call, call.cancel) or "stream ended by the node"
         except grpc.aio.AioRpcError as exc:
             return self._failed(exc.code().name, exc.details() or "")
 
-    async def _stream_via_process(self) -> str:
+    async def _stream_via_process(self, request: query_pb2.StreamOrderbookUpdatesRequest) -> str:
         """The same subscription, read by a child process (``receiver: process``)."""
         s = self.settings
-        child = await ReceiverProcess.start(
-            s.endpoint, self._request().SerializeToString(), tls=s.tls, max_receive_mb=s.max_receive_mb
-        )
+        child = await ReceiverProcess.start(s.endpoint, request.SerializeToString(), tls=s.tls, max_receive_mb=s.max_receive_mb)
         try:
             reason = await self._consume(child.frames(), lambda: None)
             if reason:
@@ -257,9 +278,11 @@ class DydxAdapter:
         return ""
 
     def _failed(self, code: str, details: str) -> str:
+        """Why the stream failed; ``RESOURCE_EXHAUSTED`` raises ``_Throttled`` for the sender."""
+        reason = f"stream failed: {code} {details}"
         if code == "RESOURCE_EXHAUSTED":
-            self.ctx.gate.throttled()
-        return f"stream failed: {code} {details}"
+            raise _Throttled(self.ctx.name, reason)
+        return reason
 
     def _became_live(self, codec: DydxCodec) -> None:
         """Data while not LIVE: back from STALE, or the snapshot completed the books."""

@@ -3,8 +3,10 @@
 Start-up: load the key (a bad one fails here, clearly), mint a token, list
 the instruments of the run's symbols (their scales), then open the drop-copy
 stream (executions, resumable), the order stream and ``ceil(n / 1000)``
-market-data streams one after another, and wait until each has resynced. Every outbound message -- token request, stream
-open, query, order, cancel, replace -- passes ``ctx.gate`` first.
+market-data streams one after another, and wait until each has resynced. Every
+outbound message -- token request, stream open, query, order, cancel, replace
+-- is an :class:`~framework.execution.Outbound` sent through ``ctx.sender``,
+which admits it at the risk layer before it is written.
 
 Hot path per market-data message: the raw bytes into the codec (no protobuf
 object unless the update carries more than the book), one ``bus.publish`` per
@@ -152,19 +154,19 @@ class PolymarketAdapter:
             limits=httpx.Limits(max_connections=s.http_max_connections, max_keepalive_connections=s.http_max_connections),
         )
         self.tokens = TokenSource(
-            venue=self.venue, http=self._http, clock=ctx.clock, gate=ctx.gate, token_url=s.token_url,
+            venue=self.venue, http=self._http, clock=ctx.clock, sender=ctx.sender, token_url=s.token_url,
             audience=s.audience or s.rest_base, client_id=reveal(s.client_id), key=self.key,
             renew_before_s=s.token_renew_before_s,
         )
         self.rest = RestClient(venue=self.venue, base=s.rest_base, http=self._http, tokens=self.tokens,
-                               gate=ctx.gate, participant_id=s.participant_id)
+                               sender=ctx.sender, participant_id=s.participant_id)
         try:
             await self.tokens.token()
             await self._load_instruments()
             self._channel = make_channel(self.venue, s.grpc_target, s.tls, s.keepalive_s)
             if s.order_entry == "grpc":
                 self.entry = GrpcOrderEntry(venue=self.venue, channel=self._channel, tokens=self.tokens,
-                                            gate=ctx.gate, participant_id=s.participant_id, timeout_s=s.http_timeout_s)
+                                            sender=ctx.sender, participant_id=s.participant_id, timeout_s=s.http_timeout_s)
                 self._insert_request = self.insert_proto  # no JSON round trip on the hot path
             else:
                 self.entry = self.rest
@@ -240,7 +242,7 @@ class PolymarketAdapter:
                 stream.mark_live()
 
         stream = ManagedStream(
-            venue=self.venue, name="orders", method="CreateOrderSubscription", clock=clock, gate=self.ctx.gate,
+            venue=self.venue, name="orders", method="CreateOrderSubscription", clock=clock, sender=self.ctx.sender,
             tokens=self.tokens, opener=lambda m: stub.CreateOrderSubscription(req, metadata=m), on_open=lambda: None,
             handle=handle, publish=publish, backoff=self._backoff(), stale_after_s=self.settings.stale_after_s,
             participant_id=self.settings.participant_id,
@@ -281,7 +283,7 @@ class PolymarketAdapter:
             return ""
 
         stream = ManagedStream(
-            venue=self.venue, name="dropcopy", method="CreateDropCopySubscription", clock=clock, gate=self.ctx.gate,
+            venue=self.venue, name="dropcopy", method="CreateDropCopySubscription", clock=clock, sender=self.ctx.sender,
             tokens=self.tokens, opener=open_call, on_open=lambda: None, handle=handle, publish=publish,
             backoff=self._backoff(), stale_after_s=self.settings.stale_after_s, participant_id=self.settings.participant_id,
             on_rpc_error=on_rpc_error,
@@ -315,7 +317,7 @@ class PolymarketAdapter:
             codec.resync(symbols)
 
         stream = ManagedStream(
-            venue=self.venue, name=f"md{index}", method="CreateMarketDataSubscription", clock=clock, gate=self.ctx.gate,
+            venue=self.venue, name=f"md{index}", method="CreateMarketDataSubscription", clock=clock, sender=self.ctx.sender,
             tokens=self.tokens, opener=lambda m: open_raw(req, metadata=m), on_open=on_open,
             handle=handle, publish=publish, backoff=self._backoff(), stale_after_s=s.stale_after_s,
         )

@@ -5,14 +5,18 @@ The assertion: ``iss = sub = client_id``, ``aud`` = the token URL, ``iat``,
 ``exp`` = iat + 60 s, a fresh ``jti``. Times come from the injected clock.
 A token is attached to every request as ``authorization: Bearer``; a live
 stream keeps the token it opened with (the venue checks it only at open).
+A token request is itself a message the venue counts: it goes through the
+framework's sender like every other. A request whose token the venue refuses
+is sent once more with a fresh one (:func:`send_authed`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import jwt
@@ -27,11 +31,34 @@ from framework.errors import (
     VenueProtocolError,
     VenueUnavailable,
 )
+from framework.execution import GatedSender, Outbound
 from framework.venue import MessageKind
 
-__all__ = ["ASSERTION_TYPE", "TokenSource", "load_private_key"]
+__all__ = ["ASSERTION_TYPE", "TokenRefused", "TokenSource", "load_private_key", "send_authed"]
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+T = TypeVar("T")
+
+
+class TokenRefused(Exception):
+    """A write's answer was 401 / UNAUTHENTICATED: ``token`` was refused;
+    ``answer`` is the venue's answer (the HTTP response or the gRPC error)."""
+
+    def __init__(self, token: str, answer: Any) -> None:
+        self.token = token
+        self.answer = answer
+
+
+async def send_authed(sender: GatedSender, tokens: Any, out: Outbound, write: Callable[[Any], Awaitable[T]]) -> T:
+    """``sender.send(out, write)``; when the write raises :class:`TokenRefused`
+    (expired or revoked early), mint a new token and send once more -- a second
+    message, admitted again. A second refusal propagates for the caller to map."""
+    try:
+        return await sender.send(out, write)
+    except TokenRefused as exc:
+        tokens.invalidate(exc.token)
+    return await sender.send(out, write)
 
 
 def load_private_key(venue: str, pem: str, path: str = "") -> rsa.RSAPrivateKey:
@@ -59,12 +86,12 @@ class TokenSource:
     """Mints and caches access tokens. ``await token()`` is cheap when the cached
     one is fresh; ``run()`` renews it ahead of expiry in the background."""
 
-    def __init__(self, *, venue: str, http: httpx.AsyncClient, clock: Clock, gate: Any, token_url: str,
+    def __init__(self, *, venue: str, http: httpx.AsyncClient, clock: Clock, sender: GatedSender, token_url: str,
                  audience: str, client_id: str, key: rsa.RSAPrivateKey, renew_before_s: float) -> None:
         self.venue = venue
         self.http = http
         self.clock = clock
-        self.gate = gate
+        self.sender = sender
         self.token_url = token_url
         self.audience = audience
         self.client_id = client_id
@@ -129,12 +156,7 @@ class TokenSource:
             "client_id": self.client_id, "client_assertion_type": ASSERTION_TYPE,
             "client_assertion": self.assertion(), "audience": self.audience, "grant_type": "client_credentials",
         }
-        await self.gate.admit(MessageKind.QUERY, method="Token")
-        sent_ns = self.clock.now_ns()
-        try:
-            r = await self.http.post(self.token_url, json=body)
-        except httpx.HTTPError as exc:
-            raise VenueUnavailable(self.venue, f"token endpoint unreachable: {exc!r}") from exc
+        sent_ns, r = await self.sender.send(Outbound(MessageKind.QUERY, "Token", body), self._post)
         if r.status_code >= 500:
             raise VenueUnavailable(self.venue, "token endpoint failed", r.status_code)
         try:
@@ -155,3 +177,11 @@ class TokenSource:
         self._renew_ns = sent_ns + max(ttl_ns - self.renew_before_ns, ttl_ns // 2)
         self.mints += 1
         self._changed.set()
+
+    async def _post(self, body: dict[str, Any]) -> tuple[int, httpx.Response]:
+        """The token request itself: ``(when it was sent, the response)``."""
+        sent_ns = self.clock.now_ns()
+        try:
+            return sent_ns, await self.http.post(self.token_url, json=body)
+        except httpx.HTTPError as exc:
+            raise VenueUnavailable(self.venue, f"token endpoint unreachable: {exc!r}") from exc

@@ -3,14 +3,16 @@
 Same interface and the same JSON-mapping request bodies as
 :class:`~plugins.polymarket.rest.RestClient` (parsed into the protobuf
 messages here), so the adapter builds one body whichever path it uses
-(``order_entry: grpc`` in the settings). gRPC status codes are mapped into the
-project's exception tree at this boundary:
+(``order_entry: grpc`` in the settings). Each request, encoded, is an
+:class:`~framework.execution.Outbound` sent through the framework's sender,
+which admits it before :meth:`GrpcOrderEntry._write` makes the call. gRPC
+status codes are mapped into the project's exception tree at this boundary:
 
 ===============================================  ==========================================
 status                                           raised
 ===============================================  ==========================================
-RESOURCE_EXHAUSTED                               VenueThrottled (gate.throttled())
-UNAUTHENTICATED                                  token re-minted, retried once, then VenueAuthError
+RESOURCE_EXHAUSTED                               VenueThrottled (the sender backs off)
+UNAUTHENTICATED                                  token re-minted, sent once more, then VenueAuthError
 PERMISSION_DENIED                                VenueAuthError
 UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL, ...    VenueUnavailable (outcome unknown)
 INVALID_ARGUMENT, NOT_FOUND, ABORTED, ...        VenueRejected
@@ -20,7 +22,7 @@ INVALID_ARGUMENT, NOT_FOUND, ABORTED, ...        VenueRejected
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import grpc
 from google.protobuf import json_format
@@ -31,7 +33,9 @@ from framework.errors import (
     VenueThrottled,
     VenueUnavailable,
 )
+from framework.execution import GatedSender, Outbound
 from framework.venue import MessageKind
+from plugins.polymarket.auth import TokenRefused, send_authed
 from plugins.polymarket.gen import trading_pb2 as tr
 from plugins.polymarket.gen import trading_pb2_grpc as tr_grpc
 
@@ -47,14 +51,23 @@ _UNAVAILABLE = {
 }
 
 
+class _Unary(NamedTuple):
+    """An encoded call: what the sender admits and :meth:`GrpcOrderEntry._write` makes."""
+
+    rpc: Any
+    request: Any
+    method: str
+
+
 class GrpcOrderEntry:
     """Order entry over one grpc.aio channel; see the module docstring."""
 
-    def __init__(self, *, venue: str, channel: Any, tokens: Any, gate: Any, participant_id: str, timeout_s: float) -> None:
+    def __init__(self, *, venue: str, channel: Any, tokens: Any, sender: GatedSender, participant_id: str,
+                 timeout_s: float) -> None:  # fmt: skip
         self.venue = venue
         self.stub = tr_grpc.OrderEntryAPIStub(channel)
         self.tokens = tokens
-        self.gate = gate
+        self.sender = sender
         self.participant_id = participant_id
         self.timeout_s = timeout_s
         self.requests = 0
@@ -92,26 +105,27 @@ class GrpcOrderEntry:
         return [json_format.MessageToDict(o) for o in out.orders]
 
     async def _call(self, rpc: Any, req: Any, kind: MessageKind, method: str) -> Any:
-        for attempt in (0, 1):
-            await self.gate.admit(kind, method=method)
-            token = await self.tokens.token()
-            metadata = (("authorization", f"Bearer {token}"), ("x-participant-id", self.participant_id))
-            self.requests += 1
-            try:
-                return await rpc(req, metadata=metadata, timeout=self.timeout_s)
-            except grpc.aio.AioRpcError as exc:
-                code = exc.code()
-                if code == grpc.StatusCode.UNAUTHENTICATED and attempt == 0:
-                    self.tokens.invalidate(token)
-                    continue
-                raise self._mapped(method, exc) from exc
-        raise AssertionError("unreachable")  # pragma: no cover
+        try:
+            return await send_authed(self.sender, self.tokens, Outbound(kind, method, _Unary(rpc, req, method)), self._write)
+        except TokenRefused as exc:
+            raise self._mapped(method, exc.answer) from exc.answer
+
+    async def _write(self, call: _Unary) -> Any:
+        """Make one admitted call; its error mapped (UNAUTHENTICATED raises :class:`TokenRefused`)."""
+        token = await self.tokens.token()
+        metadata = (("authorization", f"Bearer {token}"), ("x-participant-id", self.participant_id))
+        self.requests += 1
+        try:
+            return await call.rpc(call.request, metadata=metadata, timeout=self.timeout_s)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.UNAUTHENTICATED:
+                raise TokenRefused(token, exc) from exc
+            raise self._mapped(call.method, exc) from exc
 
     def _mapped(self, method: str, exc: grpc.aio.AioRpcError) -> Exception:
         code = exc.code()
         message = f"{method}: {exc.details()}"
-        if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
-            self.gate.throttled()
+        if code == grpc.StatusCode.RESOURCE_EXHAUSTED:  # the sender, seeing it, backs off
             return VenueThrottled(self.venue, message, code.name)
         if code in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
             return VenueAuthError(self.venue, message, code.name)

@@ -1,15 +1,18 @@
 """REST order entry over one pooled ``httpx.AsyncClient`` (the grpc-gateway mirror).
 
-Every request first passes ``gate.admit`` (the risk layer's ingress limiter and
-per-method buckets) and carries ``authorization: Bearer`` plus, for
-account-scoped calls, ``x-participant-id``. Errors are mapped into the
-project's exception tree here, at the boundary (reference §6):
+Every request is encoded here (the JSON body, as bytes) into an
+:class:`~framework.execution.Outbound` and sent through the framework's
+sender, which admits it (the risk layer's ingress limiter and per-method
+buckets) before :meth:`RestClient._write` makes the request with
+``authorization: Bearer`` plus, for account-scoped calls, ``x-participant-id``.
+Errors are mapped into the project's exception tree here, at the boundary
+(reference §6):
 
 ==========================  ====================  ==============================
 HTTP                        grpc-gateway code     raised
 ==========================  ====================  ==============================
-429                         8 RESOURCE_EXHAUSTED  VenueThrottled (gate.throttled())
-401                         16 UNAUTHENTICATED    token re-minted, retried once, then VenueAuthError
+429                         8 RESOURCE_EXHAUSTED  VenueThrottled (the sender backs off)
+401                         16 UNAUTHENTICATED    token re-minted, sent once more, then VenueAuthError
 403                         7 PERMISSION_DENIED   VenueAuthError
 5xx, timeouts, no connect   14 UNAVAILABLE ...    VenueUnavailable
 other 4xx (400, 404, 409)   3, 5, 10 ...          VenueRejected
@@ -20,7 +23,7 @@ undecodable body                                  VenueProtocolError
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import msgspec
@@ -32,7 +35,9 @@ from framework.errors import (
     VenueThrottled,
     VenueUnavailable,
 )
+from framework.execution import GatedSender, Outbound
 from framework.venue import MessageKind
+from plugins.polymarket.auth import TokenRefused, send_authed
 
 __all__ = ["RestClient"]
 
@@ -40,15 +45,27 @@ _decode = msgspec.json.Decoder().decode
 _encode = msgspec.json.Encoder().encode
 
 
+class _Request(NamedTuple):
+    """An encoded request: what the sender admits and :meth:`RestClient._write` sends."""
+
+    verb: str
+    url: str
+    content: bytes | None
+    params: dict[str, str] | None
+    participant: bool
+    method: str  # the venue method, for messages
+
+
 class RestClient:
     """The venue's REST API as async methods taking and returning JSON-mapping dicts."""
 
-    def __init__(self, *, venue: str, base: str, http: httpx.AsyncClient, tokens: Any, gate: Any, participant_id: str) -> None:
+    def __init__(self, *, venue: str, base: str, http: httpx.AsyncClient, tokens: Any, sender: GatedSender,
+                 participant_id: str) -> None:  # fmt: skip
         self.venue = venue
         self.base = base.rstrip("/")
         self.http = http
         self.tokens = tokens
-        self.gate = gate
+        self.sender = sender
         self.participant_id = participant_id
         self.requests = 0
 
@@ -103,25 +120,28 @@ class RestClient:
 
     async def _call(self, verb: str, path: str, kind: MessageKind, method: str, body: Any,
                     params: dict[str, str] | None = None, participant: bool = True) -> dict[str, Any]:
-        for attempt in (0, 1):
-            await self.gate.admit(kind, method=method)
-            token = await self.tokens.token()
-            headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
-            if participant:
-                headers["x-participant-id"] = self.participant_id
-            self.requests += 1
-            try:
-                r = await self.http.request(verb, self.base + path, content=None if body is None else _encode(body),
-                                            params=params, headers=headers)
-            except httpx.TimeoutException as exc:
-                raise VenueUnavailable(self.venue, f"{method} timed out (outcome unknown)") from exc
-            except httpx.HTTPError as exc:
-                raise VenueUnavailable(self.venue, f"{method} failed: {exc!r}") from exc
-            if r.status_code == 401 and attempt == 0:
-                self.tokens.invalidate(token)  # expired or revoked early: mint and retry once
-                continue
-            return self._result(method, r)
-        raise AssertionError("unreachable")  # pragma: no cover
+        request = _Request(verb, self.base + path, None if body is None else _encode(body), params, participant, method)
+        try:
+            return await send_authed(self.sender, self.tokens, Outbound(kind, method, request), self._write)
+        except TokenRefused as exc:
+            return self._result(method, exc.answer)  # refused again: raises VenueAuthError
+
+    async def _write(self, req: _Request) -> dict[str, Any]:
+        """Send one admitted request; the answer mapped (a 401 raises :class:`TokenRefused`)."""
+        token = await self.tokens.token()
+        headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+        if req.participant:
+            headers["x-participant-id"] = self.participant_id
+        self.requests += 1
+        try:
+            r = await self.http.request(req.verb, req.url, content=req.content, params=req.params, headers=headers)
+        except httpx.TimeoutException as exc:
+            raise VenueUnavailable(self.venue, f"{req.method} timed out (outcome unknown)") from exc
+        except httpx.HTTPError as exc:
+            raise VenueUnavailable(self.venue, f"{req.method} failed: {exc!r}") from exc
+        if r.status_code == 401:
+            raise TokenRefused(token, r)
+        return self._result(req.method, r)
 
     def _result(self, method: str, r: httpx.Response) -> dict[str, Any]:
         status = r.status_code
@@ -136,8 +156,7 @@ class RestClient:
                 raise VenueProtocolError(self.venue, f"{method}: response is not a JSON object", status)
             return data
         message = f"{method}: {data.get('message', '') if isinstance(data, dict) else ''}".rstrip(": ")
-        if status == 429:
-            self.gate.throttled()
+        if status == 429:  # the sender, seeing it, tells the gate to back off
             raise VenueThrottled(self.venue, message, status)
         if status in (401, 403):
             raise VenueAuthError(self.venue, message, status)

@@ -9,8 +9,10 @@ Stream lifecycle (published as :class:`StreamStatus`)::
 
 "Resynced" is the owner's call (the order stream's snapshot arrived; every
 symbol of a market-data stream got its first update): it calls
-:meth:`ManagedStream.mark_live`. The stream keeps its stream-slot lease across
-reconnects and releases it on stop. Staleness costs one integer increment per
+:meth:`ManagedStream.mark_live`. The stream keeps its stream-slot lease (from
+the framework's sender) across reconnects and releases it on stop; each open
+is an :class:`~framework.execution.Outbound` whose write is the whole session,
+so the sender admits every open and sees a ``RESOURCE_EXHAUSTED`` that ends one. Staleness costs one integer increment per
 message: a watchdog compares the counter every quarter of ``stale_after_s``.
 """
 
@@ -29,11 +31,12 @@ from framework.clock import NS_PER_S, Clock
 from framework.errors import (
     ConfigError,
     Denied,
-    VenueAuthError,
     VenueError,
     VenueRejected,
+    VenueThrottled,
 )
 from framework.events import StreamState, StreamStatus
+from framework.execution import GatedSender, Outbound
 from framework.venue import MessageKind
 
 __all__ = ["Backoff", "ManagedStream", "check_target", "is_loopback", "make_channel"]
@@ -124,7 +127,7 @@ class ManagedStream:
     message. ``publish`` receives the :class:`StreamStatus` events.
     """
 
-    def __init__(self, *, venue: str, name: str, method: str, clock: Clock, gate: Any, tokens: Any,
+    def __init__(self, *, venue: str, name: str, method: str, clock: Clock, sender: GatedSender, tokens: Any,
                  opener: Opener, on_open: Callable[[], None], handle: Callable[[Any], None],
                  publish: Callable[[Any], None], backoff: Backoff, stale_after_s: float,
                  participant_id: str = "", on_rpc_error: Callable[[grpc.StatusCode], str] | None = None) -> None:
@@ -132,9 +135,9 @@ class ManagedStream:
         self.name = name
         self.method = method
         self.clock = clock
-        self.gate = gate
+        self.sender = sender
         self.tokens = tokens
-        self.opener = opener
+        self._open = Outbound(MessageKind.QUERY, method, opener)  # the open the sender admits
         self.on_open = on_open
         self.handle = handle
         self.publish = publish
@@ -168,7 +171,7 @@ class ManagedStream:
     async def run(self) -> None:
         """Hold a stream slot and keep the stream open until cancelled."""
         try:
-            self._lease = await self.gate.open_stream(f"{self.venue}:{self.name}")
+            self._lease = await self.sender.lease(f"{self.venue}:{self.name}")
         except Denied as exc:  # no slot (or no budget): the risk layer said no
             self.error = exc
             self._status(StreamState.DOWN, f"risk layer: {exc}")
@@ -196,24 +199,8 @@ class ManagedStream:
         """One open-read cycle; returns (why it ended, whether it went stale)."""
         self.live = False
         self._stale = False
-        token = ""
         try:
-            await self.gate.admit(MessageKind.QUERY, method=self.method)
-            token = await self.tokens.token()
-            metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {token}"),)
-            if self.participant_id:
-                metadata += (("x-participant-id", self.participant_id),)
-            self._status(StreamState.RESYNCING if self.opens else StreamState.CONNECTING)
-            self.opens += 1
-            self.on_open()
-            self._call = call = self.opener(metadata)
-            handle, read, eof = self.handle, call.read, grpc.aio.EOF
-            while (msg := await read()) is not eof:
-                self.received += 1
-                handle(msg)
-            return "stream closed by the venue", False
-        except grpc.aio.AioRpcError as exc:
-            return self._rpc_error(exc, token), False
+            return await self.sender.send(self._open, self._open_and_read)
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if self._stale and task is not None and not task.cancelling():
@@ -221,15 +208,36 @@ class ManagedStream:
             raise
         except Denied as exc:
             return f"risk layer: {exc}", False
-        except VenueAuthError as exc:
-            return str(exc), False
-        except VenueError as exc:
+        except VenueError as exc:  # auth, throttled (the sender has backed off), ...
             return str(exc), False
         except Exception as exc:  # a bug in a handler must not end the stream silently
             log.exception("%s: stream %s handler failed; resyncing", self.venue, self.name)
             return f"internal error, resyncing: {exc!r}", False
         finally:
             self._call = None
+
+    async def _open_and_read(self, opener: Opener) -> tuple[str, bool]:
+        """The admitted open, then every message until the stream ends; an end by
+        ``RESOURCE_EXHAUSTED`` raises :class:`VenueThrottled` for the sender."""
+        token = await self.tokens.token()
+        metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {token}"),)
+        if self.participant_id:
+            metadata += (("x-participant-id", self.participant_id),)
+        self._status(StreamState.RESYNCING if self.opens else StreamState.CONNECTING)
+        self.opens += 1
+        self.on_open()
+        self._call = call = opener(metadata)
+        handle, read, eof = self.handle, call.read, grpc.aio.EOF
+        try:
+            while (msg := await read()) is not eof:
+                self.received += 1
+                handle(msg)
+        except grpc.aio.AioRpcError as exc:
+            reason = self._rpc_error(exc, token)
+            if exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
+                raise VenueThrottled(self.venue, f"stream {self.name}: {reason}", exc.code().name) from exc
+            return reason, False
+        return "stream closed by the venue", False
 
     def _rpc_error(self, exc: grpc.aio.AioRpcError, token: str) -> str:
         code = exc.code()
@@ -240,8 +248,6 @@ class ManagedStream:
                 return f"{reason}; {note}"
         if code == grpc.StatusCode.UNAUTHENTICATED:
             self.tokens.invalidate(token)
-        elif code == grpc.StatusCode.RESOURCE_EXHAUSTED:
-            self.gate.throttled()
         elif code in _PERMANENT:
             self.error = VenueRejected(self.venue, f"stream {self.name} refused: {exc.details()}", code.name)
         return reason

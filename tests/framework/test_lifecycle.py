@@ -165,7 +165,7 @@ class ExecutionCore(RuleBasedStateMachine):
         self.bus.subscribe(self.tracker.on_event, OrderEvent)
         self.venue = ModelVenue(self.bus)
         self.router = RunRouter(self.bus, self.clock, self.tracker)
-        self.router.add_route(V, self.venue, None, gated_here=False)
+        self.router.add_route(V, self.venue, None)
         self.resolver = UnknownResolver(self.bus, self.clock, self.tracker, ExecutionSettings(resolve_after=1, resolve_within=10**15))
         self.resolver.add_venue(V, self.venue.find_orders)
         self.ids = itertools.count(1)

@@ -512,7 +512,7 @@ async def test_random_sessions_keep_every_invariant(ops: list[tuple[Any, ...]], 
     limits: dict[str, int] = {}
     replaced: set[str] = set()
 
-    def on_accept(e: OrderAccepted) -> None:
+    def on_accept(e: OrderAccepted | OrderReplaced) -> None:
         if e.client_order_id in limits:
             replaced.add(e.client_order_id)
         limits[e.client_order_id] = e.price
@@ -533,7 +533,7 @@ async def test_random_sessions_keep_every_invariant(ops: list[tuple[Any, ...]], 
 
     failures: list[HandlerFailed] = []  # the bus isolates handlers: collect their asserts
     h.bus.subscribe(failures.append, HandlerFailed)
-    h.bus.subscribe(on_accept, OrderAccepted)
+    h.bus.subscribe(on_accept, (OrderAccepted, OrderReplaced))
     h.bus.subscribe(on_fill, OrderFilled)
     for op in ops:
         current = op[0]

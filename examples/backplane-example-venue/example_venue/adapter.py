@@ -1,12 +1,14 @@
-"""The example venue's transport: connections, gate, heartbeats, reconnects.
+"""The example venue's transport: connections, sender, heartbeats, reconnects.
 
 Theory of operation
 -------------------
 The adapter opens one order stream (``orders``) and one market-data stream
 per group of at most ``symbols_per_stream`` symbols. Each is a
-:class:`_Stream`: it takes a stream slot from the gate once (kept across
-reconnects, released at ``stop``), and passes every line it writes --
-subscriptions, logins, orders, cancels -- through ``gate.admit`` first.
+:class:`_Stream`: it takes a stream slot from the framework's sender once
+(``ctx.sender.lease``, kept across reconnects, released at ``stop``), and
+sends every line it writes -- subscriptions, logins, orders, cancels -- as an
+:class:`~framework.execution.Outbound` through ``ctx.sender``, which admits
+it at the risk layer before the line is written.
 
 A stream's state is published as ``StreamStatus``: CONNECTING, then LIVE
 (market data: once every symbol of the stream has its snapshot), STALE when
@@ -29,6 +31,7 @@ import msgspec
 from framework.clock import NS_PER_MS
 from framework.errors import Denied, VenueUnavailable
 from framework.events import BookSnapshot, Event, Instrument, StreamState, StreamStatus
+from framework.execution import Outbound
 from framework.l2book import L2Book
 from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
 from framework.venue import MessageKind, RateRule, VenueContext, VenueLimits
@@ -80,7 +83,7 @@ class _Stream:
 
     async def open(self) -> None:
         """Take the slot and connect once (errors propagate to ``start``); then run."""
-        self._lease = await self.ctx.gate.open_stream(self.key)
+        self._lease = await self.ctx.sender.lease(self.key)
         await self._connect()
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"{self.ctx.name}:{self.key}")
 
@@ -106,8 +109,10 @@ class _Stream:
             self.status(StreamState.LIVE)
 
     async def send(self, kind: MessageKind, line: bytes) -> None:
-        """Write one line, after the gate admitted it."""
-        await self.ctx.gate.admit(kind)
+        """Send one encoded line through the framework's sender (admitted first)."""
+        await self.ctx.sender.send(Outbound(kind, "", line), self._write)
+
+    async def _write(self, line: bytes) -> None:
         if self._writer is None or self._writer.is_closing():
             raise VenueUnavailable(self.ctx.name, f"stream {self.key} is not connected")
         self._writer.write(line)

@@ -21,6 +21,7 @@ from framework.events import (
     OrderUnknown,
     Side,
 )
+from framework.execution.sender import GatedSender, Outbound
 from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
 from framework.risk.config import RiskConfig
 from framework.risk.gate import RiskGate
@@ -34,28 +35,28 @@ from framework.venue import MessageKind
 
 
 class FakeAdapter:
-    """Sends nothing anywhere: admits through the gate and records what it sent."""
+    """Sends nothing anywhere: each message goes through the framework's sender
+    (which waits at the gate) and is recorded as sent."""
 
     def __init__(self, gate: RiskGate) -> None:
         self.gate = gate
+        self.sender = GatedSender(gate)
         self.sent: list[object] = []
         self.down = False
 
-    async def submit(self, order: SubmitOrder) -> None:
-        await self.gate.admit(MessageKind.NEW_ORDER, method="InsertOrder")
+    async def _write(self, intent: object) -> None:
         if self.down:
             raise VenueUnavailable("pm", "connection reset")
-        self.sent.append(order)
+        self.sent.append(intent)
+
+    async def submit(self, order: SubmitOrder) -> None:
+        await self.sender.send(Outbound(MessageKind.NEW_ORDER, "InsertOrder", order), self._write)
 
     async def cancel(self, cancel: CancelOrder) -> None:
-        await self.gate.admit(MessageKind.CANCEL)
-        if self.down:
-            raise VenueUnavailable("pm", "connection reset")
-        self.sent.append(cancel)
+        await self.sender.send(Outbound(MessageKind.CANCEL, "", cancel), self._write)
 
     async def replace(self, replace: ReplaceOrder) -> None:
-        await self.gate.admit(MessageKind.REPLACE)
-        self.sent.append(replace)
+        await self.sender.send(Outbound(MessageKind.REPLACE, "", replace), self._write)
 
 
 def setup(cap: int = 3) -> tuple[RunRouter, RiskLayer, FakeAdapter, list[Event], SimClock]:
@@ -72,7 +73,7 @@ def setup(cap: int = 3) -> tuple[RunRouter, RiskLayer, FakeAdapter, list[Event],
     gate = RiskGate("pm", IngressLimiter(rule, clock), MemorySlotRegistry(0), clock, new_order_wait_ns=50 * NS_PER_MS)
     adapter = FakeAdapter(gate)
     router = RunRouter(bus, clock, tracker, layer)
-    router.add_route("pm", adapter, gate, gated_here=False)
+    router.add_route("pm", adapter, gate)
     return router, layer, adapter, events, clock
 
 
@@ -173,7 +174,7 @@ class SlowAdapter(FakeAdapter):
 async def test_a_cancel_waits_for_its_insert_answer_and_other_orders_do_not() -> None:
     router, layer, _, events, clock = setup()
     slow = SlowAdapter(router._routes["pm"][1])
-    router.add_route("pm", slow, slow.gate, gated_here=False)
+    router.add_route("pm", slow, slow.gate)
     router.send(order(1))
     await asyncio.sleep(0)
     router.send(CancelOrder("s1", "pm", "AAA", "c1"))

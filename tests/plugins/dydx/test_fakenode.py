@@ -11,6 +11,7 @@ from v4_proto.dydxprotocol.subaccounts import subaccount_pb2
 
 from framework.bus import Bus
 from framework.clock import LiveClock
+from framework.execution import GatedSender
 from framework.venue import CountingGate, VenueContext
 from plugins.dydx import simulate_cli
 from plugins.dydx.adapter import DydxAdapter
@@ -106,7 +107,7 @@ async def test_simulated_run_serves_the_runs_symbols_and_points_the_adapter_at_t
         assert node.markets == {"ETH-USD": 1, "SOL-USD": 2}
         settings = sim.venue_settings(node, None)
         assert settings.endpoint == node.endpoint and settings.pair_symbols() == {1: "ETH-USD", 2: "SOL-USD"}
-        ctx = VenueContext("dydx", Bus(), LiveClock(), CountingGate(), ["SOL-USD"])
+        ctx = VenueContext("dydx", Bus(), LiveClock(), GatedSender(CountingGate()), ["SOL-USD"])
         adapter = DydxAdapter(ctx, settings)
         await adapter.start()
         try:

@@ -11,6 +11,7 @@ from v4_proto.dydxprotocol.clob import query_pb2, query_pb2_grpc
 from framework.bus import Bus
 from framework.clock import LiveClock
 from framework.events import StreamState, StreamStatus
+from framework.execution import GatedSender
 from framework.venue import CountingGate, MessageKind, VenueContext
 from plugins.dydx.adapter import (
     CLOB_PAIR_METHOD,
@@ -37,7 +38,7 @@ def _adapter(node: FakeNode, **kw) -> tuple[DydxAdapter, CountingGate, list[Stre
     statuses: list[StreamStatus] = []
     bus.subscribe(statuses.append, StreamStatus)
     settings = DydxSettings(endpoint=node.endpoint, markets=PAIRS, reconnect_min_ms=20, reconnect_max_ms=200, **kw)
-    return DydxAdapter(VenueContext("dydx", bus, LiveClock(), gate), settings), gate, statuses
+    return DydxAdapter(VenueContext("dydx", bus, LiveClock(), GatedSender(gate)), settings), gate, statuses
 
 
 async def _caught_up(node: FakeNode, adapter: DydxAdapter) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from framework.bus import Bus
 from framework.clock import LiveClock
 from framework.events import Event
+from framework.execution import GatedSender
 from framework.venue import CountingGate, VenueContext
 from plugins.polymarket.adapter import PolymarketAdapter
 from plugins.polymarket.settings import settings_from
@@ -34,5 +35,5 @@ def adapter_for(
     bus = Bus(clock)
     rec = Recorder(bus)
     settings = settings_from(sim.adapter_settings(**{"reconnect_initial_s": 0.05, "depth": 5, "seed": 1, **overrides}))
-    ctx = VenueContext("polymarket", bus, clock, gate or CountingGate(), symbols, **(restored or {}))
+    ctx = VenueContext("polymarket", bus, clock, GatedSender(gate or CountingGate()), symbols, **(restored or {}))
     return PolymarketAdapter(ctx, settings), rec

@@ -21,6 +21,7 @@ from framework.events import (
     VenueCheckpoint,
 )
 from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder, TimeInForce
+from framework.venue import CountingGate
 from plugins.polymarket.events import OrderReplaced, OrderUnresolved
 from plugins.polymarket.gen import enums_pb2 as E
 
@@ -46,7 +47,8 @@ def fill_ids(rec) -> list[str]:
 @pytest.mark.parametrize("entry", ["rest", "grpc"])
 async def test_place_cancel_replace_fill_each_execution_once(sim, entry):
     syms = sim.symbols[:4]
-    ad, rec = adapter_for(sim, syms, order_entry=entry)
+    gate = CountingGate()
+    ad, rec = adapter_for(sim, syms, gate, order_entry=entry)
     await ad.start()
     try:
         sim.faults.duplicate(1000)  # every execution batch is delivered with a duplicate
@@ -74,20 +76,21 @@ async def test_place_cancel_replace_fill_each_execution_once(sim, entry):
         assert [(f.size, f.filled, f.remaining, f.strategy) for f in maker] == [(120, 120, 180, "strat")]
         assert not ad.orders.open_orders
         assert sim.violations == {}
-        assert ad.ctx.gate.by_method["InsertOrder"] == 2 and ad.ctx.gate.by_method["CancelOrder"] == 1
+        assert gate.by_method["InsertOrder"] == 2 and gate.by_method["CancelOrder"] == 1
     finally:
         await ad.stop()
-    assert not ad.ctx.gate.open_streams  # leases released
+    assert not gate.open_streams  # leases released
 
 
 async def test_1500_symbols_on_two_streams(make_sim):
     async with make_sim(instruments=1500, flow_levels=1, flow_rate_per_s=200.0) as sim:
-        ad, rec = adapter_for(sim, sim.symbols, depth=3)
+        gate = CountingGate()
+        ad, rec = adapter_for(sim, sim.symbols, gate, depth=3)
         await ad.start()
         try:
             md = [s for s in ad.streams if s.name.startswith("md")]
             assert len(md) == 2
-            assert ad.ctx.gate.open_streams == {"polymarket:dropcopy", "polymarket:orders", "polymarket:md0", "polymarket:md1"}
+            assert gate.open_streams == {"polymarket:dropcopy", "polymarket:orders", "polymarket:md0", "polymarket:md1"}
             assert len({e.symbol for e in rec.of(BookSnapshot)}) == 1500
             assert [len(c.books) for c in ad.md_codecs] == [1000, 500]
             await until(lambda: sim.flow.actions > 50, what="flow")
@@ -104,7 +107,8 @@ async def test_1500_symbols_on_two_streams(make_sim):
 
 @pytest.mark.parametrize("entry", ["rest", "grpc"])
 async def test_batch_forms_and_open_orders(sim, entry):
-    ad, rec = adapter_for(sim, sim.symbols[:2], order_entry=entry)
+    gate = CountingGate()
+    ad, rec = adapter_for(sim, sim.symbols[:2], gate, order_entry=entry)
     await ad.start()
     try:
         sym = sim.symbols[0]
@@ -118,7 +122,7 @@ async def test_batch_forms_and_open_orders(sim, entry):
         await until(lambda: len(rec.of(OrderReplaced)) == 3, what="replaced")
         await ad.cancel_many([CancelOrder("strat", "polymarket", sym, o.client_order_id) for o in orders])
         await until(lambda: not ad.orders.open_orders, what="all cancelled")
-        assert ad.ctx.gate.by_method["InsertOrderList"] == 2 and ad.ctx.gate.by_method["CancelOrderList"] == 2
+        assert gate.by_method["InsertOrderList"] == 2 and gate.by_method["CancelOrderList"] == 2
         assert await ad.open_orders([sym]) == []
         assert sim.violations == {}
     finally:
@@ -314,8 +318,6 @@ async def test_time_in_force_variants_end_to_end(sim):
 async def test_no_stream_slot_fails_start_at_once(sim):
     from framework.errors import Denied
     from framework.events import DenyReason
-    from framework.venue import CountingGate
-
     class NoSlots(CountingGate):
         async def open_stream(self, key):
             raise Denied(DenyReason.STREAM_CAP, f"no slot for {key}")

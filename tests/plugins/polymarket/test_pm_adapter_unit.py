@@ -15,6 +15,7 @@ from framework.bus import Bus
 from framework.clock import SimClock
 from framework.config import Secret
 from framework.events import Side
+from framework.execution import GatedSender
 from framework.orders import OrderType, SubmitOrder, TimeInForce
 from framework.venue import CountingGate, TokenBucketRule, VenueContext
 from plugins.polymarket.adapter import PolymarketAdapter, pack_symbols
@@ -39,7 +40,7 @@ def offline_adapter(**kw) -> PolymarketAdapter:
     clock = SimClock()
     settings = PolymarketSettings(client_id=Secret("cid"), private_key_pem=Secret(demo_keypair()[0].decode()),
                                   account="firms/f/accounts/a", participant_id="firms/f/users/u", **kw)
-    ad = PolymarketAdapter(VenueContext("pm", Bus(clock), clock, CountingGate(), ["S"]), settings)
+    ad = PolymarketAdapter(VenueContext("pm", Bus(clock), clock, GatedSender(CountingGate()), ["S"]), settings)
     ad.scales["S"] = Scales("S", 1000, 100, "0.01")
     return ad
 
@@ -100,7 +101,7 @@ def test_declared_limits_by_tier():
 def test_client_assertion_claims_use_the_injected_clock():
     clock = SimClock()
     key = load_private_key("pm", demo_keypair()[0].decode())
-    ts = TokenSource(venue="pm", http=None, clock=clock, gate=CountingGate(), token_url="https://auth/oauth/token",
+    ts = TokenSource(venue="pm", http=None, clock=clock, sender=GatedSender(CountingGate()), token_url="https://auth/oauth/token",
                      audience="https://api", client_id="cid", key=key, renew_before_s=30)
     a, b = ts.assertion(), ts.assertion()
     claims = jwt.decode(a, demo_keypair()[1], algorithms=["RS256"], audience="https://auth/oauth/token",

@@ -25,6 +25,7 @@ import pytest
 from framework.bus import Bus
 from framework.clock import LiveClock
 from framework.events import Side
+from framework.execution import GatedSender
 from framework.orders import SubmitOrder
 from framework.venue import CountingGate, VenueContext
 from plugins.polymarket.adapter import PolymarketAdapter
@@ -118,7 +119,7 @@ class Venue:
         })  # fmt: skip
         clock = LiveClock()
         self.symbols = symbols_of(sim)
-        self.adapter = PolymarketAdapter(VenueContext("pm", Bus(clock), clock, CountingGate(), self.symbols), settings)
+        self.adapter = PolymarketAdapter(VenueContext("pm", Bus(clock), clock, GatedSender(CountingGate()), self.symbols), settings)
 
     async def __aenter__(self) -> Venue:
         await self.adapter.start()

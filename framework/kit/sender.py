@@ -1,19 +1,23 @@
-"""The gate the venue suite hands an adapter: counts, and refuses on demand.
+"""The sender the venue suite hands an adapter: counts, and refuses on demand.
 
-:class:`KitGate` is a :class:`~framework.venue.CountingGate` that can also be
-told to grant only ``max_streams`` stream slots or only ``budget`` more
-messages, refusing the rest with :class:`~framework.errors.Denied` exactly as
-the real risk layer does. It remembers the most streams ever open at once, so
-a case can tell a cap was respected at every moment, not only at the end.
+:class:`KitSender` is the framework's own :class:`~framework.execution.GatedSender`
+(so the adapter is exercised exactly as a run exercises it, throttle signal
+included) over a :class:`KitGate`: a :class:`~framework.venue.CountingGate`
+that can also be told to grant only ``max_streams`` stream slots or only
+``budget`` more messages, refusing the rest with
+:class:`~framework.errors.Denied` exactly as the real risk layer does. The gate
+remembers the most streams ever open at once, so a case can tell a cap was
+respected at every moment, not only at the end.
 """
 
 from __future__ import annotations
 
 from framework.errors import Denied
 from framework.events import DenyReason
+from framework.execution import GatedSender
 from framework.venue import CountingGate, MessageKind
 
-__all__ = ["KitGate"]
+__all__ = ["KitGate", "KitSender"]
 
 
 class KitGate(CountingGate):
@@ -48,3 +52,14 @@ class KitGate(CountingGate):
 
     def remaining(self) -> int:
         return super().remaining() if self.budget is None else self.budget
+
+
+class KitSender(GatedSender):
+    """A :class:`~framework.execution.GatedSender` over a fresh :class:`KitGate`;
+    ``gate`` is that gate, for the cases (and tests) to read and set."""
+
+    __slots__ = ("gate",)
+
+    def __init__(self, *, max_streams: int | None = None, budget: int | None = None) -> None:
+        self.gate = KitGate(max_streams=max_streams, budget=budget)
+        super().__init__(self.gate)
