@@ -38,7 +38,13 @@ from framework.events import (
     OrderUnknown,
     Side,
 )
-from framework.execution.lifecycle import OrderStatus, Trigger, next_status, trigger_for
+from framework.execution.lifecycle import (
+    TABLE,
+    TERMINAL,
+    OrderStatus,
+    Trigger,
+    trigger_for,
+)
 from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
 from framework.positions import PositionBook
 
@@ -50,6 +56,7 @@ OrderState = OrderStatus
 """The former name of :class:`~framework.execution.lifecycle.OrderStatus`."""
 
 _HISTORY = 12  # transitions kept per order, for the log of an unexpected event
+_ACCEPTED, _PARTIALLY_FILLED = OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED
 
 
 class TrackedOrder:
@@ -84,13 +91,17 @@ class TrackedOrder:
         self.state = OrderStatus.NEW
         self.venue_order_id = ""
         self.acknowledged = False  # the venue has shown it holds (or held) the order
-        self.history: deque[tuple[str, str, str]] = deque(maxlen=_HISTORY)  # (trigger, before, after)
+        self.history: deque[tuple[Trigger, OrderStatus, OrderStatus]] = deque(maxlen=_HISTORY)  # (trigger, before, after)
         self.unknown_since_ns = 0
         self.in_doubt = ""  # the request whose answer was lost: submit / cancel / replace
 
     @property
     def remaining(self) -> int:
         return max(self.size - self.filled, 0)
+
+    def history_text(self) -> str:
+        """The recent transitions, for a log line: ``trigger: before -> after, ...``."""
+        return ", ".join(f"{t.value}: {b.value} -> {a.value}" for t, b, a in self.history) or "none"
 
     @property
     def is_open(self) -> bool:
@@ -201,22 +212,24 @@ class OrderTracker:
         if order.filled > order.size:
             self.violations["filled>size"] += 1
             log.error("order %s filled %d of size %d (execution %s); history %s",
-                      order.client_order_id, order.filled, order.size, event.execution_id, list(order.history))  # fmt: skip
+                      order.client_order_id, order.filled, order.size, event.execution_id, order.history_text())  # fmt: skip
         full = event.remaining == 0 or order.filled >= order.size
         self.apply(order, Trigger.FILL_FULL if full else Trigger.FILL)
 
     def apply(self, order: TrackedOrder, trigger: Trigger) -> bool:
         """Move ``order`` by ``trigger`` along the table; False (counted, logged) if it has no such move."""
         before = order.state
-        after = next_status(before, trigger, order.filled)
+        after = TABLE[before].get(trigger)  # next_status, inlined: this runs on every order event
         if after is None:
             self.unexpected[f"{before.value}:{trigger.value}"] += 1
             log.warning("order %s: %s in %s is not in the lifecycle table (ignored); history %s",
-                        order.client_order_id, trigger.value, before.value, list(order.history))  # fmt: skip
+                        order.client_order_id, trigger.value, before.value, order.history_text())  # fmt: skip
             return False
-        order.history.append((trigger.value, before.value, after.value))
+        if after is _ACCEPTED and order.filled > 0:
+            after = _PARTIALLY_FILLED
+        order.history.append((trigger, before, after))
         order.state = after
-        if not after.is_open:
+        if after in TERMINAL:
             self._open.pop(order.client_order_id, None)
         return True
 

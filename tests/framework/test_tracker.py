@@ -146,4 +146,5 @@ def test_a_move_outside_the_table_is_ignored_and_counted() -> None:
     t.on_event(OrderRejected("v", "X", 0, 0, "c1", "s", "", "bad price"))
     t.on_event(OrderCanceled("v", "X", 0, 0, "c1", "s", "", "late"))
     assert t.order("c1").state is OrderStatus.REJECTED and t.unexpected["rejected:cancelled"] == 1
-    assert [h[0] for h in t.order("c1").history] == ["admit", "reject"]
+    assert [h[0].value for h in t.order("c1").history] == ["admit", "reject"]
+    assert t.order("c1").history_text() == "admit: new -> pending_new, reject: pending_new -> rejected"
