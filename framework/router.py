@@ -7,7 +7,8 @@
    PENDING_REPLACE);
 2. a cancel that has nothing to cancel at the venue is **answered here** and
    nothing is sent: the order's insert is still queued (it is dropped and the
-   order CANCELLED), or the order is already over (denied, rejected, done);
+   order CANCELLED), or the order is already over (denied, rejected, done); a
+   cancel of an order whose cancel is already on its way is merged into it;
 3. the pre-trade risk layer evaluates new orders and replaces; a denial is
    published as :class:`~framework.events.OrderDenied` and nothing is sent;
 4. otherwise the intent joins its order's **lane**: requests on one order go
@@ -51,6 +52,7 @@ from framework.events import (
     OrderRejected,
     OrderUnknown,
 )
+from framework.execution.lifecycle import OrderStatus
 from framework.orders import CancelOrder, Intent, ReplaceOrder, SubmitOrder
 from framework.strategy import OrderRouter
 from framework.tracker import OrderTracker
@@ -94,10 +96,12 @@ class RunRouter(OrderRouter):
         self._routes: dict[str, tuple[Route, Any]] = {}
         self._lanes: dict[str, deque[AnyIntent]] = {}  # client id -> requests not yet started
         self._tasks: set[asyncio.Task[None]] = set()
+        tracker.on_stray = self.pull_stray
         self.sent = 0
         self.denied = 0
         self.answered_locally = 0  # cancels that needed no message to the venue
         self.unknown = 0  # requests whose answer was lost
+        self.cancels_merged = 0  # cancels of an order whose cancel was already on its way
         # Called with every intent before the risk layer sees it (the journal).
         self.on_intent: Callable[[AnyIntent], None] | None = None
 
@@ -122,6 +126,9 @@ class RunRouter(OrderRouter):
     # -- in --------------------------------------------------------------------
 
     def send(self, intent: AnyIntent) -> None:
+        if type(intent) is CancelOrder and self._cancelling(intent.client_order_id):
+            self.cancels_merged += 1  # the cancel on its way answers this one too
+            return
         self._tracker.on_intent(intent)
         if self.on_intent is not None:
             self.on_intent(intent)
@@ -136,6 +143,16 @@ class RunRouter(OrderRouter):
             return
         if type(intent) is SubmitOrder:
             self._tracker.admitted(intent.client_order_id)
+        self._enqueue(intent)
+
+    def pull_stray(self, order: Any) -> None:
+        """Cancel an order the run believed over that the venue shows working (its
+        acknowledgement came after the run had closed it, e.g. a lost answer
+        resolved as never seen): nothing may rest at the venue unknown to the run."""
+        self._enqueue(CancelOrder(order.strategy, order.venue, order.symbol, order.client_order_id, order.venue_order_id))
+
+    def _enqueue(self, intent: AnyIntent) -> None:
+        """Put ``intent`` in its order's lane; start the lane's drain if idle."""
         coid = intent.client_order_id
         lane = self._lanes.get(coid)
         if lane is not None:
@@ -161,6 +178,10 @@ class RunRouter(OrderRouter):
             self._local(CancelRejected, cancel, f"nothing to cancel ({why}): nothing sent to the venue")
             return True
         return False
+
+    def _cancelling(self, coid: str) -> bool:
+        order = self._tracker.order(coid)
+        return order is not None and order.state is OrderStatus.PENDING_CANCEL
 
     def _local(self, cls: Callable[..., Any], intent: Intent, reason: str) -> None:
         self.answered_locally += 1

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import Any
 
@@ -126,6 +126,9 @@ class OrderTracker:
         self.unexpected: Counter[str] = Counter()
         self.violations: Counter[str] = Counter()
         self.duplicate_fills = 0
+        # Called with an order the run believed over that the venue shows working
+        # (a late acknowledgement after a lost answer): the router pulls it.
+        self.on_stray: Callable[[TrackedOrder], None] | None = None
 
     # -- from strategies and the router ---------------------------------------
 
@@ -193,7 +196,17 @@ class OrderTracker:
         elif kind is OrderResolved and event.outcome == "found":  # type: ignore[attr-defined]
             # Its fills count only as their executions arrive (exactly once), not from the answer.
             order.acknowledged = True
-        self.apply(order, trigger)
+        before = order.state
+        if self.apply(order, trigger) and before is OrderStatus.REJECTED and order.state is OrderStatus.PENDING_CANCEL:
+            self._reopened(order)
+
+    def _reopened(self, order: TrackedOrder) -> None:
+        """The venue works an order the run had closed: open again, to be pulled."""
+        log.error("order %s is working at %s although the run had closed it: pulling it", order.client_order_id, order.venue)
+        self.violations["working at the venue after it was closed here"] += 1
+        self._open[order.client_order_id] = order
+        if self.on_stray is not None:
+            self.on_stray(order)
 
     def _on_fill(self, event: OrderFilled) -> None:
         key = (event.venue, event.execution_id)
@@ -214,7 +227,10 @@ class OrderTracker:
             log.error("order %s filled %d of size %d (execution %s); history %s",
                       order.client_order_id, order.filled, order.size, event.execution_id, order.history_text())  # fmt: skip
         full = event.remaining == 0 or order.filled >= order.size
+        before = order.state
         self.apply(order, Trigger.FILL_FULL if full else Trigger.FILL)
+        if before is OrderStatus.REJECTED and order.state is OrderStatus.PENDING_CANCEL:
+            self._reopened(order)
 
     def apply(self, order: TrackedOrder, trigger: Trigger) -> bool:
         """Move ``order`` by ``trigger`` along the table; False (counted, logged) if it has no such move."""

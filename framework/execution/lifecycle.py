@@ -33,6 +33,9 @@ order with fills (one rule instead of a second copy of every row).
   after sending): the venue may or may not hold it. It counts as open
   exposure until the venue says which: any venue event about it resolves it,
   and the run asks the venue (``found`` / ``not_found`` / ``gone``).
+- An order REJECTED here that the venue then shows working (the insert whose
+  lost answer was resolved as never seen was processed late) goes back to
+  PENDING_CANCEL: the run believes what the venue holds and pulls it.
 - A fill that completes an order the venue cancelled meanwhile (the fill won
   the race) makes it FILLED; a partial fill after the cancel leaves it
   CANCELLED. Fills are booked to positions whatever the status: the table
@@ -153,7 +156,11 @@ TABLE: dict[OrderStatus, dict[Trigger, OrderStatus]] = {
     S.CANCELLED: {T.FILL: S.CANCELLED, T.FILL_FULL: S.FILLED, T.CANCELLED: S.CANCELLED, T.GONE: S.CANCELLED,
                   T.REQUEST_CANCEL: S.CANCELLED, T.REFUSED: S.CANCELLED},
     S.EXPIRED: {T.FILL: S.EXPIRED, T.FILL_FULL: S.FILLED, T.REQUEST_CANCEL: S.EXPIRED, T.REFUSED: S.EXPIRED},
-    S.REJECTED: {T.REQUEST_CANCEL: S.REJECTED, T.REFUSED: S.REJECTED, T.NOT_FOUND: S.REJECTED},
+    # A rejected order the venue shows working after all (an insert whose lost answer
+    # was resolved as never seen, processed late): it is pulled at once.
+    S.REJECTED: {T.REQUEST_CANCEL: S.REJECTED, T.REFUSED: S.REJECTED, T.NOT_FOUND: S.REJECTED,
+                 T.ACCEPT: S.PENDING_CANCEL, T.REPLACED: S.PENDING_CANCEL, T.FILL: S.PENDING_CANCEL,
+                 T.FILL_FULL: S.FILLED},
     S.DENIED: {T.REQUEST_CANCEL: S.DENIED, T.REFUSED: S.DENIED, T.DENY: S.DENIED},
 }
 """status -> trigger -> the status after it (see the module docs)."""
