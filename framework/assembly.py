@@ -168,7 +168,7 @@ async def start_venue(run: Any, stack: contextlib.AsyncExitStack, name: str, ent
     symbols = run.config.symbols_of(name)
     settings = entry.settings
     if entry.simulate:
-        settings = await _start_simulator(run, stack, spec, settings, symbols)
+        settings = await _start_simulator(run, stack, name, spec, settings, symbols)
     gate = run.gates[name]
     ctx = VenueContext(name, run.bus, run.clock, gate, symbols)
     if run.restored is not None:  # a resumed run: where the venue's feeds stood, whose orders are open
@@ -185,7 +185,9 @@ async def start_venue(run: Any, stack: contextlib.AsyncExitStack, name: str, ent
         _reconcile_live(run, name, adapter)
 
 
-async def _start_simulator(run: Any, stack: contextlib.AsyncExitStack, spec: Any, settings: Any, symbols: list[str]) -> Any:
+async def _start_simulator(
+    run: Any, stack: contextlib.AsyncExitStack, name: str, spec: Any, settings: Any, symbols: list[str]
+) -> Any:
     import msgspec
 
     if spec.simulator is None or spec.simulator not in run.host.simulators:
@@ -196,6 +198,7 @@ async def _start_simulator(run: Any, stack: contextlib.AsyncExitStack, spec: Any
         # A simulator that lists its instruments is told the run's symbols.
         sim_settings = msgspec.structs.replace(sim_settings, symbols=list(symbols))
     simulator = await stack.enter_async_context(sim_spec.factory(sim_settings))
+    run.simulators[name] = simulator  # the summary reads what it counted
     if sim_spec.venue_settings is None:
         raise RuntimeError(f"simulator {sim_spec.name!r} cannot configure its venue adapter")
     return sim_spec.venue_settings(simulator, settings)

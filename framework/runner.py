@@ -59,6 +59,7 @@ class Run:
         self.stats = RunStats()
         self.venues: dict[str, Any] = {}  # name -> adapter
         self.gates: dict[str, Any] = {}  # name -> the venue account's ingress gate
+        self.simulators: dict[str, Any] = {}  # venue name -> its in-process simulator (simulate: true)
         self.risk: Any = None  # the pre-trade RiskLayer
         self.restored: Any = None  # the journal's RestoredState when this run id was seen before
         self.differences: list[Any] = []  # what reconciliation against live venues found
