@@ -9,9 +9,11 @@ the risk layer lets orders and cancels through: the gate's per-method buckets
 and the ingress window pace the messages, and new orders are only submitted
 while ``ctx.budget()`` (the window's messages left) is above ``min_budget``.
 
-A denial (``RATE_LIMITED``: the gate would have had to wait longer than
-``risk.new_order_wait``) does not refill the slot at once -- that would only
-ask the gate again immediately -- but at the next ``retry_ms`` tick. A cancel
+A cancelled order's slot is refilled at once, one order for one slot. A
+denial (``RATE_LIMITED``: the gate would have had to wait longer than
+``risk.new_order_wait``) does not refill its slot at once -- that would only
+ask the gate again immediately -- but at the next ``retry_ms`` tick, which
+refills every free slot. A cancel
 the venue refused (or the gate denied) is sent again at the next tick while
 the order is still open.
 
@@ -43,7 +45,7 @@ class ChurnParams(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     size: Annotated[int, msgspec.Meta(gt=0, description="lots per order")] = 1
     away_ticks: Annotated[int, msgspec.Meta(ge=1, description="ticks below the best bid")] = 5
     min_budget: Annotated[int, msgspec.Meta(ge=0, description="submit only while more ingress messages are left")] = 0
-    retry_ms: Annotated[int, msgspec.Meta(gt=0, description="tick that refills denied slots and resends refused cancels")] = 20
+    retry_ms: Annotated[int, msgspec.Meta(gt=0, description="tick that refills denied slots and resends refused cancels")] = 50
 
 
 class Churn(Strategy[ChurnParams]):
@@ -76,7 +78,7 @@ class Churn(Strategy[ChurnParams]):
             self.cancelling.discard(cid)
             if type(event) is OrderCanceled:
                 self.cycles += 1
-                self.fill()  # a denial or rejection waits for the next tick
+                self.fill(1)  # this slot again at once; denied or rejected ones wait for the tick
             return
         if type(event) is OrderAccepted:
             self.acked.add(cid)
@@ -84,10 +86,10 @@ class Churn(Strategy[ChurnParams]):
         elif type(event) in (CancelRejected, OrderDenied):
             self.cancelling.discard(cid)  # the cancel was refused or denied: the tick resends it
 
-    def fill(self) -> None:
-        """Submit new orders into the free slots, while the budget allows."""
+    def fill(self, most: int | None = None) -> None:
+        """Submit new orders into the free slots (at most ``most``), while the budget allows."""
         free = self.params.orders - len(self.working)
-        for _ in range(free):
+        for _ in range(free if most is None else min(most, free)):
             if self.ctx.budget() <= self.params.min_budget:
                 return
             price = self._price()
