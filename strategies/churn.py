@@ -9,6 +9,12 @@ the risk layer lets orders and cancels through: the gate's per-method buckets
 and the ingress window pace the messages, and new orders are only submitted
 while ``ctx.budget()`` (the window's messages left) is above ``min_budget``.
 
+``cancel_at: submit`` sends the cancel right behind the order instead, without
+waiting for the acknowledgement: the heaviest cancel traffic, including
+cancels that overtake their order or follow an order the gate denied (until
+the router sequences them per order, issue 16). An order acknowledged after
+its cancel was refused is cancelled again.
+
 A cancelled order's slot is refilled at once, one order for one slot. A
 denial (``RATE_LIMITED``: the gate would have had to wait longer than
 ``risk.new_order_wait``) does not refill its slot at once -- that would only
@@ -22,7 +28,7 @@ the order is still open.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -46,6 +52,8 @@ class ChurnParams(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     away_ticks: Annotated[int, msgspec.Meta(ge=1, description="ticks below the best bid")] = 5
     min_budget: Annotated[int, msgspec.Meta(ge=0, description="submit only while more ingress messages are left")] = 0
     retry_ms: Annotated[int, msgspec.Meta(gt=0, description="tick that refills denied slots and resends refused cancels")] = 50
+    cancel_at: Annotated[Literal["ack", "submit"], msgspec.Meta(
+        description="cancel on the venue's acknowledgement, or right after submitting (the cancel may overtake)")] = "ack"
 
 
 class Churn(Strategy[ChurnParams]):
@@ -96,7 +104,10 @@ class Churn(Strategy[ChurnParams]):
             if price is None:
                 return
             symbol, px = price
-            self.working.add(self.ctx.submit_limit(symbol, Side.BUY, px, self.params.size, post_only=True))
+            cid = self.ctx.submit_limit(symbol, Side.BUY, px, self.params.size, post_only=True)
+            self.working.add(cid)
+            if self.params.cancel_at == "submit" and cid in self.working:  # (not denied on the spot)
+                self._cancel(cid)
 
     def _price(self) -> tuple[str, int] | None:
         """The next symbol (round robin) with a bid, and a price away from it."""
