@@ -157,22 +157,26 @@ class RiskGate:
         """Wait for budget for ``count`` messages of ``kind``; raises :class:`Denied`
         (``RATE_LIMITED``) when a bounded wait runs out -- the message must not be sent."""
         timeout = self._waits[kind]
+        bucket = self._buckets.get(method) if method else None
+        if bucket is None:
+            if self.limiter is not None:
+                await self.limiter.acquire(kind, count=count, timeout_ns=timeout)
+            return
         clock = self.clock
         start = clock.now_ns()
-        bucket = self._buckets.get(method) if method else None
-        if bucket is not None and timeout is not None:
-            # Deny before spending window budget when the bucket is already too far behind.
-            peek = getattr(bucket, "wait_ns", None)
-            if peek is not None and peek(start, count) > timeout:
-                raise self._over_rate(method, timeout)
+        local = bucket if isinstance(bucket, MethodBucket) else None
+        # Deny before spending window budget when the bucket is already too far behind.
+        if local is not None and timeout is not None and local.wait_ns(start, count) > timeout:
+            raise self._over_rate(method, timeout)
         if self.limiter is not None:
             await self.limiter.acquire(kind, count=count, timeout_ns=timeout)
-        if bucket is None:
-            return
         # Booked only now, once the window has admitted the message (see the module docs).
         now = clock.now_ns()
-        left = None if timeout is None else max(0, timeout - (now - start))
-        wait = await bucket.book(now, count, left)
+        if local is not None:  # in process: book synchronously, no coroutine
+            at = local.reserve(now, count, None if timeout is None else start + timeout)
+            wait = None if at is None else at - now
+        else:
+            wait = await bucket.book(now, count, None if timeout is None else max(0, timeout - (now - start)))
         if wait is None:  # only with a bound: nothing was booked
             raise self._over_rate(method, timeout or 0)
         if wait > 0:
