@@ -202,7 +202,7 @@ async def start_venue(run: Any, stack: contextlib.AsyncExitStack, name: str, ent
     symbols = run.config.symbols_of(name)
     settings = entry.settings
     if entry.simulate:
-        settings = await _start_simulator(run, stack, spec, settings, symbols)
+        settings = await _start_simulator(run, stack, name, spec, settings, symbols)
     sender = GatedSender(run.gates[name])  # the adapter gets the sender, never the gate
     ctx = VenueContext(name, run.bus, run.clock, sender, symbols)
     if run.restored is not None:  # a resumed run: where the venue's feeds stood, whose orders are open
@@ -218,7 +218,9 @@ async def start_venue(run: Any, stack: contextlib.AsyncExitStack, name: str, ent
     run.resolver.check(name)  # orders a resumed run restored in doubt
 
 
-async def _start_simulator(run: Any, stack: contextlib.AsyncExitStack, spec: Any, settings: Any, symbols: list[str]) -> Any:
+async def _start_simulator(
+    run: Any, stack: contextlib.AsyncExitStack, name: str, spec: Any, settings: Any, symbols: list[str]
+) -> Any:
     if spec.simulator is None or spec.simulator not in run.host.simulators:
         raise RuntimeError(f"venue plugin {spec.name!r} ships no simulator; remove `simulate: true`")
     sim_spec = run.host.simulators[spec.simulator]
@@ -226,7 +228,10 @@ async def _start_simulator(run: Any, stack: contextlib.AsyncExitStack, spec: Any
     if any(f.name == "symbols" for f in msgspec.structs.fields(sim_settings)):
         # A simulator that lists its instruments is told the run's symbols.
         sim_settings = msgspec.structs.replace(sim_settings, symbols=list(symbols))
+    if sim_spec.from_venue is not None:
+        sim_settings = sim_spec.from_venue(sim_settings, settings)
     simulator = await stack.enter_async_context(sim_spec.factory(sim_settings))
+    run.simulators[name] = simulator  # the summary reads what it counted
     if sim_spec.venue_settings is None:
         raise RuntimeError(f"simulator {sim_spec.name!r} cannot configure its venue adapter")
     return sim_spec.venue_settings(simulator, settings)

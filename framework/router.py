@@ -184,9 +184,13 @@ class RunRouter(OrderRouter):
         return order is not None and order.state is OrderStatus.PENDING_CANCEL
 
     def _local(self, cls: Callable[..., Any], intent: Intent, reason: str) -> None:
+        """Answer ``intent`` here, on the next turn of the loop as a venue's answer
+        would come: never inside the strategy callback that sent it (a strategy
+        that answers a cancel with a new order and its cancel would recurse)."""
         self.answered_locally += 1
         now = self._clock.now_ns()
-        self._bus.publish(cls(intent.venue, intent.symbol, now, now, intent.client_order_id, intent.strategy, "", reason))
+        event = cls(intent.venue, intent.symbol, now, now, intent.client_order_id, intent.strategy, "", reason)
+        asyncio.get_running_loop().call_soon(self._bus.publish, event)
 
     # -- out -------------------------------------------------------------------
 

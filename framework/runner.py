@@ -62,6 +62,7 @@ class Run:
         self.stats = RunStats()
         self.venues: dict[str, Any] = {}  # name -> adapter
         self.gates: dict[str, Any] = {}  # name -> the venue account's ingress gate
+        self.simulators: dict[str, Any] = {}  # venue name -> its in-process simulator (simulate: true)
         self.risk: Any = None  # the pre-trade RiskLayer
         self.resolver: Any = None  # asks venues about orders whose answer was lost
         self.restored: Any = None  # the journal's RestoredState when this run id was seen before

@@ -105,13 +105,17 @@ class SimulatorSpec:
     settings pointed at that running simulator (endpoints, demo credentials),
     starting from the run config's ``settings`` (``None`` when the entry gives
     none); a run with ``simulate: true`` uses it. A simulator whose settings
-    have a ``symbols`` field is started listing the run's symbols."""
+    have a ``symbols`` field is started listing the run's symbols.
+    ``from_venue(sim_settings, settings)`` returns the simulator's settings
+    matched to the venue entry's (e.g. the account tier whose limits it
+    enforces), so a simulated venue refuses what that account would."""
 
     name: str
     factory: Callable[..., Any]
     settings: type[msgspec.Struct] = NoSettings
     description: str = ""
     venue_settings: Callable[[Any, Any], Any] | None = None
+    from_venue: Callable[[Any, Any], Any] | None = None
 
 
 @dataclass(frozen=True)

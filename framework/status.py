@@ -174,7 +174,56 @@ def summary_table(run: Any, stats: RunStats) -> str:
     restricted = [f"{scope} {state}" + (f" ({why})" if why else "") for scope, (state, why) in restricted_scopes(run).items()]
     if restricted:
         lines.append(f"trading states: {'; '.join(restricted)}")
+    lines += simulator_lines(run)
     return "\n".join(lines)
+
+
+def simulator_lines(run: Any) -> list[str]:
+    """What each in-process simulator of the run counted (``run.simulators``): its
+    limit violations by kind, the orders resting there that the run believes
+    closed, and the messages it accepted per second over the run's duration as
+    a share of its nominal ingress rate."""
+    duration = getattr(getattr(run.config, "run", None), "duration", None)
+    lines = []
+    for name, simulator in sorted(getattr(run, "simulators", {}).items()):
+        figures = sim_figures(simulator)
+        if figures is None:
+            continue
+        violations, accepted, nominal, resting = figures
+        kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(violations.items()) if v) or "none"
+        believed_closed = [cid for cid in resting if not _open_in_run(run, cid)]
+        rate = ""
+        if duration and nominal:
+            per_s = accepted * NS_PER_S / duration
+            rate = f"  ingress {per_s:,.1f} msg/s = {100 * per_s / nominal:.1f}% of nominal {nominal:g}/s"
+        lines.append(
+            f"{name} (simulator): violations {sum(violations.values()):,} ({kinds})  "
+            f"resting {len(resting):,} (believed closed {len(believed_closed):,})  "
+            f"accepted {accepted:,} messages{rate}"
+        )
+    return lines
+
+
+def sim_figures(simulator: Any) -> tuple[dict[str, int], int, float, list[str]] | None:
+    """``(violations by kind, messages accepted, nominal msg/s, client ids resting)``
+    of a Polymarket-style simulator (None for one that does not count them).
+
+    Reads the exchange's engines directly; ``Exchange.resting_orders()`` /
+    ``counters()`` would say the same once the simulator has them.
+    """
+    exchange: Any = getattr(simulator, "exchange", None)
+    limits = getattr(exchange, "limits", None)
+    if limits is None:
+        return None
+    violations = {kind: 0 for kind in ("ingress", "streams", "symbols")}
+    violations.update(limits.violations)
+    resting = [o.clord_id for engine in exchange.engines.values() for o in engine.orders.values() if o.clord_id]
+    return violations, limits.ingress_total, float(limits.settings.ingress_rate_per_s), resting
+
+
+def _open_in_run(run: Any, client_order_id: str) -> bool:
+    order = run.tracker.order(client_order_id)
+    return order is not None and order.is_open
 
 
 def _fmt(value: Any) -> str:

@@ -102,8 +102,9 @@ class Gate(Protocol):
         """Take a stream slot for stream ``key``; raises ``Denied`` (``STREAM_CAP``)."""
         ...
 
-    def throttled(self) -> None:
-        """The venue pushed back (HTTP 429, gRPC RESOURCE_EXHAUSTED): back off."""
+    def throttled(self, method: str = "") -> None:
+        """The venue pushed back (HTTP 429, gRPC RESOURCE_EXHAUSTED) on a ``method``
+        request: back off (and take that method's bucket as empty)."""
         ...
 
     def remaining(self) -> int:
@@ -147,7 +148,7 @@ class CountingGate:
         self.streams_opened += 1
         return _Lease(self, key)
 
-    def throttled(self) -> None:
+    def throttled(self, method: str = "") -> None:
         self.throttle_signals += 1
 
     def remaining(self) -> int:

@@ -84,7 +84,7 @@ class GatedSender:
         try:
             return await write(out.payload)
         except VenueThrottled:
-            self._gate.throttled()
+            self._gate.throttled(out.method)  # the limiter backs off, the method's bucket counts as empty
             raise
 
     async def lease(self, key: str) -> StreamLease:

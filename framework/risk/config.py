@@ -6,6 +6,7 @@
       backend: memory              # or redis://127.0.0.1:6379/0 for a firm-wide budget
       margin: 0.95                 # use at most 95 % of each venue's stated budget
       new_order_wait: 250ms        # then a new order is denied RATE_LIMITED
+      bucket_allowance: 250ms      # gate-to-venue delay each method bucket keeps room for
       checks:                      # built-in or plugin checks, by name, for everyone
         max_order_size: {max_size: 500}
         price_band: {max_ticks: 50}
@@ -114,6 +115,9 @@ class RiskConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         ge=MILLISECOND, description="bucket of the sliding window (must divide 1 s)")] = 10 * MILLISECOND
     throttle_recover: Annotated[Duration, msgspec.Meta(
         ge=SECOND, description="after a venue throttle, time to regain a whole budget")] = 60 * SECOND
+    bucket_allowance: Annotated[Duration, msgspec.Meta(
+        ge=0, description="delay a message may take from the gate to the venue: that much of "
+        "each method bucket's burst is kept unspent")] = 250 * MILLISECOND
     lease_ttl: Annotated[Duration, msgspec.Meta(
         ge=SECOND, description="redis: a stream slot's lease, renewed every third of it")] = 10 * SECOND
     kill_poll: Annotated[Duration, msgspec.Meta(

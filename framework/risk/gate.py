@@ -3,12 +3,27 @@
 One :class:`RiskGate` per venue of the run, over the limiter, slot registry
 and method buckets of that venue's account (venues sharing an account share
 them; with the Redis backend every process of the firm shares them). ``admit``
-first takes a token from the venue method's own bucket when the adapter
-declares one (:class:`~framework.venue.TokenBucketRule`, e.g. Polymarket's
-InsertOrder 30/s per firm), then waits for ingress budget: cancels as long as it takes,
-new orders and replaces at most ``risk.new_order_wait``, queries
-``risk.query_wait``. Opening a stream takes a slot; the open itself is admitted
-as a ``QUERY`` message by the adapter, every time it opens.
+waits for ingress budget -- cancels as long as it takes, new orders and
+replaces at most ``risk.new_order_wait``, queries ``risk.query_wait`` -- and
+then books the venue method's own bucket when the adapter declares one
+(:class:`~framework.venue.TokenBucketRule`, e.g. Polymarket's InsertOrder
+30/s per firm). Opening a stream takes a slot; the open itself is admitted as
+a ``QUERY`` message by the adapter, every time it opens.
+
+Why the bucket comes last: a bucket booking says "this message leaves at
+``t``". Booked *before* a wait in the limiter (a full window, a throttle), the
+message leaves later than booked, and every message held back that way leaves
+together once the window frees -- a burst the venue's bucket refuses although
+each booking was within the rate (issue 16: 27 ``CancelOrder`` violations
+behind a full window). A new order first checks that its method's bucket could
+take it in time (:meth:`MethodBucket.wait_ns`, nothing booked), so a bucket
+that is behind denies it without spending window budget.
+
+What still separates the booking from the venue's reading (the transport,
+the event loop, a connection pool) is covered by ``risk.bucket_allowance``:
+the gate spends at most ``capacity - rate x allowance`` of a bucket's burst,
+so messages delayed by up to the allowance and then sent together still find
+tokens at the venue.
 
 :func:`open_gates` builds the gates of a run from its ``risk`` section and what
 each adapter declares, and owns the Redis connection when there is one.
@@ -53,12 +68,15 @@ class _Bucket(Protocol):
     async def book(self, now_ns: int, count: int, max_wait_ns: int | None) -> int | None: ...
 
 
-def bucket_params(rule: TokenBucketRule, margin: float) -> tuple[int, int]:
-    """``(ns between tokens, capacity)`` of ``rule`` scaled by ``margin``."""
+def bucket_params(rule: TokenBucketRule, margin: float, allowance_ns: int = 0) -> tuple[int, int]:
+    """``(ns between tokens, capacity)`` of ``rule`` scaled by ``margin``, the
+    capacity less what ``allowance_ns`` of delivery jitter may bunch up
+    (``rate x allowance``, rounded up; at least one message)."""
     m = Fraction(str(margin))  # as written, not the nearest binary float
     rate = max(1, math.floor(rule.rate_per_s * m))
+    jitter = -(-rate * allowance_ns // NS_PER_S)
     # The interval is rounded up: never faster than the rate.
-    return -(-NS_PER_S // rate), max(1, math.floor(rule.capacity * m))
+    return -(-NS_PER_S // rate), max(1, math.floor(rule.capacity * m) - jitter)
 
 
 class MethodBucket:
@@ -67,9 +85,18 @@ class MethodBucket:
     order. (:class:`~framework.risk.redis_backend.RedisMethodBucket` is the
     firm-wide one.)"""
 
-    def __init__(self, rule: TokenBucketRule, margin: float = 1.0) -> None:
-        self.interval_ns, self.capacity = bucket_params(rule, margin)
+    def __init__(self, rule: TokenBucketRule, margin: float = 1.0, allowance_ns: int = 0) -> None:
+        self.interval_ns, self.capacity = bucket_params(rule, margin, allowance_ns)
         self._tat = 0  # when the bucket is next full again
+
+    def wait_ns(self, now_ns: int, count: int = 1) -> int:
+        """How long ``count`` messages booked now would wait (nothing is booked)."""
+        start = max(self._tat, now_ns)
+        return max(0, start + (count - self.capacity) * self.interval_ns - now_ns)
+
+    def drained(self, now_ns: int) -> None:
+        """The venue said this bucket is empty (a 429 naming the method): book as if it were."""
+        self._tat = max(self._tat, now_ns + self.capacity * self.interval_ns)
 
     async def book(self, now_ns: int, count: int, max_wait_ns: int | None) -> int | None:
         """Book ``count`` messages; returns how long to wait before sending them,
@@ -89,9 +116,11 @@ class MethodBucket:
         return at
 
 
-def memory_buckets(rules: Mapping[str, TokenBucketRule], margin: float) -> dict[str, MethodBucket]:
+def memory_buckets(
+    rules: Mapping[str, TokenBucketRule], margin: float, allowance_ns: int = 0
+) -> dict[str, MethodBucket]:
     """In-process buckets for a venue's per-method ``rules`` (method -> bucket)."""
-    return {method: MethodBucket(rule, margin) for method, rule in rules.items()}
+    return {method: MethodBucket(rule, margin, allowance_ns) for method, rule in rules.items()}
 
 
 class RiskGate:
@@ -128,19 +157,34 @@ class RiskGate:
         """Wait for budget for ``count`` messages of ``kind``; raises :class:`Denied`
         (``RATE_LIMITED``) when a bounded wait runs out -- the message must not be sent."""
         timeout = self._waits[kind]
-        now = self.clock.now_ns()
         bucket = self._buckets.get(method) if method else None
-        if bucket is not None:
-            wait = await bucket.book(now, count, timeout)
-            if wait is None:  # only with a bound: nothing was booked
-                bound_ms = (timeout or 0) // 1_000_000
-                raise Denied(DenyReason.RATE_LIMITED, f"{self.venue}: {method} is over its rate for {bound_ms} ms")
-            if wait > 0:
-                await self.clock.sleep_ns(wait)
-                if timeout is not None:
-                    timeout = max(0, timeout - wait)
+        if bucket is None:
+            if self.limiter is not None:
+                await self.limiter.acquire(kind, count=count, timeout_ns=timeout)
+            return
+        clock = self.clock
+        start = clock.now_ns()
+        local = bucket if isinstance(bucket, MethodBucket) else None
+        # Deny before spending window budget when the bucket is already too far behind.
+        if local is not None and timeout is not None and local.wait_ns(start, count) > timeout:
+            raise self._over_rate(method, timeout)
         if self.limiter is not None:
             await self.limiter.acquire(kind, count=count, timeout_ns=timeout)
+        # Booked only now, once the window has admitted the message (see the module docs).
+        now = clock.now_ns()
+        if local is not None:  # in process: book synchronously, no coroutine
+            at = local.reserve(now, count, None if timeout is None else start + timeout)
+            wait = None if at is None else at - now
+        else:
+            wait = await bucket.book(now, count, None if timeout is None else max(0, timeout - (now - start)))
+        if wait is None:  # only with a bound: nothing was booked
+            raise self._over_rate(method, timeout or 0)
+        if wait > 0:
+            await clock.sleep_ns(wait)
+
+    def _over_rate(self, method: str, timeout_ns: int) -> Denied:
+        bound_ms = timeout_ns // 1_000_000
+        return Denied(DenyReason.RATE_LIMITED, f"{self.venue}: {method} is over its rate for {bound_ms} ms")
 
     async def open_stream(self, key: str) -> StreamLease:
         """Take (or keep, on a reconnect) the slot of stream ``key``; raises
@@ -148,11 +192,15 @@ class RiskGate:
         open and subscription command as a ``QUERY`` message, as it sends it."""
         return await self.slots.acquire(key)  # type: ignore[no-any-return]
 
-    def throttled(self) -> None:
-        """The venue pushed back (HTTP 429 / RESOURCE_EXHAUSTED): the limiter backs off."""
+    def throttled(self, method: str = "") -> None:
+        """The venue pushed back (HTTP 429 / RESOURCE_EXHAUSTED): the limiter backs
+        off, and the bucket of ``method`` (the refused request's) is taken as empty."""
         self.throttle_signals += 1
         if self.limiter is not None:
             self.limiter.throttled()
+        drained = getattr(self._buckets.get(method), "drained", None) if method else None
+        if drained is not None:
+            drained(self.clock.now_ns())
 
     def stats(self) -> dict[str, int]:
         """Figures for reports: admitted and denied by kind, waits, throttle signals,
@@ -209,8 +257,13 @@ def _backend(
     margin = config.margin_of(venue)
     if client is None:
         limiter = IngressLimiter(rule, clock, name=account) if rule is not None else None
-        return limiter, MemorySlotRegistry(cap, name=account), memory_buckets(declared.method_buckets, margin)
-    from framework.risk.redis_backend import RedisLimiter, RedisMethodBucket, RedisSlotRegistry
+        buckets = memory_buckets(declared.method_buckets, margin, config.bucket_allowance)
+        return limiter, MemorySlotRegistry(cap, name=account), buckets
+    from framework.risk.redis_backend import (
+        RedisLimiter,
+        RedisMethodBucket,
+        RedisSlotRegistry,
+    )
 
     prefix = config.key_prefix
     rlimiter = RedisLimiter(client, rule, clock, account=account, prefix=prefix) if rule is not None else None

@@ -32,7 +32,7 @@ from framework.clock import Clock, LiveClock, TimerHandle
 from framework.errors import Denied
 from framework.events import DenyReason
 from framework.risk.waiters import Waiter, WaitQueue
-from framework.risk.window import BudgetRule, BudgetWindow, LimiterStats
+from framework.risk.window import PPM, BudgetRule, BudgetWindow, LimiterStats
 from framework.venue import MessageKind
 
 __all__ = ["IngressLimiter"]
@@ -106,10 +106,16 @@ class IngressLimiter:
         return self.window.remaining(self.clock.now_ns(), kind)
 
     def throttled(self) -> None:
-        """The venue pushed back (HTTP 429 / RESOURCE_EXHAUSTED): cut the rate, recover slowly."""
-        self.window.throttled(self.clock.now_ns())
-        log.warning("%s: the venue throttled us (signal %d): rate cut to %.1f%%, recovering gradually",
-                    self.name, self.window.stats.throttle_signals, self.window.throttle_ppm / 1e4)  # fmt: skip
+        """The venue pushed back (HTTP 429 / RESOURCE_EXHAUSTED): halve the rate, then
+        recover linearly to the full rate (AIMD; see :mod:`framework.risk.window`)."""
+        window = self.window
+        if window.throttled(self.clock.now_ns()):
+            log.warning("%s: the venue throttled us (signal %d): rate cut to %.1f%%, back to 100%% in %.0f s",
+                        self.name, window.stats.throttle_signals, window.throttle_ppm / 1e4,
+                        (PPM - window.throttle_ppm) * window.rule.recover_ns / PPM / 1e9)  # fmt: skip
+        else:
+            log.info("%s: the venue throttled us (signal %d) within the hold-off of the last cut: not cut again",
+                     self.name, window.stats.throttle_signals)  # fmt: skip
         self._schedule()
 
     @property

@@ -23,11 +23,21 @@ Priorities: ``cap_for(kind)`` keeps ``reserve`` messages of the window that
 only cancels and replaces may use, so a burst of new orders can never leave
 nothing for the cancels that follow it.
 
-Venue feedback: :meth:`BudgetWindow.throttled` halves a *throttle factor*; while
-it is below one, the per-second cap is ``factor x rate`` (so the sending rate
-drops at once, without freezing cancels for a whole window). The factor grows
-back linearly (a full budget per ``recover_s``) and the throttle lifts when it
-reaches one. All arithmetic is integer (the factor is in parts per million).
+Venue feedback is AIMD. :meth:`BudgetWindow.throttled` (an HTTP 429 or
+``RESOURCE_EXHAUSTED``) halves a *throttle factor* -- multiplicative decrease;
+while it is below one, the per-second cap is ``factor x rate`` (so the sending
+rate drops at once, without freezing cancels for a whole window). The factor
+grows back linearly -- additive increase, a full budget per ``recover_s`` --
+and the throttle lifts when it reaches one: the configured rate comes back
+whatever happened before, it never settles at a fraction of the budget.
+
+Signals within :data:`THROTTLE_HOLDOFF_NS` of the last cut are counted but do
+not cut again: the requests in flight when the venue first pushed back are
+refused together, and they are one overrun, not several (before, a burst of
+429s halved the rate once per request). A signal after the hold-off cuts
+again, from wherever the recovery had got to, down to ``min_factor``: an
+overrun that goes on is still stopped. The window cap is never raised by any
+of this. All arithmetic is integer (the factor is in parts per million).
 """
 
 from __future__ import annotations
@@ -38,9 +48,12 @@ from framework.clock import NS_PER_S
 from framework.risk.records import PPM, BudgetRule, LimiterStats
 from framework.venue import MessageKind
 
-__all__ = ["NO_CEILING", "PPM", "BudgetRule", "BudgetWindow", "LimiterStats"]
+__all__ = ["NO_CEILING", "PPM", "THROTTLE_HOLDOFF_NS", "BudgetRule", "BudgetWindow", "LimiterStats"]
 
 NO_CEILING = len(MessageKind)  # BudgetWindow.ceiling when nothing waits: every kind may pass
+# After a cut, further venue throttle signals for this long are the same overrun
+# (the requests already in flight): one second, the span of the throttled cap.
+THROTTLE_HOLDOFF_NS = NS_PER_S
 
 
 class BudgetWindow:
@@ -58,6 +71,7 @@ class BudgetWindow:
         "_factor",
         "_factor_f0",
         "_factor_t0",
+        "_holdoff_until",
         "_g",
         "_k",
         "_kb",
@@ -97,6 +111,7 @@ class BudgetWindow:
         self._factor = PPM  # PPM means "not throttled"
         self._factor_t0 = 0
         self._factor_f0 = PPM
+        self._holdoff_until = -1  # no cut yet: the first signal always cuts
 
     # -- fast path ------------------------------------------------------
 
@@ -205,13 +220,19 @@ class BudgetWindow:
 
     # -- venue feedback ---------------------------------------------------
 
-    def throttled(self, now_ns: int) -> None:
-        """The venue pushed back: halve the throttle factor and restart its recovery."""
-        self.stats.throttle_signals += 1
+    def throttled(self, now_ns: int) -> bool:
+        """The venue pushed back: halve the throttle factor and restart its linear
+        recovery -- unless this is within the hold-off of the last cut (the same
+        overrun). Returns whether it cut."""
+        self._stats.throttle_signals += 1
+        if now_ns < self._holdoff_until:
+            return False
         factor = max(self.rule.min_factor_ppm, self._current_factor(now_ns) // 2)
         self._factor = self._factor_f0 = factor
         self._factor_t0 = now_ns
+        self._holdoff_until = now_ns + THROTTLE_HOLDOFF_NS
         self._bcap = self._throttled_bcap()
+        return True
 
     def _current_factor(self, now_ns: int) -> int:
         if self._factor >= PPM:

@@ -46,6 +46,14 @@ def declared_limits(settings: PolymarketSettings | None) -> Any:
     return msgspec.structs.replace(venue_limits(settings.tier), fixed_streams=1 + int(settings.drop_copy))
 
 
+def sim_for_venue(sim_settings: Any, settings: PolymarketSettings | None) -> Any:
+    """The simulator enforces the limits of the venue entry's tier."""
+    import msgspec
+
+    tier = (settings or PolymarketSettings()).tier
+    return msgspec.structs.replace(sim_settings, limits=msgspec.structs.replace(sim_settings.limits, tier=tier))
+
+
 def simulator_settings(simulator: Any, settings: PolymarketSettings | None) -> PolymarketSettings:
     """The run's settings pointed at a running simulator (endpoints, demo credentials)."""
     import msgspec
@@ -67,7 +75,7 @@ def backplane_venues() -> list[VenueSpec]:
 def backplane_simulators() -> list[SimulatorSpec]:
     return [SimulatorSpec("polymarket", _simulate, _sim_settings(),
                           "Polymarket US exchange simulator: grpc.aio + aiohttp on 127.0.0.1",
-                          venue_settings=simulator_settings)]
+                          venue_settings=simulator_settings, from_venue=sim_for_venue)]
 
 
 @hookimpl

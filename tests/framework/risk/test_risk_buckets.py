@@ -96,7 +96,8 @@ async def test_two_processes_share_one_firm_bucket(redis_url: str) -> None:
 
 async def test_venues_of_one_account_share_their_method_buckets() -> None:
     config = msgspec.convert(
-        {"venues": {"pm1": {"account": "firm"}, "pm2": {"account": "firm"}}, "new_order_wait": 30 * NS_PER_MS},
+        {"venues": {"pm1": {"account": "firm"}, "pm2": {"account": "firm"}}, "new_order_wait": 30 * NS_PER_MS,
+         "bucket_allowance": 0},  # the whole burst, no room kept for delivery jitter
         RiskConfig,
     )
     async with open_gates(config, {"pm1": PM, "pm2": PM}, LiveClock()) as gates:

@@ -109,9 +109,9 @@ async def test_reserve_keeps_room_for_cancels_and_remaining_reports_it(make_limi
 async def test_venue_throttle_cuts_the_rate_firm_wide(make_limiter: Factory) -> None:
     limiter = make_limiter(rule(100, rate=100))
     limiter.throttled()
-    limiter.throttled()  # a quarter of 100 per second
+    limiter.throttled()  # at once: one overrun, one cut in memory (Redis: a cut per signal)
     admitted = sum([await try_now(limiter, CANCEL) for _ in range(60)])
-    assert 25 <= admitted <= 27  # it grows back by 1/60 of the budget per second
+    assert 25 <= admitted <= 52  # at most half of 100 per second, growing back by 1/60 of it per second
     assert limiter.stats.throttle_signals == 2
 
 

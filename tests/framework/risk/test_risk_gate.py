@@ -11,7 +11,7 @@ from framework.clock import NS_PER_MS, NS_PER_S, LiveClock, SimClock
 from framework.errors import Denied
 from framework.events import DenyReason
 from framework.risk.config import RiskConfig
-from framework.risk.gate import MethodBucket, RiskGate, open_gates
+from framework.risk.gate import MethodBucket, RiskGate, bucket_params, open_gates
 from framework.risk.limiter import IngressLimiter
 from framework.risk.slots import MemorySlotRegistry
 from framework.risk.window import BudgetRule
@@ -133,3 +133,59 @@ async def test_open_gates_on_redis(redis_url: str) -> None:
         assert gate.remaining() == 5700 - 114 - 1  # the slot took no budget; the order did
         assert await gate.slots.in_use_firm_wide() == 1  # type: ignore[attr-defined]
     assert lease.released  # closing the gates gave the slot back
+
+
+def test_bucket_allowance_keeps_room_for_delivery_jitter() -> None:
+    # CancelOrder tier 1 at the default margin: 85/s; 250 ms of jitter may bunch 22 of them.
+    interval, capacity = bucket_params(TokenBucketRule(90, 90), 0.95, 250 * NS_PER_MS)
+    assert interval == -(-NS_PER_S // 85) and capacity == 85 - 22
+    # Whatever sends bunch up within the allowance, the venue's bucket (90, 90 banked) has the tokens.
+    assert capacity + 85 * 250 // 1000 + 1 <= 90
+    assert bucket_params(TokenBucketRule(3, 3), 0.95, NS_PER_S) == (NS_PER_S // 2, 1)  # never below one
+
+
+async def test_cancels_held_by_a_full_window_leave_at_the_bucket_rate() -> None:
+    # The bucket is booked once the window admits: messages the window held back
+    # do not leave together when it frees (issue 16's CancelOrder violations).
+    clock = SimClock()
+    gate = gate_over(clock, cap=5, method_buckets={"CancelOrder": TokenBucketRule(10, 2)})
+    for _ in range(5):
+        await gate.admit(MessageKind.QUERY)  # the window is full for a second
+    sent: list[int] = []
+
+    async def cancel() -> None:
+        await gate.admit(MessageKind.CANCEL, method="CancelOrder")
+        sent.append(clock.now_ns())
+
+    tasks = [asyncio.create_task(cancel()) for _ in range(5)]
+    await drive(clock, 3 * NS_PER_S)
+    assert all(t.done() and t.exception() is None for t in tasks)
+    assert sent[0] >= NS_PER_S  # the window first
+    # Then no more than the bucket's 2 at once and one per 100 ms after.
+    for i, t in enumerate(sent):
+        assert t >= sent[0] + max(0, i - 1) * 100 * NS_PER_MS
+
+
+async def test_a_new_order_over_its_bucket_is_denied_without_spending_window_budget() -> None:
+    clock = SimClock()
+    gate = gate_over(clock, cap=1000, method_buckets={"InsertOrder": TokenBucketRule(10, 1)})
+    await gate.admit(MessageKind.NEW_ORDER, method="InsertOrder")
+    waiting = asyncio.create_task(gate.admit(MessageKind.NEW_ORDER, method="InsertOrder"))  # books 100 ms
+    await asyncio.sleep(0)
+    before = gate.limiter.stats.admitted[MessageKind.NEW_ORDER]  # type: ignore[union-attr]
+    with pytest.raises(Denied):
+        await gate.admit(MessageKind.NEW_ORDER, method="InsertOrder")  # would wait 200 ms > 100 ms bound
+    assert gate.limiter.stats.admitted[MessageKind.NEW_ORDER] == before  # type: ignore[union-attr]
+    await drive(clock, NS_PER_S)
+    assert waiting.done() and waiting.exception() is None
+
+
+async def test_a_throttle_naming_a_method_empties_its_bucket() -> None:
+    clock = SimClock()
+    gate = gate_over(clock, cap=1000, method_buckets={"CancelOrder": TokenBucketRule(10, 3)})
+    gate.throttled("CancelOrder")
+    done = asyncio.create_task(gate.admit(MessageKind.CANCEL, method="CancelOrder"))
+    await drive(clock, 50 * NS_PER_MS)
+    assert not done.done()  # the venue said the bucket is empty: wait for a token
+    await drive(clock, 150 * NS_PER_MS)
+    assert done.done() and done.exception() is None

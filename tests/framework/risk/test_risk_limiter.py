@@ -106,7 +106,7 @@ async def test_throttle_signal_slows_admission_then_recovers() -> None:
                       recover_ns=40 * NS_PER_S)  # fmt: skip
     limiter = IngressLimiter(rule, clock)
     limiter.throttled()
-    limiter.throttled()  # 25 per second now
+    limiter.throttled()  # the same overrun (within the hold-off): one cut, 50 per second now
 
     admitted = 0
 
@@ -123,8 +123,8 @@ async def test_throttle_signal_slows_admission_then_recovers() -> None:
     second_to_tenth = admitted - first_second
     await drive(clock, 31 * NS_PER_S)
     task.cancel()
-    assert 25 <= first_second <= 28  # cut to a quarter, growing back 2.5 % per second
-    assert 9 * 25 < second_to_tenth < 9 * 50
+    assert 50 <= first_second <= 53  # cut to a half, growing back 2.5 % per second
+    assert 9 * 50 < second_to_tenth < 9 * 75
     assert limiter.window.throttle_ppm == 1_000_000
     assert limiter.stats.throttle_signals == 2
 

@@ -136,10 +136,14 @@ def test_throttle_cuts_the_rate_then_recovers_linearly() -> None:
     window.throttled(0)
     assert window.throttle_ppm == PPM // 2
     assert sum(window.try_acquire(MessageKind.CANCEL, 0) for _ in range(100)) == 50
-    window.throttled(0)
-    assert window.throttle_ppm == PPM // 4
-    # 5 s later a quarter + half of the budget has grown back: 75 per second.
-    assert window.remaining(5 * NS_PER_S, MessageKind.CANCEL) == 75
+    assert not window.throttled(0)  # the same overrun: counted, not cut again
+    assert window.throttle_ppm == PPM // 2
+    window.window_used(NS_PER_S)
+    assert window.throttle_ppm == 6 * PPM // 10  # a tenth of the budget per second grows back
+    assert window.throttled(NS_PER_S)  # past the hold-off: a new overrun halves what had grown back
+    assert window.throttle_ppm == 3 * PPM // 10
+    # 4 s later 0.3 + 0.4 of the budget: 70 per second.
+    assert window.remaining(5 * NS_PER_S, MessageKind.CANCEL) == 70
     window.window_used(8 * NS_PER_S)
     assert window.throttle_ppm == PPM  # recovered; the throttle lifts
-    assert window.stats.throttle_signals == 2
+    assert window.stats.throttle_signals == 3
