@@ -44,6 +44,8 @@ __all__ = ["Run", "plan_issues", "run_config", "run_from_cli"]
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_CONFIG, EXIT_STRATEGY_FAILED, EXIT_RUN_FAILED, EXIT_SHUTDOWN_TIMEOUT = 0, 1, 3, 4, 5
+EXIT_ORDERS_OPEN = 6
+"""The run ended with orders it believes open (named in the log): check the venue."""
 
 
 class Run:
@@ -60,6 +62,9 @@ class Run:
         self.venues: dict[str, Any] = {}  # name -> adapter
         self.gates: dict[str, Any] = {}  # name -> the venue account's ingress gate
         self.risk: Any = None  # the pre-trade RiskLayer
+        self.protection: Any = None  # framework.protection.Protection, in front of the risk layer
+        self.stop_budget_s: float | None = None  # how long the stop's cancels may take (set at shutdown)
+        self.left_open: list[Any] = []  # orders still open when the run ended
         self.restored: Any = None  # the journal's RestoredState when this run id was seen before
         self.differences: list[Any] = []  # what reconciliation against live venues found
         self.strategies: dict[str, Strategy[Any]] = {}
@@ -92,7 +97,7 @@ class Run:
             for sub in [s for s in self.bus.subscriptions if s.name.startswith(f"strategy:{name}:")]:
                 self.bus.unsubscribe(sub)
             strategy.ctx.cancel_timers()
-            strategy.ctx.cancel_all()
+            self.protection.pull(self.tracker.open_orders(name))
 
     def mark(self, venue: str, symbol: str) -> int | None:
         """A mark price in ticks for PnL: the mid, rounded down (None without one)."""
@@ -195,12 +200,20 @@ async def run_config(
             run.fatal = exc
         host.call_lifecycle("backplane_run_stopping", run)
     finally:
+        # The stop's cancels get the time they need at the venues' rates on top of
+        # the rest of the shutdown: a run with a thousand orders open still ends flat.
+        run.stop_budget_s = run.protection.stop_budget_s() if run.protection is not None else 0.0
+        limit_s = shutdown_timeout_s + run.stop_budget_s
         try:
-            async with asyncio.timeout(shutdown_timeout_s):
+            async with asyncio.timeout(limit_s):
                 await stack.aclose()
         except TimeoutError:
-            log.error("shutdown took longer than %.1f s; cancelled what was left", shutdown_timeout_s)
+            log.error("shutdown took longer than %.1f s; cancelled what was left", limit_s)
             code = EXIT_SHUTDOWN_TIMEOUT
+        run.left_open = run.tracker.open_orders()
+        if run.left_open:
+            log.error("%d orders still open at exit: %s", len(run.left_open), _name_orders(run.left_open))
+            code = EXIT_ORDERS_OPEN
         if install_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
@@ -211,6 +224,11 @@ async def run_config(
     if run.fatal is not None:
         return EXIT_RUN_FAILED
     return EXIT_STRATEGY_FAILED if run.failed_strategies else EXIT_OK
+
+
+def _name_orders(orders: list[Any], most: int = 50) -> str:
+    names = ", ".join(f"{o.client_order_id} ({o.venue} {o.symbol}, {o.state.name})" for o in orders[:most])
+    return names + (f" and {len(orders) - most} more" if len(orders) > most else "")
 
 
 async def _wait(run: Run, duration_s: float | None) -> None:
