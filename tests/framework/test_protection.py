@@ -1,0 +1,176 @@
+"""Protection pulls resting orders: halts (kill switch, schedule), stale feeds
+(stream status, book age) -- whole simulated-clock paper runs of the scripted
+venue, driven at chosen instants of the run's clock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from framework.cli import config_schema
+from framework.clock import NS_PER_S
+from framework.config import load_config
+from framework.events import DenyReason, OrderDenied, Side, StreamState, StreamStatus
+from framework.hookspecs import hookimpl
+from framework.plugins import load_host
+from framework.positions import PositionBook
+from framework.protection import growing
+from framework.risk import TradingState
+from framework.risk.killswitch import write_kill
+from framework.runner import EXIT_OK, run_config
+
+pytestmark = pytest.mark.timeout(60)
+
+CONFIG = """\
+run:
+  name: protect-test
+  mode: paper
+  clock: sim
+  duration: 30s
+venues:
+  sim:
+    plugin: scripted
+    settings: {{interval_ms: 100, seed: 3}}
+strategies:
+  mm:
+    plugin: market_maker
+    venue: sim
+    symbols: [A, B]
+    params: {{size: 5, half_spread_ticks: 3, min_budget: 0}}
+{strategy_extra}  other:
+    plugin: market_maker
+    venue: sim
+    symbols: [A]
+    params: {{size: 5, half_spread_ticks: 4, min_budget: 0}}
+{extra}journal:
+  path: {journal}
+"""
+
+
+class Script:
+    """Calls ``actions[t](run)`` at ``t`` seconds of the run's clock and keeps
+    ``snapshots[t]``: each strategy's open orders and the holds just before."""
+
+    def __init__(self, actions: dict[float, Any]) -> None:
+        self.actions = actions
+        self.snapshots: dict[float, dict[str, Any]] = {}
+        self.denials: list[OrderDenied] = []
+
+    @hookimpl
+    def backplane_run_started(self, run: Any) -> None:
+        run.bus.subscribe(self.denials.append, OrderDenied, name="test:denials")
+        for t, action in self.actions.items():
+            run.clock.call_later(int(t * NS_PER_S), self._at, run, t, action)
+
+    def _at(self, run: Any, t: float, action: Any) -> None:
+        self.snapshots[t] = {
+            "mm": len(run.tracker.open_orders("mm")),
+            "other": len(run.tracker.open_orders("other")),
+            "holds": dict(run.protection.holds),
+            "sent": run.router.sent,
+        }
+        if action is not None:
+            action(run)
+
+
+async def run_script(tmp_path: Path, script: Script, *, extra: str = "", strategy_extra: str = "") -> Any:
+    host = load_host([(script, "script")])
+    path = tmp_path / "run.yaml"
+    path.write_text(CONFIG.format(journal=tmp_path / "runs", extra=extra, strategy_extra=strategy_extra))
+    runs: list[Any] = []
+    code = await run_config(load_config(path, config_schema(host)), host, install_signals=False,
+                            run_id="p", on_done=runs.append)  # fmt: skip
+    assert code == EXIT_OK  # and so nothing was left open at the end
+    return runs[0]
+
+
+async def test_kill_switch_halt_pulls_the_strategys_resting_orders(tmp_path: Path) -> None:
+    script = Script({
+        5: lambda run: write_kill(run.journal.run_dir, strategy="mm", reason="test"),
+        10: None,
+    })  # fmt: skip
+    run = await run_script(tmp_path, script)
+    assert script.snapshots[5]["mm"] > 0  # it was quoting when the kill arrived
+    assert script.snapshots[10]["mm"] == 0  # within one poll (500 ms) its quotes were pulled ...
+    assert script.snapshots[10]["other"] > 0  # ... and only its own
+    assert run.risk.trading_state("mm") is TradingState.HALTED
+    assert run.protection.pulled >= script.snapshots[5]["mm"]
+
+
+async def test_on_halt_keep_leaves_the_orders_resting(tmp_path: Path) -> None:
+    script = Script({5: lambda run: write_kill(run.journal.run_dir, strategy="mm"), 10: None})
+    await run_script(tmp_path, script, extra="risk:\n  on_halt: keep\n")
+    assert script.snapshots[10]["mm"] > 0  # halted (no new orders) but its quotes stay
+
+
+async def test_schedule_halt_pulls_through_the_same_path(tmp_path: Path) -> None:
+    extra = "schedule:\n  - {name: stop-mm, every: 7s, action: halt, target: mm}\n"
+    script = Script({6.5: None, 8: None})
+    await run_script(tmp_path, script, extra=extra)
+    assert script.snapshots[6.5]["mm"] > 0
+    assert script.snapshots[8]["mm"] == 0
+
+
+def _status(state: StreamState) -> Any:
+    def publish(run: Any) -> None:
+        now = run.clock.now_ns()
+        run.bus.publish(StreamStatus("sim", "", now, now, state, "test", "md0"))
+
+    return publish
+
+
+async def test_a_stale_stream_pulls_and_holds_until_live_again(tmp_path: Path) -> None:
+    script = Script({5: _status(StreamState.STALE), 8: None, 10: _status(StreamState.LIVE), 15: None})
+    run = await run_script(tmp_path, script, strategy_extra="    stale_after_ms: 1000\n")
+    assert script.snapshots[5]["mm"] > 0
+    held = script.snapshots[8]
+    assert held["mm"] == 0 and "md0 stale" in held["holds"]["mm"]
+    assert held["other"] > 0 and "other" not in held["holds"]  # no stale_after_ms: not watched
+    # new orders were denied while on hold, and never reached the paper exchange
+    on_hold = [d for d in script.denials if d.strategy == "mm" and "on hold" in d.message]
+    assert on_hold and all(d.reason is DenyReason.TRADING_HALTED for d in on_hold)
+    assert script.snapshots[15]["mm"] > 0 and script.snapshots[15]["holds"] == {}  # live: quoting again
+    assert run.risk.trading_state("mm") is TradingState.ACTIVE  # a hold is not a risk state
+
+
+def _freeze_book(run: Any) -> None:
+    run.venues["sim"]._timer.cancel()
+
+
+def _thaw_book(run: Any) -> None:
+    run.venues["sim"]._step()
+
+
+async def test_a_book_without_updates_for_stale_after_ms_pulls_the_orders(tmp_path: Path) -> None:
+    script = Script({5: _freeze_book, 5.4: None, 6: None, 10: _thaw_book, 11: None})
+    await run_script(tmp_path, script, strategy_extra="    stale_after_ms: 500\n")
+    assert script.snapshots[5.4]["mm"] > 0 and script.snapshots[5.4]["holds"] == {}  # not yet 500 ms
+    stale = script.snapshots[6]
+    assert stale["mm"] == 0 and "no book update" in stale["holds"]["mm"]
+    assert script.snapshots[11]["holds"] == {} and script.snapshots[11]["mm"] > 0
+
+
+class _Order:
+    def __init__(self, side: Side, remaining: int, strategy: str = "s") -> None:
+        self.strategy, self.venue, self.symbol = strategy, "v", "X"
+        self.side, self.remaining = side, remaining
+
+
+class _Positions:
+    def __init__(self, qty: int) -> None:
+        self.book = PositionBook()
+        if qty:
+            self.book.apply_fill("s", "v", "X", Side.BUY if qty > 0 else Side.SELL, 100, abs(qty), 0)
+
+    def position(self, strategy: str, venue: str, symbol: str) -> int:
+        return self.book.position(strategy, venue, symbol)
+
+
+def test_reducing_pulls_what_would_grow_the_position() -> None:
+    buy, sell3, sell5 = _Order(Side.BUY, 2), _Order(Side.SELL, 3), _Order(Side.SELL, 5)
+    # long 6: the buy grows it; sells reduce up to 6 lots, the one past that would flip it
+    assert growing([buy, sell3, sell5], _Positions(6)) == [buy, sell5]
+    assert growing([buy, sell3], _Positions(0)) == [buy, sell3]  # flat: everything grows
+    assert growing([buy, sell3], _Positions(-2)) == [sell3]
