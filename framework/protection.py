@@ -64,6 +64,7 @@ from framework.events import (
 from framework.orders import CancelOrder, Intent, ReplaceOrder, SubmitOrder
 from framework.risk.config import RiskConfig, TradingState
 from framework.risk.layer import RUN_SCOPE
+from framework.venue import MessageKind
 
 __all__ = ["NOT_LIVE", "Protection", "StrategyFeed"]
 
@@ -266,14 +267,18 @@ class Protection:
 
     # -- pulling ------------------------------------------------------------------
 
-    def pull(self, orders: Iterable[Any], *, again: bool = False) -> int:
+    def pull(self, orders: Iterable[Any], *, again: bool = False, pending: bool = True) -> int:
         """Cancel ``orders`` (tracked orders) that are open and not being cancelled
-        already (``again``: those too); returns how many cancels were sent."""
+        already (``again``: those too); ``pending=False`` leaves out orders whose
+        insert is not acknowledged yet (the stop batches them once it is).
+        Returns how many cancels were sent."""
         batch: list[CancelOrder] = []
         single: list[CancelOrder] = []
         for o in orders:
             state = o.state.name
             if not o.is_open or (state in _CANCELLING and not again):
+                continue
+            if not pending and state not in _ACKED and state not in _CANCELLING:
                 continue
             cancel = CancelOrder(o.strategy, o.venue, o.symbol, o.client_order_id, o.venue_order_id)
             (batch if state in _ACKED or state in _CANCELLING else single).append(cancel)
@@ -287,26 +292,37 @@ class Protection:
     # -- the run's stop -----------------------------------------------------------
 
     def stop_budget_s(self) -> float:
-        """How long the stop may take to cancel what is open now: the messages its
-        cancels need (batched where the route batches) over each venue's rate,
-        times :data:`STOP_FACTOR`, plus :data:`STOP_MARGIN_S`."""
+        """How long the stop may take to cancel what is open now: per venue, the
+        wait until its limiter has room for the messages the cancels need
+        (batched where the route batches), plus :data:`STOP_FACTOR` times those
+        messages over the venue's rate; plus :data:`STOP_MARGIN_S`."""
         per_venue: dict[str, int] = {}
         for o in self.tracker.open_orders():
             per_venue[o.venue] = per_venue.get(o.venue, 0) + 1
         seconds = 0.0
-        slowest = math.inf
+        per_second = math.inf  # cancels per second of the slowest venue, for the inserts in flight
         for venue, n in per_venue.items():
-            rate = self._rate_of(venue)
-            slowest = min(slowest, rate)
-            seconds += math.ceil(n / self.router.batch_size(venue)) / rate
-        if self.router.in_flight and slowest < math.inf:
-            seconds += self.router.in_flight / slowest  # inserts still going out may need a cancel too
-        return STOP_MARGIN_S + STOP_FACTOR * seconds
+            limiter = getattr(self.gates.get(venue), "limiter", None)
+            rule = getattr(limiter, "rule", None)
+            if rule is None:
+                continue  # no ingress limit: nothing to wait for
+            rate, batch = rule.cap * NS_PER_S / rule.window_ns, self.router.batch_size(venue)
+            per_second = min(per_second, rate * batch)
+            messages = math.ceil(n / batch)
+            seconds += self._room_wait_s(limiter, messages) + STOP_FACTOR * messages / rate
+        if self.router.in_flight and per_second < math.inf:
+            seconds += STOP_FACTOR * self.router.in_flight / per_second  # inserts going out may need a cancel too
+        return STOP_MARGIN_S + seconds
 
-    def _rate_of(self, venue: str) -> float:
-        """Messages per second the venue's limiter admits (``inf`` without one)."""
-        rule = getattr(getattr(self.gates.get(venue), "limiter", None), "rule", None)
-        return rule.cap * NS_PER_S / rule.window_ns if rule is not None else math.inf
+    def _room_wait_s(self, limiter: Any, messages: int) -> float:
+        """Until the limiter's window has room for ``messages`` cancels (a window
+        a churning run filled frees only as its messages age out)."""
+        window = getattr(limiter, "window", None)  # the in-process limiter's; Redis: unknown, 0
+        if window is None:
+            return 0.0
+        now = self.clock.now_ns()
+        when = window.next_free_ns(MessageKind.CANCEL, now, min(messages, window.rule.cap))
+        return 0.0 if when is None else (when - now) / NS_PER_S
 
     async def stop(self) -> None:
         """Pull every order the run holds open, round after round, until none is
@@ -323,7 +339,9 @@ class Protection:
                 if not open_orders:
                     return
                 seen = self._order_events
-                self.pull(open_orders, again=again)
+                # Unacknowledged inserts are left to the next round (their acks
+                # are progress) unless a round passed without any.
+                self.pull(open_orders, again=again, pending=again)
                 await self.router.drain()
                 if self.tracker.open_orders():
                     await self._pause(RETRY_NS, progress)
