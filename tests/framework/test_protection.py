@@ -4,22 +4,32 @@ venue, driven at chosen instants of the run's clock."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from framework.bus import Bus
 from framework.cli import config_schema
-from framework.clock import NS_PER_S
+from framework.clock import NS_PER_MS, NS_PER_S, SimClock
 from framework.config import load_config
-from framework.events import DenyReason, OrderDenied, Side, StreamState, StreamStatus
+from framework.events import DenyReason, OrderAccepted, OrderDenied, OrderEvent, Side, StreamState, StreamStatus
 from framework.hookspecs import hookimpl
+from framework.orders import SubmitOrder
 from framework.plugins import load_host
 from framework.positions import PositionBook
-from framework.protection import growing
-from framework.risk import TradingState
+from framework.protection import Protection, growing
+from framework.risk import RiskConfig, RiskLayer, TradingState
+from framework.risk.gate import RiskGate
 from framework.risk.killswitch import write_kill
+from framework.risk.limiter import IngressLimiter
+from framework.risk.slots import MemorySlotRegistry
+from framework.risk.window import BudgetRule
+from framework.router import RunRouter
 from framework.runner import EXIT_OK, run_config
+from framework.tracker import OrderTracker
+from framework.venue import MessageKind
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -174,3 +184,66 @@ def test_reducing_pulls_what_would_grow_the_position() -> None:
     assert growing([buy, sell3, sell5], _Positions(6)) == [buy, sell5]
     assert growing([buy, sell3], _Positions(0)) == [buy, sell3]  # flat: everything grows
     assert growing([buy, sell3], _Positions(-2)) == [sell3]
+
+
+class BatchingVenue:
+    """A live route that admits each message at the gate and records what it sent:
+    ``cancel_many`` is one CANCEL message for up to ``cancel_batch_max`` cancels."""
+
+    cancel_batch_max = 5
+
+    def __init__(self, gate: Any) -> None:
+        self.gate = gate
+        self.sent: list[tuple[str, int]] = []  # ("submit" | "cancels", how many)
+
+    async def submit(self, order: Any) -> None:
+        await self.gate.admit(MessageKind.NEW_ORDER)
+        self.sent.append(("submit", 1))
+
+    async def cancel(self, cancel: Any) -> None:
+        await self.gate.admit(MessageKind.CANCEL)
+        self.sent.append(("cancels", 1))
+
+    async def cancel_many(self, cancels: Any) -> None:
+        await self.gate.admit(MessageKind.CANCEL)
+        self.sent.append(("cancels", len(cancels)))
+
+    async def replace(self, replace: Any) -> None:
+        raise NotImplementedError
+
+
+async def test_protective_cancels_leave_ahead_of_queued_new_orders() -> None:
+    """The window is spent and 20 new orders wait for it; the 12 cancels a pull
+    sends (3 batch messages) go out first when it frees, then the new orders."""
+    clock = SimClock()
+    bus = Bus(clock)
+    tracker = OrderTracker()
+    bus.subscribe(tracker.on_event, OrderEvent)
+    rule = BudgetRule(cap=4, window_ns=NS_PER_S, granularity_ns=10 * NS_PER_MS)
+    gate = RiskGate("v", IngressLimiter(rule, clock), MemorySlotRegistry(0), clock, new_order_wait_ns=30 * NS_PER_S)
+    venue = BatchingVenue(gate)
+    router = RunRouter(bus, clock, tracker)
+    router.add_route("v", venue, gate, gated_here=False)
+    config = RiskConfig()
+    protection = Protection(config, bus=bus, clock=clock, tracker=tracker, router=router,
+                            risk=RiskLayer(config, {}, clock), venues={"v": venue}, gates={"v": gate})  # fmt: skip
+    for i in range(12):  # resting and acknowledged (their inserts went out earlier)
+        tracker.on_intent(SubmitOrder("s", "v", "X", f"old{i}", Side.BUY, 50, 1))
+        bus.publish(OrderAccepted("v", "X", 0, 0, f"old{i}", "s", f"v{i}"))
+    for i in range(24):  # 4 spend the window, 20 wait for it
+        router.send(SubmitOrder("s", "v", "X", f"new{i}", Side.BUY, 50, 1))
+    for _ in range(4):
+        await asyncio.sleep(0)
+    assert venue.sent == [("submit", 1)] * 4 and gate.limiter.waiting == 20
+    # the new orders are not acknowledged: their cancels would go one by one,
+    # so this pull leaves them out (as the stop does) and batches the 12
+    assert protection.pull(tracker.open_orders(), pending=False) == 12
+    while router.in_flight:
+        for _ in range(4):
+            await asyncio.sleep(0)
+        nxt = clock.next_timer_ns()
+        if nxt is not None:
+            clock.advance_to(nxt)
+    after_window = venue.sent[4:]
+    assert after_window[:3] == [("cancels", 5), ("cancels", 5), ("cancels", 2)]
+    assert after_window[3:] == [("submit", 1)] * 20
