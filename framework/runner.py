@@ -5,11 +5,14 @@ Theory of operation
 -------------------
 ``run_config`` opens one ``AsyncExitStack`` for the whole run. Everything that
 starts registers its stop on that stack at once, so shutdown runs in reverse
-start order -- strategies stop (their orders are cancelled), then venues
-disconnect, then simulators stop, then the journal closes -- whether the run
-ended by its duration, SIGINT/SIGTERM, or a failure. Shutdown is bounded
-(``shutdown_timeout_s``, default 5 s): what has not finished by then is
-cancelled and the exit code says so.
+start order -- strategies stop, the run's protection pulls every order still
+open (:mod:`framework.protection`), then venues disconnect, then simulators
+stop, then the journal closes -- whether the run ended by its duration,
+SIGINT/SIGTERM, or a failure. Shutdown is bounded: the time the open orders'
+cancels need at the venues' rates (``Protection.stop_budget_s``) plus
+``shutdown_timeout_s`` (default 5 s) for the rest; what has not finished by
+then is cancelled and the exit code says so. Orders the run still believes
+open at exit are logged by name and the exit code is ``EXIT_ORDERS_OPEN``.
 
 The run's pieces meet at :class:`Run`: the clock, the bus, the venue
 adapters (or paper exchanges), the order router with the risk layer in front,
