@@ -130,14 +130,14 @@ venues:
   polymarket:
     plugin: polymarket
     simulate: true
-    settings: {{tier: 4, reconnect_initial_s: 0.2}}
+    settings: {{tier: 4, reconnect_initial_s: 0.2{venue_extra}}}
 strategies:
   ladder:
     plugin: ladder
     venue: polymarket
     symbols: [demo-election-winner]
     params: {{orders: {orders}}}
-risk:
+{strategy_extra}risk:
   venues:
     polymarket: {{rate_per_s: {rate}, window_s: {window}}}
 journal:
@@ -146,12 +146,14 @@ journal:
 
 
 async def start(tmp_path: Path, *, orders: int, duration: str, actions: dict[float, Any] | None = None,
-                stop_at: int = 0) -> tuple[int, Any, Harness]:  # fmt: skip
-    harness = Harness(actions, stop_at)
+                stop_at: int = 0, harness: Harness | None = None, venue_extra: str = "",
+                strategy_extra: str = "") -> tuple[int, Any, Harness]:  # fmt: skip
+    harness = harness or Harness(actions, stop_at)
     host = load_host([(harness, "harness")])
     harness.patch(host)
     path = tmp_path / "run.yaml"
-    path.write_text(CONFIG.format(duration=duration, orders=orders, rate=RATE, window=WINDOW, journal=tmp_path / "runs"))
+    path.write_text(CONFIG.format(duration=duration, orders=orders, rate=RATE, window=WINDOW, journal=tmp_path / "runs",
+                                  venue_extra=venue_extra, strategy_extra=strategy_extra))  # fmt: skip
     runs: list[Any] = []
     code = await run_config(load_config(path, config_schema(host)), host, install_signals=False, on_done=runs.append)
     return code, runs[0], harness
@@ -170,7 +172,7 @@ async def test_the_stop_pulls_hundreds_of_resting_orders_in_batches(tmp_path: Pa
     assert harness.stop_ended - harness.stop_started < run.stop_budget_s
 
 
-async def test_a_venue_disconnect_pulls_the_resting_orders(tmp_path: Path) -> None:
+async def test_a_venue_disconnect_pulls_the_resting_orders(tmp_path: Path, caplog: Any) -> None:
     """The simulator aborts our order stream: the adapter marks it DOWN, the
     strategy is held and its resting orders are cancelled (over REST, which
     still works); once the stream is back the hold lifts."""
@@ -180,14 +182,32 @@ async def test_a_venue_disconnect_pulls_the_resting_orders(tmp_path: Path) -> No
         harness.sim.faults.kill_streams("orders")
 
     harness.actions = {2: kill, 4: None}
-    host = load_host([(harness, "harness")])
-    harness.patch(host)
-    path = tmp_path / "run.yaml"
-    path.write_text(CONFIG.format(duration="5s", orders=40, rate=RATE, window=WINDOW, journal=tmp_path / "runs"))
-    runs: list[Any] = []
-    code = await run_config(load_config(path, config_schema(host)), host, install_signals=False, on_done=runs.append)
+    code, _, _ = await start(tmp_path, orders=40, duration="5s", harness=harness)
     before, after = harness.samples[2], harness.samples[4]
     assert before == (40, 0, {})
     assert after[0] == 0 and after[1] == 40  # all 40 pulled at the venue by the disconnect, not by the stop
     assert after[2] == {}  # the order stream is live again: no hold
+    holds = [r.getMessage() for r in caplog.records if "on hold" in r.getMessage()]
+    assert holds and all("order stream orders" in h for h in holds)
+    assert code == EXIT_OK and harness.resting_at_exit == 0
+
+
+async def test_a_silent_market_data_stream_pulls_the_strategys_orders(tmp_path: Path, caplog: Any) -> None:
+    """The simulator goes silent on market data: after the adapter's stale_after_s
+    it marks the stream STALE (then reconnects), and the strategy, which has
+    stale_after_ms, is held and its resting orders pulled."""
+    harness = Harness()
+
+    def silence(run: Any) -> None:
+        harness.sim.faults.silence_streams("md")
+
+    harness.actions = {2: silence, 4.5: None}
+    code, _, _ = await start(tmp_path, orders=40, duration="5s", harness=harness,
+                             venue_extra=", stale_after_s: 1.0", strategy_extra="    stale_after_ms: 60000\n")  # fmt: skip
+    assert harness.samples[2] == (40, 0, {})
+    resting_after, pulled, _ = harness.samples[4.5]
+    assert resting_after == 0 and pulled == 40
+    holds = [r.getMessage() for r in caplog.records if "on hold" in r.getMessage()]
+    assert "md0 stale): pulled 40" in holds[0]  # the market-data stream, not the order stream
+    assert all("market data stream md0" in h for h in holds)
     assert code == EXIT_OK and harness.resting_at_exit == 0
