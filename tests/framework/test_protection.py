@@ -117,6 +117,38 @@ async def test_kill_switch_halt_pulls_the_strategys_resting_orders(tmp_path: Pat
     assert run.protection.pulled >= script.snapshots[5]["mm"]
 
 
+async def test_a_run_wide_halt_pulls_every_strategys_orders(tmp_path: Path) -> None:
+    script = Script({5: lambda run: write_kill(run.journal.run_dir), 6: None})
+    await run_script(tmp_path, script)
+    assert script.snapshots[5]["mm"] > 0 and script.snapshots[5]["other"] > 0
+    assert script.snapshots[6]["mm"] == 0 and script.snapshots[6]["other"] == 0
+
+
+async def test_reducing_keeps_only_orders_that_shrink_the_position(tmp_path: Path) -> None:
+    def long_a(run: Any) -> None:
+        # as if mm's bid in A had filled: long 5 (the paper book does not trade through mm here)
+        run.tracker.positions.apply_fill("mm", "sim", "A", Side.BUY, 500, 5, 0)
+
+    def reducing(run: Any) -> None:
+        write_kill(run.journal.run_dir, strategy="mm", state=TradingState.REDUCING)
+
+    seen: dict[float, dict[str, list[Any]]] = {}
+
+    def look(t: float) -> Any:
+        def at(run: Any) -> None:
+            seen[t] = {s: sorted((o.side, o.remaining) for o in run.tracker.open_orders("mm", s)) for s in ("A", "B")}
+            if t == 4.5:
+                reducing(run)  # applied at the next poll of the kill file
+
+        return at
+
+    script = Script({4: long_a, 4.5: look(4.5), 6: look(6)})
+    await run_script(tmp_path, script)
+    both = [(Side.SELL, 5), (Side.BUY, 5)]
+    assert seen[4.5] == {"A": both, "B": both}
+    assert seen[6] == {"A": [(Side.SELL, 5)], "B": []}  # only A's ask shrinks a position; the rest was pulled
+
+
 async def test_on_halt_keep_leaves_the_orders_resting(tmp_path: Path) -> None:
     script = Script({5: lambda run: write_kill(run.journal.run_dir, strategy="mm"), 10: None})
     await run_script(tmp_path, script, extra="risk:\n  on_halt: keep\n")
