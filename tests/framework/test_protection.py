@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from framework.bus import Bus
 from framework.cli import config_schema
@@ -216,6 +218,18 @@ class _Positions:
 
     def position(self, strategy: str, venue: str, symbol: str) -> int:
         return self.book.position(strategy, venue, symbol)
+
+
+@given(st.integers(-20, 20), st.lists(st.tuples(st.sampled_from([Side.BUY, Side.SELL]), st.integers(1, 10)), max_size=12))
+def test_what_reducing_keeps_can_only_shrink_the_position(qty: int, specs: list[tuple[Side, int]]) -> None:
+    orders = [_Order(side, size) for side, size in specs]
+    pulled = growing(orders, _Positions(qty))
+    kept = [o for o in orders if o not in pulled]
+    total = sum(o.remaining for o in kept)
+    # all kept orders filled together shrink the position without flipping it ...
+    assert all(o.side == (Side.SELL if qty > 0 else Side.BUY) for o in kept) and total <= abs(qty)
+    # ... and a reducing order is pulled only when it would not fit beside them
+    assert all(total + o.remaining > abs(qty) for o in pulled if o.side * qty < 0)
 
 
 def test_reducing_pulls_what_would_grow_the_position() -> None:
