@@ -35,8 +35,9 @@ harmless; a hold pulls again whenever it is re-evaluated, which catches an
 insert acknowledged after the first pull.
 
 The run's stop (:meth:`stop`) pulls round after round until nothing is open:
-after each round it waits for order events; a round without any re-sends the
-cancels still unanswered, and a few such rounds in a row end it. The runner
+after each round it waits for order events; a round that closed no order and
+saw no insert acknowledged re-sends the cancels still unanswered, and a few
+such rounds in a row end it. The runner
 bounds it by :meth:`stop_budget_s` -- the cancels to send over the venues'
 rates, plus a margin -- and names every order still open at exit.
 """
@@ -137,7 +138,6 @@ class Protection:
         self._watchdog: TimerHandle | None = None
         self._subs: list[Subscription] = []
         self._enabled = False
-        self._order_events = 0
         self._progress: asyncio.Event | None = None
         risk.listeners.append(self.on_state)
         self._subs.append(bus.subscribe(self.on_stream, StreamStatus, name="protection:streams"))
@@ -326,35 +326,49 @@ class Protection:
 
     async def stop(self) -> None:
         """Pull every order the run holds open, round after round, until none is
-        open or :data:`IDLE_ROUNDS` rounds in a row saw no order event. The caller
-        bounds the time (:meth:`stop_budget_s`)."""
+        open or :data:`IDLE_ROUNDS` rounds in a row closed or acknowledged none.
+        The caller bounds the time (:meth:`stop_budget_s`)."""
         self.close()
         progress = self._progress = asyncio.Event()
         sub = self.bus.subscribe(self._order_event, OrderEvent, name="protection:stop")
         try:
-            idle, again = 0, False
+            idle, again, last = 0, False, (math.inf, math.inf)
             while idle < IDLE_ROUNDS:
-                await self.router.drain()
+                await self._drain()
                 open_orders = self.tracker.open_orders()
                 if not open_orders:
                     return
-                seen = self._order_events
+                # Progress: fewer orders open, or fewer waiting for their insert's ack.
+                now = (len(open_orders), sum(o.state.name not in _ACKED for o in open_orders))
+                idle = 0 if now < last else idle + 1
+                again, last = idle > 0, min(now, last)
                 # Unacknowledged inserts are left to the next round (their acks
                 # are progress) unless a round passed without any.
                 self.pull(open_orders, again=again, pending=again)
-                await self.router.drain()
+                await self._drain()
                 if self.tracker.open_orders():
                     await self._pause(RETRY_NS, progress)
-                again = self._order_events == seen
-                idle = idle + 1 if again else 0
         finally:
             self.bus.unsubscribe(sub)
             self._progress = None
 
     def _order_event(self, event: OrderEvent) -> None:
-        self._order_events += 1
         if self._progress is not None:
             self._progress.set()
+
+    async def _drain(self) -> None:
+        """The router's drain; a simulated clock is moved meanwhile, since the
+        messages in flight may wait on its timers (gate, paper latency)."""
+        clock = self.clock
+        if not isinstance(clock, SimClock):
+            await self.router.drain()
+            return
+        while self.router.in_flight:
+            for _ in range(4):
+                await asyncio.sleep(0)
+            nxt = clock.next_timer_ns()
+            if nxt is not None and self.router.in_flight:
+                clock.advance_to(nxt)
 
     async def _pause(self, ns: int, progress: asyncio.Event) -> None:
         """Wait up to ``ns`` of the run's clock for an order event. A simulated

@@ -300,3 +300,19 @@ async def test_protective_cancels_leave_ahead_of_queued_new_orders() -> None:
     after_window = venue.sent[4:]
     assert after_window[:3] == [("cancels", 5), ("cancels", 5), ("cancels", 2)]
     assert after_window[3:] == [("submit", 1)] * 20
+
+
+async def test_a_simulated_run_stops_flat_when_its_cancels_wait_for_budget(tmp_path: Path) -> None:
+    """The window is spent just before the stop: its cancels wait at the limiter
+    for timers of the simulated clock, which the stop moves (nothing else does)."""
+
+    def spend_the_window(run: Any) -> None:
+        limiter = run.gates["sim"].limiter
+        while limiter.try_acquire(MessageKind.QUERY):
+            pass
+
+    extra = "risk:\n  cancel_reserve: 0\n  venues:\n    sim: {rate_per_s: 100, window_s: 2, margin: 1}\n"
+    script = Script({29.9: spend_the_window})
+    run = await run_script(tmp_path, script, extra=extra)  # EXIT_OK: nothing open at the end
+    assert script.snapshots[29.9]["mm"] > 0
+    assert run.left_open == [] and run.clock.now_ns() > 30 * NS_PER_S  # the stop moved the clock
