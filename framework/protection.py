@@ -34,12 +34,13 @@ insert). Orders already being cancelled are skipped, so pulling again is
 harmless; a hold pulls again whenever it is re-evaluated, which catches an
 insert acknowledged after the first pull.
 
-The run's stop (:meth:`stop`) pulls round after round until nothing is open:
-after each round it waits for order events; a round that closed no order and
-saw no insert acknowledged re-sends the cancels still unanswered, and a few
-such rounds in a row end it. The runner
-bounds it by :meth:`stop_budget_s` -- the cancels to send over the venues'
-rates, plus a margin -- and names every order still open at exit.
+The run's stop (:meth:`stop`) pulls round after round until nothing is open.
+Each round first drains the router, so no insert is in flight and every open
+order -- acknowledged or not yet -- goes in a batch; then it waits for order
+events. A round that saw none but refusals re-sends the cancels still
+unanswered, and a few such rounds in a row end it. The
+runner bounds it by :meth:`stop_budget_s` (the cancels' messages over the
+venues' rates, plus a margin) and names every order still open at exit.
 """
 
 from __future__ import annotations
@@ -48,13 +49,14 @@ import asyncio
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from framework.bus import Bus, Subscription
 from framework.clock import NS_PER_MS, NS_PER_S, Clock, SimClock, TimerHandle
 from framework.events import (
     BookDelta,
     BookSnapshot,
+    CancelRejected,
     DenyReason,
     OrderDenied,
     OrderEvent,
@@ -79,6 +81,8 @@ NOT_LIVE = frozenset({StreamState.STALE, StreamState.DOWN, StreamState.RESYNCING
 _ACKED = frozenset({"ACCEPTED", "PARTIALLY_FILLED"})
 _CANCELLING = frozenset({"PENDING_CANCEL"})
 _DEFAULT_ORDER_STREAMS = ("orders",)
+_REFUSALS = (CancelRejected, OrderDenied)
+Unacked = Literal["single", "skip", "batch"]
 
 STOP_MARGIN_S = 2.0
 """Added to the time the stop's cancels need at the venues' rates."""
@@ -139,6 +143,7 @@ class Protection:
         self._subs: list[Subscription] = []
         self._enabled = False
         self._progress: asyncio.Event | None = None
+        self._answers = 0  # order events other than refusals, while the run stops
         risk.listeners.append(self.on_state)
         self._subs.append(bus.subscribe(self.on_stream, StreamStatus, name="protection:streams"))
 
@@ -267,21 +272,27 @@ class Protection:
 
     # -- pulling ------------------------------------------------------------------
 
-    def pull(self, orders: Iterable[Any], *, again: bool = False, pending: bool = True) -> int:
+    def pull(self, orders: Iterable[Any], *, again: bool = False, unacked: Unacked = "single") -> int:
         """Cancel ``orders`` (tracked orders) that are open and not being cancelled
-        already (``again``: those too); ``pending=False`` leaves out orders whose
-        insert is not acknowledged yet (the stop batches them once it is).
-        Returns how many cancels were sent."""
+        already (``again``: those too); returns how many cancels were sent.
+
+        Acknowledged orders go in batches. ``unacked`` says what to do with an
+        order whose insert is not acknowledged yet: ``single`` -- its own cancel
+        through ``send``, which sequences it behind the insert; ``skip`` -- leave
+        it (the stop takes it); ``batch`` -- with the others, only when no insert
+        is in flight any more (after the router's drain: the venue has answered
+        every insert, only its acknowledgement may still be on its way)."""
         batch: list[CancelOrder] = []
         single: list[CancelOrder] = []
         for o in orders:
             state = o.state.name
             if not o.is_open or (state in _CANCELLING and not again):
                 continue
-            if not pending and state not in _ACKED and state not in _CANCELLING:
+            acked = state in _ACKED or state in _CANCELLING
+            if not acked and unacked == "skip":
                 continue
             cancel = CancelOrder(o.strategy, o.venue, o.symbol, o.client_order_id, o.venue_order_id)
-            (batch if state in _ACKED or state in _CANCELLING else single).append(cancel)
+            (batch if acked or unacked == "batch" else single).append(cancel)
         if batch:
             self.router.cancel_batch(batch)
         for cancel in single:
@@ -326,35 +337,37 @@ class Protection:
 
     async def stop(self) -> None:
         """Pull every order the run holds open, round after round, until none is
-        open or :data:`IDLE_ROUNDS` rounds in a row closed or acknowledged none.
-        The caller bounds the time (:meth:`stop_budget_s`)."""
+        open or :data:`IDLE_ROUNDS` rounds in a row saw no progress (an order
+        event other than a refusal). The caller bounds the time (:meth:`stop_budget_s`)."""
         self.close()
         progress = self._progress = asyncio.Event()
         sub = self.bus.subscribe(self._order_event, OrderEvent, name="protection:stop")
         try:
-            idle, again, last = 0, False, (math.inf, math.inf)
+            idle = 0
             while idle < IDLE_ROUNDS:
                 await self._drain()
                 open_orders = self.tracker.open_orders()
                 if not open_orders:
                     return
-                # Progress: fewer orders open, or fewer waiting for their insert's ack.
-                now = (len(open_orders), sum(o.state.name not in _ACKED for o in open_orders))
-                idle = 0 if now < last else idle + 1
-                again, last = idle > 0, min(now, last)
-                # Unacknowledged inserts are left to the next round (their acks
-                # are progress) unless a round passed without any.
-                self.pull(open_orders, again=again, pending=again)
+                seen = self._answers
+                # Drained: no insert in flight, so every open order can go in a batch;
+                # after a round without progress, the unanswered cancels go again.
+                self.pull(open_orders, again=idle > 0, unacked="batch")
                 await self._drain()
                 if self.tracker.open_orders():
                     await self._pause(RETRY_NS, progress)
+                idle = idle + 1 if self._answers == seen else 0
         finally:
             self.bus.unsubscribe(sub)
             self._progress = None
 
     def _order_event(self, event: OrderEvent) -> None:
-        if self._progress is not None:
-            self._progress.set()
+        # A refusal is no progress: a cancel for an order the venue no longer
+        # has is refused every round, and must not keep the stop going.
+        if type(event) in _REFUSALS or self._progress is None:
+            return
+        self._answers += 1
+        self._progress.set()
 
     async def _drain(self) -> None:
         """The router's drain; a simulated clock is moved meanwhile, since the

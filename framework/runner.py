@@ -103,7 +103,7 @@ class Run:
             strategy.ctx.cancel_timers()
             # While the run stops, unacknowledged inserts are left to the stop's
             # batches (one message per 20 cancels) instead of one cancel each.
-            self.protection.pull(self.tracker.open_orders(name), pending=not self.stopping)
+            self.protection.pull(self.tracker.open_orders(name), unacked="skip" if self.stopping else "single")
 
     def mark(self, venue: str, symbol: str) -> int | None:
         """A mark price in ticks for PnL: the mid, rounded down (None without one)."""

@@ -291,7 +291,7 @@ async def test_protective_cancels_leave_ahead_of_queued_new_orders() -> None:
     assert venue.sent == [("submit", 1)] * 4 and gate.limiter.waiting == 20
     # the new orders are not acknowledged: their cancels would go one by one,
     # so this pull leaves them out (as the stop does) and batches the 12
-    assert protection.pull(tracker.open_orders(), pending=False) == 12
+    assert protection.pull(tracker.open_orders(), unacked="skip") == 12
     for _ in range(10_000):  # each step: let the tasks run, then fire the next timer
         if not router.in_flight:
             break
