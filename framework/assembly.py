@@ -10,6 +10,7 @@ and on disk.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import traceback
@@ -38,6 +39,7 @@ from framework.events import (
 )
 from framework.execution.sender import GatedRoute, GatedSender
 from framework.orders import CancelOrder
+from framework.protection import Protection, StrategyFeed
 from framework.strategy import StrategyContext
 from framework.venue import VenueContext
 
@@ -56,12 +58,17 @@ async def start_components(run: Any, stack: contextlib.AsyncExitStack, *, run_id
     for name, entry in run.config.venues.items():
         await start_venue(run, stack, name, entry)
     # Shutdown unwinds in reverse: the strategies' stops send their cancels,
-    # then the router's drain waits for them, and only then do the venues
-    # disconnect -- a cancel still in flight when its venue closed was lost.
+    # the run's stop pulls whatever is still open, then the router's drain
+    # waits for them, and only then do the venues disconnect -- a cancel still
+    # in flight when its venue closed was lost.
     stack.push_async_callback(run.router.drain)
-    for name, entry in run.config.strategies.items():
-        if entry.enabled:
-            start_strategy(run, stack, name, entry)
+    stack.push_async_callback(stop_protection, run)
+    enabled = {name: entry for name, entry in run.config.strategies.items() if entry.enabled}
+    for name, entry in enabled.items():
+        run.protection.add_strategy(StrategyFeed(name, entry.venue, entry.symbols, entry.stale_after_ms))
+    run.protection.enable()
+    for name, entry in enabled.items():
+        start_strategy(run, stack, name, entry)
     start_schedule(run, stack)
     start_metrics(run, stack)
 
@@ -158,7 +165,12 @@ async def start_risk(run: Any, stack: contextlib.AsyncExitStack) -> None:
     run.risk = layer
     if run.restored is not None:  # a resumed run: limits count what earlier sessions left
         layer.state.restore(run.restored.positions, run.restored.open_orders)
-    run.router.set_pretrade(layer)
+    # Protection (halts, stale feeds, disconnects pull resting orders) stands in
+    # front of the layer: a held strategy's orders are denied before its checks.
+    run.protection = Protection(config, bus=run.bus, clock=run.clock, tracker=run.tracker, router=run.router,
+                                risk=layer, venues=run.venues, gates=run.gates)  # fmt: skip
+    stack.callback(run.protection.close)
+    run.router.set_pretrade(run.protection)
     limits = {}
     for name, entry in run.config.venues.items():
         spec = run.host.venues[entry.plugin]
@@ -168,6 +180,17 @@ async def start_risk(run: Any, stack: contextlib.AsyncExitStack) -> None:
         kill = KillSwitch(run.journal.run_dir, layer, run.clock, config.kill_poll)
         kill.start()
         stack.callback(kill.stop)
+
+
+async def stop_protection(run: Any) -> None:
+    """The run's stop: pull every order still open, within the stop budget the
+    runner set (``run.stop_budget_s``); what is left open the runner names."""
+    budget = run.stop_budget_s if run.stop_budget_s is not None else run.protection.stop_budget_s()
+    try:
+        async with asyncio.timeout(budget):
+            await run.protection.stop()
+    except TimeoutError:
+        log.error("stop: cancelling the open orders took longer than its budget of %.1f s", budget)
 
 
 def _instrument_of(run: Any) -> Callable[[str, str], Any]:
@@ -439,9 +462,9 @@ def schedule_action(run: Any, entry: Any) -> Callable[[], None]:
         return each(flatten)
     if entry.action == "halt":
         # The risk layer's HALTED state (cancels only), not a strategy failure.
+        # Its resting orders are pulled by the run's protection (policy risk.on_halt).
         def halt(strategy: Any) -> None:
             run.risk.halt(strategy.ctx.name, f"schedule entry {entry.name!r}")
-            strategy.ctx.cancel_all()
 
         return each(halt)
     strategy_name, method = entry.action.removeprefix("strategy:").split(".", 1)

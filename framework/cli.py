@@ -27,6 +27,7 @@ EXIT_CODES = {
     4: "the run failed: a venue or component could not start or crashed",
     5: "shutdown did not finish within its bound; remaining tasks were cancelled",
     6: "another process is running this run id (the message names it); nothing was started",
+    7: "orders the run believes open were left at exit (named in the log): check the venue",
     130: "interrupted before the run started",
 }
 

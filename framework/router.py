@@ -38,7 +38,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from framework.bus import Bus
@@ -268,3 +268,69 @@ class RunRouter(OrderRouter):
     @property
     def in_flight(self) -> int:
         return len(self._tasks)
+
+    # -- protective cancels (framework.protection) ----------------------------------
+
+    def cancel_batch(self, cancels: Sequence[CancelOrder], *, again: bool = False) -> None:
+        """Send protective cancels of acknowledged orders at once, grouped per venue.
+
+        A live route with a batch cancel (``cancel_many``, at most
+        ``cancel_batch_max`` per request) gets one request per chunk -- one ingress
+        message for up to that many cancels -- all queued at the limiter together,
+        where cancels are the most urgent kind. Anything else goes one by one as
+        :meth:`send` would send it. A chunk the venue refuses as a whole is retried
+        one by one, so one bad order cannot keep the others resting. An order with
+        a request queued or in flight gets its cancel in its lane, behind that
+        request (per-order sequencing), and a cancel with nothing to cancel is
+        answered here, as :meth:`send` does. ``again``: cancels of orders whose
+        cancel is on its way go out again too (the stop's rounds without answers)."""
+        by_venue: dict[str, list[CancelOrder]] = {}
+        for cancel in cancels:
+            if not again and self._cancelling(cancel.client_order_id):
+                continue  # a cancel is already on its way
+            self._tracker.on_intent(cancel)
+            if self._answered_here(cancel):
+                continue
+            if cancel.client_order_id in self._lanes:
+                self._enqueue(cancel)
+            else:
+                by_venue.setdefault(cancel.venue, []).append(cancel)
+        for venue, group in by_venue.items():
+            entry = self._routes.get(venue)
+            if entry is None:
+                for cancel in group:
+                    self._bus.publish(self._denial(cancel, DenyReason.INVALID_ORDER, f"no route to venue {venue!r}"))
+                continue
+            route, size = entry[0], self.batch_size(venue)
+            if size <= 1:
+                for cancel in group:
+                    self._enqueue(cancel)
+                continue
+            for i in range(0, len(group), size):
+                self._spawn(self._deliver_batch(route, group[i : i + size]))
+
+    async def _deliver_batch(self, route: Any, chunk: Sequence[CancelOrder]) -> None:
+        try:
+            await route.cancel_many(chunk)
+            self.sent += len(chunk)
+        except Denied as exc:
+            self.denied += len(chunk)
+            for cancel in chunk:
+                self._bus.publish(self._denial(cancel, exc.reason, exc.message))
+        except Exception as exc:  # noqa: BLE001 - a refused batch falls back, never drops a cancel
+            log.warning("batch cancel of %d orders on %s failed (%r); cancelling one by one",
+                        len(chunk), chunk[0].venue, exc)  # fmt: skip
+            for cancel in chunk:
+                self._enqueue(cancel)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def batch_size(self, venue: str) -> int:
+        """Cancels per message :meth:`cancel_batch` sends to ``venue`` (1: one by one)."""
+        entry = self._routes.get(venue)
+        if entry is None:
+            return 1
+        return max(1, getattr(entry[0], "cancel_batch_max", 1))

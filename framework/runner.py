@@ -5,11 +5,14 @@ Theory of operation
 -------------------
 ``run_config`` opens one ``AsyncExitStack`` for the whole run. Everything that
 starts registers its stop on that stack at once, so shutdown runs in reverse
-start order -- strategies stop (their orders are cancelled), then venues
-disconnect, then simulators stop, then the journal closes -- whether the run
-ended by its duration, SIGINT/SIGTERM, or a failure. Shutdown is bounded
-(``shutdown_timeout_s``, default 5 s): what has not finished by then is
-cancelled and the exit code says so.
+start order -- strategies stop, the run's protection pulls every order still
+open (:mod:`framework.protection`), then venues disconnect, then simulators
+stop, then the journal closes -- whether the run ended by its duration,
+SIGINT/SIGTERM, or a failure. Shutdown is bounded: the time the open orders'
+cancels need at the venues' rates (``Protection.stop_budget_s``) plus
+``shutdown_timeout_s`` (default 5 s) for the rest; what has not finished by
+then is cancelled and the exit code says so. Orders the run still believes
+open at exit are logged by name and the exit code is ``EXIT_ORDERS_OPEN``.
 
 The run's pieces meet at :class:`Run`: the clock, the bus, the venue
 adapters (or paper exchanges), the order router with the risk layer in front,
@@ -47,6 +50,8 @@ log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_CONFIG, EXIT_STRATEGY_FAILED, EXIT_RUN_FAILED, EXIT_SHUTDOWN_TIMEOUT = 0, 1, 3, 4, 5
 EXIT_RUN_LOCKED = 6  # another process runs this run id
+EXIT_ORDERS_OPEN = 7
+"""The run ended with orders it believes open (named in the log): check the venue."""
 
 
 class Run:
@@ -65,6 +70,9 @@ class Run:
         self.simulators: dict[str, Any] = {}  # venue name -> its in-process simulator (simulate: true)
         self.risk: Any = None  # the pre-trade RiskLayer
         self.resolver: Any = None  # asks venues about orders whose answer was lost
+        self.protection: Any = None  # framework.protection.Protection, in front of the risk layer
+        self.stop_budget_s: float | None = None  # how long the stop's cancels may take (set at shutdown)
+        self.left_open: list[Any] = []  # orders still open when the run ended
         self.restored: Any = None  # the journal's RestoredState when this run id was seen before
         self.differences: list[Any] = []  # what reconciliation against live venues found
         self.reconciled: Counter[str] = Counter()  # orders closed / adopted / cancelled by it
@@ -74,6 +82,7 @@ class Run:
         self.journal: Any = None
         self.schedule = Schedule(clock)
         self.stop_requested = asyncio.Event()
+        self.stopping = False  # set when shutdown begins
         self.fatal: BaseException | None = None
 
     def request_stop(self, reason: str = "") -> None:
@@ -99,7 +108,9 @@ class Run:
             for sub in [s for s in self.bus.subscriptions if s.name.startswith(f"strategy:{name}:")]:
                 self.bus.unsubscribe(sub)
             strategy.ctx.cancel_timers()
-            strategy.ctx.cancel_all()
+            # While the run stops, unacknowledged inserts are left to the stop's
+            # batches (one message per 20 cancels) instead of one cancel each.
+            self.protection.pull(self.tracker.open_orders(name), unacked="skip" if self.stopping else "single")
 
     def mark(self, venue: str, symbol: str) -> int | None:
         """A mark price in ticks for PnL: the mid, rounded down (None without one)."""
@@ -235,12 +246,21 @@ async def run_config(
             run.fatal = exc
         host.call_lifecycle("backplane_run_stopping", run)
     finally:
+        # The stop's cancels get the time they need at the venues' rates on top of
+        # the rest of the shutdown: a run with a thousand orders open still ends flat.
+        run.stopping = True
+        run.stop_budget_s = run.protection.stop_budget_s() if run.protection is not None else 0.0
+        limit_s = shutdown_timeout_s + run.stop_budget_s
         try:
-            async with asyncio.timeout(shutdown_timeout_s):
+            async with asyncio.timeout(limit_s):
                 await stack.aclose()
         except TimeoutError:
-            log.error("shutdown took longer than %.1f s; cancelled what was left", shutdown_timeout_s)
+            log.error("shutdown took longer than %.1f s; cancelled what was left", limit_s)
             code = EXIT_SHUTDOWN_TIMEOUT
+        run.left_open = run.tracker.open_orders()
+        if run.left_open:
+            log.error("%d orders still open at exit: %s", len(run.left_open), _name_orders(run.left_open))
+            code = EXIT_ORDERS_OPEN
         if install_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
@@ -253,6 +273,11 @@ async def run_config(
     if run.fatal is not None:
         return EXIT_RUN_FAILED
     return EXIT_STRATEGY_FAILED if run.failed_strategies else EXIT_OK
+
+
+def _name_orders(orders: list[Any], most: int = 50) -> str:
+    names = ", ".join(f"{o.client_order_id} ({o.venue} {o.symbol}, {o.state.name})" for o in orders[:most])
+    return names + (f" and {len(orders) - most} more" if len(orders) > most else "")
 
 
 async def _wait(run: Run, duration_s: float | None) -> None:

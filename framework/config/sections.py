@@ -78,6 +78,9 @@ class StrategyEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     params: Annotated[msgspec.Struct | None, msgspec.Meta(
         description="the strategy's own parameters")] = None
     enabled: Annotated[bool, msgspec.Meta(description="false keeps it configured but not started")] = True
+    stale_after_ms: Annotated[int, msgspec.Meta(
+        ge=1, description="market data older than this (or its stream not live) pulls the strategy's "
+        "resting orders and denies new ones until live again; unset: off")] | None = None
 
 
 class JournalSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -7,6 +7,7 @@
       margin: 0.95                 # use at most 95 % of each venue's stated budget
       new_order_wait: 250ms        # then a new order is denied RATE_LIMITED
       bucket_allowance: 250ms      # gate-to-venue delay each method bucket keeps room for
+      on_halt: cancel              # a halt pulls resting orders (also on_stale, on_disconnect; or keep)
       checks:                      # built-in or plugin checks, by name, for everyone
         max_order_size: {max_size: 500}
         price_band: {max_ticks: 50}
@@ -59,6 +60,8 @@ class TradingState(enum.IntEnum):
 
 
 StateName = Literal["active", "reducing", "halted"]
+#: What protection does with resting orders (see :mod:`framework.protection`).
+Protect = Literal["cancel", "keep"]
 
 
 class LossLimit(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -124,6 +127,15 @@ class RiskConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         ge=10 * MILLISECOND, description="how often the kill-switch file is read")] = 500 * MILLISECOND
     key_prefix: Annotated[str, msgspec.Meta(min_length=1, description="redis key prefix")] = "backplane"
     state: Annotated[StateName, msgspec.Meta(description="the run's trading state at start")] = "active"
+    on_halt: Annotated[Protect, msgspec.Meta(
+        description="run or strategy halted (kill switch, loss limit, schedule): cancel its resting orders "
+        "(reducing: those that would grow the position), or keep them")] = "cancel"
+    on_stale: Annotated[Protect, msgspec.Meta(
+        description="a strategy's market data stale (see its stale_after_ms): cancel its resting orders, "
+        "or keep them; new orders are denied either way until the feed is live")] = "cancel"
+    on_disconnect: Annotated[Protect, msgspec.Meta(
+        description="a venue's order stream down: cancel the venue's resting orders, or keep them; "
+        "new orders are denied either way until it is live")] = "cancel"
     loss_limit: Annotated[LossLimit | None, msgspec.Meta(description="loss limit of the whole run")] = None
     checks: Annotated[Checks, msgspec.Meta(description="check name -> settings, for everyone")] = {}
     venues: dict[str, VenueRisk] = {}

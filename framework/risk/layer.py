@@ -16,7 +16,8 @@ as open at once.
 :class:`RiskState`, and after a fill or a new mark re-evaluates the loss limits:
 a strategy (or the run) past its ``max_loss`` moves to REDUCING or HALTED.
 States only get stricter by themselves; ``set_state`` (the kill switch, a
-person) can also lift them.
+person) can also lift them. Every change is told to ``listeners`` (the run's
+:mod:`framework.protection` pulls resting orders on a halt).
 """
 
 from __future__ import annotations
@@ -76,6 +77,9 @@ class RiskLayer:
         self._checks: dict[tuple[str, str], list[PreTradeCheck]] = {}
         self._states: dict[str, TradingState] = {RUN_SCOPE: TradingState.parse(config.state)}
         self._why: dict[str, tuple[DenyReason | None, str]] = {}
+        # Called as listener(scope, old, new, reason) after every change of state
+        # (the run's protection pulls resting orders on a halt).
+        self.listeners: list[Callable[[str, TradingState, TradingState, str], None]] = []
         for name, strategy in config.strategies.items():
             self._states[name] = TradingState.parse(strategy.state)
         self.denied: dict[DenyReason, int] = {}
@@ -102,6 +106,8 @@ class RiskLayer:
         if old != state:
             who = f"strategy {scope}" if scope else "the run"
             log.warning("risk: %s %s -> %s%s", who, old.name, state.name, f" ({reason})" if reason else "")
+            for listener in self.listeners:
+                listener(scope, old, state, reason)
 
     def restricted(self) -> dict[str, tuple[TradingState, str]]:
         """Every scope whose own state is not ACTIVE -- ``""`` (the run) first, then

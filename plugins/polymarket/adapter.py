@@ -113,6 +113,14 @@ def _rfc3339(wall_ns: int) -> str:
 class PolymarketAdapter:
     """A :class:`framework.venue.VenueAdapter` for the Polymarket US exchange."""
 
+    #: Cancels per CancelOrderList request: the venue (and its simulator) counts
+    #: one request as one ingress message, so the run's protective cancels and
+    #: its stop go out 20 to a message (``RunRouter.cancel_batch``).
+    cancel_batch_max = BATCH_MAX
+    #: The streams our orders' states arrive on: one of them down is a venue
+    #: disconnect for :mod:`framework.protection`.
+    order_streams = ("orders", "dropcopy")
+
     def __init__(self, ctx: VenueContext, settings: PolymarketSettings) -> None:
         self.ctx = ctx
         self.settings = s = settings
@@ -422,6 +430,8 @@ class PolymarketAdapter:
         await self.entry.cancel_order(self._ids(cancel))
 
     async def cancel_many(self, cancels: Sequence[CancelOrder]) -> None:
+        """Cancel orders through CancelOrderList, 20 per request; a refused cancel
+        arrives as ``CancelRejected`` on the order stream, as for :meth:`cancel`."""
         assert self.entry is not None
         for i in range(0, len(cancels), BATCH_MAX):
             await self.entry.cancel_order_list([self._ids(c) for c in cancels[i : i + BATCH_MAX]])
