@@ -277,7 +277,7 @@ async def test_protective_cancels_leave_ahead_of_queued_new_orders() -> None:
     gate = RiskGate("v", IngressLimiter(rule, clock), MemorySlotRegistry(0), clock, new_order_wait_ns=30 * NS_PER_S)
     venue = BatchingVenue(gate)
     router = RunRouter(bus, clock, tracker)
-    router.add_route("v", venue, gate, gated_here=False)
+    router.add_route("v", venue, gate)
     config = RiskConfig()
     protection = Protection(config, bus=bus, clock=clock, tracker=tracker, router=router,
                             risk=RiskLayer(config, {}, clock), venues={"v": venue}, gates={"v": gate})  # fmt: skip
