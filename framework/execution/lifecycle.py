@@ -61,6 +61,7 @@ from framework.events import (
 
 __all__ = [
     "OPEN",
+    "as_markdown",
     "TABLE",
     "TERMINAL",
     "OrderStatus",
@@ -205,3 +206,13 @@ def trigger_for(event: OrderEvent, status: OrderStatus) -> Trigger | None:
     if kind is OrderResolved:
         return _RESOLVED.get(event.outcome)  # type: ignore[attr-defined]
     return None
+
+
+def as_markdown() -> str:
+    """The table as docs/running.md shows it (a test keeps the two equal)."""
+    lines = ["| status | moves on | stays on |", "| --- | --- | --- |"]
+    for status, row in TABLE.items():
+        moves = ", ".join(f"{t.value} → {a.value}" for t, a in row.items() if a is not status)
+        stays = ", ".join(t.value for t, a in row.items() if a is status)
+        lines.append(f"| {status.value} | {moves or '–'} | {stays or '–'} |")
+    return "\n".join(lines) + "\n"

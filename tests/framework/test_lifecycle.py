@@ -353,3 +353,13 @@ def test_an_order_in_doubt_is_resolved_both_ways(venue_had_it: bool) -> None:
     assert machine.tracker.order("c1").state is want
     assert machine.resolver.resolved["found" if venue_had_it else "not_found"] == 1
     machine.teardown()
+
+
+def test_the_running_guide_shows_the_table_as_it_is() -> None:
+    from pathlib import Path
+
+    from framework.execution.lifecycle import as_markdown
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "running.md").read_text()
+    shown = doc.split("<!-- lifecycle:start", 1)[1].split("-->", 1)[1].split("<!-- lifecycle:end -->", 1)[0]
+    assert shown.strip() == as_markdown().strip(), "docs/running.md's lifecycle table is stale"
