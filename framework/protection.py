@@ -64,6 +64,7 @@ from framework.events import (
     StreamState,
     StreamStatus,
 )
+from framework.execution.lifecycle import OrderStatus
 from framework.orders import CancelOrder, Intent, ReplaceOrder, SubmitOrder
 from framework.risk.config import RiskConfig, TradingState
 from framework.risk.layer import RUN_SCOPE
@@ -76,10 +77,10 @@ log = logging.getLogger(__name__)
 NOT_LIVE = frozenset({StreamState.STALE, StreamState.DOWN, StreamState.RESYNCING})
 """Stream states in which a feed cannot be trusted."""
 
-# Lifecycle states by name, so that this module reads any version of the order
-# table: acknowledged (cancel in a batch) and already being cancelled (skip).
-_ACKED = frozenset({"ACCEPTED", "PARTIALLY_FILLED"})
-_CANCELLING = frozenset({"PENDING_CANCEL"})
+# Acknowledged by the venue (its cancel can go in a batch; an order with a
+# replace in flight is sequenced in its lane), and already being cancelled (skipped).
+_ACKED = frozenset({OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED, OrderStatus.PENDING_REPLACE})
+_CANCELLING = frozenset({OrderStatus.PENDING_CANCEL})
 _DEFAULT_ORDER_STREAMS = ("orders",)
 _REFUSALS = (CancelRejected, OrderDenied)
 Unacked = Literal["single", "skip", "batch"]
@@ -285,7 +286,7 @@ class Protection:
         batch: list[CancelOrder] = []
         single: list[CancelOrder] = []
         for o in orders:
-            state = o.state.name
+            state = o.state
             if not o.is_open or (state in _CANCELLING and not again):
                 continue
             acked = state in _ACKED or state in _CANCELLING
