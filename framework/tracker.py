@@ -135,13 +135,12 @@ class OrderTracker:
     def on_intent(self, intent: SubmitOrder | CancelOrder | ReplaceOrder) -> None:
         """Record what a strategy sends, before the risk layer sees it."""
         if isinstance(intent, SubmitOrder):
-            order = TrackedOrder(intent)
-            self._orders[intent.client_order_id] = self._open[intent.client_order_id] = order
+            self._orders[intent.client_order_id] = self._open[intent.client_order_id] = TrackedOrder(intent)
             return
-        order = self._orders.get(intent.client_order_id)
-        if order is not None:
+        known = self._orders.get(intent.client_order_id)
+        if known is not None:
             trigger = Trigger.REQUEST_CANCEL if isinstance(intent, CancelOrder) else Trigger.REQUEST_REPLACE
-            self.apply(order, trigger)
+            self.apply(known, trigger)
 
     def admitted(self, client_order_id: str) -> None:
         """The risk layer let a new order through: it is on its way to the venue."""
