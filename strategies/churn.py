@@ -10,10 +10,11 @@ and the ingress window pace the messages, and new orders are only submitted
 while ``ctx.budget()`` (the window's messages left) is above ``min_budget``.
 
 ``cancel_at: submit`` sends the cancel right behind the order instead, without
-waiting for the acknowledgement: the heaviest cancel traffic, including
-cancels that overtake their order or follow an order the gate denied (until
-the router sequences them per order, issue 16). An order acknowledged after
-its cancel was refused is cancelled again.
+waiting for the acknowledgement. The router sequences requests per order, so
+such a cancel finds its insert still queued and the run answers it itself:
+the order is cancelled before anything reaches the venue (a check that the
+framework spends no venue budget on orders that never left). An order
+acknowledged after its cancel was refused is cancelled again.
 
 A cancelled order's slot is refilled at once, one order for one slot. A
 denial (``RATE_LIMITED``: the gate would have had to wait longer than
@@ -53,7 +54,7 @@ class ChurnParams(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     min_budget: Annotated[int, msgspec.Meta(ge=0, description="submit only while more ingress messages are left")] = 0
     retry_ms: Annotated[int, msgspec.Meta(gt=0, description="tick that refills denied slots and resends refused cancels")] = 50
     cancel_at: Annotated[Literal["ack", "submit"], msgspec.Meta(
-        description="cancel on the venue's acknowledgement, or right after submitting (the cancel may overtake)")] = "ack"
+        description="cancel on the venue's acknowledgement, or right after submitting (answered by the run: nothing is sent)")] = "ack"
 
 
 class Churn(Strategy[ChurnParams]):
