@@ -99,7 +99,8 @@ def start_journal(run: Any, stack: contextlib.AsyncExitStack, run_id: str | None
     run.id_tag = session_tag(run_id, journal.session, run.clock.wall_ns())
     if resumed:
         restored = journal.restore()
-        run.tracker.restore(restored.book, restored.open_orders)
+        run.tracker.restore(restored.book, restored.open_orders, restored.execution_keys)
+        run.tracker.recall = journal.order_record  # news of an order an earlier session closed
         run.restored = restored
         log.info(
             "resumed run %s: %d positions, %d open orders, %d executions",

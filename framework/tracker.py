@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import Any
 
+import msgspec
+
 from framework.events import (
     OrderAccepted,
     OrderEvent,
@@ -129,6 +131,9 @@ class OrderTracker:
         # Called with an order the run believed over that the venue shows working
         # (a late acknowledgement after a lost answer): the router pulls it.
         self.on_stray: Callable[[TrackedOrder], None] | None = None
+        # This run's journalled record of an order the tracker no longer holds
+        # (closed in an earlier session), or None: set by a resumed run.
+        self.recall: Callable[[str], Any] | None = None
 
     # -- from strategies and the router ---------------------------------------
 
@@ -148,9 +153,11 @@ class OrderTracker:
         if order is not None and order.state is OrderStatus.NEW:
             self.apply(order, Trigger.ADMIT)
 
-    def restore(self, positions: PositionBook, open_orders: Iterable[Any]) -> None:
-        """Take over a restarted run's journalled positions and open orders."""
+    def restore(self, positions: PositionBook, open_orders: Iterable[Any], executions: Iterable[tuple[str, str]] = ()) -> None:
+        """Take over a restarted run's journalled positions, open orders and the
+        ``(venue, execution_id)`` of the executions already in those positions."""
         self.positions = positions
+        self._executions.update(executions)
         for rec in open_orders:
             order = TrackedOrder(
                 SubmitOrder(rec.strategy, rec.venue, rec.symbol, rec.client_order_id, Side(rec.side), rec.price, rec.size)
@@ -165,8 +172,11 @@ class OrderTracker:
             self._orders[order.client_order_id] = self._open[order.client_order_id] = order
 
     def adopt(self, order: Any) -> None:
-        """Take over one working order found at the venue (a resumed run's reconcile)."""
-        self.restore(self.positions, [order])
+        """Take over one working order found at the venue (a resumed run's reconcile).
+        Its fill starts at what the run has booked of it: the venue's count comes
+        in as executions (a drop copy replays them), never from the order record."""
+        known = self._orders.get(order.client_order_id)
+        self.restore(self.positions, [msgspec.structs.replace(order, filled=known.filled if known is not None else 0)])
 
     # -- from the bus -----------------------------------------------------------
 
@@ -175,7 +185,7 @@ class OrderTracker:
         if type(event) is OrderFilled:
             self._on_fill(event)
             return
-        order = self._orders.get(event.client_order_id)
+        order = self._orders.get(event.client_order_id) or self._recalled(event.client_order_id)
         if order is None:
             self.unexpected[f"unknown:{type(event).__name__}"] += 1
             return
@@ -199,6 +209,21 @@ class OrderTracker:
         if self.apply(order, trigger) and before is OrderStatus.REJECTED and order.state is OrderStatus.PENDING_CANCEL:
             self._reopened(order)
 
+    def _recalled(self, client_order_id: str) -> TrackedOrder | None:
+        """An order of this run closed in an earlier session, back from the journal
+        (as it was closed), so that news of it -- it works at the venue after all --
+        is judged by the table like any other."""
+        rec = self.recall(client_order_id) if self.recall is not None else None
+        if rec is None:
+            return None
+        order = TrackedOrder(SubmitOrder(rec.strategy, rec.venue, rec.symbol, rec.client_order_id, Side(rec.side), rec.price, rec.size))
+        order.filled, order.venue_order_id = rec.filled, rec.venue_order_id
+        order.state = OrderStatus(rec.state)
+        self._orders[client_order_id] = order
+        if order.state.is_open:
+            self._open[client_order_id] = order
+        return order
+
     def _reopened(self, order: TrackedOrder) -> None:
         """The venue works an order the run had closed: open again, to be pulled."""
         log.error("order %s is working at %s although the run had closed it: pulling it", order.client_order_id, order.venue)
@@ -213,7 +238,7 @@ class OrderTracker:
             self.duplicate_fills += 1
             return
         self._executions.add(key)
-        order = self._orders.get(event.client_order_id)
+        order = self._orders.get(event.client_order_id) or self._recalled(event.client_order_id)
         strategy = order.strategy if order is not None else event.strategy
         self.positions.apply_fill(strategy, event.venue, event.symbol, event.side, event.price, event.size, event.fee)
         if order is None:

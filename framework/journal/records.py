@@ -47,6 +47,9 @@ class RestoredState(msgspec.Struct):
     ``previous_session_clean`` is False when the last session ended without
     closing the journal (killed or crashed). ``checkpoints`` holds the last
     :class:`~framework.events.VenueCheckpoint` of each venue and key.
+    ``execution_keys`` are the ``(venue, execution_id)`` of every journalled
+    execution: a venue that replays some after a restart (a drop copy resumed
+    from its last checkpoint) must not move the tracker's positions twice.
     """
 
     positions: dict[PositionKey, Position]
@@ -56,3 +59,4 @@ class RestoredState(msgspec.Struct):
     sessions: int
     previous_session_clean: bool
     checkpoints: dict[str, dict[str, bytes]] = {}  # venue -> key -> value
+    execution_keys: set[tuple[str, str]] = set()

@@ -70,6 +70,14 @@ _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _encode = msgspec.json.Encoder().encode
 
 
+def _record(r: sqlite3.Row) -> OpenOrder:
+    return OpenOrder(
+        r["client_order_id"], r["strategy"], r["venue"], r["symbol"], Side(r["side"]), r["price"], r["size"],
+        r["filled"], r["venue_order_id"], r["state"], TimeInForce(r["tif"]) if r["tif"] else TimeInForce.GTC,
+        r["expire_ns"], bool(r["post_only"]),
+    )  # fmt: skip
+
+
 def run_dir_for(root: Path | str, run_id: str) -> Path:
     """``root/<run_id>``, refusing run ids that are not a plain file name."""
     if not _RUN_ID.fullmatch(run_id):
@@ -298,7 +306,12 @@ class Journal:
     # -- reading back --------------------------------------------------------
 
     def restore(self) -> RestoredState:
-        """Positions, open orders and session history, for a restart with this run id."""
+        """Positions, open orders and session history, for a restart with this run id.
+
+        An order whose request was in flight when the last session ended (pending
+        new, cancel or replace) is in doubt now: its answer is lost with the
+        process. It moves to UNKNOWN here (``lost``), as the tracker takes it over."""
+        self._in_flight_lost()
         sessions = self._db.execute("SELECT seq, clean FROM sessions ORDER BY seq").fetchall()
         earlier = [s for s in sessions if s["seq"] != self._session]
         executions = self._db.execute("SELECT count(*) FROM executions").fetchone()[0]
@@ -311,7 +324,16 @@ class Journal:
             sessions=len(sessions),
             previous_session_clean=not earlier or bool(earlier[-1]["clean"]),
             checkpoints=self._checkpoints(),
+            execution_keys={(r[0], r[1]) for r in self._db.execute("SELECT venue, execution_id FROM executions")},
         )
+
+    def _in_flight_lost(self) -> None:
+        pending = (OrderStatus.PENDING_NEW.value, OrderStatus.PENDING_CANCEL.value, OrderStatus.PENDING_REPLACE.value)
+        rows = self._db.execute("SELECT client_order_id FROM orders WHERE state IN (?, ?, ?)", pending).fetchall()
+        now = self._now()
+        with self._tx():
+            for (client_order_id,) in rows:
+                self._transition(client_order_id, Trigger.LOST, {"reason": "the session ended with a request in flight"}, now)
 
     def _checkpoints(self) -> dict[str, dict[str, bytes]]:
         out: dict[str, dict[str, bytes]] = {}
@@ -326,25 +348,12 @@ class Journal:
             f"SELECT * FROM orders WHERE state IN ({marks}) ORDER BY created_ns, rowid",
             [s.value for s in OPEN],
         ).fetchall()
-        return [
-            OpenOrder(
-                r["client_order_id"],
-                r["strategy"],
-                r["venue"],
-                r["symbol"],
-                Side(r["side"]),
-                r["price"],
-                r["size"],
-                r["filled"],
-                r["venue_order_id"],
-                r["state"],
-                TimeInForce(r["tif"]) if r["tif"] else TimeInForce.GTC,
-                r["expire_ns"],
-                bool(r["post_only"]),
-            )
-            for r in rows
-            if r["side"] != 0
-        ]
+        return [_record(r) for r in rows if r["side"] != 0]
+
+    def order_record(self, client_order_id: str) -> OpenOrder | None:
+        """One order of this run as journalled, whatever its state (None: not ours)."""
+        row = self._db.execute("SELECT * FROM orders WHERE client_order_id = ?", (client_order_id,)).fetchone()
+        return _record(row) if row is not None and row["side"] != 0 else None
 
     def order_state(self, client_order_id: str) -> OrderStatus:
         """The journalled status of one order (``NEW`` if unknown)."""
@@ -445,7 +454,9 @@ class Journal:
         """Cancelled, expired, rejected, refused, in doubt or resolved: the table decides."""
         with self._tx():
             self._ensure_order(event)
-            if event.venue_order_id:
+            # A refusal or a lost answer proves nothing about the venue holding the
+            # order: only news that it does (or did) gives its venue id.
+            if event.venue_order_id and type(event) not in (CancelRejected, OrderUnknown, OrderResolved):
                 self._db.execute(
                     "UPDATE orders SET venue_order_id = ? WHERE client_order_id = ? AND venue_order_id = ''",
                     (event.venue_order_id, event.client_order_id),
