@@ -159,9 +159,7 @@ class RunRouter(OrderRouter):
             lane.append(intent)  # behind the request in flight on the same order
             return
         self._lanes[coid] = deque((intent,))
-        task = asyncio.get_running_loop().create_task(self._drain(coid))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._spawn(self._drain(coid))
 
     def _answered_here(self, cancel: CancelOrder) -> bool:
         """Answer a cancel that needs no venue message; True if it was answered."""
@@ -172,12 +170,7 @@ class RunRouter(OrderRouter):
             lane.clear()
             self._local(OrderCanceled, cancel, "cancelled before it was sent: nothing reached the venue")
             return True
-        order = self._tracker.order(coid)
-        if order is None or not order.is_open:
-            why = "no such order" if order is None else f"the order is {order.state.value}"
-            self._local(CancelRejected, cancel, f"nothing to cancel ({why}): nothing sent to the venue")
-            return True
-        return False
+        return self._over(cancel)
 
     def _cancelling(self, coid: str) -> bool:
         order = self._tracker.order(coid)
@@ -207,7 +200,7 @@ class RunRouter(OrderRouter):
             del self._lanes[coid]
 
     def _over(self, intent: AnyIntent) -> bool:
-        """A cancel or replace whose order ended while it waited: answered here."""
+        """A cancel or replace of an order that is over (or unknown): answered here."""
         order = self._tracker.order(intent.client_order_id)
         if order is not None and order.is_open:
             return False
@@ -324,6 +317,7 @@ class RunRouter(OrderRouter):
                 self._enqueue(cancel)
 
     def _spawn(self, coro: Any) -> None:
+        """Run ``coro`` as a task the router owns (``drain`` waits for it)."""
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
