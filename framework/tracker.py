@@ -97,6 +97,14 @@ class TrackedOrder:
         self.unknown_since_ns = 0
         self.in_doubt = ""  # the request whose answer was lost: submit / cancel / replace
 
+    @classmethod
+    def from_record(cls, rec: Any) -> TrackedOrder:
+        """An order as the journal (or a venue's open-order list) records it: a
+        :class:`framework.journal.OpenOrder`; its status is the caller's to set."""
+        order = cls(SubmitOrder(rec.strategy, rec.venue, rec.symbol, rec.client_order_id, Side(rec.side), rec.price, rec.size))
+        order.filled, order.venue_order_id = rec.filled, rec.venue_order_id
+        return order
+
     @property
     def remaining(self) -> int:
         return max(self.size - self.filled, 0)
@@ -159,15 +167,10 @@ class OrderTracker:
         self.positions = positions
         self._executions.update(executions)
         for rec in open_orders:
-            order = TrackedOrder(
-                SubmitOrder(rec.strategy, rec.venue, rec.symbol, rec.client_order_id, Side(rec.side), rec.price, rec.size)
-            )
-            order.filled = rec.filled
-            order.venue_order_id = rec.venue_order_id
+            order = TrackedOrder.from_record(rec)
             order.acknowledged = bool(rec.venue_order_id)
-            state = _restored_status(getattr(rec, "state", ""), rec.filled)
-            order.state = state
-            if state is OrderStatus.UNKNOWN:
+            order.state = _restored_status(rec.state, rec.filled)
+            if order.state is OrderStatus.UNKNOWN:
                 order.in_doubt = "submit" if not order.acknowledged else "cancel"
             self._orders[order.client_order_id] = self._open[order.client_order_id] = order
 
@@ -205,9 +208,7 @@ class OrderTracker:
         elif kind is OrderResolved and event.outcome == "found":  # type: ignore[attr-defined]
             # Its fills count only as their executions arrive (exactly once), not from the answer.
             order.acknowledged = True
-        before = order.state
-        if self.apply(order, trigger) and before is OrderStatus.REJECTED and order.state is OrderStatus.PENDING_CANCEL:
-            self._reopened(order)
+        self.apply(order, trigger)
 
     def _recalled(self, client_order_id: str) -> TrackedOrder | None:
         """An order of this run closed in an earlier session, back from the journal
@@ -216,8 +217,7 @@ class OrderTracker:
         rec = self.recall(client_order_id) if self.recall is not None else None
         if rec is None:
             return None
-        order = TrackedOrder(SubmitOrder(rec.strategy, rec.venue, rec.symbol, rec.client_order_id, Side(rec.side), rec.price, rec.size))
-        order.filled, order.venue_order_id = rec.filled, rec.venue_order_id
+        order = TrackedOrder.from_record(rec)
         order.state = OrderStatus(rec.state)
         self._orders[client_order_id] = order
         if order.state.is_open:
@@ -251,13 +251,11 @@ class OrderTracker:
             log.error("order %s filled %d of size %d (execution %s); history %s",
                       order.client_order_id, order.filled, order.size, event.execution_id, order.history_text())  # fmt: skip
         full = event.remaining == 0 or order.filled >= order.size
-        before = order.state
         self.apply(order, Trigger.FILL_FULL if full else Trigger.FILL)
-        if before is OrderStatus.REJECTED and order.state is OrderStatus.PENDING_CANCEL:
-            self._reopened(order)
 
     def apply(self, order: TrackedOrder, trigger: Trigger) -> bool:
-        """Move ``order`` by ``trigger`` along the table; False (counted, logged) if it has no such move."""
+        """Move ``order`` by ``trigger`` along the table; False (counted, logged) if it
+        has no such move. A rejected order the venue shows working is reopened and pulled."""
         before = order.state
         after = TABLE[before].get(trigger)  # next_status, inlined: this runs on every order event
         if after is None:
@@ -271,6 +269,8 @@ class OrderTracker:
         order.state = after
         if after in TERMINAL:
             self._open.pop(order.client_order_id, None)
+        elif before is OrderStatus.REJECTED:  # the table's one move from a terminal status to an open one
+            self._reopened(order)
         return True
 
     # -- reads (what StrategyContext, protections and the resolver call) ----------
@@ -312,12 +312,9 @@ class OrderTracker:
 
 
 def _restored_status(value: str, filled: int) -> OrderStatus:
-    """The status a journalled open order resumes in: in doubt stays in doubt; a
-    request that was in flight when the process died is in doubt too."""
-    try:
-        status = OrderStatus(value)
-    except ValueError:
-        status = OrderStatus.ACCEPTED
-    if status in (OrderStatus.PENDING_NEW, OrderStatus.PENDING_CANCEL, OrderStatus.PENDING_REPLACE, OrderStatus.UNKNOWN):
+    """The status a journalled open order resumes in: in doubt stays in doubt (the
+    journal has already put there every order whose request was in flight when the
+    last session ended, ``Journal.restore``); anything else resumes working."""
+    if value == OrderStatus.UNKNOWN.value:
         return OrderStatus.UNKNOWN
     return OrderStatus.PARTIALLY_FILLED if filled else OrderStatus.ACCEPTED
