@@ -78,6 +78,13 @@ def _record(r: sqlite3.Row) -> OpenOrder:
     )  # fmt: skip
 
 
+def _proven_venue_id(event: OrderEvent) -> str:
+    """The venue order id ``event`` gives, if it is news that the venue holds (or
+    held) the order: a refusal, a lost answer or an answer from asking proves
+    nothing of the kind (a resumed run tells "gone" from "never there" by it)."""
+    return "" if type(event) in (CancelRejected, OrderUnknown, OrderResolved) else event.venue_order_id
+
+
 def run_dir_for(root: Path | str, run_id: str) -> Path:
     """``root/<run_id>``, refusing run ids that are not a plain file name."""
     if not _RUN_ID.fullmatch(run_id):
@@ -434,7 +441,7 @@ class Journal:
                 "UPDATE orders SET price = ?, size = ?, venue_order_id = ? WHERE client_order_id = ?",
                 (event.price, event.size, event.venue_order_id, event.client_order_id),
             )
-            self._transition(event.client_order_id, trigger_for(event, OrderStatus.ACCEPTED), event, self._now())
+            self._transition(event.client_order_id, event, event, self._now())
 
     def _on_denied(self, event: OrderDenied) -> None:
         now = self._now()
@@ -447,23 +454,20 @@ class Journal:
             )
             if event.client_order_id:
                 self._ensure_order(event)
-                trigger = trigger_for(event, self._state(event.client_order_id))
-                self._transition(event.client_order_id, trigger, event, now, reason=event.reason.value)
+                self._transition(event.client_order_id, event, event, now, reason=event.reason.value)
 
     def _order_event(self, event: OrderEvent) -> None:
         """Cancelled, expired, rejected, refused, in doubt or resolved: the table decides."""
         with self._tx():
             self._ensure_order(event)
-            # A refusal or a lost answer proves nothing about the venue holding the
-            # order: only news that it does (or did) gives its venue id.
-            if event.venue_order_id and type(event) not in (CancelRejected, OrderUnknown, OrderResolved):
+            venue_order_id = _proven_venue_id(event)
+            if venue_order_id:
                 self._db.execute(
                     "UPDATE orders SET venue_order_id = ? WHERE client_order_id = ? AND venue_order_id = ''",
-                    (event.venue_order_id, event.client_order_id),
+                    (venue_order_id, event.client_order_id),
                 )
-            trigger = trigger_for(event, self._state(event.client_order_id))
             reason = getattr(event, "reason", "")
-            self._transition(event.client_order_id, trigger, event, self._now(), reason=reason if type(event) is not CancelRejected else "")
+            self._transition(event.client_order_id, event, event, self._now(), reason=reason if type(event) is not CancelRejected else "")
 
     def _ensure_order(self, event: OrderEvent, *, side: int = 0, price: int = 0, size: int = 0) -> None:
         """Create the row of an order first heard of from the venue."""
@@ -472,23 +476,26 @@ class Journal:
             "INSERT OR IGNORE INTO orders (client_order_id, strategy, venue, symbol, side, price, size,"
             " state, venue_order_id, created_ns, updated_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (event.client_order_id, event.strategy, event.venue, event.symbol, side, price, size,
-             OrderStatus.NEW.value, event.venue_order_id, now, now),
+             OrderStatus.NEW.value, _proven_venue_id(event), now, now),
         )
 
     def _state(self, client_order_id: str) -> OrderStatus:
         row = self._db.execute("SELECT state FROM orders WHERE client_order_id = ?", (client_order_id,)).fetchone()
         return OrderStatus.NEW if row is None else OrderStatus(row[0])
 
-    def _transition(self, client_order_id: str, trigger: Trigger | None, detail: Any, now: int, *, reason: str = "") -> None:
-        """Move the order's row along the lifecycle table; log the event either way
-        (``ignored`` when the table has no such move)."""
+    def _transition(
+        self, client_order_id: str, happened: Trigger | OrderEvent, detail: Any, now: int, *, reason: str = ""
+    ) -> None:
+        """Move the order's row by ``happened`` (a trigger, or a bus event whose
+        trigger the row's status decides) along the lifecycle table; log it either
+        way (``ignored`` when the table has no such move)."""
         row = self._db.execute(
             "SELECT state, filled FROM orders WHERE client_order_id = ?", (client_order_id,)
         ).fetchone()
         before = OrderStatus.NEW if row is None else OrderStatus(row[0])
+        trigger = happened if isinstance(happened, Trigger) else trigger_for(happened, before)
         if trigger is None:
             return
-        happened = trigger.value
         after = next_status(before, trigger, row[1] if row is not None else 0)
         if after is not None and after is not before:
             self._db.execute(
@@ -496,7 +503,7 @@ class Journal:
                 " WHERE client_order_id = ?",
                 (after.value, now, reason, reason, client_order_id),
             )
-        self._log(client_order_id, happened, before, after or before, detail, now, ignored=after is None)
+        self._log(client_order_id, trigger.value, before, after or before, detail, now, ignored=after is None)
 
     def _log(
         self,
