@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-__all__ = ["NS_PER_MS", "NS_PER_S", "Clock", "LiveClock", "SimClock", "TimerHandle"]
+__all__ = ["NS_PER_MS", "NS_PER_S", "Clock", "LiveClock", "SimClock", "TimerHandle", "let_woken_tasks_run"]
 
 NS_PER_S = 1_000_000_000
 NS_PER_MS = 1_000_000
@@ -170,3 +170,11 @@ class SimClock:
 def _resolve(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
+
+
+async def let_woken_tasks_run(turns: int = 4) -> None:
+    """Give the tasks a :class:`SimClock` timer just woke (order routing, gate
+    waits, paper latency) a few loop turns to run before simulated time moves on.
+    Not a sleep: no time passes on any clock."""
+    for _ in range(turns):
+        await asyncio.sleep(0)

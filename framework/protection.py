@@ -52,7 +52,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from framework.bus import Bus, Subscription
-from framework.clock import NS_PER_MS, NS_PER_S, Clock, SimClock, TimerHandle
+from framework.clock import (
+    NS_PER_MS,
+    NS_PER_S,
+    Clock,
+    SimClock,
+    TimerHandle,
+    let_woken_tasks_run,
+)
 from framework.events import (
     BookDelta,
     BookSnapshot,
@@ -378,8 +385,7 @@ class Protection:
             await self.router.drain()
             return
         while self.router.in_flight:
-            for _ in range(4):
-                await asyncio.sleep(0)
+            await let_woken_tasks_run()
             nxt = clock.next_timer_ns()
             if nxt is not None and self.router.in_flight:
                 clock.advance_to(nxt)
@@ -395,8 +401,7 @@ class Protection:
             while not progress.is_set():
                 nxt = clock.next_timer_ns()
                 clock.advance_to(end if nxt is None or nxt > end else nxt)
-                for _ in range(4):
-                    await asyncio.sleep(0)
+                await let_woken_tasks_run()
                 if clock.now_ns() >= end:
                     return
             return

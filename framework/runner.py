@@ -34,7 +34,7 @@ from typing import Any
 
 from framework.assembly import start_components
 from framework.bus import Bus
-from framework.clock import NS_PER_S, Clock, LiveClock, SimClock
+from framework.clock import NS_PER_S, Clock, LiveClock, SimClock, let_woken_tasks_run
 from framework.errors import ConfigError
 from framework.journal.lock import RunLocked
 from framework.plugins import PluginHost
@@ -301,8 +301,7 @@ async def _run_simulated(run: Run, clock: SimClock, duration_s: float | None) ->
         raise ValueError("a simulated-clock run needs run.duration (or --duration)")
     end = clock.now_ns() + int(duration_s * NS_PER_S)
     while not run.stop_requested.is_set():
-        for _ in range(4):
-            await asyncio.sleep(0)
+        await let_woken_tasks_run()
         nxt = clock.next_timer_ns()
         if nxt is None or nxt > end:
             break
