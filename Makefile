@@ -13,10 +13,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NATIVE := $(VENV)/.native
 
-# The compiled modules' sources: framework/native.py's NATIVE_MODULES
+# The compiled modules' sources: framework/tools/native.py's NATIVE_MODULES
 # (tests/test_native_build.py keeps the two lists equal).
 NATIVE_SOURCES := \
-	framework/bookstats.py framework/l2book.py framework/l3book.py framework/risk/window.py framework/wire.py \
+	framework/books/bookstats.py framework/books/l2book.py framework/books/l3book.py framework/risk/window.py framework/books/wire.py \
 	plugins/dydx/codec.py plugins/dydx/fills.py plugins/dydx/ids.py plugins/dydx/notices.py \
 	plugins/dydx/orderread.py plugins/dydx/stats.py plugins/polymarket/codec.py
 
@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -e '.[test,native]'
 	touch $(STAMP)
 
-$(NATIVE): $(STAMP) $(NATIVE_SOURCES) setup.py framework/native.py tools/build-native.sh
+$(NATIVE): $(STAMP) $(NATIVE_SOURCES) setup.py framework/tools/native.py tools/build-native.sh
 	bash tools/build-native.sh $(BIN)/python $(NATIVE)
 
 install: $(NATIVE)

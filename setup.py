@@ -1,6 +1,6 @@
 """Compiled build of the hot paths (metadata lives in pyproject.toml).
 
-With ``BACKPLANE_MYPYC=1`` the modules named in ``framework/native.py``
+With ``BACKPLANE_MYPYC=1`` the modules named in ``framework/tools/native.py``
 (``NATIVE_MODULES``) are compiled with mypyc into C extensions that Python
 imports instead of the ``.py`` files beside them; without it this builds the
 pure-Python package only::
@@ -25,13 +25,13 @@ from setuptools import setup
 
 
 def _native_sources() -> list[str]:
-    """framework/native.py's NATIVE_MODULES as file paths, read without
+    """framework/tools/native.py's NATIVE_MODULES as file paths, read without
     importing the package (a PEP 517 build may not be able to)."""
-    tree = ast.parse(Path(__file__).with_name("framework").joinpath("native.py").read_text())
+    tree = ast.parse(Path(__file__).with_name("framework").joinpath("tools", "native.py").read_text())
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "NATIVE_MODULES" for t in node.targets):
             return [name.replace(".", "/") + ".py" for name in ast.literal_eval(node.value)]
-    raise SystemExit("framework/native.py has no NATIVE_MODULES")
+    raise SystemExit("framework/tools/native.py has no NATIVE_MODULES")
 
 
 def _ext_modules() -> list:
@@ -52,7 +52,7 @@ def _ext_modules() -> list:
         # The shared runtime library becomes framework/native__mypyc*.so: inside
         # a package, so that an editable install finds it from any directory
         # (the default name is a top-level module only the repo root can import).
-        group_name="framework.native",
+        group_name="framework.tools.native",
     )
 
 

@@ -12,7 +12,7 @@ ROOT="$PWD"
 PY="${PYTHON:-$ROOT/.venv/bin/python}"
 [ -x "$PY" ] || { echo "pure.sh: no $PY (run \`make install\` or set PYTHON)" >&2; exit 2; }
 
-if [ "$("$PY" -c 'from framework.native import compiled_modules; print(compiled_modules())')" = 0 ]; then
+if [ "$("$PY" -c 'from framework.tools.native import compiled_modules; print(compiled_modules())')" = 0 ]; then
     echo "pure.sh: make test already ran on pure Python (nothing compiled here)" >&2
     exit 0
 fi
@@ -24,7 +24,7 @@ git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$TMP"
 export PYTHONPATH="$TMP"
 cd "$TMP"
 "$PY" -c '
-from framework.native import compiled_modules
+from framework.tools.native import compiled_modules
 assert compiled_modules() == 0, "the pure copy imports compiled modules"
 print("pure.sh: the suite on the pure-Python sources")'
 "$PY" -m pytest -q -n 2 -p no:cacheprovider

@@ -28,9 +28,9 @@ from fractions import Fraction
 from typing import Any
 
 from bench._timing import best_of
-from framework.l2book import L2Book
-from framework.l3book import L3Book
-from framework.native import compiled_modules
+from framework.books.l2book import L2Book
+from framework.books.l3book import L3Book
+from framework.tools.native import compiled_modules
 
 __all__ = ["HeapL3Book", "NaiveL2Book", "NaiveL3Book", "l3_workload", "run"]
 

@@ -1,4 +1,4 @@
-"""Deliveries per second through :class:`framework.bus.Bus`.
+"""Deliveries per second through :class:`framework.runtime.bus.Bus`.
 
 Beside it, in the same run: a direct method-call loop over the same handlers
 (the floor: what delivery costs with no bus at all) and a plain dict-of-lists
@@ -8,8 +8,8 @@ router (what a minimal bus costs).
 from __future__ import annotations
 
 from bench._timing import best_of
-from framework.bus import Bus
-from framework.events import BookDelta, OrderFilled
+from framework.model.events import BookDelta, OrderFilled
+from framework.runtime.bus import Bus
 
 
 class _Counter:

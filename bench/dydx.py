@@ -44,10 +44,10 @@ from v4_proto.dydxprotocol.clob.query_pb2 import (
 )
 
 from bench._timing import best_of
-from framework.bus import Bus
-from framework.events import BookDelta, Event, StreamState, StreamStatus
-from framework.l3book import L3Book
-from framework.native import compiled_modules
+from framework.books.l3book import L3Book
+from framework.model.events import BookDelta, Event, StreamState, StreamStatus
+from framework.runtime.bus import Bus
+from framework.tools.native import compiled_modules
 from plugins.dydx.codec import DydxCodec
 from plugins.dydx.fakenode.engine import FakeEngine
 from plugins.dydx.fakenode.flow import SyntheticFlow
@@ -230,9 +230,9 @@ async def _adapter(endpoint: str, receiver: str = "inline") -> tuple[int, float,
     """The adapter into its books, the bus and the strategy: ``(messages, wall s, client CPU s)``,
     timed like the bare stream, from the subscription to the stream's end. (With
     ``receiver="process"`` the CPU is this process's only, not the receiver child's.)"""
-    from framework.clock import LiveClock
     from framework.execution import GatedSender
-    from framework.venue import CountingGate, VenueContext
+    from framework.plugin.venue import CountingGate, VenueContext
+    from framework.runtime.clock import LiveClock
     from plugins.dydx.adapter import DydxAdapter
     from plugins.dydx.settings import DydxSettings
 

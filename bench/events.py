@@ -1,6 +1,6 @@
 """Cost of building and reading an event record, by implementation.
 
-Why ``framework.events`` uses ``msgspec.Struct``: the same six-field trade
+Why ``framework.model.events`` uses ``msgspec.Struct``: the same six-field trade
 record built and read as a frozen slotted dataclass, a slotted dataclass, a
 NamedTuple and a frozen ``msgspec.Struct`` (what the framework uses).
 """
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from bench._timing import best_of
-from framework.events import Trade
+from framework.model.events import Trade
 
 
 @dataclass(slots=True, frozen=True)

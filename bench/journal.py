@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from framework.clock import SimClock
-from framework.events import Liquidity, OrderFilled, Side
 from framework.journal import Journal
+from framework.model.events import Liquidity, OrderFilled, Side
+from framework.runtime.clock import SimClock
 
 
 def _fills(n: int, tag: str) -> list[OrderFilled]:

@@ -15,10 +15,10 @@ Python (the lifecycle is not in the compiled set: it already meets the goal).
 from __future__ import annotations
 
 from bench._timing import best_of
-from framework.events import CancelRejected, OrderAccepted, Side
 from framework.execution.lifecycle import TABLE, OrderStatus, Trigger, next_status
-from framework.orders import SubmitOrder
-from framework.tracker import OrderTracker
+from framework.execution.tracker import OrderTracker
+from framework.model.events import CancelRejected, OrderAccepted, Side
+from framework.model.orders import SubmitOrder
 
 
 def run(quick: bool = False) -> dict[str, float]:

@@ -21,11 +21,11 @@ import time
 import uuid
 
 from bench._timing import best_of
-from framework.clock import NS_PER_MS, NS_PER_S, LiveClock
-from framework.native import compiled_modules
+from framework.plugin.venue import MessageKind
 from framework.risk.limiter import IngressLimiter
 from framework.risk.window import BudgetRule, BudgetWindow
-from framework.venue import MessageKind
+from framework.runtime.clock import NS_PER_MS, NS_PER_S, LiveClock
+from framework.tools.native import compiled_modules
 
 NEW = MessageKind.NEW_ORDER
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import time
 
-from framework.bus import Bus
-from framework.clock import SimClock
-from framework.events import BookSnapshot, OrderFilled, Side
-from framework.l2book import L2Book
-from framework.orders import SubmitOrder, TimeInForce
+from framework.books.l2book import L2Book
+from framework.model.events import BookSnapshot, OrderFilled, Side
+from framework.model.orders import SubmitOrder, TimeInForce
 from framework.paper import PaperExchange
+from framework.runtime.bus import Bus
+from framework.runtime.clock import SimClock
 
 ASKS = [(100 + i, 50) for i in range(20)]
 BIDS = [(99 - i, 50) for i in range(20)]

@@ -42,16 +42,16 @@ import statistics
 import time
 from typing import Any, Self
 
-from framework.bus import Bus
-from framework.clock import LiveClock
-from framework.events import BookDelta, Side
 from framework.execution import GatedSender
-from framework.native import compiled_modules
-from framework.orders import TimeInForce
-from framework.router import RunRouter
-from framework.strategy import StrategyContext
-from framework.tracker import OrderTracker
-from framework.venue import CountingGate, VenueContext
+from framework.execution.router import RunRouter
+from framework.execution.tracker import OrderTracker
+from framework.model.events import BookDelta, Side
+from framework.model.orders import TimeInForce
+from framework.plugin.strategy import StrategyContext
+from framework.plugin.venue import CountingGate, VenueContext
+from framework.runtime.bus import Bus
+from framework.runtime.clock import LiveClock
+from framework.tools.native import compiled_modules
 from plugins.polymarket.adapter import PolymarketAdapter
 from plugins.polymarket.gen import enums_pb2 as E
 from plugins.polymarket.gen import health_pb2, health_pb2_grpc

@@ -23,12 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.dydx import _count_updates, record_stream, serve_recording
-from framework.cli import config_schema
 from framework.config import load_config
-from framework.events import StreamState, StreamStatus
-from framework.hookspecs import hookimpl
-from framework.plugins import load_host
-from framework.runner import run_config
+from framework.model.events import StreamState, StreamStatus
+from framework.plugin.hookspecs import hookimpl
+from framework.plugin.manager import load_host
+from framework.runtime.runner import run_config
 from plugins.dydx.recording import write_frames
 
 _CONFIG = """\
@@ -81,7 +80,7 @@ def _one_run(endpoint: str, strategies: str, tmp: Path) -> tuple[int, float, int
     path.write_text(_CONFIG.format(endpoint=endpoint, strategies=strategies or "  {}", journal=tmp / "runs"))
     probe = _StopAtEnd()
     host = load_host([(probe, "bench-probe")])
-    cfg = load_config(path, config_schema(host))
+    cfg = load_config(path, host.config_schema())
     asyncio.run(run_config(cfg, host, install_signals=False))
     run = probe.run
     return run.stats.events, probe.elapsed, run.stats.fills

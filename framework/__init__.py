@@ -1,13 +1,38 @@
-"""backplane's core: events, bus, clock, books, strategy API and order model.
+"""backplane's core. The folders name the architecture:
 
-The names most plugins and strategies need are re-exported here; the rest
-live in their modules (``framework.risk``, ``framework.config``,
-``framework.paper``, ``framework.journal``, ``framework.kit`` ...).
+- ``framework.model`` -- events, order intents, positions, client ids, errors.
+- ``framework.books`` -- L2 / L3 books in integer ticks and lots, wire reading.
+- ``framework.runtime`` -- clock, bus, stream supervision, run assembly, runner.
+- ``framework.execution`` -- the order lifecycle, router, tracker, gated sender.
+- ``framework.risk`` -- the risk layer: gate, limiter, stream slots, checks.
+- ``framework.plugin`` -- the plugin contracts: hooks, specs, venue and strategy APIs.
+- ``framework.config``, ``framework.journal``, ``framework.paper`` -- config
+  loading, the SQLite journal, the paper exchange.
+- ``framework.kit``, ``framework.scaffold``, ``framework.tools`` -- the
+  conformance kit, plugin templates, CLI / report / docs generation.
+
+Everything a plugin or strategy needs is re-exported here: import it from
+``framework``, and a later move inside the core does not break a plugin.
 """
 
-from framework.bus import Bus, ErrorPolicy
-from framework.clock import Clock, LiveClock, SimClock
-from framework.events import (
+from framework.books.l2book import (
+    L2Book,
+)
+from framework.books.l3book import (
+    L3Book,
+)
+from framework.execution.sender import (
+    Outbound,
+)
+from framework.model.errors import (
+    ConfigError,
+    Denied,
+    VenueError,
+    VenueRejected,
+    VenueThrottled,
+    VenueUnavailable,
+)
+from framework.model.events import (
     BookDelta,
     BookSnapshot,
     CancelRejected,
@@ -15,6 +40,7 @@ from framework.events import (
     Event,
     Instrument,
     InstrumentStatus,
+    Level,
     OrderAccepted,
     OrderCanceled,
     OrderDenied,
@@ -27,25 +53,69 @@ from framework.events import (
     TimerFired,
     Trade,
 )
-from framework.l2book import L2Book
-from framework.l3book import L3Book
-from framework.native import warn_if_stale
-from framework.orders import (
+from framework.model.orders import (
     CancelOrder,
     OrderType,
     ReplaceOrder,
     SubmitOrder,
     TimeInForce,
 )
-from framework.strategy import Strategy, StrategyContext
+from framework.plugin.hookspecs import (
+    hookimpl,
+)
+from framework.plugin.specs import (
+    CommandSpec,
+    ConfigSectionSpec,
+    RiskCheckSpec,
+    SimulatorSpec,
+    StrategySpec,
+    VenueSpec,
+)
+from framework.plugin.strategy import (
+    Strategy,
+    StrategyContext,
+)
+from framework.plugin.venue import (
+    MessageKind,
+    RateRule,
+    VenueContext,
+    VenueLimits,
+)
+from framework.risk.checks import (
+    Denial,
+)
+from framework.risk.state import (
+    RiskState,
+)
+from framework.runtime.bus import (
+    Bus,
+    ErrorPolicy,
+)
+from framework.runtime.clock import (
+    NS_PER_MS,
+    NS_PER_S,
+    Clock,
+    LiveClock,
+    SimClock,
+)
+from framework.tools.native import (
+    warn_if_stale,
+)
 
 __all__ = [
+    "NS_PER_MS",
+    "NS_PER_S",
     "BookDelta",
     "BookSnapshot",
     "Bus",
     "CancelOrder",
     "CancelRejected",
     "Clock",
+    "CommandSpec",
+    "ConfigError",
+    "ConfigSectionSpec",
+    "Denial",
+    "Denied",
     "DenyReason",
     "ErrorPolicy",
     "Event",
@@ -53,7 +123,9 @@ __all__ = [
     "InstrumentStatus",
     "L2Book",
     "L3Book",
+    "Level",
     "LiveClock",
+    "MessageKind",
     "OrderAccepted",
     "OrderCanceled",
     "OrderDenied",
@@ -61,19 +133,33 @@ __all__ = [
     "OrderFilled",
     "OrderRejected",
     "OrderType",
+    "Outbound",
+    "RateRule",
     "ReplaceOrder",
+    "RiskCheckSpec",
+    "RiskState",
     "Side",
     "SimClock",
+    "SimulatorSpec",
     "Strategy",
     "StrategyContext",
+    "StrategySpec",
     "StreamState",
     "StreamStatus",
     "SubmitOrder",
     "TimeInForce",
     "TimerFired",
     "Trade",
+    "VenueContext",
+    "VenueError",
+    "VenueLimits",
+    "VenueRejected",
+    "VenueSpec",
+    "VenueThrottled",
+    "VenueUnavailable",
+    "hookimpl",
 ]
 
 # A source checkout whose compiled hot paths are older than their sources
-# would run the old code: say so (see framework.native).
+# would run the old code: say so (see framework.tools.native).
 warn_if_stale()

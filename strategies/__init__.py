@@ -10,8 +10,7 @@
 
 from __future__ import annotations
 
-from framework.hookspecs import hookimpl
-from framework.specs import StrategySpec
+from framework import StrategySpec, hookimpl
 from strategies.churn import Churn, ChurnParams
 from strategies.imbalance_taker import ImbalanceTaker, ImbalanceTakerParams
 from strategies.market_maker import MarketMaker, MarketMakerParams

@@ -33,16 +33,16 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from framework.events import (
+from framework import (
     CancelRejected,
     OrderAccepted,
     OrderCanceled,
     OrderDenied,
     OrderEvent,
     Side,
+    Strategy,
     TimerFired,
 )
-from framework.strategy import Strategy
 
 __all__ = ["Churn", "ChurnParams"]
 

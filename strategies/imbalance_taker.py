@@ -14,9 +14,7 @@ from typing import Annotated
 
 import msgspec
 
-from framework.clock import NS_PER_MS
-from framework.events import BookDelta, BookSnapshot, Side
-from framework.strategy import Strategy
+from framework import NS_PER_MS, BookDelta, BookSnapshot, Side, Strategy
 
 __all__ = ["ImbalanceTaker", "ImbalanceTakerParams"]
 

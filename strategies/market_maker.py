@@ -18,8 +18,7 @@ from typing import Annotated
 
 import msgspec
 
-from framework.events import BookDelta, BookSnapshot, OrderEvent, OrderFilled, Side
-from framework.strategy import Strategy
+from framework import BookDelta, BookSnapshot, OrderEvent, OrderFilled, Side, Strategy
 
 __all__ = ["MarketMaker", "MarketMakerParams"]
 

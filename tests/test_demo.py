@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_demo_config_checks_clean() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "framework.cli", "config", "check", str(ROOT / "configs" / "demo.yaml")],
+        [sys.executable, "-m", "framework.tools.cli", "config", "check", str(ROOT / "configs" / "demo.yaml")],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
@@ -20,7 +20,7 @@ def test_demo_config_checks_clean() -> None:
 def test_demo_runs_and_prints_fills_and_pnl(tmp_path: Path) -> None:
     # a short demo, journalled under tmp_path (the config's `runs` is relative)
     proc = subprocess.run(
-        [sys.executable, "-m", "framework.cli", "run", str(ROOT / "configs" / "demo.yaml"), "--duration", "12", "--quiet"],
+        [sys.executable, "-m", "framework.tools.cli", "run", str(ROOT / "configs" / "demo.yaml"), "--duration", "12", "--quiet"],
         capture_output=True, text=True, timeout=180, cwd=tmp_path,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from framework.native import NATIVE_MODULES, compiled_modules, stale_modules, warn_if_stale
+from framework.tools.native import (
+    NATIVE_MODULES,
+    compiled_modules,
+    stale_modules,
+    warn_if_stale,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,10 +40,10 @@ def test_compiled_modules_counts_a_whole_build() -> None:
 
 
 def _tree(tmp_path: Path, source_newer: bool) -> Path:
-    """A source checkout holding framework/l2book.py and a 'compiled' l2book."""
+    """A source checkout holding framework/books/l2book.py and a 'compiled' l2book."""
     (tmp_path / "setup.py").write_text("")
-    pkg = tmp_path / "framework"
-    pkg.mkdir()
+    pkg = tmp_path / "framework" / "books"
+    pkg.mkdir(parents=True)
     source = pkg / "l2book.py"
     built = pkg / ("l2book" + EXTENSION_SUFFIXES[0])
     source.write_text("")
@@ -50,7 +55,7 @@ def _tree(tmp_path: Path, source_newer: bool) -> Path:
 
 
 def test_a_module_built_before_its_source_changed_is_stale(tmp_path: Path) -> None:
-    assert stale_modules(_tree(tmp_path, source_newer=True)) == ["framework.l2book"]
+    assert stale_modules(_tree(tmp_path, source_newer=True)) == ["framework.books.l2book"]
 
 
 def test_a_module_built_after_its_source_is_current(tmp_path: Path) -> None:
@@ -58,7 +63,7 @@ def test_a_module_built_after_its_source_is_current(tmp_path: Path) -> None:
 
 
 def test_a_stale_source_checkout_warns_with_the_fix(tmp_path: Path) -> None:
-    with pytest.warns(RuntimeWarning, match=r"framework\.l2book.*make install.*make pure"):
+    with pytest.warns(RuntimeWarning, match=r"framework\.books\.l2book.*make install.*make pure"):
         warn_if_stale(_tree(tmp_path, source_newer=True))
 
 

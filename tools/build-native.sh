@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compile the hot paths in place with mypyc (setup.py, framework/native.py), or
+# Compile the hot paths in place with mypyc (setup.py, framework/tools/native.py), or
 # say loudly why this machine runs them as pure Python. `make install` runs it.
 #
 #   tools/build-native.sh PYTHON [STAMP]
@@ -19,7 +19,7 @@ STAMP="${2:-}"
 remove_compiled() {
     [ -z "$STAMP" ] || rm -f "$STAMP"
     find framework plugins -name '*.so' -delete
-    rm -f ./*__mypyc*.so  # where builds before framework.native put the runtime
+    rm -f ./*__mypyc*.so  # where builds before framework.tools.native put the runtime
     rm -rf build
 }
 
@@ -61,7 +61,7 @@ if ls ./*__mypyc* >/dev/null 2>&1; then
     exit 1
 fi
 "$PY" -c '
-from framework.native import NATIVE_MODULES, compiled_modules
+from framework.tools.native import NATIVE_MODULES, compiled_modules
 n = compiled_modules()
 assert n == len(NATIVE_MODULES), f"only {n} of {len(NATIVE_MODULES)} modules compiled"
 print(f"build-native: {n} modules compiled")' >&2

@@ -1,7 +1,7 @@
 """Durations in config files: ``60``, ``60s``, ``500ms``, ``5m``, ``1h30m``.
 
 A bare number is seconds. Values become integer nanoseconds, the unit of
-:mod:`framework.clock`. Fields declare themselves durations with the
+:mod:`framework.runtime.clock`. Fields declare themselves durations with the
 :data:`Duration` annotation (an ``int`` carrying a marker the loader, the JSON
 Schema export and ``config show`` recognise); ``msgspec.Meta`` bounds on a
 duration field are in nanoseconds, e.g. ``Annotated[Duration, Meta(ge=SECOND)]``.

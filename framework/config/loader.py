@@ -21,7 +21,7 @@ import msgspec.inspect as mi
 import yaml
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 
-from framework.errors import ConfigError
+from framework.model.errors import ConfigError
 
 from .issues import ConfigIssue, format_path
 from .sections import (
@@ -59,7 +59,7 @@ def load_config(path: str | Path, schema: Schema, env: Mapping[str, str] | None 
     """Read, validate and build the run config at ``path``.
 
     ``env`` supplies ``${NAME}`` values (default: ``os.environ``). Raises
-    :class:`~framework.errors.ConfigError` carrying every issue in the file,
+    :class:`~framework.model.errors.ConfigError` carrying every issue in the file,
     sorted by position.
     """
     config, issues = _load(Path(path), schema, os.environ if env is None else env)

@@ -14,7 +14,6 @@ import yaml
 from .duration import format_duration, is_duration
 from .issues import format_path
 from .secret import Secret
-from .sections import RunConfig
 from .typeinfo import type_info
 from .validate import Path
 
@@ -23,8 +22,11 @@ __all__ = ["REDACTED", "redacted_dict", "show_config"]
 REDACTED = "***"
 
 
-def redacted_dict(cfg: RunConfig) -> dict[str, Any]:
+def redacted_dict(cfg: Any) -> dict[str, Any]:
     """The config as plain data (what ``config show`` prints), secrets as ``'***'``.
+
+    ``cfg`` is a :class:`~framework.config.sections.RunConfig` (not imported:
+    its ``repr`` is rendered by this function, and modules import one way).
 
     Durations are written back as ``5m``-style strings, enums by name. Safe
     to log or journal.
@@ -42,7 +44,7 @@ def redacted_dict(cfg: RunConfig) -> dict[str, Any]:
     return out
 
 
-def show_config(cfg: RunConfig) -> str:
+def show_config(cfg: Any) -> str:
     """The resolved config as YAML (defaults filled in, secrets as ``'***'``)."""
     body = yaml.dump(redacted_dict(cfg), Dumper=_Dumper, sort_keys=False,
                      default_flow_style=False, allow_unicode=True)

@@ -6,6 +6,13 @@ adapter, lets a message out.
 - :mod:`framework.execution.sender` -- :class:`Outbound` (one encoded
   client-to-venue request) and :class:`GatedSender` (admits it through the
   venue's risk gate, then writes it).
+- :mod:`framework.execution.router` -- the only way an intent reaches a venue:
+  pre-trade risk, per-order sequencing, the route (live, paper).
+- :mod:`framework.execution.tracker` -- where every order stands, and positions.
+- :mod:`framework.execution.protection` -- what pulls resting orders when the
+  run must stop quoting.
+
+The risk layer itself (gate, limiter, checks) is :mod:`framework.risk`.
 """
 
 from framework.execution.lifecycle import (

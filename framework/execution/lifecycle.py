@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import enum
 
-from framework.events import (
+from framework.model.events import (
     CancelRejected,
     OrderAccepted,
     OrderCanceled,

@@ -4,7 +4,7 @@ Theory of operation
 -------------------
 When the answer to an insert, cancel or replace is lost (a timeout, a 5xx, a
 connection reset after sending) the router publishes
-:class:`~framework.events.OrderUnknown` and the order is UNKNOWN: the venue may
+:class:`~framework.model.events.OrderUnknown` and the order is UNKNOWN: the venue may
 hold it or not, so the risk layer keeps counting it as open. Any venue event
 about the order (an acknowledgement, a fill, a cancel on the order stream)
 resolves it on its own. Otherwise the :class:`UnknownResolver` asks:
@@ -22,7 +22,7 @@ resolves it on its own. Otherwise the :class:`UnknownResolver` asks:
    logged as an error and stays UNKNOWN -- open exposure -- until the venue
    says otherwise. Losing track of an order is never resolved by guessing.
 
-Each answer is published as :class:`~framework.events.OrderResolved`, which
+Each answer is published as :class:`~framework.model.events.OrderResolved`, which
 the tracker, the journal, the risk layer and the strategy all see.
 """
 
@@ -35,14 +35,14 @@ from typing import Annotated, Any
 
 import msgspec
 
-from framework.bus import Bus
-from framework.clock import Clock
 from framework.config.duration import MILLISECOND, SECOND, Duration
-from framework.errors import VenueError
-from framework.events import OrderResolved, OrderUnknown
 from framework.execution.lifecycle import OrderStatus
-from framework.tracker import OrderTracker, TrackedOrder
-from framework.venue import VenueOrder
+from framework.execution.tracker import OrderTracker, TrackedOrder
+from framework.model.errors import VenueError
+from framework.model.events import OrderResolved, OrderUnknown
+from framework.plugin.venue import VenueOrder
+from framework.runtime.bus import Bus
+from framework.runtime.clock import Clock
 
 __all__ = ["ExecutionSettings", "FindOrders", "UnknownResolver"]
 

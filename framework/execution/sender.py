@@ -16,10 +16,10 @@ I/O::
 
 ``send`` admits the message through the venue's gate first (the firm's
 ingress window and the method's token bucket; the venue's rules stay data in
-:class:`~framework.venue.VenueLimits`), then awaits ``write(out.payload)`` and
-returns what it returns. A refusal raises :class:`~framework.errors.Denied`
+:class:`~framework.plugin.venue.VenueLimits`), then awaits ``write(out.payload)`` and
+returns what it returns. A refusal raises :class:`~framework.model.errors.Denied`
 and nothing is written. When the write raises
-:class:`~framework.errors.VenueThrottled` (the adapter maps HTTP 429 and gRPC
+:class:`~framework.model.errors.VenueThrottled` (the adapter maps HTTP 429 and gRPC
 ``RESOURCE_EXHAUSTED`` to it, as it maps every venue error), the sender tells
 the gate the venue pushed back and re-raises: the back-off is the framework's
 decision, not the adapter's.
@@ -40,9 +40,9 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from framework.errors import VenueThrottled
-from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
-from framework.venue import Gate, MessageKind, StreamLease
+from framework.model.errors import VenueThrottled
+from framework.model.orders import CancelOrder, ReplaceOrder, SubmitOrder
+from framework.plugin.venue import Gate, MessageKind, StreamLease
 
 __all__ = ["GatedRoute", "GatedSender", "Outbound"]
 
@@ -52,7 +52,7 @@ T = TypeVar("T")
 class Outbound(msgspec.Struct, frozen=True):
     """One client-to-venue request, encoded and not yet sent.
 
-    ``kind`` is its :class:`~framework.venue.MessageKind` (its priority at the
+    ``kind`` is its :class:`~framework.plugin.venue.MessageKind` (its priority at the
     limiter), ``method`` the venue method whose token bucket it spends (``""``:
     none), ``payload`` what the write function sends (bytes, a protobuf
     message, a prepared request -- whatever the adapter's write understands),
@@ -77,7 +77,7 @@ class GatedSender:
         self._gate = gate
 
     async def send(self, out: Outbound, write: Callable[[Any], Awaitable[T]]) -> T:
-        """Admit ``out`` (raises :class:`~framework.errors.Denied`, nothing written),
+        """Admit ``out`` (raises :class:`~framework.model.errors.Denied`, nothing written),
         then return ``await write(out.payload)``; a :class:`VenueThrottled` from the
         write signals the gate to back off and is re-raised."""
         await self._gate.admit(out.kind, method=out.method, count=out.count)
@@ -89,7 +89,7 @@ class GatedSender:
 
     async def lease(self, key: str) -> StreamLease:
         """Take (or keep, on a reconnect) the slot of stream ``key``; raises
-        :class:`~framework.errors.Denied` (``STREAM_CAP``). Only the slot: each
+        :class:`~framework.model.errors.Denied` (``STREAM_CAP``). Only the slot: each
         open is sent as an :class:`Outbound` of kind ``QUERY``."""
         return await self._gate.open_stream(key)
 

@@ -21,8 +21,8 @@ import os
 import socket
 from pathlib import Path
 
-from framework.clock import NS_PER_S
 from framework.journal.schema import JournalError
+from framework.runtime.clock import NS_PER_S
 
 __all__ = ["LOCK_FILE", "RunLock", "RunLocked"]
 

@@ -19,8 +19,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from framework.ids import strategy_of
 from framework.journal.records import OpenOrder
+from framework.model.ids import strategy_of
 
 __all__ = [
     "Difference",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import msgspec
 
-from framework.events import Side
-from framework.orders import TimeInForce
-from framework.positions import Position, PositionBook, PositionKey
+from framework.model.events import Side
+from framework.model.orders import TimeInForce
+from framework.model.positions import Position, PositionBook, PositionKey
 
 __all__ = ["OpenOrder", "RestoredState"]
 
@@ -41,12 +41,12 @@ class RestoredState(msgspec.Struct):
 
     ``positions`` maps ``(strategy, venue, symbol)`` to its position (qty in
     lots; cost, realised PnL and fees in tick x lot units); ``book`` holds the
-    same as a :class:`~framework.positions.PositionBook` of its own, for the
+    same as a :class:`~framework.model.positions.PositionBook` of its own, for the
     run's order tracker (the journal keeps a separate one: sharing it would
     book every fill twice).
     ``previous_session_clean`` is False when the last session ended without
     closing the journal (killed or crashed). ``checkpoints`` holds the last
-    :class:`~framework.events.VenueCheckpoint` of each venue and key.
+    :class:`~framework.model.events.VenueCheckpoint` of each venue and key.
     ``execution_keys`` are the ``(venue, execution_id)`` of every journalled
     execution: a venue that replays some after a restart (a drop copy resumed
     from its last checkpoint) must not move the tracker's positions twice.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from framework.errors import BackplaneError
+from framework.model.errors import BackplaneError
 
 __all__ = ["SCHEMA_VERSION", "JournalError", "connect", "create"]
 

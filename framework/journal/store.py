@@ -14,7 +14,7 @@ position, the order's filled size and the positions history, in the same
 transaction. Redelivered fills (a reconnect, a replayed stream) change nothing.
 
 Positions are never read back from a snapshot: on open, the journal replays
-its executions into a :class:`~framework.positions.PositionBook`, which is
+its executions into a :class:`~framework.model.positions.PositionBook`, which is
 exact (integers) and cannot disagree with the execution log.
 """
 
@@ -31,8 +31,17 @@ from typing import Any, Self
 
 import msgspec
 
-from framework.clock import Clock, LiveClock
-from framework.events import (
+from framework.execution.lifecycle import (
+    OPEN,
+    OrderStatus,
+    Trigger,
+    next_status,
+    trigger_for,
+)
+from framework.journal.reconcile import Difference
+from framework.journal.records import OpenOrder, RestoredState
+from framework.journal.schema import JournalError, connect, create
+from framework.model.events import (
     CancelRejected,
     Event,
     HandlerFailed,
@@ -50,18 +59,9 @@ from framework.events import (
     Side,
     VenueCheckpoint,
 )
-from framework.execution.lifecycle import (
-    OPEN,
-    OrderStatus,
-    Trigger,
-    next_status,
-    trigger_for,
-)
-from framework.journal.reconcile import Difference
-from framework.journal.records import OpenOrder, RestoredState
-from framework.journal.schema import JournalError, connect, create
-from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder, TimeInForce
-from framework.positions import PositionBook
+from framework.model.orders import CancelOrder, ReplaceOrder, SubmitOrder, TimeInForce
+from framework.model.positions import PositionBook
+from framework.runtime.clock import Clock, LiveClock
 
 __all__ = ["JOURNAL_FILE", "Journal", "run_dir_for"]
 

@@ -11,8 +11,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from framework.bus import Bus
-from framework.events import Event
+from framework.model.events import Event
+from framework.runtime.bus import Bus
 
 __all__ = ["EventLog"]
 

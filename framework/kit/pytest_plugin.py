@@ -60,8 +60,8 @@ class MatrixCollector:
 
 @pytest.fixture
 def strategy_harness() -> Iterator[Callable[..., Any]]:
-    """Build :class:`~framework.testing.StrategyHarness` objects: ``strategy_harness(Cls, params, symbols=[...])``."""
-    from framework.testing import StrategyHarness
+    """Build :class:`~framework.tools.testing.StrategyHarness` objects: ``strategy_harness(Cls, params, symbols=[...])``."""
+    from framework.tools.testing import StrategyHarness
 
     made: list[StrategyHarness] = []
 

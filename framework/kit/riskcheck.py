@@ -21,8 +21,8 @@ from typing import Any
 import msgspec
 import pytest
 
-from framework.events import DenyReason, Instrument, OrderFilled, Side
-from framework.orders import ReplaceOrder, SubmitOrder
+from framework.model.events import DenyReason, Instrument, OrderFilled, Side
+from framework.model.orders import ReplaceOrder, SubmitOrder
 from framework.risk.checks import Denial
 from framework.risk.state import RiskState
 
@@ -34,7 +34,7 @@ Order = SubmitOrder | ReplaceOrder
 class RiskCheckHarness:
     """One check over a :class:`RiskState` the test scripts.
 
-    ``factory(settings)`` is the :class:`~framework.specs.RiskCheckSpec`
+    ``factory(settings)`` is the :class:`~framework.plugin.specs.RiskCheckSpec`
     factory. Orders default to strategy ``s1`` on venue ``sim``.
     """
 

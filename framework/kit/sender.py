@@ -2,20 +2,20 @@
 
 :class:`KitSender` is the framework's own :class:`~framework.execution.GatedSender`
 (so the adapter is exercised exactly as a run exercises it, throttle signal
-included) over a :class:`KitGate`: a :class:`~framework.venue.CountingGate`
+included) over a :class:`KitGate`: a :class:`~framework.plugin.venue.CountingGate`
 that can also be told to grant only ``max_streams`` stream slots or only
 ``budget`` more messages, refusing the rest with
-:class:`~framework.errors.Denied` exactly as the real risk layer does. The gate
+:class:`~framework.model.errors.Denied` exactly as the real risk layer does. The gate
 remembers the most streams ever open at once, so a case can tell a cap was
 respected at every moment, not only at the end.
 """
 
 from __future__ import annotations
 
-from framework.errors import Denied
-from framework.events import DenyReason
 from framework.execution import GatedSender
-from framework.venue import CountingGate, MessageKind
+from framework.model.errors import Denied
+from framework.model.events import DenyReason
+from framework.plugin.venue import CountingGate, MessageKind
 
 __all__ = ["KitGate", "KitSender"]
 

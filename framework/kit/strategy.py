@@ -2,7 +2,7 @@
 
 Two ways to use it:
 
-- write your own tests with :class:`~framework.testing.StrategyHarness` (the
+- write your own tests with :class:`~framework.tools.testing.StrategyHarness` (the
   ``strategy_harness`` fixture builds one), :func:`walk_books` for a
   repeatable market and :func:`feed` to see what each book made the strategy
   send;
@@ -31,9 +31,9 @@ from typing import Any
 import msgspec
 import pytest
 
-from framework.events import Level, Side
-from framework.orders import CancelOrder, Intent, ReplaceOrder, SubmitOrder
-from framework.testing import StrategyHarness
+from framework.model.events import Level, Side
+from framework.model.orders import CancelOrder, Intent, ReplaceOrder, SubmitOrder
+from framework.tools.testing import StrategyHarness
 
 __all__ = ["LOOP_LIMIT", "STRATEGY_CHECKS", "Book", "OrderLoop", "StrategyCase", "StrategyCheck", "StrategyContract", "feed", "sides", "walk_books"]
 

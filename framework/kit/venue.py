@@ -39,10 +39,10 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from framework.bus import Bus
-from framework.clock import LiveClock
-from framework.errors import Denied, VenueRejected
-from framework.events import (
+from framework.kit.eventlog import EventLog
+from framework.kit.sender import KitGate, KitSender
+from framework.model.errors import Denied, VenueRejected
+from framework.model.events import (
     BookDelta,
     BookSnapshot,
     CancelRejected,
@@ -56,10 +56,10 @@ from framework.events import (
     StreamState,
     StreamStatus,
 )
-from framework.kit.eventlog import EventLog
-from framework.kit.sender import KitGate, KitSender
-from framework.orders import CancelOrder, SubmitOrder
-from framework.venue import MessageKind, VenueContext
+from framework.model.orders import CancelOrder, SubmitOrder
+from framework.plugin.venue import MessageKind, VenueContext
+from framework.runtime.bus import Bus
+from framework.runtime.clock import LiveClock
 
 __all__ = ["CASES", "Case", "CaseRun", "VenueContract", "VenueCounts", "VenueHarness", "run_case", "support"]
 

@@ -40,9 +40,7 @@ import random
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
-from framework.bus import Bus, Subscription
-from framework.clock import Clock, TimerHandle
-from framework.events import (
+from framework.model.events import (
     BookDelta,
     BookSnapshot,
     CancelRejected,
@@ -57,7 +55,7 @@ from framework.events import (
     Side,
     Trade,
 )
-from framework.orders import (
+from framework.model.orders import (
     CancelOrder,
     OrderType,
     ReplaceOrder,
@@ -74,7 +72,9 @@ from framework.paper.queue import (
     shrink_queue,
 )
 from framework.paper.settings import PaperSettings
-from framework.venue import VenueOrder
+from framework.plugin.venue import VenueOrder
+from framework.runtime.bus import Bus, Subscription
+from framework.runtime.clock import Clock, TimerHandle
 
 __all__ = ["PaperExchange", "RestorableOrder"]
 

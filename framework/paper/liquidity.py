@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from framework.events import Level, Side
+from framework.model.events import Level, Side
 
 __all__ = ["LiquidityLedger", "crosses"]
 

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from framework.clock import TimerHandle
-from framework.events import Side
-from framework.orders import OrderType, TimeInForce
+from framework.model.events import Side
+from framework.model.orders import OrderType, TimeInForce
+from framework.runtime.clock import TimerHandle
 
 __all__ = ["PaperOrder", "allocate_print", "fill_size", "priority", "shrink_queue"]
 

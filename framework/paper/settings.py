@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from framework.clock import NS_PER_MS
+from framework.runtime.clock import NS_PER_MS
 
 __all__ = ["PaperSettings"]
 

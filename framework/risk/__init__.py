@@ -2,7 +2,7 @@
 
 - :mod:`framework.risk.layer` -- :class:`RiskLayer`: trading states, loss limits
   and the pre-trade checks (:mod:`framework.risk.checks`) in front of orders.
-- :mod:`framework.risk.gate` -- :class:`RiskGate`, the :class:`framework.venue.Gate`
+- :mod:`framework.risk.gate` -- :class:`RiskGate`, the :class:`framework.plugin.venue.Gate`
   adapters send through: per-method buckets, the ingress limiter
   (:mod:`framework.risk.limiter` over :mod:`framework.risk.window`) and stream
   slots (:mod:`framework.risk.slots`); in-process or shared through Redis

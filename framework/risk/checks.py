@@ -1,6 +1,6 @@
 """The pre-trade check contract: what a risk-check plugin implements.
 
-A check plugin registers a :class:`~framework.specs.RiskCheckSpec` whose
+A check plugin registers a :class:`~framework.plugin.specs.RiskCheckSpec` whose
 ``factory(settings)`` returns a :class:`PreTradeCheck`. The risk layer builds
 one per ``(venue, strategy)`` from the layered ``risk.checks.<name>`` settings
 and calls ``check`` for every new order and replace (cancels are never
@@ -29,8 +29,8 @@ from typing import Protocol
 
 import msgspec
 
-from framework.events import DenyReason
-from framework.orders import ReplaceOrder, SubmitOrder
+from framework.model.events import DenyReason
+from framework.model.orders import ReplaceOrder, SubmitOrder
 from framework.risk.state import RiskState
 
 __all__ = ["Denial", "PreTradeCheck"]

@@ -37,10 +37,10 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from framework.config.duration import MILLISECOND, SECOND, Duration
+from framework.plugin.specs import RiskCheckSpec
+from framework.plugin.venue import RateRule, VenueLimits
 from framework.risk.slots import check_stream_caps
 from framework.risk.window import BudgetRule
-from framework.specs import RiskCheckSpec
-from framework.venue import RateRule, VenueLimits
 
 __all__ = ["LossLimit", "RiskConfig", "StrategyRisk", "TradingState", "VenueRisk"]
 
@@ -60,7 +60,7 @@ class TradingState(enum.IntEnum):
 
 
 StateName = Literal["active", "reducing", "halted"]
-#: What protection does with resting orders (see :mod:`framework.protection`).
+#: What protection does with resting orders (see :mod:`framework.execution.protection`).
 Protect = Literal["cancel", "keep"]
 
 

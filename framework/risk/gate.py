@@ -1,4 +1,4 @@
-"""The real :class:`framework.venue.Gate`: what every venue adapter sends through.
+"""The real :class:`framework.plugin.venue.Gate`: what every venue adapter sends through.
 
 One :class:`RiskGate` per venue of the run, over the limiter, slot registry
 and method buckets of that venue's account (venues sharing an account share
@@ -6,7 +6,7 @@ them; with the Redis backend every process of the firm shares them). ``admit``
 waits for ingress budget -- cancels as long as it takes, new orders and
 replaces at most ``risk.new_order_wait``, queries ``risk.query_wait`` -- and
 then books the venue method's own bucket when the adapter declares one
-(:class:`~framework.venue.TokenBucketRule`, e.g. Polymarket's InsertOrder
+(:class:`~framework.plugin.venue.TokenBucketRule`, e.g. Polymarket's InsertOrder
 30/s per firm). Opening a stream takes a slot; the open itself is admitted as
 a ``QUERY`` message by the adapter, every time it opens.
 
@@ -32,21 +32,25 @@ each adapter declares, and owns the Redis connection when there is one.
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import AsyncIterator, Mapping
-from fractions import Fraction
 from typing import Any, Protocol
 
-from framework.clock import NS_PER_S, Clock
-from framework.errors import Denied
-from framework.events import DenyReason
+from framework.model.errors import Denied
+from framework.model.events import DenyReason
+from framework.plugin.venue import (
+    MessageKind,
+    StreamLease,
+    TokenBucketRule,
+    VenueLimits,
+)
+from framework.risk.buckets import MethodBucket, bucket_params, memory_buckets
 from framework.risk.config import RiskConfig
 from framework.risk.limiter import IngressLimiter
 from framework.risk.slots import MemorySlotRegistry
 from framework.risk.window import LimiterStats
-from framework.venue import MessageKind, StreamLease, TokenBucketRule, VenueLimits
+from framework.runtime.clock import Clock
 
-__all__ = ["MethodBucket", "RiskGate", "bucket_params", "memory_buckets", "open_gates"]
+__all__ = ["MethodBucket", "RiskGate", "bucket_params", "memory_buckets", "open_gates"]  # buckets re-exported
 
 
 class _Limiter(Protocol):
@@ -66,61 +70,6 @@ class _Slots(Protocol):
 
 class _Bucket(Protocol):
     async def book(self, now_ns: int, count: int, max_wait_ns: int | None) -> int | None: ...
-
-
-def bucket_params(rule: TokenBucketRule, margin: float, allowance_ns: int = 0) -> tuple[int, int]:
-    """``(ns between tokens, capacity)`` of ``rule`` scaled by ``margin``, the
-    capacity less what ``allowance_ns`` of delivery jitter may bunch up
-    (``rate x allowance``, rounded up; at least one message)."""
-    m = Fraction(str(margin))  # as written, not the nearest binary float
-    rate = max(1, math.floor(rule.rate_per_s * m))
-    jitter = -(-rate * allowance_ns // NS_PER_S)
-    # The interval is rounded up: never faster than the rate.
-    return -(-NS_PER_S // rate), max(1, math.floor(rule.capacity * m) - jitter)
-
-
-class MethodBucket:
-    """A venue method's token bucket in this process, as a virtual schedule
-    (GCRA): each message books the next free instant, so waiters leave in FIFO
-    order. (:class:`~framework.risk.redis_backend.RedisMethodBucket` is the
-    firm-wide one.)"""
-
-    def __init__(self, rule: TokenBucketRule, margin: float = 1.0, allowance_ns: int = 0) -> None:
-        self.interval_ns, self.capacity = bucket_params(rule, margin, allowance_ns)
-        self._tat = 0  # when the bucket is next full again
-
-    def wait_ns(self, now_ns: int, count: int = 1) -> int:
-        """How long ``count`` messages booked now would wait (nothing is booked)."""
-        start = max(self._tat, now_ns)
-        return max(0, start + (count - self.capacity) * self.interval_ns - now_ns)
-
-    def drained(self, now_ns: int) -> None:
-        """The venue said this bucket is empty (a 429 naming the method): book as if it were."""
-        self._tat = max(self._tat, now_ns + self.capacity * self.interval_ns)
-
-    async def book(self, now_ns: int, count: int, max_wait_ns: int | None) -> int | None:
-        """Book ``count`` messages; returns how long to wait before sending them,
-        or ``None`` (nothing booked) if that is longer than ``max_wait_ns``."""
-        at = self.reserve(now_ns, count, None if max_wait_ns is None else now_ns + max_wait_ns)
-        return None if at is None else at - now_ns
-
-    def reserve(self, now_ns: int, count: int, deadline_ns: int | None) -> int | None:
-        """Book ``count`` messages; returns when they may go, or ``None`` (nothing
-        booked) if that is after ``deadline_ns``."""
-        start = max(self._tat, now_ns)
-        at = start + count * self.interval_ns - self.capacity * self.interval_ns
-        at = max(at, now_ns)
-        if deadline_ns is not None and at > deadline_ns:
-            return None
-        self._tat = start + count * self.interval_ns
-        return at
-
-
-def memory_buckets(
-    rules: Mapping[str, TokenBucketRule], margin: float, allowance_ns: int = 0
-) -> dict[str, MethodBucket]:
-    """In-process buckets for a venue's per-method ``rules`` (method -> bucket)."""
-    return {method: MethodBucket(rule, margin, allowance_ns) for method, rule in rules.items()}
 
 
 class RiskGate:

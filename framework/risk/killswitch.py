@@ -44,9 +44,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from framework.clock import Clock, TimerHandle
 from framework.risk.config import TradingState
 from framework.risk.layer import RUN_SCOPE, RiskLayer
+from framework.runtime.clock import Clock, TimerHandle
 
 __all__ = [
     "ALL_SCOPES",

@@ -8,7 +8,7 @@ trading state -- the stricter of the run's and the strategy's: ACTIVE lets the
 checks decide, REDUCING lets through only orders that shrink the position
 (worst case, counting open orders on the same side), HALTED nothing -- and
 then every enabled check for the intent's ``(venue, strategy)``. The first
-refusal becomes an :class:`~framework.events.OrderDenied` for the strategy and
+refusal becomes an :class:`~framework.model.events.OrderDenied` for the strategy and
 the order never reaches a venue. Cancels always pass. An approved order counts
 as open at once.
 
@@ -17,7 +17,7 @@ as open at once.
 a strategy (or the run) past its ``max_loss`` moves to REDUCING or HALTED.
 States only get stricter by themselves; ``set_state`` (the kill switch, a
 person) can also lift them. Every change is told to ``listeners`` (the run's
-:mod:`framework.protection` pulls resting orders on a halt).
+:mod:`framework.execution.protection` pulls resting orders on a halt).
 """
 
 from __future__ import annotations
@@ -28,9 +28,7 @@ from typing import Any
 
 import msgspec
 
-from framework.bus import Bus
-from framework.clock import Clock
-from framework.events import (
+from framework.model.events import (
     BookSnapshot,
     CancelRejected,
     DenyReason,
@@ -42,11 +40,13 @@ from framework.events import (
     Side,
     Trade,
 )
-from framework.orders import CancelOrder, Intent, ReplaceOrder, SubmitOrder
+from framework.model.orders import CancelOrder, Intent, ReplaceOrder, SubmitOrder
+from framework.plugin.specs import RiskCheckSpec
 from framework.risk.checks import Denial, PreTradeCheck
 from framework.risk.config import RiskConfig, TradingState
 from framework.risk.state import RiskState
-from framework.specs import RiskCheckSpec
+from framework.runtime.bus import Bus
+from framework.runtime.clock import Clock
 
 __all__ = ["RUN_SCOPE", "RiskLayer"]
 

@@ -16,7 +16,7 @@ then admits waiters strictly by priority -- cancel, replace, new order, query --
 stopping at the first that does not fit, so a lower kind never slips past a
 higher one that is still waiting. A waiter with a deadline gets a second timer;
 if that fires first the waiter leaves the queue and its ``acquire`` raises
-:class:`~framework.errors.Denied` (``RATE_LIMITED``). Admission and denial both
+:class:`~framework.model.errors.Denied` (``RATE_LIMITED``). Admission and denial both
 happen inside clock callbacks, one at a time, so a message denied for being
 late can never be admitted afterwards.
 """
@@ -28,12 +28,12 @@ import logging
 import time
 from collections.abc import Callable
 
-from framework.clock import Clock, LiveClock, TimerHandle
-from framework.errors import Denied
-from framework.events import DenyReason
+from framework.model.errors import Denied
+from framework.model.events import DenyReason
+from framework.plugin.venue import MessageKind
 from framework.risk.waiters import Waiter, WaitQueue
 from framework.risk.window import PPM, BudgetRule, BudgetWindow, LimiterStats
-from framework.venue import MessageKind
+from framework.runtime.clock import Clock, LiveClock, TimerHandle
 
 __all__ = ["IngressLimiter"]
 

@@ -14,8 +14,8 @@ from fractions import Fraction
 
 import msgspec
 
-from framework.clock import NS_PER_MS, NS_PER_S
-from framework.venue import MessageKind, RateRule
+from framework.plugin.venue import MessageKind, RateRule
+from framework.runtime.clock import NS_PER_MS, NS_PER_S
 
 __all__ = ["PPM", "BudgetRule", "LimiterStats"]
 

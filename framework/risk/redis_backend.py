@@ -38,13 +38,13 @@ import socket
 import uuid
 from typing import Any
 
-from framework.clock import NS_PER_MS, NS_PER_S, Clock
-from framework.errors import Denied
-from framework.events import DenyReason
-from framework.risk.gate import bucket_params
+from framework.model.errors import Denied
+from framework.model.events import DenyReason
+from framework.plugin.venue import MessageKind, TokenBucketRule
+from framework.risk.buckets import bucket_params
 from framework.risk.waiters import Waiter, WaitQueue
 from framework.risk.window import PPM, BudgetRule, LimiterStats
-from framework.venue import MessageKind, TokenBucketRule
+from framework.runtime.clock import NS_PER_MS, NS_PER_S, Clock
 
 __all__ = ["RedisLimiter", "RedisMethodBucket", "RedisSlotRegistry", "connect"]
 

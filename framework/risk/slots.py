@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
-from framework.errors import Denied
-from framework.events import DenyReason
-from framework.venue import VenueLimits
+from framework.model.errors import Denied
+from framework.model.events import DenyReason
+from framework.plugin.venue import VenueLimits
 
 __all__ = [
     "MemorySlotRegistry",

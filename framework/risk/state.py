@@ -18,7 +18,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from framework.events import (
+from framework.model.events import (
     BookSnapshot,
     Event,
     Instrument,
@@ -31,7 +31,7 @@ from framework.events import (
     Side,
     Trade,
 )
-from framework.orders import ReplaceOrder, SubmitOrder
+from framework.model.orders import ReplaceOrder, SubmitOrder
 
 __all__ = ["OpenOrder", "RiskState"]
 

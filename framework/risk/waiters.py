@@ -8,11 +8,11 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 
-from framework.clock import Clock, TimerHandle
-from framework.errors import Denied
-from framework.events import DenyReason
+from framework.model.errors import Denied
+from framework.model.events import DenyReason
+from framework.plugin.venue import MessageKind
 from framework.risk.window import NO_CEILING
-from framework.venue import MessageKind
+from framework.runtime.clock import Clock, TimerHandle
 
 __all__ = ["NO_WAITER", "WaitQueue", "Waiter"]
 

@@ -44,9 +44,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from framework.clock import NS_PER_S
+from framework.plugin.venue import MessageKind
 from framework.risk.records import PPM, BudgetRule, LimiterStats
-from framework.venue import MessageKind
+from framework.runtime.clock import NS_PER_S
 
 __all__ = ["NO_CEILING", "PPM", "THROTTLE_HOLDOFF_NS", "BudgetRule", "BudgetWindow", "LimiterStats"]
 

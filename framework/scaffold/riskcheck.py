@@ -24,8 +24,7 @@ Registered with backplane by the ``backplane`` entry point in pyproject.toml.
 
 from __future__ import annotations
 
-from framework.hookspecs import hookimpl
-from framework.specs import RiskCheckSpec
+from framework import RiskCheckSpec, hookimpl
 
 from $module.check import $Class, ${Class}Settings
 
@@ -56,10 +55,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from framework.events import DenyReason, Side
-from framework.orders import ReplaceOrder, SubmitOrder
-from framework.risk.checks import Denial
-from framework.risk.state import RiskState
+from framework import Denial, DenyReason, ReplaceOrder, RiskState, Side, SubmitOrder
 
 __all__ = ["$Class", "${Class}Settings"]
 
@@ -93,7 +89,7 @@ class $Class:
 from __future__ import annotations
 
 import pytest
-from framework.events import DenyReason, Side
+from framework import DenyReason, Side
 from framework.kit.riskcheck import RiskCheckCase, RiskCheckContract
 
 from $module import $Class, ${Class}Settings

@@ -33,8 +33,7 @@ Registered with backplane by the ``backplane`` entry point in pyproject.toml.
 
 from __future__ import annotations
 
-from framework.hookspecs import hookimpl
-from framework.specs import StrategySpec
+from framework import StrategySpec, hookimpl
 
 from $module.strategy import $Class, ${Class}Params
 
@@ -65,8 +64,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from framework.events import BookDelta, BookSnapshot, Side
-from framework.strategy import Strategy
+from framework import BookDelta, BookSnapshot, Side, Strategy
 
 __all__ = ["$Class", "${Class}Params"]
 
@@ -110,7 +108,7 @@ class $Class(Strategy[${Class}Params]):
 from __future__ import annotations
 
 import pytest
-from framework.events import Side
+from framework import Side
 from framework.kit.strategy import StrategyCase, StrategyContract, feed, sides
 
 from $module import $Class, ${Class}Params

@@ -38,8 +38,7 @@ Registered with backplane by the ``backplane`` entry point in pyproject.toml.
 
 from __future__ import annotations
 
-from framework.hookspecs import hookimpl
-from framework.specs import SimulatorSpec, VenueSpec
+from framework import SimulatorSpec, VenueSpec, hookimpl
 
 from $module.adapter import LIMITS, ${Class}Adapter, ${Class}Settings
 from $module.sim import ${Class}SimSettings, ${Class}Simulator
@@ -92,19 +91,21 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from framework.events import (
+from framework import (
     BookDelta,
     BookSnapshot,
+    CancelOrder,
     CancelRejected,
     Event,
+    L2Book,
     OrderAccepted,
     OrderCanceled,
     OrderFilled,
     OrderRejected,
+    ReplaceOrder,
     Side,
+    SubmitOrder,
 )
-from framework.l2book import L2Book
-from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
 
 __all__ = ["Codec", "Desync", "encode"]
 
@@ -209,12 +210,22 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import msgspec
-from framework.errors import VenueUnavailable
-from framework.events import BookSnapshot, Instrument, StreamState, StreamStatus
-from framework.execution import Outbound
-from framework.l2book import L2Book
-from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
-from framework.venue import MessageKind, RateRule, VenueContext, VenueLimits
+from framework import (
+    BookSnapshot,
+    CancelOrder,
+    Instrument,
+    L2Book,
+    MessageKind,
+    Outbound,
+    RateRule,
+    ReplaceOrder,
+    StreamState,
+    StreamStatus,
+    SubmitOrder,
+    VenueContext,
+    VenueLimits,
+    VenueUnavailable,
+)
 
 from $module.codec import Codec, Desync
 
@@ -331,7 +342,7 @@ import itertools
 from typing import Annotated, Any
 
 import msgspec
-from framework.events import Level, Side
+from framework import Level, Side
 
 from $module.adapter import ${Class}Settings
 from $module.codec import encode
@@ -539,9 +550,8 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
-from framework.events import Level, Side
+from framework import Level, Side, VenueContext
 from framework.kit import VenueContract, VenueCounts, VenueHarness
-from framework.venue import VenueContext
 
 from $module import (
     ${Class}Adapter,

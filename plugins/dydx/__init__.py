@@ -10,7 +10,7 @@ live`` is refused at ``config check``.
 
 Modules: :mod:`~plugins.dydx.codec` (sans-IO: response bytes -> L3 books and
 events; with :mod:`~plugins.dydx.fills`, :mod:`~plugins.dydx.notices`,
-:mod:`~plugins.dydx.stats` and the wire reader :mod:`~framework.wire`),
+:mod:`~plugins.dydx.stats` and the wire reader :mod:`~framework.books.wire`),
 :mod:`~plugins.dydx.ids` (order keys), :mod:`~plugins.dydx.units` (subticks and
 quantums -> ticks and lots -> Decimal), :mod:`~plugins.dydx.events` (dYdX
 events), :mod:`~plugins.dydx.adapter` (the grpc.aio transport),
@@ -25,9 +25,9 @@ from typing import Any
 
 import msgspec
 
-from framework.hookspecs import hookimpl
-from framework.specs import CommandSpec, SimulatorSpec, VenueSpec
-from framework.venue import VenueLimits
+from framework.plugin.hookspecs import hookimpl
+from framework.plugin.specs import CommandSpec, SimulatorSpec, VenueSpec
+from framework.plugin.venue import VenueLimits
 from plugins.dydx import book_cli, simulate_cli
 from plugins.dydx.adapter import DydxAdapter
 from plugins.dydx.fakenode.server import FakeNode, FakeNodeSettings, fake_node

@@ -1,6 +1,6 @@
 """Transport: one grpc.aio stream from a dYdX full node into the codec and the bus.
 
-Stream lifecycle (published as :class:`~framework.events.StreamStatus`)::
+Stream lifecycle (published as :class:`~framework.model.events.StreamStatus`)::
 
     CONNECTING --first snapshot--> LIVE --nothing for stale_after_ms--> STALE
         ^                           |  \\--data again--> LIVE
@@ -31,12 +31,12 @@ from v4_proto.dydxprotocol.clob import query_pb2
 from v4_proto.dydxprotocol.perpetuals import query_pb2 as perp_query_pb2
 from v4_proto.dydxprotocol.subaccounts import subaccount_pb2
 
-from framework.clock import NS_PER_MS
-from framework.errors import VenueRejected, VenueThrottled, VenueUnavailable
-from framework.events import Instrument, StreamState, StreamStatus
 from framework.execution import Outbound
-from framework.specs import SettingsIssue
-from framework.venue import MessageKind, VenueContext, VenueLimits
+from framework.model.errors import VenueRejected, VenueThrottled, VenueUnavailable
+from framework.model.events import Instrument, StreamState, StreamStatus
+from framework.plugin.specs import SettingsIssue
+from framework.plugin.venue import MessageKind, VenueContext, VenueLimits
+from framework.runtime.clock import NS_PER_MS
 from plugins.dydx.codec import DydxCodec
 from plugins.dydx.receiver import STREAM_METHOD, ReceiverProcess
 from plugins.dydx.settings import DydxSettings, parse_subaccount, plaintext_issues

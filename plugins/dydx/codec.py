@@ -4,7 +4,7 @@ Theory of operation
 -------------------
 :meth:`DydxCodec.feed` takes the bytes of one response (as gRPC delivers them,
 or as a recording holds them) and returns the events it produced. It keeps one
-:class:`~framework.l3book.L3Book` per clob pair, in integer ticks and lots
+:class:`~framework.books.l3book.L3Book` per clob pair, in integer ticks and lots
 (:mod:`plugins.dydx.units`), and applies the venue reference's book rules:
 
 1. **Pre-snapshot**: order-book updates and fills for a pair are discarded
@@ -23,15 +23,15 @@ or as a recording holds them) and returns the events it produced. It keeps one
    at the maker's price: :class:`~plugins.dydx.events.DydxTrade` (a ``Trade``)
    from finalize (mode 7) only; optimistic fills (other modes) become
    :class:`~plugins.dydx.events.OptimisticFill` unless ``confirmed_only``, and
-   a replay of one (mode 102) is not published twice. :class:`~framework.events.OrderFilled` goes out for
+   a replay of one (mode 102) is not published twice. :class:`~framework.model.events.OrderFilled` goes out for
    orders of ``own_subaccounts``, from mode 7 fills only.
 5. **taker_order**, subaccount and price updates become events and leave the
    book alone.
 
-Book events: after each response, one :class:`~framework.events.BookDelta`
+Book events: after each response, one :class:`~framework.model.events.BookDelta`
 per touched pair lists the new aggregate size of every level touched (the
 node's flush is the unit: a consumer sees no half-applied batch); a snapshot
-publishes a :class:`~framework.events.BookSnapshot`. Fills are in
+publishes a :class:`~framework.model.events.BookSnapshot`. Fills are in
 :mod:`plugins.dydx.fills`, taker/subaccount/price messages in
 :mod:`plugins.dydx.notices`, id and order reading in :mod:`plugins.dydx.orderread`
 (one chain of base classes, so that mypyc can compile the codec as one native
@@ -49,13 +49,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from framework.events import (
+from framework.books.l3book import L3Book
+from framework.books.wire import Malformed, iter_fields, skip_field, varint
+from framework.model.events import (
     BookDelta,
     BookSnapshot,
     Event,
 )
-from framework.l3book import L3Book
-from framework.wire import Malformed, iter_fields, skip_field, varint
 from plugins.dydx.fills import SIDES
 from plugins.dydx.ids import OrderKey, format_key
 from plugins.dydx.notices import NoticesMixin

@@ -1,6 +1,6 @@
 """dYdX-specific events, published beside the framework's own.
 
-All are :class:`framework.events.Event` subclasses (frozen msgspec structs);
+All are :class:`framework.model.events.Event` subclasses (frozen msgspec structs);
 none is conflatable: they are informational records a consumer may count on.
 Order keys travel as :data:`plugins.dydx.ids.OrderKey` tuples.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from framework.events import Event, Side, Trade
+from framework.model.events import Event, Side, Trade
 
 __all__ = ["DydxTrade", "OptimisticFill", "OraclePrice", "SubaccountUpdate", "TakerFields", "TakerOrderResult"]
 
@@ -17,7 +17,7 @@ __all__ = ["DydxTrade", "OptimisticFill", "OraclePrice", "SubaccountUpdate", "Ta
 class DydxTrade(Trade, frozen=True, gc=False):
     """A confirmed fill of a maker: consensus, from the finalize batch (exec mode 7).
 
-    A :class:`~framework.events.Trade`, so every consumer of prints (paper
+    A :class:`~framework.model.events.Trade`, so every consumer of prints (paper
     fills, strategies) sees each execution once. ``trade_id`` is stable
     across reconnects: ``height:taker:maker:index``.
     """
@@ -32,7 +32,7 @@ class DydxTrade(Trade, frozen=True, gc=False):
 class OptimisticFill(Event, frozen=True, gc=False):
     """A fill this node matched optimistically (exec mode 0, or first seen at 102).
 
-    Not a :class:`~framework.events.Trade`: it may never be confirmed, or be
+    Not a :class:`~framework.model.events.Trade`: it may never be confirmed, or be
     confirmed against another maker, and its confirmation arrives as a
     :class:`DydxTrade`. A replay of an optimistic fill already published is
     not published again. Off with the codec's ``confirmed_only``.

@@ -7,7 +7,7 @@ mode. Prints come from the match, one per maker fill at the maker's price:
 a :class:`~plugins.dydx.events.DydxTrade` (a ``Trade``) for each fill of the
 finalize batch (mode 7), an :class:`~plugins.dydx.events.OptimisticFill` for
 the others unless ``confirmed_only`` (a replay at mode 102 of one already
-published is not published again); :class:`~framework.events.OrderFilled` for
+published is not published again); :class:`~framework.model.events.OrderFilled` for
 orders of the codec's own subaccounts, from finalize only.
 """
 
@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from v4_proto.dydxprotocol.clob.matches_pb2 import MatchPerpetualLiquidation
 
-from framework.events import Event, Liquidity, OrderFilled, Side
-from framework.wire import Malformed, iter_fields, skip_field, varint
+from framework.books.wire import Malformed, iter_fields, skip_field, varint
+from framework.model.events import Event, Liquidity, OrderFilled, Side
 from plugins.dydx.events import DydxTrade, OptimisticFill
 from plugins.dydx.ids import OrderKey, format_key, key_from_pb
 from plugins.dydx.orderread import OrderReader

@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from framework.wire import skip_value, varint
+from framework.books.wire import skip_value, varint
 
 __all__ = ["OrderKey", "format_key", "key_from_bytes", "key_from_pb"]
 

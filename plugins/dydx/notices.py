@@ -14,8 +14,8 @@ from v4_proto.dydxprotocol.clob.query_pb2 import StreamTakerOrder
 from v4_proto.dydxprotocol.prices.streaming_pb2 import StreamPriceUpdate
 from v4_proto.dydxprotocol.subaccounts.streaming_pb2 import StreamSubaccountUpdate
 
-from framework.events import Event
-from framework.wire import varint
+from framework.books.wire import varint
+from framework.model.events import Event
 from plugins.dydx.events import OraclePrice, SubaccountUpdate, TakerOrderResult
 from plugins.dydx.fills import FillsMixin
 

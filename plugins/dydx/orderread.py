@@ -8,7 +8,7 @@ codec one class that mypyc can compile natively.
 
 from __future__ import annotations
 
-from framework.wire import Malformed, skip_field, varint
+from framework.books.wire import Malformed, skip_field, varint
 from plugins.dydx.ids import OrderKey, key_from_bytes
 
 __all__ = ["OrderReader"]

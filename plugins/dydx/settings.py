@@ -6,7 +6,7 @@ from typing import Literal
 
 import msgspec
 
-from framework.specs import SettingsIssue
+from framework.plugin.specs import SettingsIssue
 from plugins.dydx.units import ClobParams
 from plugins.polymarket.transport import is_loopback
 

@@ -11,7 +11,7 @@ Hence price = subticks x 10^(qce - atomic_resolution - 6). The framework's
 units are **ticks = subticks // subticks_per_tick** and **lots = quantums //
 step_base_quantums**: valid orders are always on both grids, so the division
 is exact; a value off the grid is counted by the codec (``off_grid``).
-:meth:`ClobParams.instrument` gives the :class:`~framework.events.Instrument`
+:meth:`ClobParams.instrument` gives the :class:`~framework.model.events.Instrument`
 whose ``tick_size``/``lot_size`` turn those into Decimal prices and sizes.
 """
 
@@ -21,7 +21,7 @@ from decimal import Decimal
 
 import msgspec
 
-from framework.events import Instrument
+from framework.model.events import Instrument
 
 __all__ = ["GENESIS", "NATIVE", "ClobParams"]
 

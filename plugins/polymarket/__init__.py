@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from framework.hookspecs import hookimpl
-from framework.specs import CommandSpec, SimulatorSpec, VenueSpec
+from framework.plugin.hookspecs import hookimpl
+from framework.plugin.specs import CommandSpec, SimulatorSpec, VenueSpec
 from plugins.polymarket.settings import PolymarketSettings, plaintext_issues
 
 __all__ = ["PolymarketSettings", "backplane_commands", "backplane_simulators", "backplane_venues", "create_adapter"]

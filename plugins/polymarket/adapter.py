@@ -24,15 +24,15 @@ from typing import Any
 import grpc
 import httpx
 
-from framework.clock import NS_PER_S
-from framework.errors import (
+from framework.books.l2book import L2Book
+from framework.model.errors import (
     VenueAuthError,
     VenueError,
     VenueRejected,
     VenueThrottled,
     VenueUnavailable,
 )
-from framework.events import (
+from framework.model.events import (
     Instrument,
     OrderCanceled,
     OrderExpired,
@@ -40,16 +40,16 @@ from framework.events import (
     OrderRejected,
     VenueCheckpoint,
 )
-from framework.l2book import L2Book
-from framework.orders import (
+from framework.model.orders import (
     CancelOrder,
     OrderType,
     ReplaceOrder,
     SubmitOrder,
     TimeInForce,
 )
-from framework.specs import SettingsIssue
-from framework.venue import VenueContext, VenueLimits, VenueOrder
+from framework.plugin.specs import SettingsIssue
+from framework.plugin.venue import VenueContext, VenueLimits, VenueOrder
+from framework.runtime.clock import NS_PER_S
 from plugins.polymarket.auth import TokenSource, load_private_key
 from plugins.polymarket.codec import MarketDataCodec, OrderCodec
 from plugins.polymarket.gen import dropcopy_pb2 as dc
@@ -111,14 +111,14 @@ def _rfc3339(wall_ns: int) -> str:
 
 
 class PolymarketAdapter:
-    """A :class:`framework.venue.VenueAdapter` for the Polymarket US exchange."""
+    """A :class:`framework.plugin.venue.VenueAdapter` for the Polymarket US exchange."""
 
     #: Cancels per CancelOrderList request: the venue (and its simulator) counts
     #: one request as one ingress message, so the run's protective cancels and
     #: its stop go out 20 to a message (``RunRouter.cancel_batch``).
     cancel_batch_max = BATCH_MAX
     #: The streams our orders' states arrive on: one of them down is a venue
-    #: disconnect for :mod:`framework.protection`.
+    #: disconnect for :mod:`framework.execution.protection`.
     order_streams = ("orders", "dropcopy")
 
     def __init__(self, ctx: VenueContext, settings: PolymarketSettings) -> None:
@@ -466,7 +466,7 @@ class PolymarketAdapter:
 
     async def find_orders(self, orders: Sequence[Any]) -> dict[str, VenueOrder]:
         """Of ``orders`` (the run's orders in doubt), those the venue holds open,
-        by client id: one GetOpenOrders for their symbols (see framework.venue.VenueOrder)."""
+        by client id: one GetOpenOrders for their symbols (see framework.plugin.venue.VenueOrder)."""
         wanted = {o.client_order_id for o in orders}
         found: dict[str, VenueOrder] = {}
         for o in await self.open_orders(sorted({o.symbol for o in orders})):

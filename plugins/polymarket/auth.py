@@ -23,16 +23,16 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from framework.clock import NS_PER_S, Clock
-from framework.errors import (
+from framework.execution import GatedSender, Outbound
+from framework.model.errors import (
     ConfigError,
     VenueAuthError,
     VenueError,
     VenueProtocolError,
     VenueUnavailable,
 )
-from framework.execution import GatedSender, Outbound
-from framework.venue import MessageKind
+from framework.plugin.venue import MessageKind
+from framework.runtime.clock import NS_PER_S, Clock
 
 __all__ = ["ASSERTION_TYPE", "TokenRefused", "TokenSource", "load_private_key", "send_authed"]
 

@@ -9,7 +9,7 @@ import os
 import signal
 from pathlib import Path
 
-from framework.clock import LiveClock
+from framework.runtime.clock import LiveClock
 
 __all__ = ["configure_simulate", "run_simulate"]
 

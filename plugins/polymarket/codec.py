@@ -40,7 +40,7 @@ Orders (:class:`OrderCodec`)
     that happened while we were away are synthesized from each order's
     ``price_to_quantity_filled``, and orders missing from the snapshot (they
     ended while we were away) are reported as
-    :class:`~framework.events.OrderUnknown`: the run asks the venue.
+    :class:`~framework.model.events.OrderUnknown`: the run asks the venue.
 """
 
 from __future__ import annotations
@@ -51,7 +51,9 @@ from typing import Any, Final
 
 from google.protobuf.message import DecodeError
 
-from framework.events import (
+from framework.books.l2book import L2Book
+from framework.books.wire import varint
+from framework.model.events import (
     BookDelta,
     BookSnapshot,
     CancelRejected,
@@ -71,8 +73,6 @@ from framework.events import (
     Trade,
     TradingStatus,
 )
-from framework.l2book import L2Book
-from framework.wire import varint
 from plugins.polymarket.gen import enums_pb2 as E
 from plugins.polymarket.gen import marketdatasubscription_pb2 as md
 from plugins.polymarket.scales import Scales

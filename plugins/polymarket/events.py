@@ -8,7 +8,7 @@ reconnect: it filled or ended while we were away, and the run asks the venue.
 
 from __future__ import annotations
 
-from framework.events import OrderReplaced, OrderUnknown
+from framework.model.events import OrderReplaced, OrderUnknown
 
 __all__ = ["OrderReplaced", "OrderUnresolved"]
 

@@ -27,14 +27,14 @@ from typing import Any, NamedTuple
 import grpc
 from google.protobuf import json_format
 
-from framework.errors import (
+from framework.execution import GatedSender, Outbound
+from framework.model.errors import (
     VenueAuthError,
     VenueRejected,
     VenueThrottled,
     VenueUnavailable,
 )
-from framework.execution import GatedSender, Outbound
-from framework.venue import MessageKind
+from framework.plugin.venue import MessageKind
 from plugins.polymarket.auth import TokenRefused, send_authed
 from plugins.polymarket.gen import trading_pb2 as tr
 from plugins.polymarket.gen import trading_pb2_grpc as tr_grpc

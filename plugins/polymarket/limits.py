@@ -7,7 +7,7 @@ the same tables.
 
 from __future__ import annotations
 
-from framework.venue import RateRule, TokenBucketRule, VenueLimits
+from framework.plugin.venue import RateRule, TokenBucketRule, VenueLimits
 
 __all__ = ["INGRESS", "MAX_STREAMS", "SYMBOLS_PER_STREAM", "method_buckets", "venue_limits"]
 

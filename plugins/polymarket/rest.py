@@ -28,15 +28,15 @@ from typing import Any, NamedTuple
 import httpx
 import msgspec
 
-from framework.errors import (
+from framework.execution import GatedSender, Outbound
+from framework.model.errors import (
     VenueAuthError,
     VenueProtocolError,
     VenueRejected,
     VenueThrottled,
     VenueUnavailable,
 )
-from framework.execution import GatedSender, Outbound
-from framework.venue import MessageKind
+from framework.plugin.venue import MessageKind
 from plugins.polymarket.auth import TokenRefused, send_authed
 
 __all__ = ["RestClient"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from framework.events import Instrument
+from framework.model.events import Instrument
 
 __all__ = ["Scales"]
 

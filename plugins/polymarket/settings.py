@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from framework.config import Secret
-from framework.specs import SettingsIssue
+from framework.plugin.specs import SettingsIssue
 
 __all__ = ["PolymarketSettings", "plaintext_issues", "reveal", "settings_from"]
 

@@ -27,17 +27,17 @@ from typing import Any
 
 import grpc
 
-from framework.clock import NS_PER_S, Clock
-from framework.errors import (
+from framework.execution import GatedSender, Outbound
+from framework.model.errors import (
     ConfigError,
     Denied,
     VenueError,
     VenueRejected,
     VenueThrottled,
 )
-from framework.events import StreamState, StreamStatus
-from framework.execution import GatedSender, Outbound
-from framework.venue import MessageKind
+from framework.model.events import StreamState, StreamStatus
+from framework.plugin.venue import MessageKind
+from framework.runtime.clock import NS_PER_S, Clock
 
 __all__ = ["Backoff", "ManagedStream", "check_target", "is_loopback", "make_channel"]
 

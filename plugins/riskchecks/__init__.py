@@ -3,10 +3,9 @@ registered through the ``backplane`` entry points like any third-party plugin.""
 
 from __future__ import annotations
 
-from framework.hookspecs import hookimpl
+from framework import CommandSpec, ConfigSectionSpec, RiskCheckSpec, hookimpl
 from framework.risk.config import RiskConfig
 from framework.risk.killswitch import configure_kill_command, run_kill_command
-from framework.specs import CommandSpec, ConfigSectionSpec, RiskCheckSpec
 from plugins.riskchecks.checks import (
     MaxNotional,
     MaxNotionalSettings,

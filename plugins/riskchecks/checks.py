@@ -10,10 +10,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from framework.events import DenyReason, Side
-from framework.orders import ReplaceOrder, SubmitOrder
-from framework.risk.checks import Denial
-from framework.risk.state import RiskState
+from framework import Denial, DenyReason, ReplaceOrder, RiskState, Side, SubmitOrder
 
 __all__ = [
     "MaxNotional",

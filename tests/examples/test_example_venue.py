@@ -17,7 +17,7 @@ DIST = "backplane-example-venue"
 
 
 def backplane(env: dict[str, str], *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "framework.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "framework.tools.cli", *args], capture_output=True, text=True,
                           timeout=120, cwd=cwd, env=env)  # fmt: skip
 
 

@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.books import HeapL3Book, NaiveL2Book, NaiveL3Book, l3_workload
-from framework.l2book import L2Book
-from framework.l3book import L3Book
+from framework.books.l2book import L2Book
+from framework.books.l3book import L3Book
 
 STATS = (
     "unknown_update",

@@ -8,9 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framework.bus import Bus, ErrorPolicy
-from framework.clock import SimClock
-from framework.events import (
+from framework.model.events import (
     BookDelta,
     BookSnapshot,
     HandlerFailed,
@@ -19,6 +17,8 @@ from framework.events import (
     SubscriberLagged,
     Trade,
 )
+from framework.runtime.bus import Bus, ErrorPolicy
+from framework.runtime.clock import SimClock
 
 
 def book(venue: str, symbol: str, n: int) -> BookDelta:

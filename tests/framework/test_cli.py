@@ -14,7 +14,7 @@ import pytest
 def backplane(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "framework.cli", *args],
+        [sys.executable, "-m", "framework.tools.cli", *args],
         capture_output=True, text=True, env=full_env, timeout=120, cwd=cwd,
     )  # fmt: skip
 
@@ -39,7 +39,7 @@ strategies:
 @pytest.fixture
 def venue_plugin() -> str:
     """A venue plugin that is installed in this environment."""
-    from framework.plugins import load_host
+    from framework.plugin.manager import load_host
 
     names = load_host().names("venue")
     if not names:

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from framework.clock import NS_PER_MS, LiveClock, SimClock
+from framework.runtime.clock import NS_PER_MS, LiveClock, SimClock
 
 
 def test_sim_clock_stands_still_until_advanced() -> None:

@@ -36,7 +36,7 @@ from framework.config import (
     redacted_dict,
     show_config,
 )
-from framework.errors import ConfigError
+from framework.model.errors import ConfigError
 
 # -- a small plugin world ---------------------------------------------------------
 

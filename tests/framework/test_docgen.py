@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from framework import docgen, hookspecs, specs
 from framework.kit.venue import CASES
+from framework.plugin import hookspecs, specs
+from framework.tools import docgen
 
 
 def test_the_plugin_guide_is_up_to_date() -> None:
     text = docgen.DOC.read_text()
-    assert docgen.regenerate(text) == text, "docs/plugins.md is stale: run `python -m framework.docgen`"
+    assert docgen.regenerate(text) == text, "docs/plugins.md is stale: run `python -m framework.tools.docgen`"
 
 
 def test_every_hook_and_spec_is_documented_under_its_phase() -> None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 import msgspec
 import pytest
 
-from framework.events import BookDelta, Instrument, OrderFilled, Side
+from framework.model.events import BookDelta, Instrument, OrderFilled, Side
 
 
 def test_events_are_immutable_and_positional() -> None:

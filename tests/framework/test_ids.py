@@ -9,19 +9,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from framework.cli import config_schema
-from framework.clock import SimClock
 from framework.config import load_config
-from framework.ids import (
+from framework.model.ids import (
     MAX_CLIENT_ID,
     MAX_STRATEGY_NAME,
     id_prefix,
     session_tag,
     strategy_of,
 )
-from framework.plugins import load_host
-from framework.runner import plan_issues
-from framework.strategy import StrategyContext
+from framework.plugin.manager import load_host
+from framework.plugin.strategy import StrategyContext
+from framework.runtime.clock import SimClock
+from framework.runtime.runner import plan_issues
 
 RUN_IDS = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", fullmatch=True)
 NAMES = st.from_regex(rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{MAX_STRATEGY_NAME - 1}}}", fullmatch=True)
@@ -89,6 +88,6 @@ def test_config_check_names_a_strategy_name_too_long(tmp_path: Path) -> None:
         f"strategies:\n  {long}:\n    plugin: market_maker\n    venue: v\n    symbols: [a]\n"
     )
     host = load_host()
-    issues = plan_issues(host, load_config(path, config_schema(host)))
+    issues = plan_issues(host, load_config(path, host.config_schema()))
     text = "\n".join(map(str, issues))
     assert f"{path}:6:5: strategies.{long}" in text and f"at most {MAX_STRATEGY_NAME}" in text

@@ -20,9 +20,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framework.bus import Bus
-from framework.clock import SimClock
-from framework.events import (
+from framework.books.l2book import L2Book
+from framework.journal import (
+    Difference,
+    DifferenceKind,
+    Journal,
+    JournalError,
+    OpenOrder,
+    OrderState,
+    reconcile,
+    reconcile_positions,
+    run_dir_for,
+)
+from framework.model.events import (
     CancelRejected,
     DenyReason,
     HandlerFailed,
@@ -35,21 +45,11 @@ from framework.events import (
     Side,
     VenueCheckpoint,
 )
-from framework.journal import (
-    Difference,
-    DifferenceKind,
-    Journal,
-    JournalError,
-    OpenOrder,
-    OrderState,
-    reconcile,
-    reconcile_positions,
-    run_dir_for,
-)
-from framework.l2book import L2Book
-from framework.orders import CancelOrder, SubmitOrder, TimeInForce
+from framework.model.orders import CancelOrder, SubmitOrder, TimeInForce
+from framework.model.positions import Position, PositionBook
 from framework.paper import PaperExchange
-from framework.positions import Position, PositionBook
+from framework.runtime.bus import Bus
+from framework.runtime.clock import SimClock
 
 V, S, ST = "simv", "BTC-USD", "mm"
 
@@ -326,8 +326,8 @@ def test_a_journal_of_the_previous_schema_gains_the_checkpoint_table(tmp_path: P
 # prints how many it has journalled; the parent kills it mid-way.
 SCRIPT = textwrap.dedent(
     """
-    from framework.events import Liquidity, OrderAccepted, OrderCanceled, OrderFilled, Side
-    from framework.orders import SubmitOrder
+    from framework.model.events import Liquidity, OrderAccepted, OrderCanceled, OrderFilled, Side
+    from framework.model.orders import SubmitOrder
 
     def steps(n):
         for i in range(n):
@@ -350,7 +350,7 @@ CHILD = SCRIPT + textwrap.dedent(
     """
     import sys
     from framework.journal import Journal
-    from framework.orders import SubmitOrder
+    from framework.model.orders import SubmitOrder
 
     journal = Journal(sys.argv[1], "killed")
     journal.start(mode="paper", config_text="")

@@ -6,8 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from framework.events import Side
-from framework.l2book import L2Book
+from framework.books.l2book import L2Book
+from framework.model.events import Side
 
 
 @pytest.fixture

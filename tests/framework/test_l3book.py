@@ -6,8 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from framework.events import Side
-from framework.l3book import L3Book, RestingOrder
+from framework.books.l3book import L3Book, RestingOrder
+from framework.model.events import Side
 
 OWNER = "dydx1owner"
 

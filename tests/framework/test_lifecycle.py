@@ -27,19 +27,6 @@ from hypothesis.stateful import (
     rule,
 )
 
-from framework.bus import Bus
-from framework.clock import SimClock
-from framework.errors import VenueRejected, VenueUnavailable
-from framework.events import (
-    CancelRejected,
-    OrderAccepted,
-    OrderCanceled,
-    OrderEvent,
-    OrderFilled,
-    OrderReplaced,
-    OrderResolved,
-    Side,
-)
 from framework.execution.lifecycle import (
     OPEN,
     TABLE,
@@ -49,13 +36,26 @@ from framework.execution.lifecycle import (
     next_status,
 )
 from framework.execution.resolver import ExecutionSettings, UnknownResolver
+from framework.execution.router import RunRouter
+from framework.execution.tracker import OrderTracker
 from framework.journal import Journal
 from framework.journal import OpenOrder as JournalOrder
 from framework.journal.reconcile import settle
-from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
-from framework.router import RunRouter
-from framework.tracker import OrderTracker
-from framework.venue import VenueOrder
+from framework.model.errors import VenueRejected, VenueUnavailable
+from framework.model.events import (
+    CancelRejected,
+    OrderAccepted,
+    OrderCanceled,
+    OrderEvent,
+    OrderFilled,
+    OrderReplaced,
+    OrderResolved,
+    Side,
+)
+from framework.model.orders import CancelOrder, ReplaceOrder, SubmitOrder
+from framework.plugin.venue import VenueOrder
+from framework.runtime.bus import Bus
+from framework.runtime.clock import SimClock
 
 V, S, ST = "v", "X", "s"
 

@@ -11,9 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framework.bus import Bus
-from framework.clock import NS_PER_MS, SimClock
-from framework.events import (
+from framework.books.l2book import L2Book
+from framework.model.events import (
     BookDelta,
     BookSnapshot,
     CancelRejected,
@@ -29,8 +28,7 @@ from framework.events import (
     Side,
     Trade,
 )
-from framework.l2book import L2Book
-from framework.orders import (
+from framework.model.orders import (
     CancelOrder,
     OrderType,
     ReplaceOrder,
@@ -39,6 +37,8 @@ from framework.orders import (
 )
 from framework.paper import PaperExchange, PaperSettings, fee
 from framework.paper.queue import PaperOrder, allocate_print
+from framework.runtime.bus import Bus
+from framework.runtime.clock import NS_PER_MS, SimClock
 
 V, S = "simv", "BTC-USD"
 

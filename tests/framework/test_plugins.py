@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from framework.plugins import PluginHost
+from framework.plugin.manager import PluginHost
 
 GOOD = '''
 import msgspec
-from framework.hookspecs import hookimpl
-from framework.specs import StrategySpec
+from framework.plugin.hookspecs import hookimpl
+from framework.plugin.specs import StrategySpec
 
 class Params(msgspec.Struct, forbid_unknown_fields=True):
     size: int = 1
@@ -29,7 +29,7 @@ def backplane_strategies():
 '''
 
 BAD_SIGNATURE = '''
-from framework.hookspecs import hookimpl
+from framework.plugin.hookspecs import hookimpl
 
 @hookimpl
 def backplane_strategies(extra_argument):
@@ -37,7 +37,7 @@ def backplane_strategies(extra_argument):
 '''
 
 RAISES = '''
-from framework.hookspecs import hookimpl
+from framework.plugin.hookspecs import hookimpl
 
 @hookimpl
 def backplane_venues():
@@ -101,7 +101,7 @@ def test_broken_plugins_are_reported_by_name_and_hook_and_the_rest_loads(site: P
 
 
 def test_unknown_hook_is_refused_with_a_suggestion() -> None:
-    from framework.hookspecs import hookimpl
+    from framework.plugin.hookspecs import hookimpl
 
     class Typo:
         @hookimpl
@@ -114,7 +114,7 @@ def test_unknown_hook_is_refused_with_a_suggestion() -> None:
 
 
 def test_wrong_return_type_is_refused() -> None:
-    from framework.hookspecs import hookimpl
+    from framework.plugin.hookspecs import hookimpl
 
     class Wrong:
         @hookimpl
@@ -129,7 +129,7 @@ def test_wrong_return_type_is_refused() -> None:
 def test_cli_lists_plugins_and_reports_broken_ones(site: Path) -> None:
     env_path = f"{site}"
     proc = subprocess.run(
-        [sys.executable, "-c", "import sys; from framework.cli import main; sys.exit(main(['plugins']))"],
+        [sys.executable, "-c", "import sys; from framework.tools.cli import main; sys.exit(main(['plugins']))"],
         capture_output=True,
         text=True,
         env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"},

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framework.events import Side
-from framework.positions import Position, PositionBook
+from framework.model.events import Side
+from framework.model.positions import Position, PositionBook
 
 K = ("s", "v", "X")
 

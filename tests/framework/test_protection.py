@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from framework.bus import Bus
-from framework.cli import config_schema
-from framework.clock import NS_PER_MS, NS_PER_S, SimClock
 from framework.config import load_config
-from framework.events import (
+from framework.execution.protection import Protection, growing
+from framework.execution.router import RunRouter
+from framework.execution.tracker import OrderTracker
+from framework.model.events import (
     DenyReason,
     OrderAccepted,
     OrderDenied,
@@ -25,21 +25,20 @@ from framework.events import (
     StreamState,
     StreamStatus,
 )
-from framework.hookspecs import hookimpl
-from framework.orders import SubmitOrder
-from framework.plugins import load_host
-from framework.positions import PositionBook
-from framework.protection import Protection, growing
+from framework.model.orders import SubmitOrder
+from framework.model.positions import PositionBook
+from framework.plugin.hookspecs import hookimpl
+from framework.plugin.manager import load_host
+from framework.plugin.venue import MessageKind
 from framework.risk import RiskConfig, RiskLayer, TradingState
 from framework.risk.gate import RiskGate
 from framework.risk.killswitch import write_kill
 from framework.risk.limiter import IngressLimiter
 from framework.risk.slots import MemorySlotRegistry
 from framework.risk.window import BudgetRule
-from framework.router import RunRouter
-from framework.runner import EXIT_OK, run_config
-from framework.tracker import OrderTracker
-from framework.venue import MessageKind
+from framework.runtime.bus import Bus
+from framework.runtime.clock import NS_PER_MS, NS_PER_S, SimClock
+from framework.runtime.runner import EXIT_OK, run_config
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -100,7 +99,7 @@ async def run_script(tmp_path: Path, script: Script, *, extra: str = "", strateg
     path = tmp_path / "run.yaml"
     path.write_text(CONFIG.format(journal=tmp_path / "runs", extra=extra, strategy_extra=strategy_extra))
     runs: list[Any] = []
-    code = await run_config(load_config(path, config_schema(host)), host, install_signals=False,
+    code = await run_config(load_config(path, host.config_schema()), host, install_signals=False,
                             run_id="p", on_done=runs.append)  # fmt: skip
     assert code == EXIT_OK  # and so nothing was left open at the end
     return runs[0]

@@ -15,14 +15,13 @@ from typing import Any
 import msgspec
 import pytest
 
-from framework.cli import config_schema
 from framework.config import load_config
-from framework.events import Side
-from framework.hookspecs import hookimpl
-from framework.plugins import load_host
-from framework.runner import EXIT_OK, run_config
-from framework.specs import StrategySpec
-from framework.strategy import Strategy
+from framework.model.events import Side
+from framework.plugin.hookspecs import hookimpl
+from framework.plugin.manager import load_host
+from framework.plugin.specs import StrategySpec
+from framework.plugin.strategy import Strategy
+from framework.runtime.runner import EXIT_OK, run_config
 from plugins.polymarket.sim import DEMO_ACCOUNT, SimSettings
 from plugins.polymarket.sim.limits import LimitSettings
 
@@ -155,7 +154,7 @@ async def start(tmp_path: Path, *, orders: int, duration: str, actions: dict[flo
     path.write_text(CONFIG.format(duration=duration, orders=orders, rate=RATE, window=WINDOW, journal=tmp_path / "runs",
                                   venue_extra=venue_extra, strategy_extra=strategy_extra))  # fmt: skip
     runs: list[Any] = []
-    code = await run_config(load_config(path, config_schema(host)), host, install_signals=False, on_done=runs.append)
+    code = await run_config(load_config(path, host.config_schema()), host, install_signals=False, on_done=runs.append)
     return code, runs[0], harness
 
 

@@ -10,12 +10,11 @@ import sys
 import time
 from pathlib import Path
 
-from framework.assembly import CLOSED_AT_RECONCILE
-from framework.cli import config_schema
 from framework.config import load_config
 from framework.journal import DifferenceKind
-from framework.plugins import load_host
-from framework.runner import run_config
+from framework.plugin.manager import load_host
+from framework.runtime.assembly import CLOSED_AT_RECONCILE
+from framework.runtime.runner import run_config
 
 CONFIG = """\
 run: {{name: live-reconcile, mode: live}}
@@ -42,7 +41,7 @@ async def test_killed_live_run_reports_and_closes_its_orders_missing_at_a_fresh_
     config.write_text(CONFIG.format(runs=tmp_path / "runs"))
     journal = tmp_path / "runs" / "r1" / "journal.sqlite"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "framework.cli", "run", str(config), "--run-id", "r1", "--quiet"],
+        [sys.executable, "-m", "framework.tools.cli", "run", str(config), "--run-id", "r1", "--quiet"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ),
     )  # fmt: skip
     try:
@@ -64,7 +63,7 @@ async def test_killed_live_run_reports_and_closes_its_orders_missing_at_a_fresh_
     assert killed_open
 
     host = load_host()
-    cfg = load_config(config, config_schema(host))
+    cfg = load_config(config, host.config_schema())
     runs: list = []
     await run_config(cfg, host, duration_s=1.0, install_signals=False, run_id="r1", on_done=runs.append)
     run = runs[0]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from framework.clock import NS_PER_S, SimClock
-from framework.events import (
+from framework.journal import Journal
+from framework.model.events import (
     DenyReason,
     Instrument,
     Liquidity,
@@ -18,8 +18,8 @@ from framework.events import (
     OrderFilled,
     Side,
 )
-from framework.journal import Journal
-from framework.report import (
+from framework.runtime.clock import NS_PER_S, SimClock
+from framework.tools.report import (
     format_summary,
     mark_metric,
     summarize,
@@ -150,7 +150,7 @@ def test_missing_journal_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_thinning_keeps_extremes_and_bounds_the_points() -> None:
-    from framework.report import thin
+    from framework.tools.report import thin
 
     pts = [(float(i), float((i * 7919) % 1000)) for i in range(20_000)]
     pts[12_345] = (12_345.0, 5_000.0)  # a spike

@@ -6,12 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from framework.cli import config_schema
 from framework.config import check_config
-from framework.events import Liquidity, OrderFilled, Side
 from framework.journal import DifferenceKind, OpenOrder, settle
-from framework.plugins import load_host
-from framework.positions import PositionBook
+from framework.model.events import Liquidity, OrderFilled, Side
+from framework.model.positions import PositionBook
+from framework.plugin.manager import load_host
 from framework.risk.state import RiskState
 
 V, S = "pm", "demo-a"
@@ -67,6 +66,6 @@ def test_a_wrong_reconcile_policy_names_file_line_key_and_choices(tmp_path: Path
         "reconcile:\n  unknown_orders: keep\n"
     )
     host = load_host()
-    text = "\n".join(str(i) for i in check_config(path, config_schema(host)))
+    text = "\n".join(str(i) for i in check_config(path, host.config_schema()))
     assert f"{path}:5:" in text and "reconcile.unknown_orders" in text
     assert "cancel" in text and "adopt" in text

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from framework.assembly import _ROUTES, start_venue
-from framework.cli import config_schema, main
-from framework.clock import SimClock
 from framework.config import ROUTED_MODES, load_config
-from framework.errors import ConfigError
-from framework.plugins import load_host
-from framework.runner import Run
+from framework.model.errors import ConfigError
+from framework.plugin.manager import load_host
+from framework.runtime.assembly import _ROUTES, start_venue
+from framework.runtime.clock import SimClock
+from framework.runtime.runner import Run
+from framework.tools.cli import main
 
 CONFIG = """\
 run:
@@ -62,7 +62,7 @@ def test_backplane_run_refuses_replay_before_anything_starts(tmp_path: Path, cap
 async def test_start_venue_refuses_any_mode_without_a_route(tmp_path: Path) -> None:
     """Whoever skips plan_issues still never reaches the live route (or the adapter)."""
     host = load_host()
-    cfg = load_config(write(tmp_path, "paper", "replay"), config_schema(host))
+    cfg = load_config(write(tmp_path, "paper", "replay"), host.config_schema())
     run = Run(cfg, host, SimClock())
     async with contextlib.AsyncExitStack() as stack:
         with pytest.raises(ConfigError, match="venues.b: mode 'replay' cannot run: no replay engine yet"):

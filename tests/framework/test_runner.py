@@ -11,15 +11,14 @@ from pathlib import Path
 
 import msgspec
 
-from framework.cli import config_schema
-from framework.clock import SimClock
 from framework.config import load_config
-from framework.hookspecs import hookimpl
 from framework.journal import Journal
-from framework.plugins import load_host
-from framework.runner import EXIT_OK, EXIT_STRATEGY_FAILED, run_config
-from framework.specs import StrategySpec
-from framework.strategy import Strategy
+from framework.plugin.hookspecs import hookimpl
+from framework.plugin.manager import load_host
+from framework.plugin.specs import StrategySpec
+from framework.plugin.strategy import Strategy
+from framework.runtime.clock import SimClock
+from framework.runtime.runner import EXIT_OK, EXIT_STRATEGY_FAILED, run_config
 
 
 class BoomParams(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -82,7 +81,7 @@ def load(tmp_path: Path, extra: str = ""):
     tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "run.yaml"
     path.write_text(CONFIG.format(journal=tmp_path / "runs", extra=extra))
-    return host, load_config(path, config_schema(host))
+    return host, load_config(path, host.config_schema())
 
 
 async def test_paper_run_trades_and_a_raising_strategy_is_halted_alone(tmp_path: Path) -> None:
@@ -136,7 +135,7 @@ def test_cli_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         f"journal: {{path: {tmp_path / 'runs'}}}\n"
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "framework.cli", "run", str(config), "--quiet"],
+        [sys.executable, "-m", "framework.tools.cli", "run", str(config), "--quiet"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ},
     )  # fmt: skip
     try:
@@ -154,7 +153,7 @@ def test_cli_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
 
 
 def test_config_check_refuses_a_mode_the_venue_cannot_run(tmp_path: Path) -> None:
-    from framework.cli import main
+    from framework.tools.cli import main
 
     config = tmp_path / "live.yaml"
     config.write_text(
@@ -174,7 +173,7 @@ def test_sigint_is_handled_like_sigterm(tmp_path: Path) -> None:
         f"journal: {{path: {tmp_path / 'runs'}}}\n"
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "framework.cli", "run", str(config), "--quiet"],
+        [sys.executable, "-m", "framework.tools.cli", "run", str(config), "--quiet"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -192,7 +191,7 @@ def test_sigint_is_handled_like_sigterm(tmp_path: Path) -> None:
 
 
 async def test_report_summarizes_a_finished_run(tmp_path: Path) -> None:
-    from framework.cli import main
+    from framework.tools.cli import main
 
     host, cfg = load(tmp_path)
     runs: list = []
@@ -274,7 +273,7 @@ async def test_shutdown_sends_every_cancel_before_the_venue_disconnects(tmp_path
     host = load_host([(Watch(), "watch")])
     path = tmp_path / "run.yaml"
     path.write_text(LIVE_CONFIG.format(journal=tmp_path / "runs"))
-    code = await run_config(load_config(path, config_schema(host)), host, install_signals=False)
+    code = await run_config(load_config(path, host.config_schema()), host, install_signals=False)
     assert code == EXIT_OK
     assert seen["working_at_stop"] > 0  # there were orders to cancel
     assert seen["in_flight_at_venue_stop"] == 0

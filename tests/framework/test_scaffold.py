@@ -27,7 +27,7 @@ def run(*cmd: str, cwd: Path | None = None, env: dict[str, str] | None = None) -
 
 
 def backplane(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return run(sys.executable, "-m", "framework.cli", *args, cwd=cwd, env=env)
+    return run(sys.executable, "-m", "framework.tools.cli", *args, cwd=cwd, env=env)
 
 
 def test_names_are_spelled_for_each_use() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from framework.clock import NS_PER_S, LiveClock, SimClock
 from framework.config import ScheduleEntry
-from framework.schedule import Schedule
+from framework.runtime.clock import NS_PER_S, LiveClock, SimClock
+from framework.runtime.schedule import Schedule
 
 
 def test_interval_and_cron_fire_in_simulated_time() -> None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from framework.cli import config_schema
 from framework.config import load_config
-from framework.plugins import load_host
-from framework.runner import run_config
-from framework.status import StatusLine, summary_table
+from framework.plugin.manager import load_host
+from framework.runtime.runner import run_config
+from framework.runtime.status import StatusLine, summary_table
 
 CONFIG = """\
 run: {{name: status-test, mode: paper, clock: sim, duration: 5s}}
@@ -30,7 +29,7 @@ async def test_halted_and_reducing_scopes_are_shown(tmp_path: Path) -> None:
     path = tmp_path / "status.yaml"
     path.write_text(CONFIG.format(runs=tmp_path / "runs"))
     runs: list = []
-    await run_config(load_config(path, config_schema(host)), host, install_signals=False, on_done=runs.append)
+    await run_config(load_config(path, host.config_schema()), host, install_signals=False, on_done=runs.append)
     run = runs[0]
     table = summary_table(run, run.stats)
     assert state_column(table) == {"mm": "reducing", "taker": "halted", "quiet": "ok"}

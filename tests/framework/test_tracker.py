@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from framework.events import (
+from framework.execution.tracker import OrderStatus, OrderTracker
+from framework.model.events import (
     CancelRejected,
     DenyReason,
     OrderAccepted,
@@ -15,8 +16,7 @@ from framework.events import (
     OrderUnknown,
     Side,
 )
-from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
-from framework.tracker import OrderStatus, OrderTracker
+from framework.model.orders import CancelOrder, ReplaceOrder, SubmitOrder
 
 
 def submit(t: OrderTracker, cid: str, side: Side = Side.BUY, size: int = 10) -> None:

@@ -16,7 +16,7 @@ def test_stress_churn_runs_short_and_the_summary_shows_the_simulator_counters(tm
     assert "duration: 5s" in config
     (tmp_path / "stress.yaml").write_text(config)
     proc = subprocess.run(
-        [sys.executable, "-m", "framework.cli", "run", "stress.yaml", "--quiet"],
+        [sys.executable, "-m", "framework.tools.cli", "run", "stress.yaml", "--quiet"],
         capture_output=True, text=True, timeout=120, cwd=tmp_path,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from framework.events import Side
-from framework.orders import OrderType, TimeInForce
-from framework.testing import StrategyHarness
+from framework.model.events import Side
+from framework.model.orders import OrderType, TimeInForce
+from framework.tools.testing import StrategyHarness
 from strategies.imbalance_taker import ImbalanceTaker, ImbalanceTakerParams
 
 

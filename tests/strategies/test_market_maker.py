@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from framework.events import Side
-from framework.testing import StrategyHarness
+from framework.model.events import Side
+from framework.tools.testing import StrategyHarness
 from strategies.market_maker import MarketMaker, MarketMakerParams
 
 

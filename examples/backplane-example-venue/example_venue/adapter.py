@@ -28,13 +28,25 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import msgspec
-from framework.clock import NS_PER_MS
-from framework.errors import Denied, VenueUnavailable
-from framework.events import BookSnapshot, Event, Instrument, StreamState, StreamStatus
-from framework.execution import Outbound
-from framework.l2book import L2Book
-from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
-from framework.venue import MessageKind, RateRule, VenueContext, VenueLimits
+from framework import (
+    NS_PER_MS,
+    BookSnapshot,
+    CancelOrder,
+    Denied,
+    Event,
+    Instrument,
+    L2Book,
+    MessageKind,
+    Outbound,
+    RateRule,
+    ReplaceOrder,
+    StreamState,
+    StreamStatus,
+    SubmitOrder,
+    VenueContext,
+    VenueLimits,
+    VenueUnavailable,
+)
 
 from example_venue.codec import Desync, MarketCodec, OrderCodec, encode
 

@@ -29,20 +29,22 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from framework.events import (
+from framework import (
     BookDelta,
     BookSnapshot,
+    CancelOrder,
     CancelRejected,
     Event,
+    L2Book,
     OrderAccepted,
     OrderCanceled,
     OrderEvent,
     OrderFilled,
     OrderRejected,
+    ReplaceOrder,
     Side,
+    SubmitOrder,
 )
-from framework.l2book import L2Book
-from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
 
 __all__ = ["Desync", "MarketCodec", "OrderCodec", "encode"]
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from framework.hookspecs import hookimpl
-from framework.specs import SimulatorSpec, VenueSpec
+from framework import SimulatorSpec, VenueSpec, hookimpl
 
 from example_venue.adapter import ExampleAdapter, ExampleSettings, limits
 from example_venue.sim import ExampleSimulator, SimSettings

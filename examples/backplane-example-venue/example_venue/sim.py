@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import msgspec
-from framework.clock import NS_PER_MS, LiveClock
-from framework.events import Level, Side
+from framework import NS_PER_MS, Level, LiveClock, Side
 
 from example_venue.adapter import ExampleSettings
 from example_venue.codec import encode

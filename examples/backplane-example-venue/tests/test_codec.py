@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from framework.events import BookDelta, BookSnapshot, OrderFilled, Side
-from framework.orders import SubmitOrder
+from framework import BookDelta, BookSnapshot, OrderFilled, Side, SubmitOrder
 
 from example_venue.codec import Desync, MarketCodec, OrderCodec, encode
 

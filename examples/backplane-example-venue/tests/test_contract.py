@@ -6,9 +6,8 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
-from framework.events import Level, Side
+from framework import Level, Side, VenueContext
 from framework.kit import VenueContract, VenueCounts, VenueHarness
-from framework.venue import VenueContext
 
 from example_venue import ExampleAdapter, ExampleSettings, ExampleSimulator, SimSettings
 

@@ -27,7 +27,7 @@ from v4_proto.dydxprotocol.perpetuals import perpetual_pb2
 from v4_proto.dydxprotocol.perpetuals import query_pb2 as perp_query_pb2
 from v4_proto.dydxprotocol.perpetuals import query_pb2_grpc as perp_query_pb2_grpc
 
-from framework.clock import NS_PER_MS, Clock, LiveClock
+from framework.runtime.clock import NS_PER_MS, Clock, LiveClock
 from plugins.dydx.fakenode.engine import FakeEngine
 from plugins.dydx.fakenode.flow import SyntheticFlow
 from plugins.dydx.recording import read_frames

@@ -1,7 +1,7 @@
 """The Polymarket US exchange simulator: real grpc.aio and aiohttp servers on
 127.0.0.1 speaking ``polymarket.v1`` and its JSON mapping.
 
-``simulate(settings)`` is the :class:`~framework.specs.SimulatorSpec`
+``simulate(settings)`` is the :class:`~framework.plugin.specs.SimulatorSpec`
 factory: an async context manager yielding a :class:`Simulator` with the
 endpoints, a registered demo client (its RSA private key included, for the
 in-process adapter), the engines, the fault switches and the violation
@@ -25,7 +25,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from framework.clock import NS_PER_S, Clock, LiveClock
+from framework.runtime.clock import NS_PER_S, Clock, LiveClock
 from plugins.polymarket.sim.engine import Engine
 from plugins.polymarket.sim.exchange import Client, Exchange
 from plugins.polymarket.sim.faults import Faults

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 import grpc
 
-from framework.clock import NS_PER_S, Clock
+from framework.runtime.clock import NS_PER_S, Clock
 from plugins.polymarket.gen import dropcopy_pb2 as dc
 from plugins.polymarket.gen import enums_pb2 as E
 from plugins.polymarket.gen import marketdatasubscription_pb2 as md

@@ -12,7 +12,7 @@ import functools
 import random
 from pathlib import Path
 
-from framework.clock import NS_PER_S, Clock
+from framework.runtime.clock import NS_PER_S, Clock
 from plugins.polymarket.gen import enums_pb2 as E
 from plugins.polymarket.gen import refdata_pb2 as rd
 from plugins.polymarket.sim.exchange import Exchange

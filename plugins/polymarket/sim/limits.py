@@ -20,7 +20,7 @@ from collections import Counter, deque
 
 import msgspec
 
-from framework.clock import NS_PER_S, Clock
+from framework.runtime.clock import NS_PER_S, Clock
 from plugins.polymarket.limits import method_buckets
 
 __all__ = ["LimitSettings", "SimLimits", "TokenBucket"]

@@ -12,7 +12,7 @@ from typing import Any
 
 import jwt
 
-from framework.clock import NS_PER_S
+from framework.runtime.clock import NS_PER_S
 from plugins.polymarket.sim.exchange import Exchange
 
 __all__ = ["ASSERTION_TYPE", "TokenError", "issue"]

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from framework.errors import Denied, VenueThrottled, VenueUnavailable
-from framework.events import DenyReason, Side
 from framework.execution import GatedSender, Outbound
 from framework.execution.sender import GatedRoute
 from framework.kit.sender import KitSender
-from framework.orders import CancelOrder, SubmitOrder
-from framework.venue import CountingGate, MessageKind
+from framework.model.errors import Denied, VenueThrottled, VenueUnavailable
+from framework.model.events import DenyReason, Side
+from framework.model.orders import CancelOrder, SubmitOrder
+from framework.plugin.venue import CountingGate, MessageKind
 
 pytestmark = pytest.mark.timeout(10)
 

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from framework.cli import config_schema
-from framework.clock import SimClock
 from framework.config import load_config
-from framework.events import DenyReason
-from framework.plugins import load_host
-from framework.runner import run_config
+from framework.model.events import DenyReason
+from framework.plugin.manager import load_host
+from framework.runtime.clock import SimClock
+from framework.runtime.runner import run_config
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -35,7 +34,7 @@ async def test_paper_intents_pass_the_venue_gate_before_the_paper_exchange(tmp_p
     path.write_text(CONFIG.format(journal=tmp_path / "runs"))
     host = load_host([])
     runs: list = []
-    await run_config(load_config(path, config_schema(host)), host, install_signals=False, run_id="pg",
+    await run_config(load_config(path, host.config_schema()), host, install_signals=False, run_id="pg",
                      clock=SimClock(), on_done=runs.append)  # fmt: skip
     run = runs[0]
     stats = run.gates["sim"].stats()

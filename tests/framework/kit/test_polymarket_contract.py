@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from framework.clock import LiveClock
-from framework.events import Level, Side
 from framework.kit import VenueContract, VenueCounts, VenueHarness
-from framework.venue import VenueContext
+from framework.model.events import Level, Side
+from framework.plugin.venue import VenueContext
+from framework.runtime.clock import LiveClock
 from plugins.polymarket.adapter import PolymarketAdapter
 from plugins.polymarket.gen import enums_pb2 as E
 from plugins.polymarket.settings import settings_from

@@ -5,13 +5,13 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from framework.events import DenyReason, Side
 from framework.kit.riskcheck import (
     RISK_CHECKS,
     RiskCheckCase,
     RiskCheckContract,
     RiskCheckHarness,
 )
+from framework.model.events import DenyReason, Side
 from framework.risk.checks import Denial
 from plugins.riskchecks.checks import (
     MaxOrderSize,

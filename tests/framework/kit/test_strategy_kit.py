@@ -5,7 +5,6 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from framework.events import BookDelta, BookSnapshot, OrderDenied, OrderEvent, Side
 from framework.kit.strategy import (
     STRATEGY_CHECKS,
     OrderLoop,
@@ -15,7 +14,14 @@ from framework.kit.strategy import (
     sides,
     walk_books,
 )
-from framework.strategy import Strategy
+from framework.model.events import (
+    BookDelta,
+    BookSnapshot,
+    OrderDenied,
+    OrderEvent,
+    Side,
+)
+from framework.plugin.strategy import Strategy
 from strategies.imbalance_taker import ImbalanceTaker, ImbalanceTakerParams
 from strategies.market_maker import MarketMaker, MarketMakerParams
 

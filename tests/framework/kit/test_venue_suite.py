@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from framework.events import BookSnapshot
 from framework.kit.matrix import render_markdown, render_text
 from framework.kit.venue import CASES, CASES_BY_ID, VenueHarness, run_case, support
+from framework.model.events import BookSnapshot
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "backplane-example-venue"
 

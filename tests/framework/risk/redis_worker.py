@@ -15,11 +15,11 @@ import socket
 import sys
 import time
 
-from framework.clock import NS_PER_MS, LiveClock
-from framework.errors import Denied
+from framework.model.errors import Denied
+from framework.plugin.venue import MessageKind, RateRule
 from framework.risk.redis_backend import RedisLimiter, RedisSlotRegistry, connect
 from framework.risk.window import BudgetRule
-from framework.venue import MessageKind, RateRule
+from framework.runtime.clock import NS_PER_MS, LiveClock
 
 
 async def budget(url: str, account: str, seconds: float, port: int) -> None:

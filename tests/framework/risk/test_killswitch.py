@@ -16,8 +16,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framework.cli import main
-from framework.clock import NS_PER_MS, SimClock
 from framework.journal import Journal
 from framework.risk.config import RiskConfig, TradingState
 from framework.risk.killswitch import (
@@ -29,6 +27,8 @@ from framework.risk.killswitch import (
     write_kill,
 )
 from framework.risk.layer import RiskLayer
+from framework.runtime.clock import NS_PER_MS, SimClock
+from framework.tools.cli import main
 
 
 def journal_dir(tmp_path: Path, strategies: str = "{mm: {plugin: market_maker}, taker: {plugin: x}}") -> Path:
@@ -158,7 +158,7 @@ journal: {{path: {runs}}}
 
 
 def backplane(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "framework.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "framework.tools.cli", *args], capture_output=True, text=True,
                           timeout=60, env={**os.environ})  # fmt: skip
 
 
@@ -169,7 +169,7 @@ def test_kill_and_resume_against_a_running_run(tmp_path: Path) -> None:
     config.write_text(CONFIG.format(runs=tmp_path / "runs"))
     run_dir = tmp_path / "runs" / "k1"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "framework.cli", "run", str(config), "--run-id", "k1"],
+        [sys.executable, "-m", "framework.tools.cli", "run", str(config), "--run-id", "k1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ},
     )  # fmt: skip
     try:

@@ -8,10 +8,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framework.clock import NS_PER_MS, NS_PER_S, SimClock
+from framework.plugin.venue import MessageKind
 from framework.risk.limiter import IngressLimiter
 from framework.risk.window import PPM, THROTTLE_HOLDOFF_NS, BudgetRule
-from framework.venue import MessageKind
+from framework.runtime.clock import NS_PER_MS, NS_PER_S, SimClock
 
 CANCEL = MessageKind.CANCEL
 G = 10 * NS_PER_MS

@@ -13,12 +13,12 @@ from typing import Any
 import msgspec
 import pytest
 
-from framework.clock import NS_PER_MS, LiveClock
-from framework.errors import Denied
-from framework.events import DenyReason
+from framework.model.errors import Denied
+from framework.model.events import DenyReason
+from framework.plugin.venue import MessageKind, RateRule, TokenBucketRule, VenueLimits
 from framework.risk.config import RiskConfig
 from framework.risk.gate import MethodBucket, open_gates
-from framework.venue import MessageKind, RateRule, TokenBucketRule, VenueLimits
+from framework.runtime.clock import NS_PER_MS, LiveClock
 
 RULE = TokenBucketRule(rate_per_s=10, capacity=3)  # a token every 100 ms, 3 at once
 PM = VenueLimits(ingress=RateRule(100, 60), max_streams=20, method_buckets={"InsertOrder": RULE})

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from framework.clock import NS_PER_MS, NS_PER_S, LiveClock
-from framework.errors import Denied
-from framework.events import DenyReason
+from framework.model.errors import Denied
+from framework.model.events import DenyReason
+from framework.plugin.venue import MessageKind
 from framework.risk.limiter import IngressLimiter
 from framework.risk.window import BudgetRule
-from framework.venue import MessageKind
+from framework.runtime.clock import NS_PER_MS, NS_PER_S, LiveClock
 
 CANCEL, REPLACE, NEW, QUERY = MessageKind
 

@@ -7,15 +7,21 @@ import asyncio
 import msgspec
 import pytest
 
-from framework.clock import NS_PER_MS, NS_PER_S, LiveClock, SimClock
-from framework.errors import Denied
-from framework.events import DenyReason
+from framework.model.errors import Denied
+from framework.model.events import DenyReason
+from framework.plugin.venue import (
+    Gate,
+    MessageKind,
+    RateRule,
+    TokenBucketRule,
+    VenueLimits,
+)
 from framework.risk.config import RiskConfig
 from framework.risk.gate import MethodBucket, RiskGate, bucket_params, open_gates
 from framework.risk.limiter import IngressLimiter
 from framework.risk.slots import MemorySlotRegistry
 from framework.risk.window import BudgetRule
-from framework.venue import Gate, MessageKind, RateRule, TokenBucketRule, VenueLimits
+from framework.runtime.clock import NS_PER_MS, NS_PER_S, LiveClock, SimClock
 
 PM = VenueLimits(ingress=RateRule(100, 60), max_streams=20, symbols_per_stream=1000,
                  method_buckets={"InsertOrder": TokenBucketRule(30, 30)})  # fmt: skip

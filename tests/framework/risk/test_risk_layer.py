@@ -10,9 +10,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from framework.bus import Bus
-from framework.clock import NS_PER_MS, SimClock
-from framework.events import (
+from framework.model.events import (
     BookSnapshot,
     CancelRejected,
     DenyReason,
@@ -21,15 +19,17 @@ from framework.events import (
     OrderFilled,
     Side,
 )
-from framework.hookspecs import hookimpl
-from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
-from framework.plugins import PluginHost
+from framework.model.orders import CancelOrder, ReplaceOrder, SubmitOrder
+from framework.plugin.hookspecs import hookimpl
+from framework.plugin.manager import PluginHost
+from framework.plugin.specs import RiskCheckSpec
 from framework.risk.checks import Denial
 from framework.risk.config import RiskConfig, TradingState
 from framework.risk.killswitch import KILL_FILE, KillSwitch, write_kill
 from framework.risk.layer import RiskLayer
 from framework.risk.state import RiskState
-from framework.specs import RiskCheckSpec
+from framework.runtime.bus import Bus
+from framework.runtime.clock import NS_PER_MS, SimClock
 
 INST = Instrument("pm", "AAA", Decimal("0.01"), Decimal(1), min_price=1, max_price=99)
 

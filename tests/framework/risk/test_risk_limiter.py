@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framework.clock import NS_PER_MS, NS_PER_S, SimClock
-from framework.errors import Denied
-from framework.events import DenyReason
+from framework.model.errors import Denied
+from framework.model.events import DenyReason
+from framework.plugin.venue import MessageKind, RateRule
 from framework.risk.limiter import IngressLimiter
 from framework.risk.window import BudgetRule
-from framework.venue import MessageKind, RateRule
+from framework.runtime.clock import NS_PER_MS, NS_PER_S, SimClock
 
 CANCEL, REPLACE, NEW, QUERY = MessageKind
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from framework.clock import NS_PER_S
+from framework.runtime.clock import NS_PER_S
 
 WORKER = Path(__file__).with_name("redis_worker.py")
 ROOT = Path(__file__).resolve().parents[3]

@@ -7,10 +7,11 @@ import asyncio
 
 import msgspec
 
-from framework.bus import Bus
-from framework.clock import NS_PER_MS, NS_PER_S, SimClock
-from framework.errors import VenueUnavailable
-from framework.events import (
+from framework.execution.router import RunRouter
+from framework.execution.sender import GatedSender, Outbound
+from framework.execution.tracker import OrderTracker
+from framework.model.errors import VenueUnavailable
+from framework.model.events import (
     CancelRejected,
     DenyReason,
     Event,
@@ -21,17 +22,16 @@ from framework.events import (
     OrderUnknown,
     Side,
 )
-from framework.execution.sender import GatedSender, Outbound
-from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
+from framework.model.orders import CancelOrder, ReplaceOrder, SubmitOrder
+from framework.plugin.venue import MessageKind
 from framework.risk.config import RiskConfig
 from framework.risk.gate import RiskGate
 from framework.risk.layer import RiskLayer
 from framework.risk.limiter import IngressLimiter
 from framework.risk.slots import MemorySlotRegistry
 from framework.risk.window import BudgetRule
-from framework.router import RunRouter
-from framework.tracker import OrderTracker
-from framework.venue import MessageKind
+from framework.runtime.bus import Bus
+from framework.runtime.clock import NS_PER_MS, NS_PER_S, SimClock
 
 
 class FakeAdapter:

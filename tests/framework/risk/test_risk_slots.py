@@ -13,16 +13,16 @@ from typing import Any
 
 import pytest
 
-from framework.clock import LiveClock
-from framework.errors import Denied
-from framework.events import DenyReason
+from framework.model.errors import Denied
+from framework.model.events import DenyReason
+from framework.plugin.venue import VenueLimits
 from framework.risk.slots import (
     MemorySlotRegistry,
     check_stream_caps,
     pack_symbols,
     streams_needed,
 )
-from framework.venue import VenueLimits
+from framework.runtime.clock import LiveClock
 
 WORKER = Path(__file__).with_name("redis_worker.py")
 ROOT = Path(__file__).resolve().parents[3]

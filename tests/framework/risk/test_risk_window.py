@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framework.clock import NS_PER_MS, NS_PER_S
+from framework.plugin.venue import MessageKind, RateRule
 from framework.risk.window import PPM, BudgetRule, BudgetWindow
-from framework.venue import MessageKind, RateRule
+from framework.runtime.clock import NS_PER_MS, NS_PER_S
 
 G = 100 * NS_PER_MS
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from framework.events import BookDelta, BookSnapshot, OrderFilled, Side, Trade
+from framework.model.events import BookDelta, BookSnapshot, OrderFilled, Side, Trade
 from plugins.dydx.codec import DydxCodec
 from plugins.dydx.events import (
     DydxTrade,

@@ -13,10 +13,10 @@ from typing import Any, ClassVar
 
 import pytest
 
-from framework.events import Level, Side
 from framework.kit import VenueContract
 from framework.kit.venue import VenueCounts, VenueHarness
-from framework.venue import VenueContext
+from framework.model.events import Level, Side
+from framework.plugin.venue import VenueContext
 from plugins.dydx.adapter import DydxAdapter
 from plugins.dydx.fakenode.model import BUY, SELL, Order
 from plugins.dydx.fakenode.server import FakeNode, FakeNodeSettings, fake_node

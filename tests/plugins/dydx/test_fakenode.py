@@ -9,10 +9,10 @@ import grpc
 from v4_proto.dydxprotocol.clob import query_pb2, query_pb2_grpc
 from v4_proto.dydxprotocol.subaccounts import subaccount_pb2
 
-from framework.bus import Bus
-from framework.clock import LiveClock
 from framework.execution import GatedSender
-from framework.venue import CountingGate, VenueContext
+from framework.plugin.venue import CountingGate, VenueContext
+from framework.runtime.bus import Bus
+from framework.runtime.clock import LiveClock
 from plugins.dydx import simulate_cli
 from plugins.dydx.adapter import DydxAdapter
 from plugins.dydx.fakenode.flow import OWNERS
@@ -98,7 +98,7 @@ async def test_snapshot_on_subscribe_sends_the_snapshot_first():
 
 
 async def test_simulated_run_serves_the_runs_symbols_and_points_the_adapter_at_them():
-    from framework.plugins import PluginHost
+    from framework.plugin.manager import PluginHost
 
     host = PluginHost()
     host.load_entry_points()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from framework.bus import Bus
-from framework.clock import SimClock
-from framework.errors import ConfigError
-from framework.plugins import PluginHost
-from framework.venue import VenueContext
+from framework.model.errors import ConfigError
+from framework.plugin.manager import PluginHost
+from framework.plugin.venue import VenueContext
+from framework.runtime.bus import Bus
+from framework.runtime.clock import SimClock
 from plugins.dydx import LIVE_REFUSAL
 from plugins.dydx.adapter import DydxAdapter
 from plugins.dydx.settings import DydxSettings, plaintext_issues

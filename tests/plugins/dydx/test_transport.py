@@ -8,11 +8,11 @@ import grpc
 import pytest
 from v4_proto.dydxprotocol.clob import query_pb2, query_pb2_grpc
 
-from framework.bus import Bus
-from framework.clock import LiveClock
-from framework.events import StreamState, StreamStatus
 from framework.execution import GatedSender
-from framework.venue import CountingGate, MessageKind, VenueContext
+from framework.model.events import StreamState, StreamStatus
+from framework.plugin.venue import CountingGate, MessageKind, VenueContext
+from framework.runtime.bus import Bus
+from framework.runtime.clock import LiveClock
 from plugins.dydx.adapter import (
     CLOB_PAIR_METHOD,
     PERPETUAL_METHOD,

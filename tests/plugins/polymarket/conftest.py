@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from framework.clock import LiveClock
+from framework.runtime.clock import LiveClock
 from plugins.polymarket.sim import SimSettings, Simulator, simulate
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from framework.bus import Bus
-from framework.clock import LiveClock
-from framework.events import Event
 from framework.execution import GatedSender
-from framework.venue import CountingGate, VenueContext
+from framework.model.events import Event
+from framework.plugin.venue import CountingGate, VenueContext
+from framework.runtime.bus import Bus
+from framework.runtime.clock import LiveClock
 from plugins.polymarket.adapter import PolymarketAdapter
 from plugins.polymarket.settings import settings_from
 from plugins.polymarket.sim import Simulator

@@ -8,8 +8,8 @@ import time
 import pytest
 from pm_support import adapter_for  # type: ignore[import-not-found]
 
-from framework.errors import ConfigError, VenueUnavailable
-from framework.events import (
+from framework.model.errors import ConfigError, VenueUnavailable
+from framework.model.events import (
     BookSnapshot,
     OrderAccepted,
     OrderCanceled,
@@ -20,8 +20,8 @@ from framework.events import (
     StreamStatus,
     VenueCheckpoint,
 )
-from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder, TimeInForce
-from framework.venue import CountingGate
+from framework.model.orders import CancelOrder, ReplaceOrder, SubmitOrder, TimeInForce
+from framework.plugin.venue import CountingGate
 from plugins.polymarket.events import OrderReplaced, OrderUnresolved
 from plugins.polymarket.gen import enums_pb2 as E
 
@@ -227,7 +227,7 @@ async def test_stalled_consumer_is_disconnected_and_resyncs(make_sim):
 
 
 async def test_grpc_order_entry_errors_are_mapped(sim):
-    from framework.errors import VenueRejected
+    from framework.model.errors import VenueRejected
     ad, rec = adapter_for(sim, sim.symbols[:1], order_entry="grpc")
     await ad.start()
     try:
@@ -286,8 +286,8 @@ def test_bad_private_key_is_a_clear_startup_error(sim):
 
 
 async def test_time_in_force_variants_end_to_end(sim):
-    from framework.events import OrderRejected
-    from framework.orders import OrderType
+    from framework.model.events import OrderRejected
+    from framework.model.orders import OrderType
 
     ad, rec = adapter_for(sim, sim.symbols[:6])
     await ad.start()
@@ -316,8 +316,8 @@ async def test_time_in_force_variants_end_to_end(sim):
 
 
 async def test_no_stream_slot_fails_start_at_once(sim):
-    from framework.errors import Denied
-    from framework.events import DenyReason
+    from framework.model.errors import Denied
+    from framework.model.events import DenyReason
     class NoSlots(CountingGate):
         async def open_stream(self, key):
             raise Denied(DenyReason.STREAM_CAP, f"no slot for {key}")

@@ -11,13 +11,13 @@ from google.protobuf import json_format
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framework.bus import Bus
-from framework.clock import SimClock
 from framework.config import Secret
-from framework.events import Side
 from framework.execution import GatedSender
-from framework.orders import OrderType, SubmitOrder, TimeInForce
-from framework.venue import CountingGate, TokenBucketRule, VenueContext
+from framework.model.events import Side
+from framework.model.orders import OrderType, SubmitOrder, TimeInForce
+from framework.plugin.venue import CountingGate, TokenBucketRule, VenueContext
+from framework.runtime.bus import Bus
+from framework.runtime.clock import SimClock
 from plugins.polymarket.adapter import PolymarketAdapter, pack_symbols
 from plugins.polymarket.auth import TokenSource, load_private_key
 from plugins.polymarket.gen import trading_pb2 as tr
@@ -117,7 +117,7 @@ def test_reveal_accepts_secrets_and_strings():
 
 
 def test_plugin_registers_venue_simulator_and_command():
-    from framework.plugins import load_host
+    from framework.plugin.manager import load_host
 
     host = load_host()
     assert host.venues["polymarket"].settings is PolymarketSettings
@@ -128,7 +128,7 @@ def test_plugin_registers_venue_simulator_and_command():
 
 def test_settings_from_yaml_with_env_secrets(tmp_path):
     from framework.config import Schema, Secret, load_config
-    from framework.errors import ConfigError
+    from framework.model.errors import ConfigError
 
     yaml = """
 run:

@@ -18,12 +18,12 @@ import msgspec
 import pytest
 from pm_support import adapter_for  # type: ignore[import-not-found]
 
-from framework.clock import LiveClock
-from framework.errors import VenueThrottled
-from framework.orders import CancelOrder
+from framework.model.errors import VenueThrottled
+from framework.model.orders import CancelOrder
+from framework.plugin.venue import MessageKind
 from framework.risk.config import RiskConfig
 from framework.risk.gate import open_gates
-from framework.venue import MessageKind
+from framework.runtime.clock import LiveClock
 from plugins.polymarket import declared_limits
 from plugins.polymarket.settings import PolymarketSettings
 from plugins.polymarket.sim.limits import LimitSettings

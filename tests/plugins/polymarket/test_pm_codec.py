@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framework.events import (
+from framework.books.l2book import L2Book
+from framework.model.events import (
     BookDelta,
     BookSnapshot,
     CancelRejected,
@@ -24,7 +25,6 @@ from framework.events import (
     Trade,
     TradingStatus,
 )
-from framework.l2book import L2Book
 from plugins.polymarket.codec import MarketDataCodec, OrderCodec, _read_plain
 from plugins.polymarket.events import OrderReplaced, OrderUnresolved
 from plugins.polymarket.gen import enums_pb2 as E

@@ -9,15 +9,15 @@ import time
 import pytest
 from pm_support import adapter_for  # type: ignore[import-not-found]
 
-from framework.clock import NS_PER_S, LiveClock
-from framework.errors import Denied
-from framework.events import Side
-from framework.orders import CancelOrder, SubmitOrder
+from framework.model.errors import Denied
+from framework.model.events import Side
+from framework.model.orders import CancelOrder, SubmitOrder
+from framework.plugin.venue import RateRule
 from framework.risk.gate import RiskGate
 from framework.risk.limiter import IngressLimiter
 from framework.risk.slots import MemorySlotRegistry
 from framework.risk.window import BudgetRule
-from framework.venue import RateRule
+from framework.runtime.clock import NS_PER_S, LiveClock
 from plugins.polymarket.limits import method_buckets
 from plugins.polymarket.sim.limits import LimitSettings
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from framework.clock import SimClock
+from framework.runtime.clock import SimClock
 from plugins.polymarket.gen import enums_pb2 as E
 from plugins.polymarket.sim.exchange import Exchange
 from plugins.polymarket.sim.flow import (

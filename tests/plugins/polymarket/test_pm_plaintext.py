@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from framework.bus import Bus
-from framework.cli import main
-from framework.clock import SimClock
-from framework.errors import ConfigError
-from framework.venue import VenueContext
+from framework.model.errors import ConfigError
+from framework.plugin.venue import VenueContext
+from framework.runtime.bus import Bus
+from framework.runtime.clock import SimClock
+from framework.tools.cli import main
 from plugins.polymarket.adapter import PolymarketAdapter
 from plugins.polymarket.settings import plaintext_issues, settings_from
 

@@ -9,12 +9,11 @@ from typing import Any
 
 from pm_support import adapter_for  # type: ignore[import-not-found]
 
-from framework.cli import config_schema
 from framework.config import load_config
-from framework.events import Side
-from framework.orders import SubmitOrder
-from framework.plugins import load_host
-from framework.runner import run_config
+from framework.model.events import Side
+from framework.model.orders import SubmitOrder
+from framework.plugin.manager import load_host
+from framework.runtime.runner import run_config
 
 CONFIG = """\
 run: {{name: adopt, mode: live}}
@@ -43,7 +42,7 @@ async def test_an_order_only_the_venue_knew_is_adopted_and_managed_by_its_strate
     config = tmp_path / "adopt.yaml"
     config.write_text(CONFIG.format(key=key, symbol=symbol, runs=tmp_path / "runs", **settings))
     host = load_host()
-    cfg = load_config(config, config_schema(host))
+    cfg = load_config(config, host.config_schema())
     assert await run_config(cfg, host, duration_s=0.5, install_signals=False, run_id="a1") == 0
 
     probe, _ = adapter_for(sim, [symbol], drop_copy=False)

@@ -22,12 +22,12 @@ from typing import Any
 
 import pytest
 
-from framework.bus import Bus
-from framework.clock import LiveClock
-from framework.events import Side
 from framework.execution import GatedSender
-from framework.orders import SubmitOrder
-from framework.venue import CountingGate, VenueContext
+from framework.model.events import Side
+from framework.model.orders import SubmitOrder
+from framework.plugin.venue import CountingGate, VenueContext
+from framework.runtime.bus import Bus
+from framework.runtime.clock import LiveClock
 from plugins.polymarket.adapter import PolymarketAdapter
 from plugins.polymarket.settings import settings_from
 
@@ -59,7 +59,7 @@ journal: {{path: "{runs}"}}
 
 
 def backplane(*args: str) -> list[str]:
-    return [sys.executable, "-m", "framework.cli", *args]
+    return [sys.executable, "-m", "framework.tools.cli", *args]
 
 
 @pytest.fixture

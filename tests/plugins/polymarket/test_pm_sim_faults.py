@@ -18,7 +18,7 @@ from google.protobuf import json_format
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framework.clock import SimClock
+from framework.runtime.clock import SimClock
 from plugins.polymarket.gen import enums_pb2 as E
 from plugins.polymarket.gen import trading_pb2 as tr
 from plugins.polymarket.gen import trading_pb2_grpc as tr_grpc

@@ -9,10 +9,10 @@ import asyncio
 import pytest
 from pm_support import adapter_for  # type: ignore[import-not-found]
 
-from framework.errors import VenueUnavailable
-from framework.events import OrderRejected, Side
-from framework.orders import SubmitOrder
-from framework.venue import CountingGate
+from framework.model.errors import VenueUnavailable
+from framework.model.events import OrderRejected, Side
+from framework.model.orders import SubmitOrder
+from framework.plugin.venue import CountingGate
 from plugins.polymarket.sim.limits import LimitSettings
 
 pytestmark = pytest.mark.timeout(60)

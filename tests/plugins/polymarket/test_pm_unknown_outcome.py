@@ -9,16 +9,22 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-
-from framework.clock import NS_PER_MS
-from framework.events import OrderEvent, OrderRejected, OrderResolved, OrderUnknown, Side
-from framework.execution.lifecycle import OrderStatus
-from framework.execution.resolver import ExecutionSettings, UnknownResolver
-from framework.orders import CancelOrder, SubmitOrder
-from framework.router import RunRouter
-from framework.tracker import OrderTracker
 from pm_support import adapter_for
 from test_pm_adapter_e2e import until
+
+from framework.execution.lifecycle import OrderStatus
+from framework.execution.resolver import ExecutionSettings, UnknownResolver
+from framework.execution.router import RunRouter
+from framework.execution.tracker import OrderTracker
+from framework.model.events import (
+    OrderEvent,
+    OrderRejected,
+    OrderResolved,
+    OrderUnknown,
+    Side,
+)
+from framework.model.orders import CancelOrder, SubmitOrder
+from framework.runtime.clock import NS_PER_MS
 
 V = "polymarket"
 

@@ -9,8 +9,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from framework.clock import SimClock
-from framework.events import (
+from framework.model.events import (
     BookSnapshot,
     DenyReason,
     Instrument,
@@ -18,11 +17,12 @@ from framework.events import (
     Side,
     Trade,
 )
-from framework.orders import ReplaceOrder, SubmitOrder
-from framework.plugins import load_host
+from framework.model.orders import ReplaceOrder, SubmitOrder
+from framework.plugin.manager import load_host
 from framework.risk.config import RiskConfig
 from framework.risk.layer import RiskLayer
 from framework.risk.state import RiskState
+from framework.runtime.clock import SimClock
 from plugins.riskchecks.checks import (
     MaxPosition,
     MaxPositionSettings,

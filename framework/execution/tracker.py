@@ -13,7 +13,7 @@ bus (``on_event``, subscribed before any strategy so a strategy's
 - A move the table does not have is never applied: it is counted in
   ``unexpected`` (``"<status>:<trigger>"``) and logged with the order's
   recent history.
-- Fills update the shared :class:`~framework.positions.PositionBook` exactly
+- Fills update the shared :class:`~framework.model.positions.PositionBook` exactly
   once per ``(venue, execution_id)``, whatever the status: a fill that races
   a cancel is still a fill. ``filled <= size`` is checked on every fill; a
   breach is counted in ``violations`` and logged, never hidden.
@@ -31,7 +31,14 @@ from typing import Any
 
 import msgspec
 
-from framework.events import (
+from framework.execution.lifecycle import (
+    TABLE,
+    TERMINAL,
+    OrderStatus,
+    Trigger,
+    trigger_for,
+)
+from framework.model.events import (
     OrderAccepted,
     OrderEvent,
     OrderFilled,
@@ -40,15 +47,8 @@ from framework.events import (
     OrderUnknown,
     Side,
 )
-from framework.execution.lifecycle import (
-    TABLE,
-    TERMINAL,
-    OrderStatus,
-    Trigger,
-    trigger_for,
-)
-from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
-from framework.positions import PositionBook
+from framework.model.orders import CancelOrder, ReplaceOrder, SubmitOrder
+from framework.model.positions import PositionBook
 
 __all__ = ["OrderState", "OrderStatus", "OrderTracker", "TrackedOrder"]
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import msgspec
 
-from framework.bus import Bus
-from framework.clock import SimClock
-from framework.events import (
+from framework.books.l2book import L2Book
+from framework.execution.tracker import OrderTracker
+from framework.model.events import (
     BookDelta,
     BookSnapshot,
     Level,
@@ -33,10 +33,10 @@ from framework.events import (
     OrderReplaced,
     Trade,
 )
-from framework.l2book import L2Book
-from framework.orders import CancelOrder, Intent, ReplaceOrder, SubmitOrder
-from framework.strategy import OrderRouter, Strategy, StrategyContext
-from framework.tracker import OrderTracker
+from framework.model.orders import CancelOrder, Intent, ReplaceOrder, SubmitOrder
+from framework.plugin.strategy import OrderRouter, Strategy, StrategyContext
+from framework.runtime.bus import Bus
+from framework.runtime.clock import SimClock
 
 __all__ = ["RecordingRouter", "StrategyHarness"]
 
@@ -176,7 +176,7 @@ class ScriptedVenue:
     def __init__(self, ctx: Any, settings: ScriptedVenueSettings | None) -> None:
         import random
 
-        from framework.venue import VenueLimits
+        from framework.plugin.venue import VenueLimits
 
         self.ctx = ctx
         self.settings = settings or ScriptedVenueSettings()
@@ -191,7 +191,7 @@ class ScriptedVenue:
         return self._books.get(symbol)
 
     async def start(self) -> None:
-        from framework.events import StreamState, StreamStatus
+        from framework.model.events import StreamState, StreamStatus
 
         now = self.ctx.clock.now_ns()
         self.ctx.bus.publish(StreamStatus(self.ctx.name, "", now, now, StreamState.LIVE))

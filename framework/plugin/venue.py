@@ -25,10 +25,10 @@ from typing import Any, Protocol
 
 import msgspec
 
-from framework.bus import Bus
-from framework.clock import Clock
-from framework.events import Instrument
-from framework.orders import CancelOrder, ReplaceOrder, SubmitOrder
+from framework.model.events import Instrument
+from framework.model.orders import CancelOrder, ReplaceOrder, SubmitOrder
+from framework.runtime.bus import Bus
+from framework.runtime.clock import Clock
 
 __all__ = [
     "CountingGate",
@@ -95,7 +95,7 @@ class Gate(Protocol):
     async def admit(self, kind: MessageKind, *, method: str = "", count: int = 1) -> None:
         """Wait for ingress budget for ``count`` messages of ``kind`` (``method`` names
         the venue method for per-method buckets); raises
-        :class:`framework.errors.Denied` (``RATE_LIMITED``) if it is not granted in time."""
+        :class:`framework.model.errors.Denied` (``RATE_LIMITED``) if it is not granted in time."""
         ...
 
     async def open_stream(self, key: str) -> StreamLease:
@@ -166,7 +166,7 @@ class VenueContext(msgspec.Struct):
     run's strategies want.
 
     A resumed run also hands back what its journal holds for this venue:
-    ``checkpoints`` (key -> value of the last :class:`~framework.events.VenueCheckpoint`
+    ``checkpoints`` (key -> value of the last :class:`~framework.model.events.VenueCheckpoint`
     the adapter published) and ``open_orders`` (client order id -> strategy of
     every order still open), so that executions replayed or made while the run
     was down are attributed to their strategies.

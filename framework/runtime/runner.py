@@ -6,7 +6,7 @@ Theory of operation
 ``run_config`` opens one ``AsyncExitStack`` for the whole run. Everything that
 starts registers its stop on that stack at once, so shutdown runs in reverse
 start order -- strategies stop, the run's protection pulls every order still
-open (:mod:`framework.protection`), then venues disconnect, then simulators
+open (:mod:`framework.execution.protection`), then venues disconnect, then simulators
 stop, then the journal closes -- whether the run ended by its duration,
 SIGINT/SIGTERM, or a failure. Shutdown is bounded: the time the open orders'
 cancels need at the venues' rates (``Protection.stop_budget_s``) plus
@@ -21,30 +21,33 @@ the strategies and the journal.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import logging
 import signal
-import sys
 from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from framework.assembly import start_components
-from framework.bus import Bus
-from framework.clock import NS_PER_S, Clock, LiveClock, SimClock, let_woken_tasks_run
-from framework.errors import ConfigError
+from framework.execution.router import RunRouter
+from framework.execution.tracker import OrderTracker
 from framework.journal.lock import RunLocked
-from framework.plugins import PluginHost
-from framework.router import RunRouter
-from framework.schedule import Schedule
-from framework.status import RunStats, StatusLine, summary_table
-from framework.strategy import Strategy
-from framework.tracker import OrderTracker
+from framework.plugin.manager import PluginHost
+from framework.plugin.strategy import Strategy
+from framework.runtime.assembly import start_components
+from framework.runtime.bus import Bus
+from framework.runtime.clock import (
+    NS_PER_S,
+    Clock,
+    LiveClock,
+    SimClock,
+    let_woken_tasks_run,
+)
+from framework.runtime.schedule import Schedule
+from framework.runtime.status import RunStats, StatusLine
 
-__all__ = ["Run", "plan_issues", "run_config", "run_from_cli"]
+__all__ = ["EXIT_CONFIG", "Run", "plan_issues", "run_config"]
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +73,13 @@ class Run:
         self.simulators: dict[str, Any] = {}  # venue name -> its in-process simulator (simulate: true)
         self.risk: Any = None  # the pre-trade RiskLayer
         self.resolver: Any = None  # asks venues about orders whose answer was lost
-        self.protection: Any = None  # framework.protection.Protection, in front of the risk layer
+        self.protection: Any = None  # framework.execution.protection.Protection, in front of the risk layer
         self.stop_budget_s: float | None = None  # how long the stop's cancels may take (set at shutdown)
         self.left_open: list[Any] = []  # orders still open when the run ended
         self.restored: Any = None  # the journal's RestoredState when this run id was seen before
         self.differences: list[Any] = []  # what reconciliation against live venues found
         self.reconciled: Counter[str] = Counter()  # orders closed / adopted / cancelled by it
-        self.id_tag = ""  # this session's client order id tag (framework.ids)
+        self.id_tag = ""  # this session's client order id tag (framework.model.ids)
         self.strategies: dict[str, Strategy[Any]] = {}
         self.failed_strategies: dict[str, str] = {}
         self.journal: Any = None
@@ -120,7 +123,7 @@ class Run:
         return None if mid_x2 is None else mid_x2 // 2
 
     def instrument(self, venue: str, symbol: str) -> Any:
-        """The venue's :class:`~framework.events.Instrument` for ``symbol``, or None."""
+        """The venue's :class:`~framework.model.events.Instrument` for ``symbol``, or None."""
         adapter = self.venues.get(venue)
         return getattr(adapter, "instruments", {}).get(symbol) if adapter is not None else None
 
@@ -154,9 +157,9 @@ def plan_issues(host: PluginHost, cfg: Any) -> list[Any]:
     to run with any -- never a failure at random later.
     """
     from framework.config import issue_at
-    from framework.ids import MAX_STRATEGY_NAME
+    from framework.model.ids import MAX_STRATEGY_NAME
+    from framework.plugin.venue import VenueLimits
     from framework.risk import RiskConfig
-    from framework.venue import VenueLimits
 
     issues: list[Any] = _mode_issues(host, cfg)
     risk: RiskConfig = cfg.sections.get("risk") or RiskConfig()
@@ -309,38 +312,3 @@ async def _run_simulated(run: Run, clock: SimClock, duration_s: float | None) ->
     if clock.now_ns() < end:
         clock.advance_to(end)
     await asyncio.sleep(0)
-
-
-def run_from_cli(host: PluginHost, args: argparse.Namespace) -> int:
-    """``backplane run FILE [--duration S] [--run-id ID]``."""
-    from framework import config as cfgmod
-    from framework.cli import config_schema
-
-    for problem in host.problems:
-        print(f"warning: {problem}", file=sys.stderr)
-    try:
-        cfg = cfgmod.load_config(args.file, config_schema(host))
-        issues = plan_issues(host, cfg)
-        if issues:
-            raise ConfigError(issues)
-    except ConfigError as exc:
-        print(cfgmod.format_issues(exc.issues), file=sys.stderr)
-        return EXIT_CONFIG
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in ("httpx", "httpcore", "aiohttp.access"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)  # one line per request drowns the run's own
-
-    def report(run: Run) -> None:
-        if isinstance(run.fatal, RunLocked):
-            print(f"backplane run: {run.fatal}", file=sys.stderr)
-            return
-        print(summary_table(run, run.stats))
-        if run.journal is not None:
-            print(f"journal: {run.journal.run_dir}  (backplane report {run.journal.run_dir})")
-
-    return asyncio.run(
-        run_config(
-            cfg, host, duration_s=args.duration, run_id=args.run_id,
-            status_every_s=0 if args.quiet else 10, on_done=report,
-        )
-    )  # fmt: skip

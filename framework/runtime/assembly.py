@@ -21,10 +21,11 @@ from typing import Any
 
 import msgspec
 
-from framework.bus import ErrorPolicy
 from framework.config import UNAVAILABLE_MODES
-from framework.errors import ConfigError
-from framework.events import (
+from framework.execution.protection import Protection, StrategyFeed
+from framework.execution.sender import GatedRoute, GatedSender
+from framework.model.errors import ConfigError
+from framework.model.events import (
     BookDelta,
     BookSnapshot,
     Event,
@@ -37,11 +38,10 @@ from framework.events import (
     Trade,
     VenueCheckpoint,
 )
-from framework.execution.sender import GatedRoute, GatedSender
-from framework.orders import CancelOrder
-from framework.protection import Protection, StrategyFeed
-from framework.strategy import StrategyContext
-from framework.venue import VenueContext
+from framework.model.orders import CancelOrder
+from framework.plugin.strategy import StrategyContext
+from framework.plugin.venue import VenueContext
+from framework.runtime.bus import ErrorPolicy
 
 __all__ = ["start_components"]
 
@@ -78,8 +78,8 @@ async def start_components(run: Any, stack: contextlib.AsyncExitStack, *, run_id
 
 def start_journal(run: Any, stack: contextlib.AsyncExitStack, run_id: str | None) -> None:
     """Lock and open ``runs/<run-id>/``; a run id seen before restores its positions
-    and orders. Sets the session's client-id tag (:mod:`framework.ids`)."""
-    from framework.ids import session_tag
+    and orders. Sets the session's client-id tag (:mod:`framework.model.ids`)."""
+    from framework.model.ids import session_tag
 
     if not run.config.journal.enabled:
         run.id_tag = session_tag(run_id or run.config.run.run_id or run.config.run.name, 0, run.clock.wall_ns())
@@ -156,8 +156,8 @@ def _fatal_on_error(run: Any, handler: Callable[[Event], None]) -> Callable[[Eve
 
 async def start_risk(run: Any, stack: contextlib.AsyncExitStack) -> None:
     """The pre-trade risk layer in front of the router, the venue gates, the kill switch."""
+    from framework.plugin.venue import VenueLimits
     from framework.risk import KillSwitch, RiskConfig, RiskLayer, open_gates
-    from framework.venue import VenueLimits
 
     config = run.config.sections.get("risk") or RiskConfig()
     layer = RiskLayer(config, run.host.risk_checks, run.clock, instruments=_instrument_of(run), mid_source=run.mark)
@@ -494,8 +494,8 @@ def start_metrics(run: Any, stack: contextlib.AsyncExitStack, every_ns: int = 1_
     """Sample budget use and marks into the journal once a second, for ``backplane report``."""
     if run.journal is None:
         return
-    from framework.report import mark_metric
-    from framework.status import gate_usage
+    from framework.runtime.status import gate_usage
+    from framework.tools.report import mark_metric
 
     def sample() -> None:
         now = run.clock.now_ns()

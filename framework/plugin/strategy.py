@@ -7,7 +7,7 @@ callbacks from the bus -- plain calls on the event path -- and hands it a
 :class:`StrategyContext` to send orders and read state.
 
 Orders leave only through the context: it assigns the client order id
-(unique across sessions and runs, see :mod:`framework.ids`), tracks
+(unique across sessions and runs, see :mod:`framework.model.ids`), tracks
 the order, and passes it to the run's order router, which runs the risk layer
 (pre-trade checks, ingress budget) before anything reaches a venue or the
 paper exchange. A strategy that raises is halted alone by the run: its orders
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import msgspec
 
-from framework.events import (
+from framework.model.events import (
     BookDelta,
     BookSnapshot,
     OrderEvent,
@@ -32,8 +32,8 @@ from framework.events import (
     TimerFired,
     Trade,
 )
-from framework.ids import id_prefix
-from framework.orders import (
+from framework.model.ids import id_prefix
+from framework.model.orders import (
     CancelOrder,
     OrderType,
     ReplaceOrder,
@@ -42,7 +42,7 @@ from framework.orders import (
 )
 
 if TYPE_CHECKING:
-    from framework.clock import Clock
+    from framework.runtime.clock import Clock
 
 __all__ = ["OrderRouter", "Strategy", "StrategyContext"]
 
@@ -68,7 +68,7 @@ class StrategyContext:
     """A strategy's handle on the run: orders out, state in.
 
     Positions, PnL and open orders are read from the run's shared
-    :class:`~framework.positions.PositionBook` and order tracker, so the
+    :class:`~framework.model.positions.PositionBook` and order tracker, so the
     strategy, the risk layer and the journal agree.
     """
 
@@ -90,9 +90,9 @@ class StrategyContext:
         self.clock = clock
         self._router = router
         self._books = books
-        self._state = state  # framework.positions-style state: positions, open orders, PnL
+        self._state = state  # framework.model.positions-style state: positions, open orders, PnL
         # Ids are ``<name>-<id_tag>-<n>``; the run gives each session its own
-        # tag (framework.ids.session_tag), so a resumed run never reuses an id
+        # tag (framework.model.ids.session_tag), so a resumed run never reuses an id
         # that may still rest at the venue. Without a tag (tests): ``<name>-<n>``.
         self._id_prefix = id_prefix(name, id_tag)
         self._ids = itertools.count(1)

@@ -25,8 +25,8 @@ from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 
-from framework.bookstats import CROSSED, DELETE_ABSENT, SNAPSHOTS, BookStats
-from framework.events import Level, Side
+from framework.books.bookstats import CROSSED, DELETE_ABSENT, SNAPSHOTS, BookStats
+from framework.model.events import Level, Side
 
 __all__ = ["BookView", "L2Book", "side_is_bid"]
 
@@ -123,7 +123,7 @@ class L2Book(BookView):
 
     ``best_bid_price``/``best_ask_price`` (int or None) are plain attributes,
     the cheapest read there is; treat them as read-only. ``stats`` counts what
-    was absorbed rather than raised (see :mod:`framework.bookstats`): deletes
+    was absorbed rather than raised (see :mod:`framework.books.bookstats`): deletes
     of absent levels, transitions into a crossed book, snapshots.
     """
 

@@ -1,12 +1,12 @@
 """The plugin host: discovers, validates and indexes backplane plugins.
 
 Plugins are modules (or objects) with ``@hookimpl`` functions named after the
-hooks in :mod:`framework.hookspecs`, found through the ``backplane``
+hooks in :mod:`framework.plugin.hookspecs`, found through the ``backplane``
 entry-point group. Loading one plugin never stops the others: a plugin that
 fails to import, implements a hook with the wrong signature, names a hook that
 does not exist, raises from a registration hook, returns the wrong thing, or
 registers a name another plugin already took is recorded as a
-:class:`~framework.errors.PluginError` naming the plugin, the hook and what is
+:class:`~framework.model.errors.PluginError` naming the plugin, the hook and what is
 wrong (``PluginHost.problems``), and the rest of the host keeps working.
 """
 
@@ -19,9 +19,9 @@ from typing import Any
 
 import pluggy
 
-from framework import hookspecs
-from framework.errors import PluginError
-from framework.specs import (
+from framework.model.errors import PluginError
+from framework.plugin import hookspecs
+from framework.plugin.specs import (
     CommandSpec,
     ConfigSectionSpec,
     RiskCheckSpec,
@@ -95,6 +95,17 @@ class PluginHost:
         return self.registry["command"]
 
     # -- loading -------------------------------------------------------
+
+    def config_schema(self) -> Any:
+        """The run-config schema (:class:`framework.config.Schema`) for every
+        installed plugin's settings, parameters and config sections."""
+        from framework import config  # config validation is not needed to host plugins
+
+        return config.Schema(
+            venues={n: s.settings for n, s in self.venues.items()},
+            strategies={n: s.params for n, s in self.strategies.items()},
+            sections={n: s.type for n, s in self.config_sections.items()},
+        )
 
     def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> None:
         """Load every plugin of the entry-point ``group``; problems are recorded."""

@@ -11,7 +11,7 @@ import enum
 
 import msgspec
 
-from framework.events import Side
+from framework.model.events import Side
 
 __all__ = [
     "CancelOrder",

@@ -51,16 +51,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-from framework.bus import Bus, Subscription
-from framework.clock import (
-    NS_PER_MS,
-    NS_PER_S,
-    Clock,
-    SimClock,
-    TimerHandle,
-    let_woken_tasks_run,
-)
-from framework.events import (
+from framework.execution.lifecycle import OrderStatus
+from framework.model.events import (
     BookDelta,
     BookSnapshot,
     CancelRejected,
@@ -71,11 +63,19 @@ from framework.events import (
     StreamState,
     StreamStatus,
 )
-from framework.execution.lifecycle import OrderStatus
-from framework.orders import CancelOrder, Intent, ReplaceOrder, SubmitOrder
+from framework.model.orders import CancelOrder, Intent, ReplaceOrder, SubmitOrder
+from framework.plugin.venue import MessageKind
 from framework.risk.config import RiskConfig, TradingState
 from framework.risk.layer import RUN_SCOPE
-from framework.venue import MessageKind
+from framework.runtime.bus import Bus, Subscription
+from framework.runtime.clock import (
+    NS_PER_MS,
+    NS_PER_S,
+    Clock,
+    SimClock,
+    TimerHandle,
+    let_woken_tasks_run,
+)
 
 __all__ = ["NOT_LIVE", "Protection", "StrategyFeed"]
 
@@ -118,7 +118,7 @@ class Protection:
     """Pulls resting orders on halts, stale feeds, disconnects and the run's stop (see module docs).
 
     ``risk`` is the run's :class:`~framework.risk.layer.RiskLayer`, ``router`` its
-    :class:`~framework.router.RunRouter`, ``tracker`` its order tracker; ``venues``
+    :class:`~framework.execution.router.RunRouter`, ``tracker`` its order tracker; ``venues``
     and ``gates`` map venue names to adapters and gates (read when needed: they
     may fill in after construction)."""
 

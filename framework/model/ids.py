@@ -5,7 +5,7 @@ Theory of operation
 A client order id is ``<strategy>-<tag>-<n>``: the strategy's name, the
 session's *tag*, and a counter from 1 in that session. The tag is computed
 once per session by the assembly (:func:`session_tag`) and handed to every
-:class:`~framework.strategy.StrategyContext`:
+:class:`~framework.plugin.strategy.StrategyContext`:
 
 ``tag = base36(hash(run id, clock wall time at start))[8 chars] + base36(session)``
 

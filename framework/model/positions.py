@@ -25,7 +25,7 @@ from fractions import Fraction
 
 import msgspec
 
-from framework.events import Side
+from framework.model.events import Side
 
 __all__ = ["Position", "PositionBook", "PositionKey", "PositionState"]
 

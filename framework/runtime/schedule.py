@@ -7,7 +7,7 @@ entry means the same thing everywhere:
 - live and paper runs on the wall clock hand the jobs to APScheduler's
   ``AsyncIOScheduler``;
 - simulated-clock runs (replay, tests) schedule the same triggers' fire times
-  on the :class:`~framework.clock.SimClock`, so they fire in simulated time and
+  on the :class:`~framework.runtime.clock.SimClock`, so they fire in simulated time and
   repeat bit for bit.
 
 What an entry does is resolved by the run into a plain callable (cancel all,
@@ -27,7 +27,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from framework.clock import NS_PER_S, Clock, SimClock
+from framework.runtime.clock import NS_PER_S, Clock, SimClock
 
 __all__ = ["Schedule", "trigger_for"]
 

@@ -2,7 +2,7 @@
 simulator, config section and CLI command.
 
 A plugin returns these from its registration hooks (see
-:mod:`framework.hookspecs`). Settings and parameters are ``msgspec.Struct``
+:mod:`framework.plugin.hookspecs`). Settings and parameters are ``msgspec.Struct``
 classes: the config layer validates the YAML against them, with file, line and
 key in every error, and derives the JSON Schema from them.
 """
@@ -44,9 +44,9 @@ class SettingsIssue:
 
     @staticmethod
     def refuse(venue: str, issues: list[SettingsIssue]) -> None:
-        """Raise :class:`~framework.errors.ConfigError` naming every issue (none: return):
+        """Raise :class:`~framework.model.errors.ConfigError` naming every issue (none: return):
         how an adapter refuses settings that reached it without ``config check``."""
-        from framework.errors import ConfigError
+        from framework.model.errors import ConfigError
 
         if issues:
             raise ConfigError([f"venues.{venue}.settings.{'.'.join(i.key)}: {i.message} (hint: {i.hint})" for i in issues])
@@ -58,7 +58,7 @@ class VenueSpec:
 
     ``simulator`` names the :class:`SimulatorSpec` that serves this venue
     offline (used by ``simulate: true`` in a run config). ``limits(settings)``
-    (settings may be ``None``: use the defaults) returns the venue's :class:`~framework.venue.VenueLimits` without
+    (settings may be ``None``: use the defaults) returns the venue's :class:`~framework.plugin.venue.VenueLimits` without
     connecting, so ``config check`` can tell a run that needs more streams
     than the account allows. ``unsupported_modes`` maps a mode the adapter
     cannot run in to the message ``config check`` shows. ``settings_issues(settings)``

@@ -14,8 +14,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from framework.errors import ConfigError
-from framework.plugins import PluginHost, load_host
+from framework.model.errors import ConfigError
+from framework.plugin.manager import PluginHost, load_host
 
 __all__ = ["EXIT_CODES", "main"]
 
@@ -87,9 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "config":
             return _config(host, args)
         if args.command == "run":
-            from framework.runner import run_from_cli
-
-            return run_from_cli(host, args)
+            return _run(host, args)
         if args.command in ("simulate", "book"):
             return _delegate(host, parser, args)
         return host.commands[args.command].run(args)
@@ -114,7 +112,7 @@ def _plugins(host: PluginHost) -> int:
 def _config(host: PluginHost, args: argparse.Namespace) -> int:
     from framework import config
 
-    schema = config_schema(host)
+    schema = host.config_schema()
     if args.config_command == "schema":
         print(json.dumps(config.json_schema(schema), indent=2, sort_keys=True))
         return 0
@@ -123,7 +121,7 @@ def _config(host: PluginHost, args: argparse.Namespace) -> int:
     if args.config_command == "check":
         issues = config.check_config(args.file, schema)
         if not issues:
-            from framework.runner import plan_issues
+            from framework.runtime.runner import plan_issues
 
             issues = plan_issues(host, config.load_config(args.file, schema))
         if issues:
@@ -137,15 +135,44 @@ def _config(host: PluginHost, args: argparse.Namespace) -> int:
     return 0
 
 
-def config_schema(host: PluginHost):
-    """The config schema for every plugin installed in ``host``."""
-    from framework import config
+def _run(host: PluginHost, args: argparse.Namespace) -> int:
+    """``backplane run FILE [--duration S] [--run-id ID]``."""
+    import asyncio
+    import logging
 
-    return config.Schema(
-        venues={n: s.settings for n, s in host.venues.items()},
-        strategies={n: s.params for n, s in host.strategies.items()},
-        sections={n: s.type for n, s in host.config_sections.items()},
-    )
+    from framework import config as cfgmod
+    from framework.journal.lock import RunLocked
+    from framework.runtime.runner import EXIT_CONFIG, Run, plan_issues, run_config
+    from framework.runtime.status import summary_table
+
+    for problem in host.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    try:
+        cfg = cfgmod.load_config(args.file, host.config_schema())
+        issues = plan_issues(host, cfg)
+        if issues:
+            raise ConfigError(issues)
+    except ConfigError as exc:
+        print(cfgmod.format_issues(exc.issues), file=sys.stderr)
+        return EXIT_CONFIG
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("httpx", "httpcore", "aiohttp.access"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)  # one line per request drowns the run's own
+
+    def report(run: Run) -> None:
+        if isinstance(run.fatal, RunLocked):
+            print(f"backplane run: {run.fatal}", file=sys.stderr)
+            return
+        print(summary_table(run, run.stats))
+        if run.journal is not None:
+            print(f"journal: {run.journal.run_dir}  (backplane report {run.journal.run_dir})")
+
+    return asyncio.run(
+        run_config(
+            cfg, host, duration_s=args.duration, run_id=args.run_id,
+            status_every_s=0 if args.quiet else 10, on_done=report,
+        )
+    )  # fmt: skip
 
 
 def _delegate(host: PluginHost, parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

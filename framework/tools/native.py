@@ -25,11 +25,11 @@ __all__ = ["NATIVE_MODULES", "compiled_modules", "stale_modules", "warn_if_stale
 # limiter's fast path. setup.py reads this tuple (without importing the
 # package); the Makefile lists the same files (tests/test_native_build.py).
 NATIVE_MODULES = (
-    "framework.bookstats",
-    "framework.l2book",
-    "framework.l3book",
+    "framework.books.bookstats",
+    "framework.books.l2book",
+    "framework.books.l3book",
     "framework.risk.window",
-    "framework.wire",
+    "framework.books.wire",
     "plugins.dydx.codec",
     "plugins.dydx.fills",
     "plugins.dydx.ids",
@@ -39,7 +39,7 @@ NATIVE_MODULES = (
     "plugins.polymarket.codec",
 )
 
-_ROOT = Path(__file__).resolve().parent.parent
+_ROOT = Path(__file__).resolve().parents[2]
 
 
 def compiled_modules() -> int:

@@ -2,7 +2,7 @@
 
 ``send(intent)`` is called from a strategy callback and returns at once:
 
-1. the :class:`~framework.tracker.OrderTracker` records the intent (a new
+1. the :class:`~framework.execution.tracker.OrderTracker` records the intent (a new
    order is NEW, a cancel or replace puts its order in PENDING_CANCEL /
    PENDING_REPLACE);
 2. a cancel that has nothing to cancel at the venue is **answered here** and
@@ -10,7 +10,7 @@
    order CANCELLED), or the order is already over (denied, rejected, done); a
    cancel of an order whose cancel is already on its way is merged into it;
 3. the pre-trade risk layer evaluates new orders and replaces; a denial is
-   published as :class:`~framework.events.OrderDenied` and nothing is sent;
+   published as :class:`~framework.model.events.OrderDenied` and nothing is sent;
 4. otherwise the intent joins its order's **lane**: requests on one order go
    out one at a time, each after the venue answered the one before (a cancel
    never overtakes its insert, replaces keep their order), while different
@@ -41,10 +41,15 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from framework.bus import Bus
-from framework.clock import Clock
-from framework.errors import Denied, VenueError, VenueProtocolError, VenueUnavailable
-from framework.events import (
+from framework.execution.lifecycle import OrderStatus
+from framework.execution.tracker import OrderTracker
+from framework.model.errors import (
+    Denied,
+    VenueError,
+    VenueProtocolError,
+    VenueUnavailable,
+)
+from framework.model.events import (
     CancelRejected,
     DenyReason,
     OrderCanceled,
@@ -52,10 +57,10 @@ from framework.events import (
     OrderRejected,
     OrderUnknown,
 )
-from framework.execution.lifecycle import OrderStatus
-from framework.orders import CancelOrder, Intent, ReplaceOrder, SubmitOrder
-from framework.strategy import OrderRouter
-from framework.tracker import OrderTracker
+from framework.model.orders import CancelOrder, Intent, ReplaceOrder, SubmitOrder
+from framework.plugin.strategy import OrderRouter
+from framework.runtime.bus import Bus
+from framework.runtime.clock import Clock
 
 __all__ = ["PreTrade", "Route", "RunRouter"]
 
@@ -262,7 +267,7 @@ class RunRouter(OrderRouter):
     def in_flight(self) -> int:
         return len(self._tasks)
 
-    # -- protective cancels (framework.protection) ----------------------------------
+    # -- protective cancels (framework.execution.protection) ----------------------------------
 
     def cancel_batch(self, cancels: Sequence[CancelOrder], *, again: bool = False) -> None:
         """Send protective cancels of acknowledged orders at once, grouped per venue.

@@ -6,7 +6,7 @@ works while the run is still writing) and prints :func:`format_summary` of
 file with inline SVG charts (no script, no external file).
 
 PnL is computed from the journalled executions with
-:class:`~framework.positions.PositionBook` (integers, tick x lot units). It is
+:class:`~framework.model.positions.PositionBook` (integers, tick x lot units). It is
 shown in money when the journal knows the instrument (``record_instrument``:
 one tick x lot is ``tick_size x lot_size``), else in tick x lot units. The
 mark for unrealised PnL is the latest ``mark.<venue>.<symbol>`` metric if the
@@ -27,7 +27,7 @@ import msgspec
 
 from framework.journal.schema import connect
 from framework.journal.store import JOURNAL_FILE
-from framework.positions import PositionBook
+from framework.model.positions import PositionBook
 
 __all__ = [
     "KeySummary",

@@ -1,7 +1,7 @@
 """The framework's own plugin: config sections and commands of the core.
 
 Registered through the ``backplane`` entry points like every other plugin
-(``core = "framework.builtin"``), so the core is a registry, a bus and a loop,
+(``core = "framework.plugin.builtin"``), so the core is a registry, a bus and a loop,
 and what it adds to the config file and the CLI is listed by ``backplane
 plugins`` with everything else.
 """
@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 
 from framework.execution.resolver import ExecutionSettings
-from framework.hookspecs import hookimpl
 from framework.journal.reconcile import ReconcileSettings
 from framework.paper import PaperSettings
-from framework.specs import CommandSpec, ConfigSectionSpec, VenueSpec
-from framework.testing import ScriptedVenue, ScriptedVenueSettings
+from framework.plugin.hookspecs import hookimpl
+from framework.plugin.specs import CommandSpec, ConfigSectionSpec, VenueSpec
+from framework.tools.testing import ScriptedVenue, ScriptedVenueSettings
 
 
 @hookimpl
@@ -56,7 +56,7 @@ def _report_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from framework.report import format_summary, summarize, write_picture
+    from framework.tools.report import format_summary, summarize, write_picture
 
     if not (args.run_dir / "journal.sqlite").exists():
         print(f"backplane report: {args.run_dir} holds no journal.sqlite", file=sys.stderr)

@@ -25,10 +25,10 @@ Two kinds of subscriber:
   event for a ``(venue, symbol)`` that already has one waiting replaces it (the
   old one is dropped, the new one goes to the back, so order per symbol holds);
   ``Inbox.conflated`` counts them and the consumer receives a
-  :class:`~framework.events.SubscriberLagged` notice before its next event.
+  :class:`~framework.model.events.SubscriberLagged` notice before its next event.
 
 Isolation: a handler that raises does not disturb the others. The bus
-publishes a :class:`~framework.events.HandlerFailed` event and applies the
+publishes a :class:`~framework.model.events.HandlerFailed` event and applies the
 subscription's :class:`ErrorPolicy` (stop it, or keep delivering).
 """
 
@@ -41,8 +41,8 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from framework.clock import Clock
-from framework.events import Event, HandlerFailed, SubscriberLagged
+from framework.model.events import Event, HandlerFailed, SubscriberLagged
+from framework.runtime.clock import Clock
 
 __all__ = ["Bus", "ErrorPolicy", "Inbox", "Subscription"]
 
@@ -206,7 +206,7 @@ class Inbox:
 
 
 class Bus:
-    """In-process publish/subscribe for :mod:`framework.events`.
+    """In-process publish/subscribe for :mod:`framework.model.events`.
 
     ``clock`` stamps the events the bus makes itself (``HandlerFailed``,
     ``SubscriberLagged``).

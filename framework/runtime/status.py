@@ -17,8 +17,8 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any, TextIO
 
-from framework.clock import NS_PER_S
-from framework.events import Event, OrderDenied, OrderFilled
+from framework.model.events import Event, OrderDenied, OrderFilled
+from framework.runtime.clock import NS_PER_S
 
 __all__ = ["RunStats", "StatusLine", "restricted_scopes", "summary_table"]
 

@@ -27,7 +27,7 @@ Operations follow the dYdX rules (see the venue reference, book maintenance):
 ``place`` appends, ``update`` sets the **absolute** filled amount (it may go
 down), ``remove`` deletes. Messy input never raises: unknown ids, duplicate
 places, decreasing or excessive fills are handled as documented on each method
-and counted in ``stats`` (:mod:`framework.bookstats`). Malformed values (a side
+and counted in ``stats`` (:mod:`framework.books.bookstats`). Malformed values (a side
 that is not +-1, a float price, a negative size) are programming errors in the
 caller and raise ``ValueError``/``TypeError`` without changing the book.
 """
@@ -38,7 +38,7 @@ from bisect import bisect_left, insort
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any, NamedTuple
 
-from framework.bookstats import (
+from framework.books.bookstats import (
     CROSSED,
     DUPLICATE_PLACE,
     FILL_DECREASED,
@@ -48,8 +48,8 @@ from framework.bookstats import (
     UNKNOWN_UPDATE,
     BookStats,
 )
-from framework.events import Level, Side
-from framework.l2book import BookView, side_is_bid
+from framework.books.l2book import BookView, side_is_bid
+from framework.model.events import Level, Side
 
 __all__ = ["L3Book", "RestingOrder"]
 
@@ -79,7 +79,7 @@ class L3Book(BookView):
 
     ``best_bid_price``/``best_ask_price`` (int or None) are plain attributes,
     the cheapest read there is; treat them as read-only. ``stats`` is the
-    :class:`~framework.bookstats.BookStats` of what was absorbed rather than
+    :class:`~framework.books.bookstats.BookStats` of what was absorbed rather than
     raised.
     """
 
