@@ -151,6 +151,15 @@ def test_simulate_fires_its_faults_and_counts_them() -> None:
     assert "INFO fault plan: dydx: stall_streams over after 300ms" in proc.stderr
 
 
+def test_simulate_polymarket_fires_its_faults_and_counts_them() -> None:
+    proc = subprocess.run([sys.executable, "-m", "framework.tools.cli", "simulate", "polymarket", "--duration", "1",
+                           "--instruments", "3", "--fault", "http_5xx@200ms:count=4", "--fault", "expire_tokens@300ms"],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert "faults fired: {'expire_tokens': 0}" in proc.stdout  # no token was issued; the 5xx stay armed
+    assert "injecting http_5xx at 200ms count 4" in proc.stderr
+
+
 # -- the plan on a clock --------------------------------------------------------
 
 
