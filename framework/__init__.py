@@ -66,6 +66,7 @@ from framework.plugin.hookspecs import (
 from framework.plugin.specs import (
     CommandSpec,
     ConfigSectionSpec,
+    FaultSpec,
     RiskCheckSpec,
     SimulatorSpec,
     StrategySpec,
@@ -98,6 +99,9 @@ from framework.runtime.clock import (
     LiveClock,
     SimClock,
 )
+from framework.runtime.episode import (
+    Episode,
+)
 from framework.tools.native import (
     warn_if_stale,
 )
@@ -117,8 +121,10 @@ __all__ = [
     "Denial",
     "Denied",
     "DenyReason",
+    "Episode",
     "ErrorPolicy",
     "Event",
+    "FaultSpec",
     "Instrument",
     "InstrumentStatus",
     "L2Book",

@@ -21,12 +21,14 @@ __all__ = [
     "CORE_SECTIONS",
     "ROUTED_MODES",
     "UNAVAILABLE_MODES",
+    "FaultStep",
     "JournalSection",
     "Mode",
     "RunConfig",
     "RunSection",
     "ScheduleEntry",
     "Schema",
+    "SimulatePlan",
     "StrategyEntry",
     "VenueEntry",
 ]
@@ -55,14 +57,37 @@ class RunSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         description="identifier of this run in the journal; generated when unset")] = None
 
 
+class FaultStep(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One fault of a simulated venue's plan: ``{at: 20s, fault: kill_streams}``.
+
+    Which faults exist, and which take ``count`` or ``for``, the simulator
+    plugin declares (``SimulatorSpec.faults``); ``config check`` refuses the rest."""
+
+    at: Annotated[Duration, msgspec.Meta(description="when, counted from the start of the venue's simulator")]
+    fault: Annotated[str, msgspec.Meta(min_length=1, description="the fault's name (`backplane plugins` "
+                                       "lists simulators; `backplane simulate NAME --help` their faults)")]
+    count: Annotated[int, msgspec.Meta(ge=1, description="how many requests or messages it hits "
+                                       "(faults that take a count; default 1)")] | None = None
+    for_: Annotated[Duration, msgspec.Meta(ge=SECOND // 1000, description="how long it lasts "
+                                           "(faults that take a duration)")] | None = msgspec.field(default=None, name="for")
+
+
+class SimulatePlan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``simulate:`` written as a mapping: simulate the venue, with a fault plan."""
+
+    faults: Annotated[list[FaultStep], msgspec.Meta(
+        description="faults the simulator injects, each at its time: `- {at: 20s, fault: kill_streams}`")] = []
+
+
 class VenueEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One venue connection: the adapter plugin and its settings."""
 
     plugin: Annotated[str, msgspec.Meta(description="the venue adapter plugin to use")]
     mode: Annotated[Mode | None, msgspec.Meta(
         description="this venue's mode; unset means the run's mode")] = None
-    simulate: Annotated[bool, msgspec.Meta(
-        description="start the plugin's in-process simulator and connect to it")] = False
+    simulate: Annotated[bool | SimulatePlan, msgspec.Meta(
+        description="true: start the plugin's in-process simulator and connect to it; "
+        "or a mapping with `faults:`, to also inject faults at set times")] = False
     #: an instance of the plugin's settings Struct (``None`` for a plugin without settings)
     settings: Annotated[msgspec.Struct | None, msgspec.Meta(
         description="the plugin's own settings")] = None

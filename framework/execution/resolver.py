@@ -43,6 +43,7 @@ from framework.model.events import OrderResolved, OrderUnknown
 from framework.plugin.venue import VenueOrder
 from framework.runtime.bus import Bus
 from framework.runtime.clock import Clock
+from framework.runtime.episode import Episode
 
 __all__ = ["ExecutionSettings", "FindOrders", "UnknownResolver"]
 
@@ -74,6 +75,7 @@ class UnknownResolver:
         self._given_up: set[str] = set()
         self.resolved: dict[str, int] = {"found": 0, "not_found": 0, "gone": 0}
         self.queries = 0
+        self._unanswered: dict[str, Episode] = {}  # venue -> its asks failing (one WARNING per episode)
 
     def add_venue(self, venue: str, find_orders: FindOrders | None) -> None:
         """Where to ask about ``venue``'s orders (``None``: the venue cannot be asked)."""
@@ -113,7 +115,9 @@ class UnknownResolver:
             try:
                 held = await find(orders)
             except VenueError as exc:
-                log.warning("%s: cannot ask the venue about %d orders in doubt: %s", venue, len(orders), exc)
+                self._asking(venue).seen(f"{len(orders)} orders in doubt: {exc}")
+            else:
+                self._asking(venue).over()
         now = self.clock.now_ns()
         waiting = False
         for order in orders:
@@ -129,6 +133,14 @@ class UnknownResolver:
                 waiting = True
         if waiting:
             self._schedule(venue, self.settings.resolve_every)
+
+    def _asking(self, venue: str) -> Episode:
+        """``venue``'s asks failing, as one episode (a WARNING, then INFO per round)."""
+        episode = self._unanswered.get(venue)
+        if episode is None:
+            episode = self._unanswered[venue] = Episode(
+                log, self.clock, f"{venue}: cannot ask the venue about its orders in doubt", "asking again", logging.INFO)
+        return episode
 
     def _resolve(self, order: TrackedOrder, found: VenueOrder | None, now: int) -> None:
         if found is not None:

@@ -61,6 +61,7 @@ from framework.model.orders import CancelOrder, Intent, ReplaceOrder, SubmitOrde
 from framework.plugin.strategy import OrderRouter
 from framework.runtime.bus import Bus
 from framework.runtime.clock import Clock
+from framework.runtime.episode import Episode
 
 __all__ = ["PreTrade", "Route", "RunRouter"]
 
@@ -106,6 +107,7 @@ class RunRouter(OrderRouter):
         self.denied = 0
         self.answered_locally = 0  # cancels that needed no message to the venue
         self.unknown = 0  # requests whose answer was lost
+        self._lost_answers: dict[str, Episode] = {}  # venue -> its answers-lost episode (one WARNING each)
         self.cancels_merged = 0  # cancels of an order whose cancel was already on its way
         # Called with every intent before the risk layer sees it (the journal).
         self.on_intent: Callable[[AnyIntent], None] | None = None
@@ -218,12 +220,14 @@ class RunRouter(OrderRouter):
         try:
             await self._call(route, intent)
             self.sent += 1
+            self._answered(intent.venue)
         except Denied as exc:
             self.denied += 1
             self._bus.publish(self._denial(intent, exc.reason, exc.message))
         except _LOST as exc:
             self._lost(intent, str(exc))
         except VenueError as exc:
+            self._answered(intent.venue)
             self._bus.publish(self._venue_refusal(intent, str(exc)))
         except Exception as exc:  # a bug after the request may have left: in doubt, not refused
             log.exception("route for %s failed on %r", intent.venue, intent)
@@ -233,9 +237,19 @@ class RunRouter(OrderRouter):
         self.unknown += 1
         now = self._clock.now_ns()
         request = _REQUEST[type(intent)]
-        log.warning("%s %s: answer lost (%s); outcome unknown, asking the venue", request, intent.client_order_id, reason)
+        episode = self._lost_answers.get(intent.venue)
+        if episode is None:  # the first of a burst at WARNING, the others (which orders are in doubt) at INFO
+            episode = self._lost_answers[intent.venue] = Episode(
+                log, self._clock, f"{intent.venue}: answers lost", "outcome unknown, asking the venue", logging.INFO)
+        episode.seen(f"{request} {intent.client_order_id} ({reason})")
         self._bus.publish(OrderUnknown(intent.venue, intent.symbol, now, now, intent.client_order_id,
                                        intent.strategy, "", request, reason))  # fmt: skip
+
+    def _answered(self, venue: str) -> None:
+        """A request to ``venue`` was answered: its answers-lost episode is over."""
+        episode = self._lost_answers.get(venue)
+        if episode is not None:
+            episode.over()
 
     @staticmethod
     async def _call(route: Route, intent: AnyIntent) -> None:

@@ -19,6 +19,7 @@ import msgspec
 __all__ = [
     "CommandSpec",
     "ConfigSectionSpec",
+    "FaultSpec",
     "RiskCheckSpec",
     "SettingsIssue",
     "SimulatorSpec",
@@ -97,6 +98,18 @@ class RiskCheckSpec:
 
 
 @dataclass(frozen=True)
+class FaultSpec:
+    """One fault a simulator can inject (``SimulatorSpec.faults`` maps its name
+    to this): what it does, and whether a plan step may give it ``count: N``
+    (how many requests or messages it hits; 1 when not given) or ``for: S``
+    (how long it lasts: the injector returns the fault's end)."""
+
+    description: str
+    count: bool = False
+    lasts: bool = False
+
+
+@dataclass(frozen=True)
 class SimulatorSpec:
     """A local venue simulator: ``factory(settings)`` returns an async context
     manager that serves on 127.0.0.1 and yields the running simulator.
@@ -108,7 +121,14 @@ class SimulatorSpec:
     have a ``symbols`` field is started listing the run's symbols.
     ``from_venue(sim_settings, settings)`` returns the simulator's settings
     matched to the venue entry's (e.g. the account tier whose limits it
-    enforces), so a simulated venue refuses what that account would."""
+    enforces), so a simulated venue refuses what that account would.
+
+    ``faults`` names the faults the simulator can inject (a :class:`FaultSpec`
+    each), which a run config's ``simulate: {faults: [...]}`` and ``backplane
+    simulate NAME --fault`` switch on; ``inject(simulator, name, count, for_ns)``
+    injects one into the running simulator now (``count`` and ``for_ns`` are
+    ``None`` when not given) and returns the fault's end (a callable the run
+    calls ``for_ns`` later) or ``None``."""
 
     name: str
     factory: Callable[..., Any]
@@ -116,6 +136,8 @@ class SimulatorSpec:
     description: str = ""
     venue_settings: Callable[[Any, Any], Any] | None = None
     from_venue: Callable[[Any, Any], Any] | None = None
+    faults: Mapping[str, FaultSpec] = field(default_factory=dict)
+    inject: Callable[[Any, str, int | None, int | None], Callable[[], None] | None] | None = None
 
 
 @dataclass(frozen=True)

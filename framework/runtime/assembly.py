@@ -42,6 +42,7 @@ from framework.model.orders import CancelOrder
 from framework.plugin.strategy import StrategyContext
 from framework.plugin.venue import VenueContext
 from framework.runtime.bus import ErrorPolicy
+from framework.runtime.faults import start_fault_plan
 
 __all__ = ["start_components"]
 
@@ -256,6 +257,7 @@ async def _start_simulator(
         sim_settings = sim_spec.from_venue(sim_settings, settings)
     simulator = await stack.enter_async_context(sim_spec.factory(sim_settings))
     run.simulators[name] = simulator  # the summary reads what it counted
+    start_fault_plan(run, stack, name, sim_spec, simulator)  # simulate: {faults: [...]}
     if sim_spec.venue_settings is None:
         raise RuntimeError(f"simulator {sim_spec.name!r} cannot configure its venue adapter")
     return sim_spec.venue_settings(simulator, settings)

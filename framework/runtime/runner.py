@@ -44,6 +44,7 @@ from framework.runtime.clock import (
     SimClock,
     let_woken_tasks_run,
 )
+from framework.runtime.faults import fault_issues
 from framework.runtime.schedule import Schedule
 from framework.runtime.status import RunStats, StatusLine
 
@@ -71,6 +72,7 @@ class Run:
         self.venues: dict[str, Any] = {}  # name -> adapter
         self.gates: dict[str, Any] = {}  # name -> the venue account's ingress gate
         self.simulators: dict[str, Any] = {}  # venue name -> its in-process simulator (simulate: true)
+        self.fault_plans: dict[str, Any] = {}  # venue name -> its simulator's FaultPlan (simulate: {faults: ...})
         self.risk: Any = None  # the pre-trade RiskLayer
         self.resolver: Any = None  # asks venues about orders whose answer was lost
         self.protection: Any = None  # framework.execution.protection.Protection, in front of the risk layer
@@ -184,6 +186,7 @@ def plan_issues(host: PluginHost, cfg: Any) -> list[Any]:
     pairs = [(st.venue, name) for name, st in cfg.strategies.items()]
     for message in risk.check_issues(host.risk_checks, pairs):
         issues.append(issue_at(cfg, ("risk",), message))
+    issues += fault_issues(host, cfg)  # simulate: {faults: [...]}
     return issues
 
 

@@ -30,6 +30,7 @@ from framework.plugin.specs import CommandSpec, SimulatorSpec, VenueSpec
 from framework.plugin.venue import VenueLimits
 from plugins.dydx import book_cli, simulate_cli
 from plugins.dydx.adapter import DydxAdapter
+from plugins.dydx.fakenode import faultplan
 from plugins.dydx.fakenode.server import FakeNode, FakeNodeSettings, fake_node
 from plugins.dydx.settings import DydxSettings, plaintext_issues
 
@@ -71,7 +72,7 @@ def backplane_simulators() -> list[SimulatorSpec]:
     return [
         SimulatorSpec(
             "dydx", fake_node, FakeNodeSettings, "fake dYdX full node (synthetic L3 flow or a recording)",
-            venue_settings=_venue_settings,
+            venue_settings=_venue_settings, faults=faultplan.FAULTS, inject=faultplan.inject,
         )
     ]
 

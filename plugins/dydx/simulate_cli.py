@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from framework.config import FaultStep
+from framework.runtime.clock import LiveClock
+from framework.runtime.faults import add_fault_option, run_fault_plan
+from plugins.dydx.fakenode.faultplan import FAULTS, inject
 from plugins.dydx.fakenode.server import FakeNodeSettings, fake_node
 
 __all__ = ["configure", "run"]
@@ -16,15 +20,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--recording", default="", help="serve this recorded stream instead of synthetic flow")
     parser.add_argument("--duration", type=float, default=0.0, help="seconds to run (0: until interrupted)")
+    add_fault_option(parser, FAULTS, "dydx")
 
 
-async def _serve(settings: FakeNodeSettings, duration: float) -> None:
+async def _serve(settings: FakeNodeSettings, duration: float, faults: list[FaultStep]) -> None:
     async with fake_node(settings) as node:
         print(f"fake dYdX full node on {node.endpoint}", flush=True)
-        if duration > 0:
-            await asyncio.sleep(duration)
-        else:
-            await asyncio.Event().wait()
+        with run_fault_plan(LiveClock(), "dydx", faults, lambda *a: inject(node, *a)):
+            if duration > 0:
+                await asyncio.sleep(duration)
+            else:
+                await asyncio.Event().wait()
+        if faults:
+            print(f"faults fired: {node.injected or 'none'}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         port=args.port, seed=args.seed, recording=args.recording,
     )
     try:
-        asyncio.run(_serve(settings, args.duration))
+        asyncio.run(_serve(settings, args.duration, args.fault))
     except KeyboardInterrupt:
         pass
     return 0

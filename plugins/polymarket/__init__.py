@@ -73,9 +73,11 @@ def backplane_venues() -> list[VenueSpec]:
 
 @hookimpl
 def backplane_simulators() -> list[SimulatorSpec]:
+    from plugins.polymarket.sim.faultplan import FAULTS, inject
+
     return [SimulatorSpec("polymarket", _simulate, _sim_settings(),
                           "Polymarket US exchange simulator: grpc.aio + aiohttp on 127.0.0.1",
-                          venue_settings=simulator_settings, from_venue=sim_for_venue)]
+                          venue_settings=simulator_settings, from_venue=sim_for_venue, faults=FAULTS, inject=inject)]
 
 
 @hookimpl

@@ -52,6 +52,7 @@ from framework.plugin.venue import VenueContext, VenueLimits, VenueOrder
 from framework.runtime.clock import NS_PER_S
 from plugins.polymarket.auth import TokenSource, load_private_key
 from plugins.polymarket.codec import MarketDataCodec, OrderCodec
+from plugins.polymarket.faultlog import Redeliveries
 from plugins.polymarket.gen import dropcopy_pb2 as dc
 from plugins.polymarket.gen import dropcopy_pb2_grpc as dc_grpc
 from plugins.polymarket.gen import enums_pb2 as E
@@ -240,8 +241,11 @@ class PolymarketAdapter:
         req = tr.CreateOrderSubscriptionRequest(accounts=[self.settings.account] if self.settings.account else [])
         publish, clock, codec = self.ctx.bus.publish, self.ctx.clock, self.orders
         stream: ManagedStream
+        self.redelivered = redelivered = Redeliveries(self.venue, "orders", clock)  # logs the venue's duplicates
 
         def handle(msg: Any) -> None:
+            if msg.HasField("update"):
+                redelivered.check(ex.id for ex in msg.update.executions)
             for ev in codec.on_response(msg, clock.now_ns()):
                 publish(ev)
                 if type(ev) in _FINAL or (type(ev) is OrderFilled and not ev.remaining):

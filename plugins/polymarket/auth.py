@@ -7,12 +7,14 @@ A token is attached to every request as ``authorization: Bearer``; a live
 stream keeps the token it opened with (the venue checks it only at open).
 A token request is itself a message the venue counts: it goes through the
 framework's sender like every other. A request whose token the venue refuses
-is sent once more with a fresh one (:func:`send_authed`).
+is sent once more with a fresh one (:func:`send_authed`); the refusal is
+logged once (WARNING), the new token once (INFO).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -33,10 +35,13 @@ from framework.model.errors import (
 )
 from framework.plugin.venue import MessageKind
 from framework.runtime.clock import NS_PER_S, Clock
+from framework.runtime.episode import Episode
 
 __all__ = ["ASSERTION_TYPE", "TokenRefused", "TokenSource", "load_private_key", "send_authed"]
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -103,6 +108,9 @@ class TokenSource:
         self._renew_ns = 0
         self._lock = asyncio.Lock()
         self._changed = asyncio.Event()
+        # A refused token is logged once (WARNING) and its replacement once (INFO).
+        self.refused = Episode(log, clock, f"{venue}: the venue refused our access token "
+                               "(UNAUTHENTICATED: expired or revoked early)", "minting a new one")
 
     @property
     def expires_ns(self) -> int:
@@ -121,6 +129,7 @@ class TokenSource:
         """The venue refused ``token`` (401 / UNAUTHENTICATED): mint anew next time."""
         if token == self._token:
             self._token = ""
+            self.refused.seen()
             self._changed.set()
 
     async def run(self) -> None:
@@ -176,6 +185,7 @@ class TokenSource:
         # Renew ahead of expiry, but never sooner than half the lifetime.
         self._renew_ns = sent_ns + max(ttl_ns - self.renew_before_ns, ttl_ns // 2)
         self.mints += 1
+        self.refused.over()
         self._changed.set()
 
     async def _post(self, body: dict[str, Any]) -> tuple[int, httpx.Response]:

@@ -10,6 +10,8 @@ import signal
 from pathlib import Path
 
 from framework.runtime.clock import LiveClock
+from framework.runtime.faults import add_fault_option, run_fault_plan
+from plugins.polymarket.sim.faultplan import FAULTS, inject
 
 __all__ = ["configure_simulate", "run_simulate"]
 
@@ -23,6 +25,7 @@ def configure_simulate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--http-port", type=int, default=0, help="0 = any free port")
     parser.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds (0 = run until Ctrl-C)")
     parser.add_argument("--key-out", type=Path, default=None, help="write the demo client's private key PEM here (mode 0600)")
+    add_fault_option(parser, FAULTS, "polymarket")
 
 
 def run_simulate(args: argparse.Namespace) -> int:
@@ -48,7 +51,9 @@ async def _serve(args: argparse.Namespace) -> int:
         print(f"polymarket simulator: grpc {sim.grpc_target}  rest {sim.rest_base}  token {sim.token_url}")
         print(f"client_id {sim.client_id}  participant {sim.participant_id}  account {sim.account}")
         print(f"{len(sim.symbols)} instruments, e.g. {', '.join(sim.symbols[:3])}", flush=True)
-        with contextlib.suppress(TimeoutError):
+        with run_fault_plan(LiveClock(), "polymarket", args.fault, lambda *a: inject(sim, *a)), contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), args.duration or None)
         print(f"violations: {sim.violations or 'none'}")
+        if args.fault:
+            print(f"faults fired: {sim.faults.injected or 'none'}")
     return 0

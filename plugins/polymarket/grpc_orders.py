@@ -36,6 +36,7 @@ from framework.model.errors import (
 )
 from framework.plugin.venue import MessageKind
 from plugins.polymarket.auth import TokenRefused, send_authed
+from plugins.polymarket.faultlog import EntryHealth
 from plugins.polymarket.gen import trading_pb2 as tr
 from plugins.polymarket.gen import trading_pb2_grpc as tr_grpc
 
@@ -71,6 +72,7 @@ class GrpcOrderEntry:
         self.participant_id = participant_id
         self.timeout_s = timeout_s
         self.requests = 0
+        self.health = EntryHealth(venue, "gRPC order entry", "UNAVAILABLE", tokens.clock)  # UNAVAILABLE bursts, lost answers
 
     async def insert_order(self, body: dict[str, Any] | tr.InsertOrderRequest) -> str:
         """Insert one order: a JSON-mapping body, or the message itself (the fast path)."""
@@ -106,9 +108,14 @@ class GrpcOrderEntry:
 
     async def _call(self, rpc: Any, req: Any, kind: MessageKind, method: str) -> Any:
         try:
-            return await send_authed(self.sender, self.tokens, Outbound(kind, method, _Unary(rpc, req, method)), self._write)
+            out = await send_authed(self.sender, self.tokens, Outbound(kind, method, _Unary(rpc, req, method)), self._write)
         except TokenRefused as exc:
             raise self._mapped(method, exc.answer) from exc.answer
+        except VenueUnavailable as exc:
+            self.health.failed(method, exc)
+            raise
+        self.health.ok()
+        return out
 
     async def _write(self, call: _Unary) -> Any:
         """Make one admitted call; its error mapped (UNAUTHENTICATED raises :class:`TokenRefused`)."""

@@ -38,6 +38,7 @@ from framework.model.errors import (
 )
 from framework.plugin.venue import MessageKind
 from plugins.polymarket.auth import TokenRefused, send_authed
+from plugins.polymarket.faultlog import EntryHealth
 
 __all__ = ["RestClient"]
 
@@ -68,6 +69,7 @@ class RestClient:
         self.sender = sender
         self.participant_id = participant_id
         self.requests = 0
+        self.health = EntryHealth(venue, "REST", "HTTP 5xx", tokens.clock)  # 5xx bursts and lost answers, logged per episode
 
     # --- order entry ---------------------------------------------------------
 
@@ -122,9 +124,14 @@ class RestClient:
                     params: dict[str, str] | None = None, participant: bool = True) -> dict[str, Any]:
         request = _Request(verb, self.base + path, None if body is None else _encode(body), params, participant, method)
         try:
-            return await send_authed(self.sender, self.tokens, Outbound(kind, method, request), self._write)
+            out = await send_authed(self.sender, self.tokens, Outbound(kind, method, request), self._write)
         except TokenRefused as exc:
             return self._result(method, exc.answer)  # refused again: raises VenueAuthError
+        except VenueUnavailable as exc:
+            self.health.failed(method, exc)
+            raise
+        self.health.ok()
+        return out
 
     async def _write(self, req: _Request) -> dict[str, Any]:
         """Send one admitted request; the answer mapped (a 401 raises :class:`TokenRefused`)."""

@@ -100,6 +100,8 @@ class _Subscriber:
         self.filter_orders = request.filter_orders_by_subaccount_id
         self.capacity = capacity
         self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.flowing = asyncio.Event()  # cleared while stalled (fault injection): the queue grows
+        self.flowing.set()
         self.needs_snapshot = True
         self.sent = 0
 
@@ -166,6 +168,7 @@ class FakeNode:
         self.flow = SyntheticFlow(self.engine, self.params, seed=settings.seed)
         self.subscribers: list[_Subscriber] = []
         self.drops = 0  # times every subscriber was dropped
+        self.injected: dict[str, int] = {}  # faults injected (plugins.dydx.fakenode.faultplan), by name
         self.responses_sent = 0
         self.requests = 0  # RPCs received: stream subscriptions and queries
         self.endpoint = ""
@@ -193,6 +196,7 @@ class FakeNode:
                 await self._task
         for sub in self.subscribers:
             sub.queue.put_nowait(_DROP)
+            sub.flowing.set()
         if self._server is not None:
             await self._server.stop(grace=0.2)
 
@@ -239,7 +243,20 @@ class FakeNode:
             while not sub.queue.empty():
                 sub.queue.get_nowait()
             sub.queue.put_nowait(_DROP)
+            sub.flowing.set()
         self.subscribers = []
+
+    def stall(self) -> int:
+        """Stop writing to the subscribers there are now (their buffers fill up,
+        and one that overflows drops them all); returns how many."""
+        for sub in self.subscribers:
+            sub.flowing.clear()
+        return len(self.subscribers)
+
+    def resume(self) -> None:
+        """Write to stalled subscribers again, their backlog first."""
+        for sub in self.subscribers:
+            sub.flowing.set()
 
     def broadcast(self, resp: Response) -> None:
         for sub in list(self.subscribers):
@@ -272,6 +289,10 @@ class FakeNode:
         try:
             while True:
                 item = await sub.queue.get()
+                if not sub.flowing.is_set():  # stalled (fault injection): hold it until resumed or dropped
+                    await sub.flowing.wait()
+                    if sub not in self.subscribers:
+                        return
                 if item is _DROP:
                     return
                 sub.sent += 1

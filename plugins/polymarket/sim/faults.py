@@ -9,7 +9,7 @@ The servers consult this object; tests (or the demo) flip switches:
 - :meth:`expire_tokens` ends every token issued so far, early;
 - ``duplicate_executions``: the next N executions are delivered twice;
 - :meth:`stall_streams` stops writing to open streams so their queues grow
-  until the slow-consumer rule disconnects them;
+  until the slow-consumer rule disconnects them (or :meth:`resume_streams`);
 - :meth:`send_malformed` delivers a market-data update that breaks the
   protocol (levels not best first) to the streams of a symbol;
 - :meth:`hang_requests`: the next N order-entry requests never get an
@@ -101,6 +101,13 @@ class Faults:
         for s in streams:
             s.stall()
         return self._count("stall_streams", len(streams))
+
+    def resume_streams(self, kind: str | None = None) -> int:
+        """Let the stalled streams still open write again, their backlog first."""
+        streams = self._open(kind)
+        for s in streams:
+            s.resume()
+        return len(streams)
 
     def send_malformed(self, symbol: str) -> int:
         """Send ``symbol``'s subscribers an update whose bids are not best first."""

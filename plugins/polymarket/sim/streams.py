@@ -58,8 +58,12 @@ class StreamHandle:
             self._flowing.set()
 
     def stall(self) -> None:
-        """Stop the writer until the stream is killed."""
+        """Stop the writer until the stream is resumed or killed."""
         self._flowing.clear()
+
+    def resume(self) -> None:
+        """Let a stalled writer go on (its backlog first)."""
+        self._flowing.set()
 
     async def next(self) -> Any:
         """The next response to write, or :data:`KILL`."""
@@ -68,5 +72,9 @@ class StreamHandle:
         if self.killed is not None:
             return KILL
         item = await self._queue.get()
+        if not self._flowing.is_set():  # stalled while it waited: not even this one goes out
+            await self._flowing.wait()
+            if self.killed is not None:
+                return KILL
         self.sent += 1
         return item
