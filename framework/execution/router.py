@@ -136,6 +136,9 @@ class RunRouter(OrderRouter):
         if type(intent) is CancelOrder and self._cancelling(intent.client_order_id):
             self.cancels_merged += 1  # the cancel on its way answers this one too
             return
+        if type(intent) is ReplaceOrder and self._in_doubt(intent.client_order_id):
+            self._deny_later(intent, "the order is in doubt (its last answer was lost): replace it once its venue resolved it")
+            return
         self._tracker.on_intent(intent)
         if self.on_intent is not None:
             self.on_intent(intent)
@@ -178,6 +181,18 @@ class RunRouter(OrderRouter):
             self._local(OrderCanceled, cancel, "cancelled before it was sent: nothing reached the venue")
             return True
         return self._over(cancel)
+
+    def _in_doubt(self, coid: str) -> bool:
+        """UNKNOWN: a replace would price an order the run cannot see (and the
+        venue may not hold); a cancel still goes, since it cannot add risk."""
+        order = self._tracker.order(coid)
+        return order is not None and order.state is OrderStatus.UNKNOWN
+
+    def _deny_later(self, intent: Intent, message: str) -> None:
+        """Deny ``intent`` on the next loop turn (as :meth:`_local` answers)."""
+        self.denied += 1
+        event = self._denial(intent, DenyReason.INVALID_ORDER, message)
+        asyncio.get_running_loop().call_soon(self._bus.publish, event)
 
     def _cancelling(self, coid: str) -> bool:
         order = self._tracker.order(coid)

@@ -46,6 +46,7 @@ from framework.model.events import (
     CancelRejected,
     OrderAccepted,
     OrderCanceled,
+    OrderDenied,
     OrderEvent,
     OrderFilled,
     OrderReplaced,
@@ -416,6 +417,24 @@ def test_an_order_in_doubt_is_resolved_both_ways(venue_had_it: bool) -> None:
     want = OrderStatus.ACCEPTED if venue_had_it else OrderStatus.REJECTED
     assert machine.tracker.order("c1").state is want
     assert machine.resolver.resolved["found" if venue_had_it else "not_found"] == 1
+    machine.teardown()
+
+
+def test_a_replace_of_an_order_in_doubt_is_denied_here_and_a_cancel_still_goes() -> None:
+    machine = ExecutionCore()
+    machine.start()
+    machine.submit(2)
+    intent, answer = machine.venue.pending.pop()
+    machine._run(lambda: answer.set_result("lost"))
+    assert machine.tracker.order("c1").state is OrderStatus.UNKNOWN
+    denied: list[Any] = []
+    machine.bus.subscribe(denied.append, OrderDenied)
+    machine._run(lambda: machine.router.send(ReplaceOrder(ST, V, S, "c1", "", 100, 4)))
+    assert [d.request for d in denied] == ["replace"] and "in doubt" in denied[0].message
+    assert not machine.venue.pending  # nothing left for the venue
+    assert machine.tracker.order("c1").state is OrderStatus.UNKNOWN and not machine.tracker.violations
+    machine._run(lambda: machine.router.send(CancelOrder(ST, V, S, "c1")))
+    assert [type(i) for i, _ in machine.venue.pending] == [CancelOrder]
     machine.teardown()
 
 
