@@ -202,6 +202,7 @@ class SupervisedStream:
         self.state = StreamState.CONNECTING
         self.reason = ""
         self.live = asyncio.Event()
+        self._opened = asyncio.Event()
         self.error: Exception | None = None
         self.opens = self.reconnects = self.frames = self.desyncs = self.unexpected = 0
         self._attempt = 0  # failed opens since the stream was last stable
@@ -241,9 +242,18 @@ class SupervisedStream:
     async def wait_live(self, timeout_ms: int | None = None) -> None:
         """Wait until the stream is first LIVE, at most ``timeout_ms`` of the injected
         clock; raise ``error`` if it gave up, ``VenueUnavailable`` on the timeout."""
-        if not self.live.is_set():
-            loop = asyncio.get_running_loop()
-            waiter = loop.create_task(self.live.wait())
+        await self._wait(self.live, timeout_ms, "live")
+
+    async def wait_open(self, timeout_ms: int | None = None) -> None:
+        """Wait until the first subscription was admitted and its session started
+        (the snapshot is on its way); raise as :meth:`wait_live` does. For a
+        ``start()`` that returns before the snapshot, so the run's strategies,
+        subscribed after it, see the snapshot's events."""
+        await self._wait(self._opened, timeout_ms, "open")
+
+    async def _wait(self, event: asyncio.Event, timeout_ms: int | None, what: str) -> None:
+        if not event.is_set():
+            waiter = asyncio.get_running_loop().create_task(event.wait())
             timer = None if timeout_ms is None else self._clock.call_later(timeout_ms * NS_PER_MS, waiter.cancel)
             try:
                 await asyncio.wait((waiter,))
@@ -253,8 +263,8 @@ class SupervisedStream:
                     timer.cancel()
         if self.error is not None:
             raise self.error
-        if not self.live.is_set():
-            raise VenueUnavailable(self.venue, f"stream {self.source.name} not live after {timeout_ms} ms "
+        if not event.is_set():
+            raise VenueUnavailable(self.venue, f"stream {self.source.name} not {what} after {timeout_ms} ms "
                                                f"({self.state.value}: {self.reason})")  # fmt: skip
 
     async def _once(self) -> bool:
@@ -298,6 +308,7 @@ class SupervisedStream:
         self._closed_quiet = ""
         self.opens += 1
         self._move(StreamTrigger.OPEN, "resubscribing" if self.opens > 1 else "subscribing")
+        self._opened.set()
         frames = source.open(request)
         self._arm()
         # Per frame: one increment, the decode, the bus, one identity compare (LIVE is the steady state).
@@ -402,6 +413,7 @@ class SupervisedStream:
         self._move(StreamTrigger.STOP, why)
         log.error("%s stream %s: giving up: %s", self.venue, self.source.name, why)
         self.live.set()
+        self._opened.set()
 
 
 async def _close(frames: Any) -> None:

@@ -307,6 +307,19 @@ async def test_wait_live_times_out_on_the_injected_clock() -> None:
             await waiting
 
 
+async def test_wait_open_returns_once_the_subscription_is_admitted_before_the_snapshot() -> None:
+    rig = Rig([["q:500", "s", "hang"]])
+    async with running(rig):
+        await rig.stream.wait_open(10)
+        assert rig.stream.opens == 1 and rig.gate.admitted.total() == 1 and rig.stream.state is S.CONNECTING
+        await rig.run_for(500)
+        assert rig.stream.state is S.LIVE
+    refused = Rig([["s"]], max_streams=0)
+    async with running(refused):
+        with pytest.raises(Denied):
+            await refused.stream.wait_open()
+
+
 async def test_a_move_not_in_the_table_is_counted_logged_and_not_applied(caplog: pytest.LogCaptureFixture) -> None:
     rig = Rig([["s", "hang"]])
     async with running(rig):
