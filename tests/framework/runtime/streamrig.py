@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 
 from framework.execution import Outbound
 from framework.kit.sender import KitSender
@@ -109,7 +109,7 @@ class Rig:
 
     def __init__(self, scripts: Sequence[Sequence[str]], policy: StreamPolicy | None = None, *,
                  then: Sequence[str] = ("hang",), quiet_ms: int = 0, max_streams: int | None = None,
-                 seed: int = 7) -> None:  # fmt: skip
+                 seed: int = 7, publish: Callable[[Event], object] | None = None) -> None:  # fmt: skip
         self.clock = SimClock()
         self.policy = policy or StreamPolicy()
         self.source = ScriptedSource(self.clock, scripts, then=then, quiet_ms=quiet_ms or 2 * self.policy.stale_after_ms)
@@ -117,7 +117,7 @@ class Rig:
         self.gate = self.sender.gate
         self.events: list[Event] = []
         self.stream = SupervisedStream(VENUE, self.source, self.policy, clock=self.clock, sender=self.sender,
-                                       publish=self.events.append, rng=random.Random(seed))  # fmt: skip
+                                       publish=publish or self.events.append, rng=random.Random(seed))  # fmt: skip
         self.task: asyncio.Task[None] | None = None
 
     def statuses(self) -> list[StreamStatus]:
