@@ -20,10 +20,9 @@ The stream's :class:`~framework.model.events.StreamState` moves only along
 :class:`~framework.model.events.StreamStatus`::
 
     CONNECTING --snapshot--> LIVE --quiet--> STALE --data--> LIVE
-         |                  |  |               |
-         |                  |  +--desync--> RESYNCING --snapshot--> LIVE    (reopened after a backoff)
-         +------ end ------>+----- end ------> DOWN --open--> RESYNCING     (reopened after a backoff)
-    any state --stop--> DOWN                     (cancelled, or given up: ``error`` says why)
+    any but DOWN --desync--> RESYNCING --snapshot--> LIVE       (reopened after a backoff)
+    any but DOWN --end-----> DOWN --open--> RESYNCING           (reopened after a backoff)
+    any --stop--> DOWN                    (cancelled, or given up: ``error`` says why)
 
 - OPEN: a (re)subscription was admitted and its session starts.
 - SNAPSHOT: ``synced()`` is true after a frame (asked after every frame while
@@ -43,7 +42,7 @@ The stream's :class:`~framework.model.events.StreamState` moves only along
   gate about.
 - STOP: the task was cancelled, or the supervisor gave up: ``VenueRejected``
   from the venue, or no stream slot (``Denied`` from the lease). ``error``
-  holds why and ``live`` is set, so a waiting ``start()`` wakes and raises it.
+  holds why, and a ``start()`` waiting in ``wait_live`` / ``wait_open`` raises it.
 
 A move the table does not have is a bug: logged as an ERROR, counted in
 ``unexpected``, never applied.
