@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from framework.model.events import (
     BookDelta,
     BookSnapshot,
+    Event,
     HandlerFailed,
     OrderEvent,
     OrderFilled,
@@ -286,3 +287,200 @@ def test_every_direct_subscriber_sees_everything_in_order(n_subs: int) -> None:
     for e in events:
         bus.publish(e)
     assert all(g == events for g in got)
+
+
+# -- the route cache: subscription changes, also during a delivery -------------
+
+
+@pytest.mark.parametrize("others", [0, 2])  # a lone subscriber, and a fan-out
+def test_a_subscription_made_during_a_delivery_gets_what_is_published_after_it(others: int) -> None:
+    bus = Bus()
+    late: list[int] = []
+
+    def subscribing(e: BookDelta) -> None:
+        if e.ts_event == 1:
+            bus.subscribe(lambda e: late.append(e.ts_event), BookDelta)
+            bus.publish(book("v", "s", 2))  # queued: delivered after event 1
+
+    bus.subscribe(subscribing, BookDelta)
+    for _ in range(others):
+        bus.subscribe(lambda e: None, BookDelta)
+    bus.publish(book("v", "s", 1))
+    bus.publish(book("v", "s", 3))
+    assert late == [2, 3]
+
+
+def test_a_subscription_removed_during_a_fan_out_misses_the_rest_of_it() -> None:
+    bus = Bus()
+    got: dict[str, list[int]] = defaultdict(list)
+    subs = {}
+
+    def remover(e: BookDelta) -> None:
+        got["remover"].append(e.ts_event)
+        if e.ts_event == 1:
+            # a subscribe first drops the route cache the running loop came from
+            bus.subscribe(got["new"].append)
+            bus.unsubscribe(subs["later"])
+            bus.publish(book("v", "s", 2))
+
+    bus.subscribe(remover, BookDelta)
+    subs["later"] = bus.subscribe(lambda e: got["later"].append(e.ts_event), BookDelta)
+    bus.subscribe(lambda e: got["last"].append(e.ts_event), BookDelta)
+    bus.publish(book("v", "s", 1))
+    bus.publish(book("v", "s", 3))
+    assert got["later"] == []  # removed before its turn for event 1
+    assert got["remover"] == got["last"] == [1, 2, 3]  # the entries after it still ran
+    assert [e.ts_event for e in got["new"]] == [2, 3]
+    assert not subs["later"].active
+
+
+def test_removing_one_of_two_subscriptions_of_the_same_handler_mid_fan_out() -> None:
+    bus = Bus()
+    seen: list[int] = []
+    subs = {}
+
+    def handler(e: BookDelta) -> None:
+        seen.append(e.ts_event)
+
+    def remover(e: BookDelta) -> None:
+        bus.unsubscribe(subs["second"])
+
+    subs["first"] = bus.subscribe(handler, BookDelta)
+    bus.subscribe(remover, BookDelta)
+    subs["second"] = bus.subscribe(handler, BookDelta)
+    bus.publish(book("v", "s", 1))
+    assert seen == [1]  # the first ran before the removal, the second was skipped
+    assert subs["first"].active and not subs["second"].active
+
+
+def test_a_lone_subscriber_removing_itself_gets_nothing_more() -> None:
+    bus = Bus()
+    got: list[int] = []
+    subs = {}
+
+    def once(e: BookDelta) -> None:
+        got.append(e.ts_event)
+        bus.unsubscribe(subs["once"])
+        bus.publish(book("v", "s", e.ts_event + 1))
+
+    subs["once"] = bus.subscribe(once, BookDelta)
+    bus.publish(book("v", "s", 1))
+    bus.publish(book("v", "s", 5))
+    assert got == [1]
+
+
+def test_wildcard_subscriptions_reach_keys_already_routed() -> None:
+    bus = Bus()
+    got: dict[str, list] = defaultdict(list)
+    bus.subscribe(got["a"].append, BookDelta, "pm", "A")
+    first = [book("pm", "A", 1), fill("pm", "A", 2), book("dy", "B", 3)]
+    for e in first:  # every key routed (and cached) once
+        bus.publish(e)
+    bus.subscribe(got["any"].append)
+    bus.subscribe(got["pm"].append, venue="pm")
+    bus.subscribe(got["sym_a"].append, symbol="A")
+    bus.subscribe(got["events"].append, Event)  # the base class of every kind
+    again = [book("pm", "A", 4), fill("pm", "A", 5), book("dy", "B", 6)]
+    for e in again:
+        bus.publish(e)
+    assert got["a"] == [first[0], again[0]]
+    assert got["any"] == got["events"] == again
+    assert got["pm"] == got["sym_a"] == again[:2]
+
+
+def test_a_lone_subscriber_that_raises_is_stopped_and_reported() -> None:
+    bus = Bus()
+    calls: list[int] = []
+    failures: list[HandlerFailed] = []
+
+    def bad(e: BookDelta) -> None:
+        calls.append(e.ts_event)
+        raise KeyError("lookup inside the handler")  # not mistaken for a route miss
+
+    sub = bus.subscribe(bad, BookDelta, name="bad")
+    bus.subscribe(failures.append, HandlerFailed)
+    bus.publish(book("v", "s", 1))
+    bus.publish(book("v", "s", 2))
+    assert calls == [1]
+    assert not sub.active and sub.errors == 1
+    assert [f.subscriber for f in failures] == ["bad"] and failures[0].stopped
+
+
+def test_a_stopped_subscriber_in_a_fan_out_does_not_disturb_the_others() -> None:
+    bus = Bus()
+    got: dict[str, list[int]] = defaultdict(list)
+
+    def bad(e: BookDelta) -> None:
+        got["bad"].append(e.ts_event)
+        raise RuntimeError("boom")
+
+    bus.subscribe(lambda e: got["before"].append(e.ts_event), BookDelta)
+    bus.subscribe(bad, BookDelta)
+    bus.subscribe(lambda e: got["after"].append(e.ts_event), BookDelta)
+    for n in (1, 2):
+        bus.publish(book("v", "s", n))
+    assert got == {"before": [1, 2], "bad": [1], "after": [1, 2]}
+    assert bus.handler_errors == 1
+
+
+def test_an_exception_that_is_not_an_error_leaves_the_bus_working() -> None:
+    bus = Bus()
+    got: list[int] = []
+
+    def interrupted(e: BookDelta) -> None:
+        if e.ts_event == 1:
+            raise KeyboardInterrupt
+        got.append(e.ts_event)
+
+    bus.subscribe(interrupted, BookDelta)
+    with pytest.raises(KeyboardInterrupt):
+        bus.publish(book("v", "s", 1))
+    bus.publish(book("v", "s", 2))  # not queued behind a delivery that never ended
+    assert got == [2]
+
+
+_kind_filters = st.sampled_from([None, BookDelta, OrderFilled, OrderEvent, Event, (BookDelta, Trade)])
+_venue_filters = st.sampled_from([None, "pm", "dy"])
+_symbol_filters = st.sampled_from([None, "A", "B"])
+_direct_op = st.one_of(
+    st.tuples(st.just("publish"), _kinds, _venues, _symbols),
+    st.tuples(st.just("subscribe"), _kind_filters, _venue_filters, _symbol_filters),
+    st.tuples(st.just("unsubscribe"), st.integers(0, 5)),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_direct_op, min_size=1, max_size=80))
+def test_routes_match_filtering_every_subscription_afresh(ops: list) -> None:
+    """The cached routes, however subscriptions come and go, deliver exactly
+    what checking every live subscription's filter on every event would."""
+    bus = Bus()
+    subs: list = []  # (subscription, delivered, expected)
+    n = 0
+    for op in ops:
+        if op[0] == "publish":
+            _, kind, venue, symbol = op
+            n += 1
+            e = {
+                "book": lambda: book(venue, symbol, n),
+                "snapshot": lambda: BookSnapshot(venue, symbol, n, n, ((99, 1),), ()),
+                "fill": lambda: fill(venue, symbol, n),
+                "trade": lambda: Trade(venue, symbol, n, n, 100, 1),
+            }[kind]()
+            bus.publish(e)
+            for sub, _, expected in subs:
+                kinds = sub.kinds
+                if (
+                    sub.active
+                    and (kinds is None or isinstance(e, kinds))
+                    and sub.venue in (None, e.venue)
+                    and sub.symbol in (None, e.symbol)
+                ):
+                    expected.append(e)
+        elif op[0] == "subscribe":
+            got: list = []
+            subs.append((bus.subscribe(got.append, op[1], op[2], op[3]), got, []))
+        elif subs:
+            bus.unsubscribe(subs[op[1] % len(subs)][0])
+    for _, got, expected in subs:
+        assert got == expected
