@@ -23,7 +23,6 @@ LONG_ALLOWED = {"framework/scaffold/venue.py"}
 LONG_DEBT: set[str] = {
     "bench/books.py",
     "bench/polymarket.py",
-    "framework/config/validate.py",
     "framework/kit/venue.py",
     "framework/paper/exchange.py",
     "framework/risk/redis_backend.py",
