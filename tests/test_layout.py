@@ -24,7 +24,6 @@ LONG_DEBT: set[str] = {
     "bench/books.py",
     "bench/polymarket.py",
     "framework/kit/venue.py",
-    "framework/risk/redis_backend.py",
     "framework/runtime/assembly.py",
     "plugins/dydx/codec.py",
     "plugins/polymarket/adapter.py",
