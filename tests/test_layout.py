@@ -23,7 +23,6 @@ LONG_ALLOWED = {"framework/scaffold/venue.py"}
 LONG_DEBT: set[str] = {
     "bench/books.py",
     "bench/polymarket.py",
-    "framework/kit/venue.py",
     "framework/runtime/assembly.py",
     "plugins/dydx/codec.py",
     "plugins/polymarket/adapter.py",
