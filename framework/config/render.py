@@ -13,9 +13,9 @@ import yaml
 
 from .duration import format_duration, is_duration
 from .issues import format_path
+from .scalars import Path
 from .secret import Secret
 from .typeinfo import type_info
-from .validate import Path
 
 __all__ = ["REDACTED", "redacted_dict", "show_config"]
 

@@ -10,7 +10,7 @@ adapter, lets a message out.
   pre-trade risk, per-order sequencing, the route (live, paper).
 - :mod:`framework.execution.tracker` -- where every order stands, and positions.
 - :mod:`framework.execution.protection` -- what pulls resting orders when the
-  run must stop quoting.
+  run must stop quoting (:mod:`framework.execution.stopping`: at the run's stop).
 
 The risk layer itself (gate, limiter, checks) is :mod:`framework.risk`.
 """

@@ -34,48 +34,32 @@ insert). Orders already being cancelled are skipped, so pulling again is
 harmless; a hold pulls again whenever it is re-evaluated, which catches an
 insert acknowledged after the first pull.
 
-The run's stop (:meth:`stop`) pulls round after round until nothing is open.
-Each round first drains the router, so no insert is in flight and every open
-order -- acknowledged or not yet -- goes in a batch; then it waits for order
-events. A round that saw none but refusals re-sends the cancels still
-unanswered, and a few such rounds in a row end it. The
-runner bounds it by :meth:`stop_budget_s` (the cancels' messages over the
-venues' rates, plus a margin) and names every order still open at exit.
+The run's stop (:meth:`stop`) pulls round after round until nothing is open,
+within :meth:`stop_budget_s` (:mod:`framework.execution.stopping`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from framework.execution.lifecycle import OrderStatus
+from framework.execution.stopping import StopRounds, stop_budget_s
 from framework.model.events import (
     BookDelta,
     BookSnapshot,
-    CancelRejected,
     DenyReason,
     OrderDenied,
-    OrderEvent,
     Side,
     StreamState,
     StreamStatus,
 )
 from framework.model.orders import CancelOrder, Intent, ReplaceOrder, SubmitOrder
-from framework.plugin.venue import MessageKind
 from framework.risk.config import RiskConfig, TradingState
 from framework.risk.layer import RUN_SCOPE
 from framework.runtime.bus import Bus, Subscription
-from framework.runtime.clock import (
-    NS_PER_MS,
-    NS_PER_S,
-    Clock,
-    SimClock,
-    TimerHandle,
-    let_woken_tasks_run,
-)
+from framework.runtime.clock import NS_PER_MS, Clock, TimerHandle
 
 __all__ = ["NOT_LIVE", "Protection", "StrategyFeed"]
 
@@ -89,18 +73,7 @@ NOT_LIVE = frozenset({StreamState.STALE, StreamState.DOWN, StreamState.RESYNCING
 _ACKED = frozenset({OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED, OrderStatus.PENDING_REPLACE})
 _CANCELLING = frozenset({OrderStatus.PENDING_CANCEL})
 _DEFAULT_ORDER_STREAMS = ("orders",)
-_REFUSALS = (CancelRejected, OrderDenied)
 Unacked = Literal["single", "skip", "batch"]
-
-STOP_MARGIN_S = 2.0
-"""Added to the time the stop's cancels need at the venues' rates."""
-STOP_FACTOR = 2
-"""The stop budget allows this many times the time its cancels need (throttling, answers)."""
-RETRY_NS = NS_PER_S
-"""A stop round waits this long for order events before re-sending its cancels."""
-IDLE_ROUNDS = 5
-"""Stop rounds in a row without any order event, after which the stop gives up."""
-
 
 class StrategyFeed:
     """What protection needs to know of one running strategy."""
@@ -150,8 +123,6 @@ class Protection:
         self._watchdog: TimerHandle | None = None
         self._subs: list[Subscription] = []
         self._enabled = False
-        self._progress: asyncio.Event | None = None
-        self._answers = 0  # order events other than refusals, while the run stops
         risk.listeners.append(self.on_state)
         self._subs.append(bus.subscribe(self.on_stream, StreamStatus, name="protection:streams"))
 
@@ -308,108 +279,19 @@ class Protection:
         self.pulled += len(batch) + len(single)
         return len(batch) + len(single)
 
-    # -- the run's stop -----------------------------------------------------------
+    # -- the run's stop (framework.execution.stopping) ----------------------------
 
     def stop_budget_s(self) -> float:
-        """How long the stop may take to cancel what is open now: per venue, the
-        wait until its limiter has room for the messages the cancels need
-        (batched where the route batches), plus :data:`STOP_FACTOR` times those
-        messages over the venue's rate; plus :data:`STOP_MARGIN_S`."""
-        per_venue: dict[str, int] = {}
-        for o in self.tracker.open_orders():
-            per_venue[o.venue] = per_venue.get(o.venue, 0) + 1
-        seconds = 0.0
-        per_second = math.inf  # cancels per second of the slowest venue, for the inserts in flight
-        for venue, n in per_venue.items():
-            limiter = getattr(self.gates.get(venue), "limiter", None)
-            rule = getattr(limiter, "rule", None)
-            if rule is None:
-                continue  # no ingress limit: nothing to wait for
-            rate, batch = rule.cap * NS_PER_S / rule.window_ns, self.router.batch_size(venue)
-            per_second = min(per_second, rate * batch)
-            messages = math.ceil(n / batch)
-            seconds += self._room_wait_s(limiter, messages) + STOP_FACTOR * messages / rate
-        if self.router.in_flight and per_second < math.inf:
-            seconds += STOP_FACTOR * self.router.in_flight / per_second  # inserts going out may need a cancel too
-        return STOP_MARGIN_S + seconds
-
-    def _room_wait_s(self, limiter: Any, messages: int) -> float:
-        """Until the limiter's window has room for ``messages`` cancels (a window
-        a churning run filled frees only as its messages age out)."""
-        window = getattr(limiter, "window", None)  # the in-process limiter's; Redis: unknown, 0
-        if window is None:
-            return 0.0
-        now = self.clock.now_ns()
-        when = window.next_free_ns(MessageKind.CANCEL, now, min(messages, window.rule.cap))
-        return 0.0 if when is None else (when - now) / NS_PER_S
+        """How long the stop may take to cancel what is open now
+        (:func:`~framework.execution.stopping.stop_budget_s`)."""
+        return stop_budget_s(self.tracker.open_orders(), self.gates, self.router, self.clock)
 
     async def stop(self) -> None:
-        """Pull every order the run holds open, round after round, until none is
-        open or :data:`IDLE_ROUNDS` rounds in a row saw no progress (an order
-        event other than a refusal). The caller bounds the time (:meth:`stop_budget_s`)."""
+        """Stop watching, then pull every order the run holds open, round after
+        round, until none is open or :data:`~framework.execution.stopping.IDLE_ROUNDS`
+        rounds in a row saw no progress. The caller bounds the time (:meth:`stop_budget_s`)."""
         self.close()
-        progress = self._progress = asyncio.Event()
-        sub = self.bus.subscribe(self._order_event, OrderEvent, name="protection:stop")
-        try:
-            idle = 0
-            while idle < IDLE_ROUNDS:
-                await self._drain()
-                open_orders = self.tracker.open_orders()
-                if not open_orders:
-                    return
-                seen = self._answers
-                # Drained: no insert in flight, so every open order can go in a batch;
-                # after a round without progress, the unanswered cancels go again.
-                self.pull(open_orders, again=idle > 0, unacked="batch")
-                await self._drain()
-                if self.tracker.open_orders():
-                    await self._pause(RETRY_NS, progress)
-                idle = idle + 1 if self._answers == seen else 0
-        finally:
-            self.bus.unsubscribe(sub)
-            self._progress = None
-
-    def _order_event(self, event: OrderEvent) -> None:
-        # A refusal is no progress: a cancel for an order the venue no longer
-        # has is refused every round, and must not keep the stop going.
-        if type(event) in _REFUSALS or self._progress is None:
-            return
-        self._answers += 1
-        self._progress.set()
-
-    async def _drain(self) -> None:
-        """The router's drain; a simulated clock is moved meanwhile, since the
-        messages in flight may wait on its timers (gate, paper latency)."""
-        clock = self.clock
-        if not isinstance(clock, SimClock):
-            await self.router.drain()
-            return
-        while self.router.in_flight:
-            await let_woken_tasks_run()
-            nxt = clock.next_timer_ns()
-            if nxt is not None and self.router.in_flight:
-                clock.advance_to(nxt)
-
-    async def _pause(self, ns: int, progress: asyncio.Event) -> None:
-        """Wait up to ``ns`` of the run's clock for an order event. A simulated
-        clock is moved here, timer by timer, since nothing else moves it once
-        the run is stopping (a paper exchange answers on its latency timers)."""
-        progress.clear()
-        clock = self.clock
-        if isinstance(clock, SimClock):
-            end = clock.now_ns() + ns
-            while not progress.is_set():
-                nxt = clock.next_timer_ns()
-                clock.advance_to(end if nxt is None or nxt > end else nxt)
-                await let_woken_tasks_run()
-                if clock.now_ns() >= end:
-                    return
-            return
-        timer = clock.call_later(ns, progress.set)
-        try:
-            await progress.wait()
-        finally:
-            timer.cancel()
+        await StopRounds(self.bus, self.clock, self.tracker, self.router, self.pull).run()
 
 
 def growing(orders: Iterable[Any], tracker: Any) -> list[Any]:

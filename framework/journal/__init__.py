@@ -1,6 +1,8 @@
 """The run journal: SQLite (WAL) per run, exactly-once executions, restore and reconciliation.
 
-See :mod:`framework.journal.store` for how events are journalled,
+See :mod:`framework.journal.store` for how events are journalled
+(:mod:`framework.journal.orders` for the order rows, :mod:`framework.journal.restore`
+for what a restart reads back),
 :mod:`framework.execution.lifecycle` for the order lifecycle it follows,
 :mod:`framework.journal.reconcile` for a restarted live run's reconciliation and
 :mod:`framework.journal.lock` for the one-process-per-run-id lock.

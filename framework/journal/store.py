@@ -31,15 +31,19 @@ from typing import Any, Self
 
 import msgspec
 
-from framework.execution.lifecycle import (
-    OPEN,
-    OrderStatus,
-    Trigger,
-    next_status,
-    trigger_for,
+from framework.execution.lifecycle import OrderStatus, Trigger
+from framework.journal.orders import (
+    ensure_order,
+    insert_submitted,
+    open_orders,
+    order_record,
+    order_state,
+    proven_venue_id,
+    transition,
 )
 from framework.journal.reconcile import Difference
 from framework.journal.records import OpenOrder, RestoredState
+from framework.journal.restore import replayed_positions, restored_state
 from framework.journal.schema import JournalError, connect, create
 from framework.model.events import (
     CancelRejected,
@@ -56,10 +60,9 @@ from framework.model.events import (
     OrderReplaced,
     OrderResolved,
     OrderUnknown,
-    Side,
     VenueCheckpoint,
 )
-from framework.model.orders import CancelOrder, ReplaceOrder, SubmitOrder, TimeInForce
+from framework.model.orders import CancelOrder, ReplaceOrder, SubmitOrder
 from framework.model.positions import PositionBook
 from framework.runtime.clock import Clock, LiveClock
 
@@ -68,21 +71,6 @@ __all__ = ["JOURNAL_FILE", "Journal", "run_dir_for"]
 JOURNAL_FILE = "journal.sqlite"
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _encode = msgspec.json.Encoder().encode
-
-
-def _record(r: sqlite3.Row) -> OpenOrder:
-    return OpenOrder(
-        r["client_order_id"], r["strategy"], r["venue"], r["symbol"], Side(r["side"]), r["price"], r["size"],
-        r["filled"], r["venue_order_id"], r["state"], TimeInForce(r["tif"]) if r["tif"] else TimeInForce.GTC,
-        r["expire_ns"], bool(r["post_only"]),
-    )  # fmt: skip
-
-
-def _proven_venue_id(event: OrderEvent) -> str:
-    """The venue order id ``event`` gives, if it is news that the venue holds (or
-    held) the order: a refusal, a lost answer or an answer from asking proves
-    nothing of the kind (a resumed run tells "gone" from "never there" by it)."""
-    return "" if type(event) in (CancelRejected, OrderUnknown, OrderResolved) else event.venue_order_id
 
 
 def run_dir_for(root: Path | str, run_id: str) -> Path:
@@ -198,28 +186,8 @@ class Journal:
         """A strategy sent ``order`` (called before it reaches the risk layer's venue route)."""
         now = self._now()
         with self._tx():
-            self._db.execute(
-                "INSERT OR IGNORE INTO orders (client_order_id, strategy, venue, symbol, side, price,"
-                " size, order_type, tif, post_only, expire_ns, state, created_ns, updated_ns)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    order.client_order_id,
-                    order.strategy,
-                    order.venue,
-                    order.symbol,
-                    int(order.side),
-                    order.price,
-                    order.size,
-                    order.order_type.value,
-                    order.tif.value,
-                    int(order.post_only),
-                    order.expire_ns,
-                    OrderStatus.NEW.value,
-                    now,
-                    now,
-                ),
-            )
-            self._transition(order.client_order_id, Trigger.ADMIT, order, now)
+            insert_submitted(self._db, order, now)
+            transition(self._db, order.client_order_id, Trigger.ADMIT, order, now)
 
     def record_intent(self, intent: SubmitOrder | CancelOrder | ReplaceOrder) -> None:
         """What a strategy sent: a new order, or a request to cancel or replace one."""
@@ -232,7 +200,7 @@ class Journal:
         """A strategy asked to cancel or replace an order (PENDING_CANCEL / PENDING_REPLACE)."""
         trigger = Trigger.REQUEST_CANCEL if isinstance(intent, CancelOrder) else Trigger.REQUEST_REPLACE
         with self._tx():
-            self._transition(intent.client_order_id, trigger, intent, self._now())
+            transition(self._db, intent.client_order_id, trigger, intent, self._now())
 
     def record_fill(self, event: OrderFilled) -> bool:
         """Book one execution; returns False (changing nothing) for a duplicate.
@@ -319,20 +287,7 @@ class Journal:
         new, cancel or replace) is in doubt now: its answer is lost with the
         process. It moves to UNKNOWN here (``lost``), as the tracker takes it over."""
         self._in_flight_lost()
-        sessions = self._db.execute("SELECT seq, clean FROM sessions ORDER BY seq").fetchall()
-        earlier = [s for s in sessions if s["seq"] != self._session]
-        executions = self._db.execute("SELECT count(*) FROM executions").fetchone()[0]
-        book = self._replayed()
-        return RestoredState(
-            positions=dict(book.items()),
-            book=book,
-            open_orders=self.open_orders(),
-            executions=executions,
-            sessions=len(sessions),
-            previous_session_clean=not earlier or bool(earlier[-1]["clean"]),
-            checkpoints=self._checkpoints(),
-            execution_keys={(r[0], r[1]) for r in self._db.execute("SELECT venue, execution_id FROM executions")},
-        )
+        return restored_state(self._db, self._session)
 
     def _in_flight_lost(self) -> None:
         pending = (OrderStatus.PENDING_NEW.value, OrderStatus.PENDING_CANCEL.value, OrderStatus.PENDING_REPLACE.value)
@@ -340,31 +295,19 @@ class Journal:
         now = self._now()
         with self._tx():
             for (client_order_id,) in rows:
-                self._transition(client_order_id, Trigger.LOST, {"reason": "the session ended with a request in flight"}, now)
-
-    def _checkpoints(self) -> dict[str, dict[str, bytes]]:
-        out: dict[str, dict[str, bytes]] = {}
-        for row in self._db.execute("SELECT venue, key, value FROM venue_checkpoints"):
-            out.setdefault(row["venue"], {})[row["key"]] = bytes(row["value"])
-        return out
+                transition(self._db, client_order_id, Trigger.LOST, {"reason": "the session ended with a request in flight"}, now)
 
     def open_orders(self) -> list[OpenOrder]:
         """Orders that may still trade or rest at the venue (in doubt included), oldest first."""
-        marks = ", ".join("?" for _ in OPEN)
-        rows = self._db.execute(
-            f"SELECT * FROM orders WHERE state IN ({marks}) ORDER BY created_ns, rowid",
-            [s.value for s in OPEN],
-        ).fetchall()
-        return [_record(r) for r in rows if r["side"] != 0]
+        return open_orders(self._db)
 
     def order_record(self, client_order_id: str) -> OpenOrder | None:
         """One order of this run as journalled, whatever its state (None: not ours)."""
-        row = self._db.execute("SELECT * FROM orders WHERE client_order_id = ?", (client_order_id,)).fetchone()
-        return _record(row) if row is not None and row["side"] != 0 else None
+        return order_record(self._db, client_order_id)
 
     def order_state(self, client_order_id: str) -> OrderStatus:
         """The journalled status of one order (``NEW`` if unknown)."""
-        return self._state(client_order_id)
+        return order_state(self._db, client_order_id)
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         """Read-only access for reports and tests."""
@@ -397,15 +340,7 @@ class Journal:
         return self._clock.wall_ns()
 
     def _replay_positions(self) -> None:
-        self.positions = self._replayed()
-
-    def _replayed(self) -> PositionBook:
-        book = PositionBook()
-        for r in self._db.execute(
-            "SELECT strategy, venue, symbol, side, price, size, fee FROM executions ORDER BY seq"
-        ):
-            book.apply_fill(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
-        return book
+        self.positions = replayed_positions(self._db)
 
     def _book_fill(self, event: OrderFilled, execution_seq: int, now: int) -> None:
         pos = self.positions.apply_fill(
@@ -417,7 +352,7 @@ class Journal:
             (now, execution_seq, event.strategy, event.venue, event.symbol, pos.qty, pos.cost,
              pos.realized, pos.fees, event.price),
         )
-        self._ensure_order(event, side=int(event.side), price=event.price, size=event.filled + event.remaining)
+        ensure_order(self._db, event, self._now(), side=int(event.side), price=event.price, size=event.filled + event.remaining)
         self._db.execute(
             "UPDATE orders SET filled = filled + ? WHERE client_order_id = ?", (event.size, event.client_order_id)
         )
@@ -430,18 +365,18 @@ class Journal:
         # Our own sum decides, not the event's ``remaining``: fills of one order
         # may arrive out of order.
         full = filled >= size if size > 0 else event.remaining == 0
-        self._transition(event.client_order_id, Trigger.FILL_FULL if full else Trigger.FILL, event, now)
+        transition(self._db, event.client_order_id, Trigger.FILL_FULL if full else Trigger.FILL, event, now)
 
     def _on_accepted(self, event: OrderAccepted | OrderReplaced) -> None:
         """An acknowledgement (or a replace taking effect) restates price and size."""
         with self._tx():
             side = int(event.side) if isinstance(event, OrderAccepted) else 0
-            self._ensure_order(event, side=side, price=event.price, size=event.size)
+            ensure_order(self._db, event, self._now(), side=side, price=event.price, size=event.size)
             self._db.execute(
                 "UPDATE orders SET price = ?, size = ?, venue_order_id = ? WHERE client_order_id = ?",
                 (event.price, event.size, event.venue_order_id, event.client_order_id),
             )
-            self._transition(event.client_order_id, event, event, self._now())
+            transition(self._db, event.client_order_id, event, event, self._now())
 
     def _on_denied(self, event: OrderDenied) -> None:
         now = self._now()
@@ -453,71 +388,18 @@ class Journal:
                  event.reason.value, event.message),
             )
             if event.client_order_id:
-                self._ensure_order(event)
-                self._transition(event.client_order_id, event, event, now, reason=event.reason.value)
+                ensure_order(self._db, event, self._now())
+                transition(self._db, event.client_order_id, event, event, now, reason=event.reason.value)
 
     def _order_event(self, event: OrderEvent) -> None:
         """Cancelled, expired, rejected, refused, in doubt or resolved: the table decides."""
         with self._tx():
-            self._ensure_order(event)
-            venue_order_id = _proven_venue_id(event)
+            ensure_order(self._db, event, self._now())
+            venue_order_id = proven_venue_id(event)
             if venue_order_id:
                 self._db.execute(
                     "UPDATE orders SET venue_order_id = ? WHERE client_order_id = ? AND venue_order_id = ''",
                     (venue_order_id, event.client_order_id),
                 )
             reason = getattr(event, "reason", "")
-            self._transition(event.client_order_id, event, event, self._now(), reason=reason if type(event) is not CancelRejected else "")
-
-    def _ensure_order(self, event: OrderEvent, *, side: int = 0, price: int = 0, size: int = 0) -> None:
-        """Create the row of an order first heard of from the venue."""
-        now = self._now()
-        self._db.execute(
-            "INSERT OR IGNORE INTO orders (client_order_id, strategy, venue, symbol, side, price, size,"
-            " state, venue_order_id, created_ns, updated_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (event.client_order_id, event.strategy, event.venue, event.symbol, side, price, size,
-             OrderStatus.NEW.value, _proven_venue_id(event), now, now),
-        )
-
-    def _state(self, client_order_id: str) -> OrderStatus:
-        row = self._db.execute("SELECT state FROM orders WHERE client_order_id = ?", (client_order_id,)).fetchone()
-        return OrderStatus.NEW if row is None else OrderStatus(row[0])
-
-    def _transition(
-        self, client_order_id: str, happened: Trigger | OrderEvent, detail: Any, now: int, *, reason: str = ""
-    ) -> None:
-        """Move the order's row by ``happened`` (a trigger, or a bus event whose
-        trigger the row's status decides) along the lifecycle table; log it either
-        way (``ignored`` when the table has no such move)."""
-        row = self._db.execute(
-            "SELECT state, filled FROM orders WHERE client_order_id = ?", (client_order_id,)
-        ).fetchone()
-        before = OrderStatus.NEW if row is None else OrderStatus(row[0])
-        trigger = happened if isinstance(happened, Trigger) else trigger_for(happened, before)
-        if trigger is None:
-            return
-        after = next_status(before, trigger, row[1] if row is not None else 0)
-        if after is not None and after is not before:
-            self._db.execute(
-                "UPDATE orders SET state = ?, updated_ns = ?, reason = CASE WHEN ? = '' THEN reason ELSE ? END"
-                " WHERE client_order_id = ?",
-                (after.value, now, reason, reason, client_order_id),
-            )
-        self._log(client_order_id, trigger.value, before, after or before, detail, now, ignored=after is None)
-
-    def _log(
-        self,
-        client_order_id: str,
-        kind: str,
-        before: OrderStatus,
-        after: OrderStatus,
-        detail: Any,
-        now: int,
-        *,
-        ignored: bool = False,
-    ) -> None:
-        self._db.execute(
-            "INSERT INTO order_events (ts_ns, client_order_id, kind, state_before, state_after, ignored, detail)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (now, client_order_id, kind, before.value, after.value, int(ignored), _encode(detail).decode()),
-        )
+            transition(self._db, event.client_order_id, event, event, self._now(), reason=reason if type(event) is not CancelRejected else "")

@@ -16,7 +16,13 @@ from typing import Any
 import pytest
 
 # Assertions in the kit's cases get pytest's detailed messages.
-pytest.register_assert_rewrite("framework.kit.venue", "framework.kit.strategy", "framework.kit.riskcheck")
+pytest.register_assert_rewrite(
+    "framework.kit.venue",
+    "framework.kit.venue_harness",
+    "framework.kit.venue_cases",
+    "framework.kit.strategy",
+    "framework.kit.riskcheck",
+)
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("backplane", "backplane conformance kit")

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from typing import Any
 
 from framework.model.events import (
     BookDelta,
@@ -46,12 +46,9 @@ from framework.model.events import (
     CancelRejected,
     Event,
     Liquidity,
-    OrderAccepted,
     OrderCanceled,
     OrderExpired,
-    OrderFilled,
     OrderRejected,
-    OrderReplaced,
     Side,
     Trade,
 )
@@ -63,7 +60,7 @@ from framework.model.orders import (
     TimeInForce,
 )
 from framework.paper.fees import fee
-from framework.paper.liquidity import LiquidityLedger, crosses
+from framework.paper.liquidity import LiquidityLedger
 from framework.paper.queue import (
     PaperOrder,
     allocate_print,
@@ -71,30 +68,15 @@ from framework.paper.queue import (
     priority,
     shrink_queue,
 )
+from framework.paper.refusals import TAKE_AND_GO, replace_refusal, submit_refusal
+from framework.paper.reports import PaperReports
+from framework.paper.restore import RestorableOrder, restored_order
 from framework.paper.settings import PaperSettings
 from framework.plugin.venue import VenueOrder
 from framework.runtime.bus import Bus, Subscription
 from framework.runtime.clock import Clock, TimerHandle
 
-__all__ = ["PaperExchange", "RestorableOrder"]
-
-_TAKE_AND_GO = (TimeInForce.IOC, TimeInForce.FOK)
-
-
-class RestorableOrder(Protocol):
-    """What :meth:`PaperExchange.restore` needs of a journalled open order."""
-
-    client_order_id: str
-    strategy: str
-    venue_order_id: str
-    symbol: str
-    side: Side
-    price: int
-    size: int
-    filled: int
-    tif: TimeInForce
-    expire_ns: int
-    post_only: bool
+__all__ = ["PaperExchange"]
 
 
 class PaperExchange:
@@ -128,8 +110,8 @@ class PaperExchange:
         self._timers: set[TimerHandle] = set()
         self._last_arrival = 0
         self._seq = 0
-        self._executions = 0
         self._subs: list[Subscription] = []
+        self._reports = PaperReports(venue, bus, clock, self._prefix)
 
     # -- the venue-adapter side ---------------------------------------
 
@@ -170,27 +152,13 @@ class PaperExchange:
         for rec in orders:
             if rec.client_order_id in self._live or rec.size - rec.filled <= 0:
                 continue
-            order = PaperOrder(
-                rec.client_order_id,
-                rec.strategy,
-                rec.venue_order_id or self._new_venue_id(),
-                rec.symbol,
-                Side(rec.side),
-                rec.price,
-                rec.size,
-                filled=rec.filled,
-                tif=rec.tif,
-                post_only=rec.post_only,
-                expire_ns=rec.expire_ns,
-                seq=self._next_seq(),
-            )
+            order = restored_order(rec, rec.venue_order_id or self._new_venue_id(), self._next_seq())
             if order.tif is TimeInForce.GTT and order.expire_ns <= self._clock.wall_ns():
-                self._publish_order(OrderExpired, order, order.venue_order_id, reason="expired")
+                self._reports.order_event(OrderExpired, order, order.venue_order_id, reason="expired")
                 continue
             self._live[order.client_order_id] = order
             self._resting.setdefault(order.symbol, []).append(order)
             self._schedule_expiry(order)
-            order.queue_ahead = None
             count += 1
         return count
 
@@ -280,9 +248,9 @@ class PaperExchange:
         arrive(message)
 
     def _arrive_submit(self, order: SubmitOrder) -> None:
-        problem, book = self._check(order)
+        problem, book = submit_refusal(order, self.venue, self._live, self._clock.wall_ns(), self._book_of)
         if problem:
-            self._publish_order(OrderRejected, order, "", reason=problem)
+            self._reports.order_event(OrderRejected, order, "", reason=problem)
             return
         po = PaperOrder(
             order.client_order_id,
@@ -299,68 +267,40 @@ class PaperExchange:
             seq=self._next_seq(),
         )
         self._live[po.client_order_id] = po
-        self._accepted(po)
+        self._reports.accepted(po)
         if order.tif is TimeInForce.FOK and not self._fok_fillable(po, book):
             self._done(po, "fok: not enough liquidity")
             return
         self._take(po, book, Liquidity.TAKER)
         if po.remaining == 0:
             return
-        if order.order_type is OrderType.MARKET or order.tif in _TAKE_AND_GO:
+        if order.order_type is OrderType.MARKET or order.tif in TAKE_AND_GO:
             self._done(po, f"{order.tif.value}: unfilled remainder")
             return
         self._rest(po, book)
 
-    def _check(self, order: SubmitOrder) -> tuple[str, Any]:
-        """Why the simulated venue refuses ``order`` ('' if it does not), and its book."""
-        if order.venue != self.venue:
-            return f"order for venue {order.venue!r} sent to paper venue {self.venue!r}", None
-        if type(order.size) is not int or order.size <= 0:
-            return f"size must be a positive int of lots, not {order.size!r}", None
-        if type(order.price) is not int or order.price <= 0:
-            return f"price must be a positive int of ticks, not {order.price!r}", None
-        if order.client_order_id in self._live:
-            return f"duplicate client order id {order.client_order_id!r}", None
-        if order.tif is TimeInForce.GTT and order.expire_ns <= self._clock.wall_ns():
-            return "gtt: expiry already passed", None
-        if order.post_only and (order.order_type is OrderType.MARKET or order.tif in _TAKE_AND_GO):
-            return "post-only order cannot be market, ioc or fok", None
-        try:
-            book = self._book_of(order.symbol)
-        except KeyError:
-            return f"unknown symbol {order.symbol!r}", None
-        if order.post_only and self._would_cross(order.side, order.price, book):
-            return "post-only order would cross", None
-        return "", book
-
     def _arrive_cancel(self, cancel: CancelOrder) -> None:
         order = self._find(cancel.client_order_id, cancel.venue_order_id)
         if order is None:
-            self._publish_order(CancelRejected, cancel, cancel.venue_order_id, reason="unknown or no longer working order")
+            self._reports.order_event(CancelRejected, cancel, cancel.venue_order_id, reason="unknown or no longer working order")
             return
         self._done(order, "canceled")
 
     def _arrive_replace(self, rep: ReplaceOrder) -> None:
         order = self._find(rep.client_order_id, rep.venue_order_id)
         if order is None:
-            self._publish_order(CancelRejected, rep, rep.venue_order_id, reason="unknown or no longer working order")
+            self._reports.order_event(CancelRejected, rep, rep.venue_order_id, reason="unknown or no longer working order")
             return
         price = rep.price or order.price
         size = rep.size or order.size
         book = self._book_of(order.symbol)
-        problem = ""
-        if price < 0 or size < 0:
-            problem = "price and size must not be negative"
-        elif size <= order.filled:
-            problem = f"new size {size} not above filled {order.filled}"
-        elif order.post_only and self._would_cross(order.side, price, book):
-            problem = "post-only order would cross"
+        problem = replace_refusal(order, price, size, book)
         if problem:
-            self._publish_order(CancelRejected, rep, order.venue_order_id, reason=problem)
+            self._reports.order_event(CancelRejected, rep, order.venue_order_id, reason=problem)
             return
         keeps_place = price == order.price and size <= order.size
         order.price, order.size = price, size
-        self._replaced(order)
+        self._reports.replaced(order)
         if keeps_place:
             return
         self._unrest(order)
@@ -401,11 +341,6 @@ class PaperExchange:
         levels = self._ledger.available(book, order.symbol, order.side, order.price)
         return sum(size for _, size in levels) >= order.remaining
 
-    @staticmethod
-    def _would_cross(side: Side, price: int, book: Any) -> bool:
-        best = book.best_ask() if side is Side.BUY else book.best_bid()
-        return best is not None and crosses(side, price, best[0])
-
     def _rest(self, order: PaperOrder, book: Any) -> None:
         order.queue_ahead = book.size_at(order.side, order.price)
         self._resting.setdefault(order.symbol, []).append(order)
@@ -424,60 +359,20 @@ class PaperExchange:
     def _expire(self, order: PaperOrder) -> None:
         if self._live.get(order.client_order_id) is order:
             self._forget(order)
-            self._publish_order(OrderExpired, order, order.venue_order_id, reason="expired")
+            self._reports.order_event(OrderExpired, order, order.venue_order_id, reason="expired")
 
     # -- reporting -------------------------------------------------------
 
     def _fill(self, order: PaperOrder, price: int, lots: int, liquidity: Liquidity) -> None:
         order.filled += lots
         bps = self.settings.taker_fee_bps if liquidity is Liquidity.TAKER else self.settings.maker_fee_bps
-        self._executions += 1
-        self._bus.publish(
-            OrderFilled(
-                self.venue,
-                order.symbol,
-                self._clock.wall_ns(),
-                self._clock.now_ns(),
-                order.client_order_id,
-                order.strategy,
-                order.venue_order_id,
-                f"{self._prefix}-{self._executions}",
-                order.side,
-                price,
-                lots,
-                order.filled,
-                order.remaining,
-                liquidity,
-                fee(price, lots, bps),
-            )
-        )
+        self._reports.filled(order, price, lots, liquidity, fee(price, lots, bps))
         if order.remaining == 0:
             self._forget(order)
 
-    def _accepted(self, order: PaperOrder) -> None:
-        self._bus.publish(
-            OrderAccepted(
-                self.venue,
-                order.symbol,
-                self._clock.wall_ns(),
-                self._clock.now_ns(),
-                order.client_order_id,
-                order.strategy,
-                order.venue_order_id,
-                order.side,
-                order.price,
-                order.size,
-            )
-        )
-
-    def _replaced(self, order: PaperOrder) -> None:
-        now = self._clock.now_ns()
-        self._bus.publish(OrderReplaced(self.venue, order.symbol, self._clock.wall_ns(), now, order.client_order_id,
-                                        order.strategy, order.venue_order_id, order.price, order.size, order.remaining))  # fmt: skip
-
     def _done(self, order: PaperOrder, reason: str) -> None:
         self._forget(order)
-        self._publish_order(OrderCanceled, order, order.venue_order_id, reason=reason)
+        self._reports.order_event(OrderCanceled, order, order.venue_order_id, reason=reason)
 
     def _forget(self, order: PaperOrder) -> None:
         self._live.pop(order.client_order_id, None)
@@ -485,20 +380,6 @@ class PaperExchange:
         if order.expiry is not None:
             order.expiry.cancel()
             order.expiry = None
-
-    def _publish_order(self, kind: type[Any], msg: Any, venue_order_id: str, *, reason: str) -> None:
-        self._bus.publish(
-            kind(
-                self.venue,
-                msg.symbol,
-                self._clock.wall_ns(),
-                self._clock.now_ns(),
-                msg.client_order_id,
-                msg.strategy,
-                venue_order_id,
-                reason=reason,
-            )
-        )
 
     def _find(self, client_order_id: str, venue_order_id: str) -> PaperOrder | None:
         order = self._live.get(client_order_id) if client_order_id else None

@@ -2,7 +2,7 @@
 
 Long random operation sequences (valid and messy: unknown ids, duplicate
 places, fills going down or past the size, crossed books, snapshots) are
-applied to both the fast book and the naive model of :mod:`bench.books`
+applied to both the fast book and the naive model of :mod:`bench._books_naive`
 (dicts of lists, every view recomputed). After **every** operation the best
 levels, depth, the whole L2 view, queue positions, queue order and the
 irregularity counters must be identical.
@@ -16,7 +16,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.books import HeapL3Book, NaiveL2Book, NaiveL3Book, l3_workload
+from bench._books_naive import HeapL3Book, NaiveL2Book, NaiveL3Book
+from bench._books_workload import l3_workload
 from framework.books.l2book import L2Book
 from framework.books.l3book import L3Book
 

@@ -23,9 +23,9 @@ from framework.tools.report import (
     format_summary,
     mark_metric,
     summarize,
-    svg_chart,
     write_picture,
 )
+from framework.tools.svgchart import svg_chart
 
 V, S = "simv", "BTC-USD"
 
@@ -150,7 +150,7 @@ def test_missing_journal_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_thinning_keeps_extremes_and_bounds_the_points() -> None:
-    from framework.tools.report import thin
+    from framework.tools.svgchart import thin
 
     pts = [(float(i), float((i * 7919) % 1000)) for i in range(20_000)]
     pts[12_345] = (12_345.0, 5_000.0)  # a spike

@@ -1,0 +1,48 @@
+"""Journalled open orders put back into a restarted paper run."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from framework.model.events import Side
+from framework.model.orders import TimeInForce
+from framework.paper.queue import PaperOrder
+
+__all__ = ["RestorableOrder", "restored_order"]
+
+
+class RestorableOrder(Protocol):
+    """What :meth:`PaperExchange.restore` needs of a journalled open order."""
+
+    client_order_id: str
+    strategy: str
+    venue_order_id: str
+    symbol: str
+    side: Side
+    price: int
+    size: int
+    filled: int
+    tif: TimeInForce
+    expire_ns: int
+    post_only: bool
+
+
+def restored_order(rec: RestorableOrder, venue_order_id: str, seq: int) -> PaperOrder:
+    """``rec`` as a working paper order (its queue position is unknown: the
+    first book state seen after the restore decides it)."""
+    order = PaperOrder(
+        rec.client_order_id,
+        rec.strategy,
+        venue_order_id,
+        rec.symbol,
+        Side(rec.side),
+        rec.price,
+        rec.size,
+        filled=rec.filled,
+        tif=rec.tif,
+        post_only=rec.post_only,
+        expire_ns=rec.expire_ns,
+        seq=seq,
+    )
+    order.queue_ahead = None
+    return order
