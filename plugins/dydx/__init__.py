@@ -3,7 +3,7 @@
 Registered through the ``backplane`` entry points like any third-party plugin:
 the venue ``dydx`` (:class:`~plugins.dydx.adapter.DydxAdapter`, settings
 :class:`~plugins.dydx.settings.DydxSettings`), the simulator ``dydx``
-(:func:`~plugins.dydx.fakenode.server.fake_node`) and the commands
+(:func:`~plugins.dydx.sim.server.fake_node`) and the commands
 ``book-dydx`` and ``simulate-dydx`` (``backplane book dydx FILE``,
 ``backplane simulate dydx``). Market data and paper trading only: ``mode:
 live`` is refused at ``config check``.
@@ -15,7 +15,7 @@ events; with :mod:`~plugins.dydx.fills`, :mod:`~plugins.dydx.notices`,
 quantums -> ticks and lots -> Decimal), :mod:`~plugins.dydx.events` (dYdX
 events), :mod:`~plugins.dydx.adapter` (the grpc.aio transport),
 :mod:`~plugins.dydx.recording` (length-prefixed frame files),
-:mod:`~plugins.dydx.book_cli` and :mod:`~plugins.dydx.fakenode` (engine,
+:mod:`~plugins.dydx.book_cli` and :mod:`~plugins.dydx.sim` (engine,
 synthetic flow, scenarios, server).
 """
 
@@ -30,7 +30,7 @@ from framework.plugin.specs import CommandSpec, SimulatorSpec, VenueSpec
 from framework.plugin.venue import VenueLimits
 from plugins.dydx import book_cli, simulate_cli
 from plugins.dydx.adapter import DydxAdapter
-from plugins.dydx.fakenode.server import FakeNode, FakeNodeSettings, fake_node
+from plugins.dydx.sim.server import FakeNode, FakeNodeSettings, fake_node
 from plugins.dydx.settings import DydxSettings, plaintext_issues
 
 __all__ = ["LIVE_REFUSAL", "DydxAdapter", "DydxSettings"]

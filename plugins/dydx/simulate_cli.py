@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from plugins.dydx.fakenode.server import FakeNodeSettings, fake_node
+from plugins.dydx.sim.server import FakeNodeSettings, fake_node
 
 __all__ = ["configure", "run"]
 

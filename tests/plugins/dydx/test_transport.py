@@ -19,7 +19,7 @@ from plugins.dydx.adapter import (
     STREAM_METHOD,
     DydxAdapter,
 )
-from plugins.dydx.fakenode.server import FakeNode, FakeNodeSettings, fake_node
+from plugins.dydx.sim.server import FakeNode, FakeNodeSettings, fake_node
 from plugins.dydx.receiver import ReceiverProcess
 from plugins.dydx.settings import DydxSettings
 from tests.plugins.dydx.helpers import engine_rows, rows
@@ -237,8 +237,8 @@ async def test_receiver_process_reports_how_the_stream_ended():
 
 @RECEIVERS
 async def test_desynced_crossed_book_triggers_resubscribe_and_rebuild(receiver):
-    from plugins.dydx.fakenode import messages as msg
-    from plugins.dydx.fakenode.model import BUY, Order
+    from plugins.dydx.sim import messages as msg
+    from plugins.dydx.sim.model import BUY, Order
 
     async with fake_node(FakeNodeSettings(auto=False)) as node:
         adapter, _gate, statuses = _adapter(node, receiver=receiver)

@@ -15,8 +15,8 @@ from framework.runtime.bus import Bus
 from framework.runtime.clock import LiveClock
 from plugins.dydx import simulate_cli
 from plugins.dydx.adapter import DydxAdapter
-from plugins.dydx.fakenode.flow import OWNERS
-from plugins.dydx.fakenode.server import FakeNodeSettings, fake_node, offchain_order_id
+from plugins.dydx.sim.flow import OWNERS
+from plugins.dydx.sim.server import FakeNodeSettings, fake_node, offchain_order_id
 from tests.plugins.dydx.test_transport import _adapter, _run_blocks, _until
 
 
