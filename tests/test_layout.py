@@ -29,12 +29,11 @@ LONG_DEBT: set[str] = {
     "framework/paper/exchange.py",
     "framework/risk/redis_backend.py",
     "framework/runtime/assembly.py",
-    "plugins/dydx/codec.py",
     "plugins/polymarket/adapter.py",
     "plugins/polymarket/codec.py",
     "plugins/polymarket/sim/exchange.py",
 }
-CYCLE_DEBT: list[list[str]] = [["plugins.dydx.codec", "plugins.dydx.fills", "plugins.dydx.notices"]]
+CYCLE_DEBT: list[list[str]] = []
 
 
 def _modules() -> dict[str, Path]:
