@@ -49,9 +49,9 @@ from framework.model.events import BookDelta, Event, StreamState, StreamStatus
 from framework.runtime.bus import Bus
 from framework.tools.native import compiled_modules
 from plugins.dydx.codec import DydxCodec
+from plugins.dydx.recording import read_frames, write_frames
 from plugins.dydx.sim.engine import FakeEngine
 from plugins.dydx.sim.flow import SyntheticFlow
-from plugins.dydx.recording import read_frames, write_frames
 from plugins.dydx.units import GENESIS
 
 PARAMS = {0: GENESIS["BTC-USD"][1], 1: GENESIS["ETH-USD"][1]}
@@ -258,7 +258,7 @@ async def _adapter(endpoint: str, receiver: str = "inline") -> tuple[int, float,
     bus.subscribe(reader.on_event, venue="dydx")
     await asyncio.wait_for(done.wait(), 120)
     (start, cpu), (end, cpu_end) = marks[0], marks[-1]
-    n = adapter.received
+    n = adapter.transport.received
     await adapter.stop()
     return n, end - start, cpu_end - cpu
 

@@ -28,9 +28,9 @@ from v4_proto.dydxprotocol.perpetuals import query_pb2 as perp_query_pb2
 from v4_proto.dydxprotocol.perpetuals import query_pb2_grpc as perp_query_pb2_grpc
 
 from framework.runtime.clock import NS_PER_MS, Clock, LiveClock
+from plugins.dydx.recording import read_frames
 from plugins.dydx.sim.engine import FakeEngine
 from plugins.dydx.sim.flow import SyntheticFlow
-from plugins.dydx.recording import read_frames
 from plugins.dydx.units import GENESIS, ClobParams
 
 __all__ = ["FakeNode", "FakeNodeSettings", "fake_node", "offchain_order_id"]

@@ -11,11 +11,11 @@ from plugins.dydx.events import (
     SubaccountUpdate,
     TakerOrderResult,
 )
+from plugins.dydx.ids import format_key
 from plugins.dydx.sim import messages as msg
 from plugins.dydx.sim.engine import FakeEngine
 from plugins.dydx.sim.model import BUY, IOC, POST_ONLY, SELL
 from plugins.dydx.sim.scenarios import replace_then_confirm_original
-from plugins.dydx.ids import format_key
 from plugins.dydx.units import NATIVE, ClobParams
 from tests.plugins.dydx.helpers import (
     A,

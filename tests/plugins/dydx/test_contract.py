@@ -18,9 +18,9 @@ from framework.kit.venue import VenueCounts, VenueHarness
 from framework.model.events import Level, Side
 from framework.plugin.venue import VenueContext
 from plugins.dydx.adapter import DydxAdapter
+from plugins.dydx.settings import DydxSettings
 from plugins.dydx.sim.model import BUY, SELL, Order
 from plugins.dydx.sim.server import FakeNode, FakeNodeSettings, fake_node
-from plugins.dydx.settings import DydxSettings
 
 _NO_ORDER_ENTRY = "market data only: live dYdX order entry is not available yet"
 _MID = 100_000  # ticks

@@ -65,7 +65,7 @@ async def test_periodic_snapshots_rebuild_without_divergence():
         try:
             await _until(lambda: node.subscribers)
             node.block()
-            await asyncio.wait_for(adapter.live.wait(), 5)
+            await asyncio.wait_for(adapter.transport.live.wait(), 5)
             await _run_blocks(node, adapter, 6)
             assert adapter.codec.stats["snapshots"] >= 3
             assert adapter.codec.stats["snapshot_divergence"] == 0
@@ -113,7 +113,7 @@ async def test_simulated_run_serves_the_runs_symbols_and_points_the_adapter_at_t
         try:
             await _until(lambda: node.subscribers)
             node.block()
-            await asyncio.wait_for(adapter.live.wait(), 5)
+            await asyncio.wait_for(adapter.transport.live.wait(), 5)
             assert adapter.book("SOL-USD") is adapter.codec.book(2)
         finally:
             await adapter.stop()

@@ -13,15 +13,11 @@ from framework.model.events import StreamState, StreamStatus
 from framework.plugin.venue import CountingGate, MessageKind, VenueContext
 from framework.runtime.bus import Bus
 from framework.runtime.clock import LiveClock
-from plugins.dydx.adapter import (
-    CLOB_PAIR_METHOD,
-    PERPETUAL_METHOD,
-    STREAM_METHOD,
-    DydxAdapter,
-)
-from plugins.dydx.sim.server import FakeNode, FakeNodeSettings, fake_node
+from plugins.dydx.adapter import DydxAdapter
 from plugins.dydx.receiver import ReceiverProcess
 from plugins.dydx.settings import DydxSettings
+from plugins.dydx.sim.server import FakeNode, FakeNodeSettings, fake_node
+from plugins.dydx.transport import CLOB_PAIR_METHOD, PERPETUAL_METHOD, STREAM_METHOD
 from tests.plugins.dydx.helpers import engine_rows, rows
 
 PAIRS = {"BTC-USD": 0, "ETH-USD": 1}
@@ -45,7 +41,7 @@ async def _caught_up(node: FakeNode, adapter: DydxAdapter) -> None:
     """Wait until the adapter has read every response the node sent it."""
     def done() -> bool:
         subs = node.subscribers
-        return bool(subs) and all(s.queue.empty() for s in subs) and adapter.received >= subs[0].sent
+        return bool(subs) and all(s.queue.empty() for s in subs) and adapter.transport.received >= subs[0].sent
 
     await _until(done, what="adapter caught up")
 
@@ -81,9 +77,9 @@ async def test_adapter_goes_live_after_snapshot_and_books_equal_the_node(receive
                 node.flow.tick()
                 node.flush()  # incremental updates before the snapshot: discarded
             await _caught_up(node, adapter)
-            assert adapter.state is StreamState.CONNECTING
+            assert adapter.transport.state is StreamState.CONNECTING
             node.block()
-            await asyncio.wait_for(adapter.live.wait(), 5)
+            await asyncio.wait_for(adapter.transport.live.wait(), 5)
             await _run_blocks(node, adapter, 5)
             assert adapter.instruments["BTC-USD"].tick_size == 1
             assert gate.by_method[STREAM_METHOD] == 1
@@ -104,7 +100,7 @@ async def test_slow_subscriber_overflow_drops_all_and_adapter_resyncs(receiver):
         try:
             await _until(lambda: node.subscribers)
             node.block()
-            await asyncio.wait_for(adapter.live.wait(), 5)
+            await asyncio.wait_for(adapter.transport.live.wait(), 5)
             # a second subscriber that never reads
             slow = query_pb2_grpc.QueryStub(channel).StreamOrderbookUpdates(
                 query_pb2.StreamOrderbookUpdatesRequest(clob_pair_id=[0, 1])
@@ -118,14 +114,14 @@ async def test_slow_subscriber_overflow_drops_all_and_adapter_resyncs(receiver):
                     node.flush()
                     await asyncio.sleep(0.002)
             assert node.drops == 1, pumps
-            await _until(lambda: adapter.state is not StreamState.LIVE)
+            await _until(lambda: adapter.transport.state is not StreamState.LIVE)
             await _until(lambda: len(node.subscribers) == 1, what="adapter resubscribed")
             node.block()  # the new snapshot
-            await asyncio.wait_for(adapter.live.wait(), 5)
+            await asyncio.wait_for(adapter.transport.live.wait(), 5)
             await _run_blocks(node, adapter, 3)
             states = [s.state for s in statuses]
             assert StreamState.DOWN in states and states[-1] is StreamState.LIVE
-            assert node.drops == 1 and adapter.subscriptions == 2
+            assert node.drops == 1 and adapter.transport.subscriptions == 2
             assert gate.by_method[STREAM_METHOD] == 2 and gate.streams_opened == 1
             slow.cancel()
         finally:
@@ -140,12 +136,12 @@ async def test_stream_goes_stale_when_nothing_arrives_and_live_again_on_data():
         try:
             await _until(lambda: node.subscribers)
             node.block()
-            await asyncio.wait_for(adapter.live.wait(), 5)
-            await _until(lambda: adapter.state is StreamState.STALE, 3)
+            await asyncio.wait_for(adapter.transport.live.wait(), 5)
+            await _until(lambda: adapter.transport.state is StreamState.STALE, 3)
             node.flow.tick()
             node.flow.tick()
             node.block()
-            await _until(lambda: adapter.state is StreamState.LIVE, 3)
+            await _until(lambda: adapter.transport.state is StreamState.LIVE, 3)
         finally:
             await adapter.stop()
         assert StreamState.STALE in [s.state for s in statuses]
@@ -251,11 +247,11 @@ async def test_desynced_crossed_book_triggers_resubscribe_and_rebuild(receiver):
             # A place the node's own book never had: the adapter's book crosses.
             ghost = Order(("dydx1ghost", 0, 1, 0, 0), BUY, 1_000_000, best_ask + 100_000, gtb=node.engine.height + 5)
             node.broadcast(msg.Response(updates=[msg.orderbook(node.engine.height, 0, [msg.place(ghost), msg.update(ghost.key, 0)])]))
-            await _until(lambda: adapter.subscriptions == 2, what="resubscribed after the crossed book")
+            await _until(lambda: adapter.transport.subscriptions == 2, what="resubscribed after the crossed book")
             assert adapter.codec.stats["crossed"] >= 1
             await _until(lambda: len(node.subscribers) == 1)
             node.block()
-            await asyncio.wait_for(adapter.live.wait(), 5)
+            await asyncio.wait_for(adapter.transport.live.wait(), 5)
             await _run_blocks(node, adapter, 2)
             assert ghost.key not in adapter.book("BTC-USD")
             assert StreamState.DOWN in [s.state for s in statuses]
@@ -265,7 +261,7 @@ async def test_desynced_crossed_book_triggers_resubscribe_and_rebuild(receiver):
 
 async def _run_blocks_until_live(node: FakeNode, adapter: DydxAdapter) -> None:
     node.block()
-    await asyncio.wait_for(adapter.live.wait(), 5)
+    await asyncio.wait_for(adapter.transport.live.wait(), 5)
     await _run_blocks(node, adapter, 2)
 
 
@@ -280,7 +276,7 @@ async def test_oracle_prices_arrive_under_the_market_symbol():
         try:
             await _until(lambda: node.subscribers)
             node.block()  # snapshot, with the price snapshots
-            await asyncio.wait_for(adapter.live.wait(), 5)
+            await asyncio.wait_for(adapter.transport.live.wait(), 5)
             node.block()
             await _until(lambda: any(not p.snapshot for p in prices))
         finally:
@@ -295,10 +291,10 @@ async def test_adapter_follows_the_self_driving_node():
         adapter, _gate, _statuses = _adapter(node)
         await adapter.start()
         try:
-            await asyncio.wait_for(adapter.live.wait(), 5)
+            await asyncio.wait_for(adapter.transport.live.wait(), 5)
             height = node.engine.height
             await _until(lambda: node.engine.height >= height + 3, what="three more blocks")
-            assert adapter.state is StreamState.LIVE
+            assert adapter.transport.state is StreamState.LIVE
             assert adapter.codec.stats["updates"] > 0 and adapter.codec.stats["malformed"] == 0
             assert adapter.codec.block_height >= height
         finally:
