@@ -258,7 +258,7 @@ async def _adapter(endpoint: str, receiver: str = "inline") -> tuple[int, float,
     bus.subscribe(reader.on_event, venue="dydx")
     await asyncio.wait_for(done.wait(), 120)
     (start, cpu), (end, cpu_end) = marks[0], marks[-1]
-    n = adapter.transport.received
+    n = adapter.transport.source.received
     await adapter.stop()
     return n, end - start, cpu_end - cpu
 

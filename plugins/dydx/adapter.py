@@ -42,14 +42,15 @@ class DydxAdapter:
         self.transport = DydxTransport(ctx, settings)
 
     async def start(self) -> None:
-        """Take the stream slot, resolve unit parameters and start streaming."""
+        """Resolve unit parameters, start the stream; return once it holds its stream
+        slot (``Denied`` without one). LIVE follows with the node's next snapshot."""
         unknown = sorted(set(self.ctx.symbols) - set(self.symbols.values()))
         if unknown:
             raise VenueRejected(
                 self.ctx.name,
                 f"symbols {unknown} are not configured; add them under markets: {{SYMBOL: clob_pair_id}}",
             )
-        await self.transport.connect()
+        self.transport.connect()
         for pair, symbol in self.symbols.items():
             configured = self.settings.instruments.get(symbol)
             if configured is not None:
@@ -67,10 +68,10 @@ class DydxAdapter:
             markets=self.oracle_symbols,
             resync_on_crossed=self.settings.resync_on_crossed,
         )
-        self.transport.stream(self.codec)
+        await self.transport.stream_into(self.codec)
 
     async def stop(self) -> None:
-        """Stop the stream, close the channel, release the slot."""
+        """Stop the stream (its slot released), close the channel."""
         await self.transport.close()
 
     def book(self, symbol: str) -> Any:
