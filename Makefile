@@ -17,8 +17,9 @@ NATIVE := $(VENV)/.native
 # (tests/test_native_build.py keeps the two lists equal).
 NATIVE_SOURCES := \
 	framework/books/bookstats.py framework/books/l2book.py framework/books/l3book.py framework/risk/window.py framework/books/wire.py \
-	plugins/dydx/codec.py plugins/dydx/fills.py plugins/dydx/ids.py plugins/dydx/notices.py \
-	plugins/dydx/orderread.py plugins/dydx/stats.py plugins/polymarket/codec.py
+	plugins/dydx/codec/decoder.py plugins/dydx/codec/fills.py plugins/dydx/codec/notices.py \
+	plugins/dydx/codec/ops.py plugins/dydx/codec/orderread.py plugins/dydx/codec/snapshot.py \
+	plugins/dydx/codec/state.py plugins/dydx/codec/stats.py plugins/dydx/ids.py plugins/polymarket/codec.py
 
 .PHONY: demo test install clean native pure
 

@@ -49,9 +49,9 @@ from framework.model.events import BookDelta, Event, StreamState, StreamStatus
 from framework.runtime.bus import Bus
 from framework.tools.native import compiled_modules
 from plugins.dydx.codec import DydxCodec
-from plugins.dydx.fakenode.engine import FakeEngine
-from plugins.dydx.fakenode.flow import SyntheticFlow
 from plugins.dydx.recording import read_frames, write_frames
+from plugins.dydx.sim.engine import FakeEngine
+from plugins.dydx.sim.flow import SyntheticFlow
 from plugins.dydx.units import GENESIS
 
 PARAMS = {0: GENESIS["BTC-USD"][1], 1: GENESIS["ETH-USD"][1]}
@@ -194,7 +194,7 @@ def _naive_pipeline(bodies: list[bytes]) -> None:
 
 _SERVE = """
 import asyncio, sys
-from plugins.dydx.fakenode.server import FakeNodeSettings, fake_node
+from plugins.dydx.sim.server import FakeNodeSettings, fake_node
 async def main():
     async with fake_node(FakeNodeSettings(recording=sys.argv[1], auto=False)) as node:
         print(node.endpoint, flush=True)
@@ -258,7 +258,7 @@ async def _adapter(endpoint: str, receiver: str = "inline") -> tuple[int, float,
     bus.subscribe(reader.on_event, venue="dydx")
     await asyncio.wait_for(done.wait(), 120)
     (start, cpu), (end, cpu_end) = marks[0], marks[-1]
-    n = adapter.received
+    n = adapter.transport.source.received
     await adapter.stop()
     return n, end - start, cpu_end - cpu
 

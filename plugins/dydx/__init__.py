@@ -3,20 +3,27 @@
 Registered through the ``backplane`` entry points like any third-party plugin:
 the venue ``dydx`` (:class:`~plugins.dydx.adapter.DydxAdapter`, settings
 :class:`~plugins.dydx.settings.DydxSettings`), the simulator ``dydx``
-(:func:`~plugins.dydx.fakenode.server.fake_node`) and the commands
+(:func:`~plugins.dydx.sim.server.fake_node`) and the commands
 ``book-dydx`` and ``simulate-dydx`` (``backplane book dydx FILE``,
 ``backplane simulate dydx``). Market data and paper trading only: ``mode:
 live`` is refused at ``config check``.
 
-Modules: :mod:`~plugins.dydx.codec` (sans-IO: response bytes -> L3 books and
-events; with :mod:`~plugins.dydx.fills`, :mod:`~plugins.dydx.notices`,
-:mod:`~plugins.dydx.stats` and the wire reader :mod:`~framework.books.wire`),
-:mod:`~plugins.dydx.ids` (order keys), :mod:`~plugins.dydx.units` (subticks and
-quantums -> ticks and lots -> Decimal), :mod:`~plugins.dydx.events` (dYdX
-events), :mod:`~plugins.dydx.adapter` (the grpc.aio transport),
-:mod:`~plugins.dydx.recording` (length-prefixed frame files),
-:mod:`~plugins.dydx.book_cli` and :mod:`~plugins.dydx.fakenode` (engine,
-synthetic flow, scenarios, server).
+The venue anatomy (the same for every venue):
+
+- :mod:`~plugins.dydx.codec` -- sans-IO: response bytes -> L3 books and events,
+  and the outbound requests (compiled by mypyc; see its docs);
+- :mod:`~plugins.dydx.transport` -- the grpc.aio channel, the unary queries and
+  the order-book stream (:mod:`~plugins.dydx.receiver` reads it in a child
+  process with ``receiver: process``);
+- :mod:`~plugins.dydx.adapter` -- puts the two together: the venue adapter;
+- :mod:`~plugins.dydx.settings` -- the venue's settings;
+- :mod:`~plugins.dydx.sim` -- the simulator: a fake full node (engine,
+  synthetic flow, scenarios, server).
+
+Beside them: :mod:`~plugins.dydx.ids` (order keys), :mod:`~plugins.dydx.units`
+(subticks and quantums -> ticks and lots -> Decimal), :mod:`~plugins.dydx.events`
+(dYdX events), :mod:`~plugins.dydx.recording` (length-prefixed frame files) and
+the commands :mod:`~plugins.dydx.book_cli` and :mod:`~plugins.dydx.simulate_cli`.
 """
 
 from __future__ import annotations
@@ -30,9 +37,9 @@ from framework.plugin.specs import CommandSpec, SimulatorSpec, VenueSpec
 from framework.plugin.venue import VenueLimits
 from plugins.dydx import book_cli, simulate_cli
 from plugins.dydx.adapter import DydxAdapter
-from plugins.dydx.fakenode import faultplan
-from plugins.dydx.fakenode.server import FakeNode, FakeNodeSettings, fake_node
 from plugins.dydx.settings import DydxSettings, plaintext_issues
+from plugins.dydx.sim import faultplan
+from plugins.dydx.sim.server import FakeNode, FakeNodeSettings, fake_node
 
 __all__ = ["LIVE_REFUSAL", "DydxAdapter", "DydxSettings"]
 

@@ -30,9 +30,10 @@ from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
+from plugins.dydx.codec.requests import STREAM_METHOD
+
 __all__ = ["RPC_FAILED", "ReceiverProcess", "main"]
 
-STREAM_METHOD = "/dydxprotocol.clob.Query/StreamOrderbookUpdates"
 RPC_FAILED = 3  # the child's exit status when the stream failed with a gRPC error
 MAX_BACKLOG_MB = 512  # frames the child may hold for a parent that is not reading
 _LENGTH = struct.Struct(">I")

@@ -6,6 +6,7 @@ from typing import Literal
 
 import msgspec
 
+from framework import StreamPolicy
 from framework.plugin.specs import SettingsIssue
 from plugins.dydx.units import ClobParams
 from plugins.polymarket.transport import is_loopback
@@ -36,9 +37,16 @@ class DydxSettings(msgspec.Struct, forbid_unknown_fields=True):
     subaccounts: list[str] = []  # "owner/number": own fills become OrderFilled
     oracle_markets: list[int] = []
     confirmed_only: bool = False
+    # The stream's lifecycle (framework.StreamPolicy): silence before STALE; the
+    # reopen backoff, doubling from min to max, scaled by a draw in
+    # [1 - jitter, 1], restarting only after stable_after_ms of LIVE; and the
+    # silence after STALE that reopens the stream (None: wait for data).
     stale_after_ms: int = 5_000
     reconnect_min_ms: int = 100
     reconnect_max_ms: int = 10_000
+    reconnect_jitter: float = 0.2
+    stable_after_ms: int = 10_000
+    reconnect_after_stale_ms: int | None = None
     instruments: dict[str, ClobParams] = {}
     max_receive_mb: int = 64
     query_timeout_s: float = 10.0
@@ -56,6 +64,15 @@ class DydxSettings(msgspec.Struct, forbid_unknown_fields=True):
             raise ValueError("reconnect_min_ms must be > 0 and <= reconnect_max_ms")
         if self.stale_after_ms <= 0:
             raise ValueError("stale_after_ms must be > 0")
+        self.stream_policy()  # the rest of its checks
+
+    def stream_policy(self) -> StreamPolicy:
+        """The order-book stream's :class:`~framework.StreamPolicy`."""
+        return StreamPolicy(
+            reconnect_min_ms=self.reconnect_min_ms, reconnect_max_ms=self.reconnect_max_ms,
+            jitter=self.reconnect_jitter, stable_after_ms=self.stable_after_ms,
+            stale_after_ms=self.stale_after_ms, reconnect_after_stale_ms=self.reconnect_after_stale_ms,
+        )  # fmt: skip
 
     def pair_symbols(self) -> dict[int, str]:
         """clob pair id -> symbol, in subscription order (BTC-USD and ETH-USD if none is named)."""

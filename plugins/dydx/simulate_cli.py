@@ -8,8 +8,8 @@ import asyncio
 from framework.config import FaultStep
 from framework.runtime.clock import LiveClock
 from framework.runtime.faults import add_fault_option, run_fault_plan
-from plugins.dydx.fakenode.faultplan import FAULTS, inject
-from plugins.dydx.fakenode.server import FakeNodeSettings, fake_node
+from plugins.dydx.sim.faultplan import FAULTS, inject
+from plugins.dydx.sim.server import FakeNodeSettings, fake_node
 
 __all__ = ["configure", "run"]
 

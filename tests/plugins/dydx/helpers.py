@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from plugins.dydx.codec import DydxCodec
-from plugins.dydx.fakenode import messages as msg
-from plugins.dydx.fakenode.engine import FakeEngine
-from plugins.dydx.fakenode.model import Order
+from plugins.dydx.sim import messages as msg
+from plugins.dydx.sim.engine import FakeEngine
+from plugins.dydx.sim.model import Order
 
 A = "dydx1aaaa" + "q" * 34
 B = "dydx1bbbb" + "q" * 34

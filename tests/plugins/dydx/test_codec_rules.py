@@ -11,11 +11,11 @@ from plugins.dydx.events import (
     SubaccountUpdate,
     TakerOrderResult,
 )
-from plugins.dydx.fakenode import messages as msg
-from plugins.dydx.fakenode.engine import FakeEngine
-from plugins.dydx.fakenode.model import BUY, IOC, POST_ONLY, SELL
-from plugins.dydx.fakenode.scenarios import replace_then_confirm_original
 from plugins.dydx.ids import format_key
+from plugins.dydx.sim import messages as msg
+from plugins.dydx.sim.engine import FakeEngine
+from plugins.dydx.sim.model import BUY, IOC, POST_ONLY, SELL
+from plugins.dydx.sim.scenarios import replace_then_confirm_original
 from plugins.dydx.units import NATIVE, ClobParams
 from tests.plugins.dydx.helpers import (
     A,
@@ -306,7 +306,7 @@ def test_order_replace_message_removes_the_old_id_and_places_the_new_order():
 
 
 def test_finalize_that_differs_from_the_optimistic_match_resets_and_confirms_the_other_maker():
-    from plugins.dydx.fakenode.scenarios import finalize_differs_from_optimistic
+    from plugins.dydx.sim.scenarios import finalize_differs_from_optimistic
 
     e = FakeEngine([0])
     c = _live_codec()

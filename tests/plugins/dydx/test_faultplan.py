@@ -9,8 +9,8 @@ import asyncio
 import pytest
 
 from framework.model.events import StreamState
-from plugins.dydx.fakenode.faultplan import FAULTS, inject
-from plugins.dydx.fakenode.server import FakeNodeSettings, fake_node
+from plugins.dydx.sim.faultplan import FAULTS, inject
+from plugins.dydx.sim.server import FakeNodeSettings, fake_node
 from tests.plugins.dydx.test_transport import _adapter, _caught_up, _until
 
 

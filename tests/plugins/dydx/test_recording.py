@@ -11,11 +11,11 @@ import pytest
 from v4_proto.dydxprotocol.clob import query_pb2, query_pb2_grpc
 
 from plugins.dydx import book_cli
-from plugins.dydx.fakenode.engine import FakeEngine
-from plugins.dydx.fakenode.flow import SyntheticFlow
-from plugins.dydx.fakenode.messages import Response
-from plugins.dydx.fakenode.server import FakeNodeSettings, fake_node
 from plugins.dydx.recording import RecordingError, read_frames, write_frames
+from plugins.dydx.sim.engine import FakeEngine
+from plugins.dydx.sim.flow import SyntheticFlow
+from plugins.dydx.sim.messages import Response
+from plugins.dydx.sim.server import FakeNodeSettings, fake_node
 from plugins.dydx.units import GENESIS
 
 PARAMS = {0: GENESIS["BTC-USD"][1], 1: GENESIS["ETH-USD"][1]}

@@ -1,6 +1,6 @@
 """Synthetic L3 order flow for the fake node: makers, takers, cancels, replaces.
 
-:class:`SyntheticFlow` drives a :class:`~plugins.dydx.fakenode.engine.FakeEngine`
+:class:`SyntheticFlow` drives a :class:`~plugins.dydx.sim.engine.FakeEngine`
 with a seeded random generator, so a run is repeatable. Each :meth:`tick`
 (one flush interval) performs a few actions around a drifting mid price;
 :meth:`block` commits a block. Prices and sizes stay on each pair's grid.
@@ -11,8 +11,8 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 
-from plugins.dydx.fakenode.engine import FakeEngine
-from plugins.dydx.fakenode.model import (
+from plugins.dydx.sim.engine import FakeEngine
+from plugins.dydx.sim.model import (
     BUY,
     GTT,
     IOC,

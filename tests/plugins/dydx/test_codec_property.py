@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plugins.dydx.codec import DydxCodec
-from plugins.dydx.fakenode.engine import FakeEngine
-from plugins.dydx.fakenode.flow import SyntheticFlow
-from plugins.dydx.fakenode.messages import Response
+from plugins.dydx.sim.engine import FakeEngine
+from plugins.dydx.sim.flow import SyntheticFlow
+from plugins.dydx.sim.messages import Response
 from plugins.dydx.units import GENESIS
 from tests.plugins.dydx.helpers import engine_rows, rows
 
@@ -49,11 +49,11 @@ def test_codec_book_equals_node_book_after_every_block(seed, confirm, diverge, s
 
 
 def test_bounded_id_and_operation_caches_do_not_change_the_book(monkeypatch):
-    import plugins.dydx.codec as codec_module
-    import plugins.dydx.orderread as orderread_module
+    import plugins.dydx.codec.ops as ops_module
+    import plugins.dydx.codec.orderread as orderread_module
 
     monkeypatch.setattr(orderread_module, "_ID_CACHE_LIMIT", 7)
-    monkeypatch.setattr(codec_module, "_OP_CACHE_LIMIT", 5)
+    monkeypatch.setattr(ops_module, "OP_MEMORY", 5)
     engine = FakeEngine([0, 1], confirm_prob=0.8, diverge_prob=0.2, seed=5)
     flow = SyntheticFlow(engine, PARAMS, seed=5)
     codec = DydxCodec("dydx", {0: ("BTC-USD", PARAMS[0]), 1: ("ETH-USD", PARAMS[1])})
@@ -72,4 +72,4 @@ def test_bounded_id_and_operation_caches_do_not_change_the_book(monkeypatch):
         for pair in (0, 1):
             p = PARAMS[pair]
             assert rows(codec, pair) == engine_rows(engine, pair, p.subticks_per_tick, p.step_base_quantums)
-    assert len(codec._ids) <= 7 and len(codec._ops) <= 5
+    assert len(codec.ids) <= 7 and len(codec.op_memo) <= 5

@@ -6,8 +6,8 @@ so a test can check the resulting books order by order.
 
 from __future__ import annotations
 
-from plugins.dydx.fakenode.engine import FakeEngine, Match
-from plugins.dydx.fakenode.model import BUY, IOC, SELL, Order
+from plugins.dydx.sim.engine import FakeEngine, Match
+from plugins.dydx.sim.model import BUY, IOC, SELL, Order
 
 __all__ = ["ALICE", "BOB", "finalize_differs_from_optimistic", "replace_then_confirm_original"]
 

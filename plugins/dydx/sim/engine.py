@@ -27,9 +27,9 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from plugins.dydx.fakenode import messages as msg
-from plugins.dydx.fakenode.model import BUY, IOC, POST_ONLY, SELL, Order
 from plugins.dydx.ids import OrderKey
+from plugins.dydx.sim import messages as msg
+from plugins.dydx.sim.model import BUY, IOC, POST_ONLY, SELL, Order
 
 __all__ = ["BookRow", "FakeEngine", "Match"]
 

@@ -15,9 +15,9 @@ from framework.runtime.bus import Bus
 from framework.runtime.clock import LiveClock
 from plugins.dydx import simulate_cli
 from plugins.dydx.adapter import DydxAdapter
-from plugins.dydx.fakenode.flow import OWNERS
-from plugins.dydx.fakenode.server import FakeNodeSettings, fake_node, offchain_order_id
-from tests.plugins.dydx.test_transport import _adapter, _run_blocks, _until
+from plugins.dydx.sim.flow import OWNERS
+from plugins.dydx.sim.server import FakeNodeSettings, fake_node, offchain_order_id
+from tests.plugins.dydx.node_helpers import adapter_on, run_blocks, until
 
 
 def _owners(resp) -> set[str]:
@@ -41,7 +41,7 @@ async def test_subaccount_filter_keeps_only_batches_naming_the_subaccount_but_sn
                 subaccount_ids=[subaccount_pb2.SubaccountId(owner=OWNERS[0], number=0)],
             )
         )
-        await _until(lambda: node.subscribers)
+        await until(lambda: node.subscribers)
         for _ in range(30):
             node.flow.tick()
             node.flush()
@@ -60,13 +60,13 @@ async def test_subaccount_filter_keeps_only_batches_naming_the_subaccount_but_sn
 
 async def test_periodic_snapshots_rebuild_without_divergence():
     async with fake_node(FakeNodeSettings(auto=False, snapshot_interval=2)) as node:
-        adapter, _gate, _statuses = _adapter(node)
+        adapter, _gate, _statuses = adapter_on(node)
         await adapter.start()
         try:
-            await _until(lambda: node.subscribers)
+            await until(lambda: node.subscribers)
             node.block()
-            await asyncio.wait_for(adapter.live.wait(), 5)
-            await _run_blocks(node, adapter, 6)
+            await asyncio.wait_for(adapter.transport.stream.live.wait(), 5)
+            await run_blocks(node, adapter, 6)
             assert adapter.codec.stats["snapshots"] >= 3
             assert adapter.codec.stats["snapshot_divergence"] == 0
         finally:
@@ -111,9 +111,9 @@ async def test_simulated_run_serves_the_runs_symbols_and_points_the_adapter_at_t
         adapter = DydxAdapter(ctx, settings)
         await adapter.start()
         try:
-            await _until(lambda: node.subscribers)
+            await until(lambda: node.subscribers)
             node.block()
-            await asyncio.wait_for(adapter.live.wait(), 5)
+            await asyncio.wait_for(adapter.transport.stream.live.wait(), 5)
             assert adapter.book("SOL-USD") is adapter.codec.book(2)
         finally:
             await adapter.stop()

@@ -1,7 +1,7 @@
 """The fake full node: a grpc.aio server on 127.0.0.1 serving the v4-proto ``Query`` service.
 
 ``/dydxprotocol.clob.Query/StreamOrderbookUpdates`` streams what the
-:class:`~plugins.dydx.fakenode.engine.FakeEngine` emits (synthetic flow), or a
+:class:`~plugins.dydx.sim.engine.FakeEngine` emits (synthetic flow), or a
 recorded stream; ``ClobPair`` and ``/dydxprotocol.perpetuals.Query/Perpetual``
 answer the unit parameters. Like the real node, a new subscriber gets
 incremental responses first and its snapshot at the next PrepareCheckState
@@ -28,9 +28,9 @@ from v4_proto.dydxprotocol.perpetuals import query_pb2 as perp_query_pb2
 from v4_proto.dydxprotocol.perpetuals import query_pb2_grpc as perp_query_pb2_grpc
 
 from framework.runtime.clock import NS_PER_MS, Clock, LiveClock
-from plugins.dydx.fakenode.engine import FakeEngine
-from plugins.dydx.fakenode.flow import SyntheticFlow
 from plugins.dydx.recording import read_frames
+from plugins.dydx.sim.engine import FakeEngine
+from plugins.dydx.sim.flow import SyntheticFlow
 from plugins.dydx.units import GENESIS, ClobParams
 
 __all__ = ["FakeNode", "FakeNodeSettings", "fake_node", "offchain_order_id"]
@@ -168,7 +168,7 @@ class FakeNode:
         self.flow = SyntheticFlow(self.engine, self.params, seed=settings.seed)
         self.subscribers: list[_Subscriber] = []
         self.drops = 0  # times every subscriber was dropped
-        self.injected: dict[str, int] = {}  # faults injected (plugins.dydx.fakenode.faultplan), by name
+        self.injected: dict[str, int] = {}  # faults injected (plugins.dydx.sim.faultplan), by name
         self.responses_sent = 0
         self.requests = 0  # RPCs received: stream subscriptions and queries
         self.endpoint = ""

@@ -2,7 +2,7 @@
 in a run config, ``backplane simulate dydx --fault ...``).
 
 :data:`FAULTS` is what the simulator declares (``SimulatorSpec.faults``);
-:func:`inject` applies one to a running :class:`~plugins.dydx.fakenode.server.FakeNode`
+:func:`inject` applies one to a running :class:`~plugins.dydx.sim.server.FakeNode`
 and counts it in ``node.injected`` (by name).
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from framework import FaultSpec
-from plugins.dydx.fakenode import messages as msg
-from plugins.dydx.fakenode.model import Order
+from plugins.dydx.sim import messages as msg
+from plugins.dydx.sim.model import Order
 
 __all__ = ["FAULTS", "inject"]
 

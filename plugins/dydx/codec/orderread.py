@@ -1,9 +1,8 @@
 """Reading order ids and orders out of stream messages, with an id cache.
 
-:class:`OrderReader` is the root of :class:`~plugins.dydx.codec.DydxCodec`'s
-chain of parts (``OrderReader`` <- ``FillsMixin`` <- ``NoticesMixin`` <-
-``DydxCodec``): every part reads ids and orders. Single inheritance keeps the
-codec one class that mypyc can compile natively.
+:class:`OrderReader` is the base of the codec's state
+(:class:`~plugins.dydx.codec.state.CodecState`): every part of the codec reads
+ids and orders through it.
 """
 
 from __future__ import annotations
@@ -19,20 +18,21 @@ _ID_CACHE_LIMIT = 500_000  # not Final: tests lower it (monkeypatch)
 class OrderReader:
     """Order ids decoded once per distinct encoding, and the book fields of an order."""
 
-    _ids: dict[bytes, OrderKey]  # encoded order id -> key; set by the codec
+    def __init__(self) -> None:
+        self.ids: dict[bytes, OrderKey] = {}  # encoded order id -> key
 
-    def _id(self, raw: bytes) -> OrderKey:
+    def order_key(self, raw: bytes) -> OrderKey:
         """The key of an encoded order id (decoded once, then looked up)."""
-        return self._ids.get(raw) or self._new_id(raw)
+        return self.ids.get(raw) or self._new_key(raw)
 
-    def _new_id(self, raw: bytes) -> OrderKey:
-        ids = self._ids
+    def _new_key(self, raw: bytes) -> OrderKey:
+        ids = self.ids
         if len(ids) >= _ID_CACHE_LIMIT:
             ids.clear()  # ids are cheap to decode again; the cache must not grow forever
         key = ids[raw] = key_from_bytes(raw)
         return key
 
-    def _order_fields(self, buf: bytes, pos: int, end: int) -> tuple[OrderKey, int, int, int]:
+    def order_fields(self, buf: bytes, pos: int, end: int) -> tuple[OrderKey, int, int, int]:
         """``(key, v4 side, quantums, subticks)`` of an encoded ``IndexerOrder`` or clob
         ``Order`` (fields 1-4 have the same numbers and types in both)."""
         raw = b""
@@ -69,4 +69,4 @@ class OrderReader:
                 break  # the rest (good-til, flags, metadata) does not change the book
         if pos > end:
             raise Malformed("order overruns its length")
-        return self._id(raw), side, quantums, subticks
+        return self.order_key(raw), side, quantums, subticks

@@ -18,9 +18,9 @@ from framework.kit.venue import VenueCounts, VenueHarness
 from framework.model.events import Level, Side
 from framework.plugin.venue import VenueContext
 from plugins.dydx.adapter import DydxAdapter
-from plugins.dydx.fakenode.model import BUY, SELL, Order
-from plugins.dydx.fakenode.server import FakeNode, FakeNodeSettings, fake_node
 from plugins.dydx.settings import DydxSettings
+from plugins.dydx.sim.model import BUY, SELL, Order
+from plugins.dydx.sim.server import FakeNode, FakeNodeSettings, fake_node
 
 _NO_ORDER_ENTRY = "market data only: live dYdX order entry is not available yet"
 _MID = 100_000  # ticks
@@ -112,7 +112,7 @@ class DydxHarness(VenueHarness):
     async def send_malformed(self) -> None:
         """An order with side UNSPECIFIED: valid protobuf, but no book operation."""
         assert self.node is not None
-        from plugins.dydx.fakenode import messages as msg
+        from plugins.dydx.sim import messages as msg
 
         p = self.node.params[0]
         bad = Order(("dydx1kit", 0, 999_999, 0, 0), 0, p.step_base_quantums, _MID * p.subticks_per_tick,

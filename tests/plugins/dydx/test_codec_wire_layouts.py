@@ -10,9 +10,9 @@ from __future__ import annotations
 from google.protobuf.descriptor import FieldDescriptor
 
 from plugins.dydx.codec import DydxCodec
-from plugins.dydx.fakenode.engine import FakeEngine
-from plugins.dydx.fakenode.flow import SyntheticFlow
-from plugins.dydx.fakenode.messages import Response
+from plugins.dydx.sim.engine import FakeEngine
+from plugins.dydx.sim.flow import SyntheticFlow
+from plugins.dydx.sim.messages import Response
 from plugins.dydx.units import GENESIS
 from tests.plugins.dydx.helpers import rows
 from tests.protowire import varint

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from plugins.dydx.fakenode.engine import FakeEngine, Match
-from plugins.dydx.fakenode.model import BUY, IOC, POST_ONLY, SELL
+from plugins.dydx.sim.engine import FakeEngine, Match
+from plugins.dydx.sim.model import BUY, IOC, POST_ONLY, SELL
 from tests.plugins.dydx.helpers import B, order
 
 

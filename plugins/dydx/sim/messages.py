@@ -11,8 +11,8 @@ from v4_proto.dydxprotocol.prices import streaming_pb2 as price_streaming
 from v4_proto.dydxprotocol.subaccounts import streaming_pb2 as sub_streaming
 from v4_proto.dydxprotocol.subaccounts import subaccount_pb2
 
-from plugins.dydx.fakenode.model import Order
 from plugins.dydx.ids import OrderKey
+from plugins.dydx.sim.model import Order
 
 Response = query_pb2.StreamOrderbookUpdatesResponse
 StreamUpdate = query_pb2.StreamUpdate
