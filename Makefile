@@ -18,7 +18,8 @@ NATIVE := $(VENV)/.native
 NATIVE_SOURCES := \
 	framework/books/bookstats.py framework/books/l2book.py framework/books/l3book.py framework/risk/window.py framework/books/wire.py \
 	plugins/dydx/codec.py plugins/dydx/fills.py plugins/dydx/ids.py plugins/dydx/notices.py \
-	plugins/dydx/orderread.py plugins/dydx/stats.py plugins/polymarket/codec.py
+	plugins/dydx/orderread.py plugins/dydx/stats.py plugins/polymarket/codec/marketdata.py \
+	plugins/polymarket/codec/mdwire.py plugins/polymarket/codec/orders.py
 
 .PHONY: demo test install clean native pure
 

@@ -30,9 +30,6 @@ LONG_DEBT: set[str] = {
     "framework/risk/redis_backend.py",
     "framework/runtime/assembly.py",
     "plugins/dydx/codec.py",
-    "plugins/polymarket/adapter.py",
-    "plugins/polymarket/codec.py",
-    "plugins/polymarket/sim/exchange.py",
 }
 CYCLE_DEBT: list[list[str]] = [["plugins.dydx.codec", "plugins.dydx.fills", "plugins.dydx.notices"]]
 

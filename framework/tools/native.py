@@ -36,7 +36,9 @@ NATIVE_MODULES = (
     "plugins.dydx.notices",
     "plugins.dydx.orderread",
     "plugins.dydx.stats",
-    "plugins.polymarket.codec",
+    "plugins.polymarket.codec.marketdata",
+    "plugins.polymarket.codec.mdwire",
+    "plugins.polymarket.codec.orders",
 )
 
 _ROOT = Path(__file__).resolve().parents[2]

@@ -233,7 +233,7 @@ async def test_grpc_order_entry_errors_are_mapped(sim):
     try:
         sym = sim.symbols[0]
         with pytest.raises(VenueRejected, match="clord_id"):
-            await ad.entry.insert_order(ad.insert_body(order(sym, "", Side.BUY, 1, 100)))
+            await ad.entry.insert_order(ad.requests.insert(order(sym, "", Side.BUY, 1, 100)))
         sim.faults.expire_tokens()  # UNAUTHENTICATED: re-mint and retry once
         await ad.submit(order(sym, "g1", Side.BUY, 1, 100))
         await until(lambda: rec.of(OrderAccepted), what="accepted after re-auth")
@@ -251,7 +251,7 @@ async def test_grpc_order_entry_gives_up_on_a_call_with_no_answer(sim):
         sim.faults.hang_requests(1)
         async with asyncio.timeout(5):  # the 0.3 s timeout must end it, not the test's patience
             with pytest.raises(VenueUnavailable, match="InsertOrder: Deadline Exceeded"):
-                await ad.entry.insert_order(ad.insert_proto(order(sym, "h1", Side.BUY, 1, 100)))
+                await ad.entry.insert_order(ad.requests.insert(order(sym, "h1", Side.BUY, 1, 100)))
         await ad.submit(order(sym, "h2", Side.BUY, 1, 100))
         await until(lambda: rec.of(OrderAccepted), what="the next order accepted")
         assert [e.client_order_id for e in rec.of(OrderAccepted)] == ["h2"]
@@ -394,8 +394,8 @@ async def test_finished_orders_are_forgotten(sim):
         await ad.submit(order(sym, "f2", Side.BUY, 1, 100))
         await until(lambda: len(ad.orders.open_orders) == 2, what="open")
         await ad.cancel(CancelOrder("strat", "polymarket", sym, "f1"))
-        await until(lambda: "f1" not in ad._order_id, what="f1 forgotten")
-        assert set(ad._order_id) == set(ad._strategy) == {"f2"}
+        await until(lambda: "f1" not in ad.owners.order_id, what="f1 forgotten")
+        assert set(ad.owners.order_id) == set(ad.owners.strategy) == {"f2"}
         [c] = rec.of(OrderCanceled)
         assert c.strategy == "strat"  # the event still names its strategy
     finally:

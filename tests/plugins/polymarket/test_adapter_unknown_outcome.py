@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from pm_support import adapter_for
-from test_pm_adapter_e2e import until
+from test_adapter_e2e import until
 
 from framework.execution.lifecycle import OrderStatus
 from framework.execution.resolver import ExecutionSettings, UnknownResolver
