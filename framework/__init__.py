@@ -2,7 +2,7 @@
 
 - ``framework.model`` -- events, order intents, positions, client ids, errors.
 - ``framework.books`` -- L2 / L3 books in integer ticks and lots, wire reading.
-- ``framework.runtime`` -- clock, bus, stream supervision, run assembly, runner.
+- ``framework.runtime`` -- clock, bus, stream supervision (streams), run assembly, runner.
 - ``framework.execution`` -- the order lifecycle, router, tracker, gated sender.
 - ``framework.risk`` -- the risk layer: gate, limiter, stream slots, checks.
 - ``framework.plugin`` -- the plugin contracts: hooks, specs, venue and strategy APIs.
@@ -27,6 +27,7 @@ from framework.execution.sender import (
 from framework.model.errors import (
     ConfigError,
     Denied,
+    Desync,
     VenueError,
     VenueRejected,
     VenueThrottled,
@@ -98,6 +99,11 @@ from framework.runtime.clock import (
     LiveClock,
     SimClock,
 )
+from framework.runtime.streams import (
+    StreamPolicy,
+    StreamSource,
+    SupervisedStream,
+)
 from framework.tools.native import (
     warn_if_stale,
 )
@@ -117,6 +123,7 @@ __all__ = [
     "Denial",
     "Denied",
     "DenyReason",
+    "Desync",
     "ErrorPolicy",
     "Event",
     "Instrument",
@@ -144,9 +151,12 @@ __all__ = [
     "Strategy",
     "StrategyContext",
     "StrategySpec",
+    "StreamPolicy",
+    "StreamSource",
     "StreamState",
     "StreamStatus",
     "SubmitOrder",
+    "SupervisedStream",
     "TimeInForce",
     "TimerFired",
     "Trade",

@@ -4,6 +4,7 @@
 
     BackplaneError
     ├── ConfigError              a run config is wrong (carries every ConfigIssue)
+    ├── Desync                   ours: a venue stream's books can no longer be trusted; resubscribe
     ├── PluginError              a plugin failed to load or register
     ├── RiskError
     │   └── Denied               the risk layer refused a message (carries a DenyReason)
@@ -26,6 +27,7 @@ __all__ = [
     "BackplaneError",
     "ConfigError",
     "Denied",
+    "Desync",
     "PluginError",
     "RiskError",
     "VenueAuthError",
@@ -47,6 +49,17 @@ class ConfigError(BackplaneError):
     def __init__(self, issues: list[Any]) -> None:
         self.issues = list(issues)
         super().__init__("\n".join(str(i) for i in self.issues) or "invalid configuration")
+
+
+class Desync(BackplaneError):
+    """A venue stream's books can no longer be trusted (a sequence gap, a frame
+    that cannot be decoded, a crossed book): the codec raises it, and the stream
+    supervisor (:mod:`framework.runtime.streams`) counts it and resubscribes for a
+    fresh snapshot. ``reason`` says what was wrong."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
 
 
 class PluginError(BackplaneError):

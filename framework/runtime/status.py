@@ -3,8 +3,9 @@
 The status line is rewritten in place once a second on a terminal (one line
 every ``every_s`` seconds otherwise, so CI logs stay short): events per
 second, orders sent and denied, fills, PnL, ingress budget used and streams
-held against the venue cap, and every scope (the run, a strategy) that is
-HALTED or REDUCING. The summary is a table per strategy at the end; its state
+held against the venue cap, each venue stream's state as its last
+``StreamStatus`` said (``streams pm:md0 live, pm:orders stale``), and every
+scope (the run, a strategy) that is HALTED or REDUCING. The summary is a table per strategy at the end; its state
 column says failed, halted, reducing or ok, and a last line names each
 restricted scope with its reason.
 PnL figures are shown in price-tick x lot units of each instrument.
@@ -17,10 +18,16 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any, TextIO
 
-from framework.model.events import Event, OrderDenied, OrderFilled
+from framework.model.events import (
+    Event,
+    OrderDenied,
+    OrderFilled,
+    StreamState,
+    StreamStatus,
+)
 from framework.runtime.clock import NS_PER_S
 
-__all__ = ["RunStats", "StatusLine", "restricted_scopes", "summary_table"]
+__all__ = ["RunStats", "StatusLine", "restricted_scopes", "stream_label", "summary_table"]
 
 
 class RunStats:
@@ -31,14 +38,18 @@ class RunStats:
         self.fills = 0
         self.volume = 0
         self.denials: Counter[str] = Counter()
+        self.streams: dict[str, StreamState] = {}  # "venue:stream" -> its last published state
 
     def on_event(self, event: Event) -> None:
         self.events += 1
-        if event.__class__ is OrderFilled:
+        kind = event.__class__
+        if kind is OrderFilled:
             self.fills += 1
             self.volume += event.size  # type: ignore[attr-defined]
-        elif event.__class__ is OrderDenied:
+        elif kind is OrderDenied:
             self.denials[event.reason.value] += 1  # type: ignore[attr-defined]
+        elif kind is StreamStatus:
+            self.streams[stream_label(event)] = event.state  # type: ignore[attr-defined]
 
 
 class StatusLine:
@@ -81,8 +92,16 @@ class StatusLine:
         ]
         for name, gate in self._run.gates.items():
             parts.append(f"{name}: {_gate_usage(gate, now)}")
+        if self._stats.streams:
+            parts.append("streams " + ", ".join(f"{k} {s.value}" for k, s in sorted(self._stats.streams.items())))
         parts += [f"{state}: {', '.join(scopes)}" for state, scopes in _restricted_by_state(self._run).items()]
         return " | ".join(parts)
+
+
+def stream_label(event: StreamStatus) -> str:
+    """How the status line names a stream: ``venue:stream`` (``/symbol`` for one symbol's status)."""
+    label = f"{event.venue}:{event.stream}" if event.stream else event.venue
+    return f"{label}/{event.symbol}" if event.symbol else label
 
 
 def restricted_scopes(run: Any) -> dict[str, tuple[str, str]]:

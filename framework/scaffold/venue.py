@@ -25,8 +25,11 @@ strategies:
 The simulator speaks the same JSON-lines protocol as `codec.py` expects:
 replace the codec and the connection code with your venue's, keep the split
 (the codec does no I/O), and extend the simulator as your adapter grows.
-The contract suite reports `stale` and `reconnect_resync` as unsupported until
-the transport reconnects (see the backplane example venue for a full one).
+The adapter is a `StreamSource`: backplane's `SupervisedStream` keeps the
+connection open (stale detection, reconnect with backoff, resync). The
+contract suite reports `stale` and `reconnect_resync` as unsupported until
+the simulator can silence and drop a stream (the `stop_heartbeats` and
+`kill_stream` drivers; see the backplane example venue).
 '''
 
 FILES = {
@@ -200,34 +203,44 @@ class Codec:
         return [CancelRejected(*head, "", msg["why"])]
 ''',
     "$module/adapter.py": '''\
-"""The transport: one connection, every line through the framework's sender, status on the bus."""
+"""The transport: one connection, as a stream source the framework keeps open.
+
+The adapter is the connection's :class:`~framework.StreamSource`: it says how
+to subscribe (``resubscribe``), how to connect (``open``), how to read a line
+(``decode``, the codec) and when the books are complete (``synced``). The
+framework's :class:`~framework.SupervisedStream` does the rest: the stream
+slot, every subscription through the risk layer, ``StreamStatus`` on the bus,
+stale detection, reconnecting with backoff, and resync after a gap.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from framework import (
     BookSnapshot,
     CancelOrder,
+    Event,
     Instrument,
     L2Book,
     MessageKind,
     Outbound,
     RateRule,
     ReplaceOrder,
-    StreamState,
-    StreamStatus,
+    StreamPolicy,
     SubmitOrder,
+    SupervisedStream,
     VenueContext,
     VenueLimits,
     VenueUnavailable,
 )
 
-from $module.codec import Codec, Desync
+from $module.codec import Codec
 
 __all__ = ["LIMITS", "${Class}Adapter", "${Class}Settings"]
 
@@ -240,10 +253,25 @@ class ${Class}Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
     host: Annotated[str, msgspec.Meta(description="venue host")] = "127.0.0.1"
     port: Annotated[int, msgspec.Meta(ge=1, le=65535, description="venue TCP port")] = 9500
+    stale_after_ms: Annotated[int, msgspec.Meta(ge=10, description="silence after which the stream is stale")] = 2000
+    reconnect_ms: Annotated[int, msgspec.Meta(ge=1, description="first pause before reconnecting")] = 100
+
+    def policy(self) -> StreamPolicy:
+        """How the framework keeps the stream open: stale after ``stale_after_ms``,
+        reopened when still silent as long again; reconnects back off from ``reconnect_ms``."""
+        return StreamPolicy(
+            reconnect_min_ms=self.reconnect_ms,
+            reconnect_max_ms=max(self.reconnect_ms, 5_000),
+            stale_after_ms=self.stale_after_ms,
+            reconnect_after_stale_ms=self.stale_after_ms,
+        )
 
 
 class ${Class}Adapter:
     """Market data and orders over one connection to the venue."""
+
+    name = "main"  # the stream, as StreamStatus names it
+    lease_key = "main"  # its stream slot at the risk layer
 
     def __init__(self, ctx: VenueContext, settings: ${Class}Settings) -> None:
         self.ctx = ctx
@@ -251,35 +279,24 @@ class ${Class}Adapter:
         self.limits = LIMITS
         self.instruments = {s: Instrument(ctx.name, s, Decimal("0.01"), Decimal(1), 1, 9_999) for s in ctx.symbols}
         self.codec = Codec(ctx.name)
-        self._lease: Any = None
+        self.stream = SupervisedStream(
+            ctx.name, self, settings.policy(), clock=ctx.clock, sender=ctx.sender, publish=ctx.bus.publish
+        )
+        self._task: asyncio.Task[None] | None = None
         self._writer: asyncio.StreamWriter | None = None
-        self._reader_task: asyncio.Task[None] | None = None
-        self._waiting: set[str] = set()
+        self._waiting: set[str] = set()  # symbols without a snapshot on this connection
 
     async def start(self) -> None:
-        self._lease = await self.ctx.sender.lease("main")  # a stream slot from the risk layer
-        self._status(StreamState.CONNECTING)
-        try:
-            reader, self._writer = await asyncio.open_connection(self.settings.host, self.settings.port)
-        except OSError as exc:
-            raise VenueUnavailable(self.ctx.name, f"cannot connect: {exc}") from exc
-        self._reader_task = asyncio.get_running_loop().create_task(self._read(reader))
-        await self._subscribe()
+        self._task = asyncio.get_running_loop().create_task(self.stream.run())
+        # Until the subscription is admitted (Denied without a stream slot): the
+        # snapshot arrives after start(), as events the strategies see.
+        await self.stream.wait_open()
 
     async def stop(self) -> None:
-        if self._reader_task is not None:
-            self._reader_task.cancel()
+        if self._task is not None:
+            self._task.cancel()  # the stream publishes DOWN and releases its slot
             with contextlib.suppress(asyncio.CancelledError):
-                await self._reader_task
-        if self._writer is not None:
-            self._writer.close()
-            # close() only starts closing: wait, or a loop that ends now leaves
-            # the socket open (an "unclosed transport" warning at collection).
-            with contextlib.suppress(OSError):
-                await self._writer.wait_closed()
-        if self._lease is not None:
-            await self._lease.release()
-            self._lease = None
+                await self._task
 
     def book(self, symbol: str) -> L2Book:
         return self.codec.book(symbol)
@@ -293,10 +310,6 @@ class ${Class}Adapter:
     async def replace(self, replace: ReplaceOrder) -> None:
         await self._send(MessageKind.REPLACE, self.codec.replace(replace))
 
-    async def _subscribe(self) -> None:
-        self._waiting = set(self.ctx.symbols)
-        await self._send(MessageKind.QUERY, self.codec.subscribe(list(self.ctx.symbols)))
-
     async def _send(self, kind: MessageKind, line: bytes) -> None:
         # The sender admits it at the risk layer first, then calls _write.
         await self.ctx.sender.send(Outbound(kind, "", line), self._write)
@@ -307,32 +320,51 @@ class ${Class}Adapter:
         self._writer.write(line)
         await self._writer.drain()
 
-    async def _read(self, reader: asyncio.StreamReader) -> None:
-        while line := await reader.readline():
-            try:
-                events = self.codec.receive(line, self.ctx.clock.now_ns())
-            except Desync as exc:
-                self._status(StreamState.RESYNCING, str(exc))
-                await self._subscribe()
-                continue
-            for event in events:
-                self.ctx.bus.publish(event)
-                if isinstance(event, BookSnapshot) and event.symbol in self._waiting:
-                    self._waiting.discard(event.symbol)
-                    if not self._waiting:
-                        self._status(StreamState.LIVE)
-        self._status(StreamState.DOWN, "connection closed by the venue")
+    # -- the stream source: the framework calls these ------------------------------
 
-    def _status(self, state: StreamState, reason: str = "") -> None:
-        now = self.ctx.clock.now_ns()
-        self.ctx.bus.publish(StreamStatus(self.ctx.name, "", 0, now, state, reason, "main"))
+    def resubscribe(self) -> Outbound:
+        """Before every (re)connect: the subscription, which brings fresh snapshots."""
+        self._waiting = set(self.ctx.symbols)
+        return Outbound(MessageKind.QUERY, "", self.codec.subscribe(list(self.ctx.symbols)))
+
+    async def open(self, subscription: bytes) -> AsyncIterator[bytes]:
+        """Connect, send the (admitted) subscription, yield every line until the venue closes."""
+        try:
+            reader, writer = await asyncio.open_connection(self.settings.host, self.settings.port)
+        except OSError as exc:
+            raise VenueUnavailable(self.ctx.name, f"cannot connect: {exc}") from exc
+        self._writer = writer
+        try:
+            writer.write(subscription)
+            await writer.drain()
+            while line := await reader.readline():
+                yield line
+        finally:
+            self._writer = None
+            writer.close()
+            # close() only starts closing: wait, or a loop that ends now leaves
+            # the socket open (an "unclosed transport" warning at collection).
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+
+    def decode(self, line: bytes) -> list[Event]:
+        """The events of one line; the codec raises Desync on a gap (the stream resyncs)."""
+        events = self.codec.receive(line, self.ctx.clock.now_ns())
+        if self._waiting:
+            self._waiting -= {e.symbol for e in events if isinstance(e, BookSnapshot)}
+        return events
+
+    def synced(self) -> bool:
+        return not self._waiting
 ''',
     "$module/sim.py": '''\
 """A small $module venue on 127.0.0.1 for tests and ``simulate: true`` runs.
 
 Each symbol has a crowd book seeded around ``mid`` plus the orders clients
 rest; client orders never cross (post-only) and fill when a counterparty
-trades (:meth:`${Class}Simulator.make_trade`). Every client line is counted.
+trades (:meth:`${Class}Simulator.make_trade`). Every connection gets a
+heartbeat every ``heartbeat_ms``, so a silent one is a stale one. Every
+client line is counted.
 """
 
 from __future__ import annotations
@@ -342,7 +374,7 @@ import itertools
 from typing import Annotated, Any
 
 import msgspec
-from framework import Level, Side
+from framework import NS_PER_MS, Level, LiveClock, Side
 
 from $module.adapter import ${Class}Settings
 from $module.codec import encode
@@ -353,6 +385,7 @@ __all__ = ["${Class}Simulator", "${Class}SimSettings"]
 class ${Class}SimSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     symbols: list[str] = msgspec.field(default_factory=lambda: ["AAA", "BBB"])
     mid: Annotated[int, msgspec.Meta(ge=10, le=9_000)] = 102
+    heartbeat_ms: Annotated[int, msgspec.Meta(ge=1)] = 500
 
 
 class ${Class}Simulator:
@@ -377,6 +410,7 @@ class ${Class}Simulator:
     async def __aenter__(self) -> ${Class}Simulator:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
+        self._spawn(self._heartbeats())
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -396,9 +430,20 @@ class ${Class}Simulator:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         # The session runs as a task of ours, so stopping the simulator can cancel it.
         self.writers.add(writer)
-        task = asyncio.get_running_loop().create_task(self._session(reader, writer))
+        self._spawn(self._session(reader, writer))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
         self._sessions.add(task)
         task.add_done_callback(self._sessions.discard)
+
+    async def _heartbeats(self) -> None:
+        clock = LiveClock()
+        while True:
+            await clock.sleep_ns(self.settings.heartbeat_ms * NS_PER_MS)
+            for writer in self.writers:
+                if not writer.is_closing():
+                    writer.write(encode({"t": "hb"}))
 
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -565,8 +610,8 @@ class ${Class}Harness(VenueHarness):
     symbols = ("AAA", "BBB")
     timeout_s = 3.0
     unsupported = {
-        "stale": "the transport does not watch for silence yet",
-        "reconnect_resync": "the transport does not reconnect yet",
+        "stale": "the simulator cannot silence a stream yet (add a stop_heartbeats driver)",
+        "reconnect_resync": "the simulator cannot drop a stream yet (add a kill_stream driver)",
     }
 
     def __init__(self) -> None:

@@ -7,9 +7,12 @@ Market data (one stream per group of symbols)::
     {"t": "hb"}
 
 Each symbol's ``seq`` counts up by one; a gap or a line that cannot be
-decoded raises :class:`Desync` (the transport counts it and resyncs from a
-fresh snapshot). Orders (one stream per account)::
+decoded raises :class:`~framework.Desync` (the core's stream supervisor
+counts it and resubscribes: a fresh snapshot resyncs the book). Orders (one
+stream per account; the venue answers the login, and sends heartbeats, with
+``{"t": "hb"}``)::
 
+    -> {"op": "login", "stream": "orders"}
     -> {"op": "new", "cid": "s1-1", "sym": "AAA", "side": 1, "px": 101, "sz": 5}
     -> {"op": "cancel", "cid": "s1-1", "oid": "o1"}
     -> {"op": "replace", "cid": "s1-1", "oid": "o1", "px": 102, "sz": 5}
@@ -34,6 +37,7 @@ from framework import (
     BookSnapshot,
     CancelOrder,
     CancelRejected,
+    Desync,
     Event,
     L2Book,
     OrderAccepted,
@@ -55,10 +59,6 @@ _encode = msgspec.json.Encoder().encode
 def encode(message: dict[str, Any]) -> bytes:
     """One wire line."""
     return _encode(message) + b"\n"
-
-
-class Desync(Exception):
-    """The stream can no longer be trusted (gap or undecodable line): resync."""
 
 
 class MarketCodec:
@@ -148,7 +148,10 @@ class OrderCodec:
             return []
 
     def _decode(self, msg: dict[str, Any], ts: int) -> list[OrderEvent]:
-        kind, cid = msg["t"], msg["cid"]
+        kind = msg["t"]
+        if kind == "hb":
+            return []
+        cid = msg["cid"]
         head = (self.venue, msg["sym"], 0, ts, cid, self._strategy.get(cid, ""))
         if kind == "ack":
             return [OrderAccepted(*head, msg["oid"], Side(msg["side"]), int(msg["px"]), int(msg["sz"]))]

@@ -118,7 +118,7 @@ class ExampleSimulator:
         while True:
             await self.clock.sleep_ns(self.settings.heartbeat_ms * NS_PER_MS)
             for client in self._clients:
-                if client.symbols:
+                if client.symbols or client.orders:
                     client.send({"t": "hb"})
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -171,6 +171,7 @@ class ExampleSimulator:
                 client.send({"t": "snap", "sym": symbol, "seq": self._seq[symbol], "bids": bids, "asks": asks})
         elif op == "login":
             client.orders = True
+            client.send({"t": "hb"})  # logged in: the order stream is live
         elif op == "new":
             self._new(client, msg)
         elif op == "cancel":

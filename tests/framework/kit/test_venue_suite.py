@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from framework.kit.matrix import render_markdown, render_text
@@ -70,8 +71,8 @@ def test_an_adapter_that_skips_the_gate_fails_gated_messages_and_ingress_limit(e
 
     class Ungated(ExampleAdapter):
         async def submit(self, order: Any) -> None:
-            stream = self._orders()
-            assert stream._writer is not None
+            stream = self._order_line
+            assert stream is not None and stream._writer is not None
             stream._writer.write(self.orders.new(order))  # straight to the wire
 
     with pytest.raises(AssertionError, match=r"the venue received \d+ messages, the gate admitted"):
@@ -103,8 +104,7 @@ def test_an_adapter_that_keeps_its_slots_fails_every_case(example: Any) -> None:
 
     class Leaky(ExampleAdapter):
         async def stop(self) -> None:
-            for stream in self._streams:
-                stream._lease = None  # forgets to release
+            self._tasks.clear()  # forgets to stop its streams: they keep their slots
             await super().stop()
 
     with pytest.raises(AssertionError, match="stream slots still held after stop"):
@@ -115,10 +115,8 @@ def test_an_adapter_without_stale_detection_fails_stale(example: Any) -> None:
     from example_venue.adapter import ExampleAdapter
 
     class Trusting(ExampleAdapter):
-        async def start(self) -> None:
-            await super().start()
-            for stream in self._streams:
-                stream._watchdog.cancel()
+        def __init__(self, ctx: Any, settings: Any) -> None:  # an hour of silence is fine by it
+            super().__init__(ctx, msgspec.structs.replace(settings, stale_after_ms=3_600_000))
 
     with pytest.raises(AssertionError, match="timed out after 1 s waiting for StreamStatus STALE"):
         run(harness_with(example, adapter=Trusting), "stale")
@@ -128,10 +126,15 @@ def test_an_adapter_publishing_under_another_name_fails(example: Any) -> None:
     from example_venue.adapter import ExampleAdapter
 
     class Misnamed(ExampleAdapter):
-        def _publish(self, event: Any) -> None:
-            if isinstance(event, BookSnapshot):
-                event = BookSnapshot("elsewhere", event.symbol, 0, 0, event.bids, event.asks)
-            super()._publish(event)
+        def __init__(self, ctx: Any, settings: Any) -> None:
+            super().__init__(ctx, settings)
+            receive = self.market.receive
+
+            def renamed(line: bytes, ts: int) -> list[Any]:
+                return [BookSnapshot("elsewhere", e.symbol, 0, 0, e.bids, e.asks) if isinstance(e, BookSnapshot) else e
+                        for e in receive(line, ts)]  # fmt: skip
+
+            self.market.receive = renamed  # type: ignore[method-assign]
 
     with pytest.raises(AssertionError, match=r"events published under venue names \['elsewhere'\]"):
         run(harness_with(example, adapter=Misnamed), "snapshot")
