@@ -1,9 +1,7 @@
-"""Adapter pieces without a network: backoff, declared limits, the client
-assertion, the plugin registration."""
+"""Adapter pieces without a network: declared limits, the client assertion,
+the plugin registration, settings from YAML."""
 
 from __future__ import annotations
-
-import random
 
 import jwt
 import pytest
@@ -19,7 +17,6 @@ from plugins.polymarket.limits import venue_limits
 from plugins.polymarket.scales import Scales
 from plugins.polymarket.settings import PolymarketSettings, reveal
 from plugins.polymarket.sim import demo_keypair
-from plugins.polymarket.transport import Backoff
 
 
 class FakeSecret:
@@ -37,16 +34,6 @@ def offline_adapter(**kw) -> PolymarketAdapter:
     ad = PolymarketAdapter(VenueContext("pm", Bus(clock), clock, GatedSender(CountingGate()), ["S"]), settings)
     ad.scales["S"] = Scales("S", 1000, 100, "0.01")
     return ad
-
-
-def test_backoff_doubles_to_cap_with_jitter():
-    b = Backoff(1.0, 30.0, 0.5, random.Random(3))
-    delays = [b.next_ns() / 1e9 for _ in range(8)]
-    for i, d in enumerate(delays):
-        base = min(30.0, 2.0**i)
-        assert base * 0.5 <= d <= base
-    b.reset()
-    assert b.next_ns() <= 1e9
 
 
 def test_declared_limits_by_tier():
