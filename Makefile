@@ -19,7 +19,8 @@ NATIVE_SOURCES := \
 	framework/books/bookstats.py framework/books/l2book.py framework/books/l3book.py framework/risk/window.py framework/books/wire.py \
 	plugins/dydx/codec/decoder.py plugins/dydx/codec/fills.py plugins/dydx/codec/notices.py \
 	plugins/dydx/codec/ops.py plugins/dydx/codec/orderread.py plugins/dydx/codec/snapshot.py \
-	plugins/dydx/codec/state.py plugins/dydx/codec/stats.py plugins/dydx/ids.py plugins/polymarket/codec.py
+	plugins/dydx/codec/state.py plugins/dydx/codec/stats.py plugins/dydx/ids.py \
+	plugins/polymarket/codec/marketdata.py plugins/polymarket/codec/mdwire.py plugins/polymarket/codec/orders.py
 
 .PHONY: demo test install clean native pure
 

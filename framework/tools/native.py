@@ -39,7 +39,9 @@ NATIVE_MODULES = (
     "plugins.dydx.codec.state",
     "plugins.dydx.codec.stats",
     "plugins.dydx.ids",
-    "plugins.polymarket.codec",
+    "plugins.polymarket.codec.marketdata",
+    "plugins.polymarket.codec.mdwire",
+    "plugins.polymarket.codec.orders",
 )
 
 _ROOT = Path(__file__).resolve().parents[2]

@@ -1,9 +1,9 @@
 """Unary gRPC order entry (``OrderEntryAPI``), the low-latency alternative to REST.
 
-Same interface and the same JSON-mapping request bodies as
-:class:`~plugins.polymarket.rest.RestClient` (parsed into the protobuf
-messages here), so the adapter builds one body whichever path it uses
-(``order_entry: grpc`` in the settings). Each request, encoded, is an
+Same interface as :class:`~plugins.polymarket.rest.RestClient`; the requests
+are the protobuf messages :class:`~plugins.polymarket.codec.ProtoRequests`
+builds (``order_entry: grpc`` in the settings). A JSON-mapping body, as for
+REST, is parsed into its message here. Each request, encoded, is an
 :class:`~framework.execution.Outbound` sent through the framework's sender,
 which admits it before :meth:`GrpcOrderEntry._write` makes the call. gRPC
 status codes are mapped into the project's exception tree at this boundary:
@@ -22,7 +22,7 @@ INVALID_ARGUMENT, NOT_FOUND, ABORTED, ...        VenueRejected
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import grpc
 from google.protobuf import json_format
@@ -42,6 +42,8 @@ from plugins.polymarket.gen import trading_pb2_grpc as tr_grpc
 
 __all__ = ["GrpcOrderEntry"]
 
+M = TypeVar("M")
+
 _UNAVAILABLE = {
     grpc.StatusCode.UNAVAILABLE,
     grpc.StatusCode.DEADLINE_EXCEEDED,
@@ -50,6 +52,14 @@ _UNAVAILABLE = {
     grpc.StatusCode.CANCELLED,
     grpc.StatusCode.DATA_LOSS,
 }
+
+
+_Body = Any  # a request message, or its JSON mapping
+
+
+def _message(body: _Body, kind: type[M]) -> M:
+    """``body`` as a ``kind`` message (parsed when it is a JSON mapping)."""
+    return body if isinstance(body, kind) else json_format.ParseDict(body, kind())
 
 
 class _Unary(NamedTuple):
@@ -76,29 +86,29 @@ class GrpcOrderEntry:
 
     async def insert_order(self, body: dict[str, Any] | tr.InsertOrderRequest) -> str:
         """Insert one order: a JSON-mapping body, or the message itself (the fast path)."""
-        req = body if isinstance(body, tr.InsertOrderRequest) else json_format.ParseDict(body, tr.InsertOrderRequest())
+        req = _message(body, tr.InsertOrderRequest)
         out = await self._call(self.stub.InsertOrder, req, MessageKind.NEW_ORDER, "InsertOrder")
         return str(out.order_id)
 
-    async def insert_order_list(self, bodies: list[dict[str, Any]]) -> list[str]:
-        req = json_format.ParseDict({"requests": bodies}, tr.InsertOrderListRequest())
+    async def insert_order_list(self, bodies: Sequence[_Body]) -> list[str]:
+        req = tr.InsertOrderListRequest(requests=[_message(b, tr.InsertOrderRequest) for b in bodies])
         out = await self._call(self.stub.InsertOrderList, req, MessageKind.NEW_ORDER, "InsertOrderList")
         return [str(r.order_id) for r in out.responses]
 
-    async def cancel_order(self, body: dict[str, Any]) -> None:
-        req = json_format.ParseDict(body, tr.CancelOrderRequest())
+    async def cancel_order(self, body: _Body) -> None:
+        req = _message(body, tr.CancelOrderRequest)
         await self._call(self.stub.CancelOrder, req, MessageKind.CANCEL, "CancelOrder")
 
-    async def cancel_order_list(self, bodies: list[dict[str, Any]]) -> None:
-        req = json_format.ParseDict({"requests": bodies}, tr.CancelOrderListRequest())
+    async def cancel_order_list(self, bodies: Sequence[_Body]) -> None:
+        req = tr.CancelOrderListRequest(requests=[_message(b, tr.CancelOrderRequest) for b in bodies])
         await self._call(self.stub.CancelOrderList, req, MessageKind.CANCEL, "CancelOrderList")
 
-    async def replace_order(self, body: dict[str, Any]) -> None:
-        req = json_format.ParseDict(body, tr.CancelReplaceOrderRequest())
+    async def replace_order(self, body: _Body) -> None:
+        req = _message(body, tr.CancelReplaceOrderRequest)
         await self._call(self.stub.CancelReplaceOrder, req, MessageKind.REPLACE, "CancelReplaceOrder")
 
-    async def replace_order_list(self, bodies: list[dict[str, Any]]) -> None:
-        req = json_format.ParseDict({"requests": bodies}, tr.CancelReplaceOrderListRequest())
+    async def replace_order_list(self, bodies: Sequence[_Body]) -> None:
+        req = tr.CancelReplaceOrderListRequest(requests=[_message(b, tr.CancelReplaceOrderRequest) for b in bodies])
         await self._call(self.stub.CancelReplaceOrderList, req, MessageKind.REPLACE, "CancelReplaceOrderList")
 
     async def open_orders(self, symbols: Sequence[str] = (), accounts: Sequence[str] = ()) -> list[dict[str, Any]]:

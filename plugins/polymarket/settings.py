@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -10,7 +11,7 @@ import msgspec
 from framework.config import Secret
 from framework.plugin.specs import SettingsIssue
 
-__all__ = ["PolymarketSettings", "plaintext_issues", "reveal", "settings_from"]
+__all__ = ["PolymarketSettings", "is_loopback", "plaintext_issues", "reveal", "settings_from"]
 
 
 def reveal(value: Any) -> str:
@@ -92,13 +93,22 @@ def settings_from(values: dict[str, Any]) -> PolymarketSettings:
 _LOOPBACK = "127.0.0.0/8, ::1 or localhost"
 
 
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback IP literals (127/8, ::1)."""
+    host = host.strip("[]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def plaintext_issues(settings: PolymarketSettings) -> list[SettingsIssue]:
     """Every target that would carry orders or credentials unencrypted to a
     host that is not loopback: an ``http://`` (or scheme-less) ``rest_base`` /
     ``token_url``, a ``grpc_target`` with ``tls: false``. ``config check`` reports
     them (the venue's ``settings_issues``); the adapter refuses them at start."""
-    from plugins.polymarket.transport import is_loopback
-
     issues = [issue for key in ("rest_base", "token_url") if (issue := _url_issue(key, getattr(settings, key), is_loopback))]
     target = reveal(settings.grpc_target)
     if not settings.tls and not is_loopback(_grpc_host(target)):

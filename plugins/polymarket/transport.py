@@ -1,48 +1,87 @@
-"""gRPC transport: channels (TLS by default, plaintext only to loopback) and
-long-lived server streams that reconnect by themselves.
+"""Transport: the venue's wires -- the gRPC channel (TLS by default, plaintext
+only to loopback), the pooled HTTP client, the access token, REST and gRPC
+order entry -- and its three kinds of stream as sources the core keeps open.
 
-Stream lifecycle (published as :class:`StreamStatus`)::
+Streams
+-------
+Each stream is a :class:`~framework.StreamSource` run by the core's
+:class:`~framework.SupervisedStream`, which owns the lifecycle (CONNECTING ->
+LIVE -> STALE / DOWN -> RESYNCING -> LIVE, published as ``StreamStatus``),
+the stream-slot lease (kept across reconnects), the admission of every open
+through the risk layer's sender, the backoff and the staleness watchdog. A
+source supplies only what is Polymarket's:
 
-    CONNECTING --first open--> (messages) --resynced--> LIVE
-    LIVE --error / server close--> DOWN --backoff--> RESYNCING --resynced--> LIVE
-    LIVE --no message for stale_after_s--> STALE --backoff--> RESYNCING ...
+- ``resubscribe``: the subscription (built by :mod:`plugins.polymarket.codec.requests`),
+  after resetting what the last session built -- a market-data stream's next
+  update per symbol is its snapshot; drop copy resumes after the last
+  execution seen;
+- ``open``: the call, with a fresh bearer token (plus ``x-participant-id`` on
+  the account streams), yielding raw frames; its gRPC status mapped: see
+  :func:`stream_failure`;
+- ``decode``: the codec (market data from raw bytes, the hot path);
+- ``synced``: every symbol has had its picture; the order snapshot arrived;
+  drop copy answered.
 
-"Resynced" is the owner's call (the order stream's snapshot arrived; every
-symbol of a market-data stream got its first update): it calls
-:meth:`ManagedStream.mark_live`. The stream keeps its stream-slot lease (from
-the framework's sender) across reconnects and releases it on stop; each open
-is an :class:`~framework.execution.Outbound` whose write is the whole session,
-so the sender admits every open and sees a ``RESOURCE_EXHAUSTED`` that ends one. Staleness costs one integer increment per
-message: a watchdog compares the counter every quarter of ``stale_after_s``.
+The venue's reconnect advice (1 s doubling to 30 s, with jitter) and its
+stale threshold (180 s without a message, heartbeats included) come from the
+settings (:func:`stream_policy`); a stream gone stale is reopened at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import logging
 import random
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import grpc
+import httpx
 
-from framework.execution import GatedSender, Outbound
+from framework.execution import Outbound
 from framework.model.errors import (
     ConfigError,
-    Denied,
-    VenueError,
+    VenueAuthError,
     VenueRejected,
     VenueThrottled,
+    VenueUnavailable,
 )
-from framework.model.events import StreamState, StreamStatus
-from framework.plugin.venue import MessageKind
-from framework.runtime.clock import NS_PER_S, Clock
+from framework.model.events import Event
+from framework.plugin.venue import MessageKind, VenueContext
+from framework.runtime.streams import StreamPolicy, SupervisedStream
+from plugins.polymarket.auth import TokenSource
+from plugins.polymarket.codec import (
+    DropCopyCodec,
+    MarketDataCodec,
+    OrderCodec,
+    OrderOwners,
+)
+from plugins.polymarket.codec.requests import (
+    MD_METHOD,
+    dropcopy_subscription,
+    md_subscription,
+    order_subscription,
+)
+from plugins.polymarket.faultlog import Redeliveries
+from plugins.polymarket.gen import dropcopy_pb2_grpc as dc_grpc
+from plugins.polymarket.gen import marketdatasubscription_pb2 as md
+from plugins.polymarket.gen import trading_pb2_grpc as tr_grpc
+from plugins.polymarket.grpc_orders import GrpcOrderEntry
+from plugins.polymarket.rest import RestClient
+from plugins.polymarket.settings import PolymarketSettings, is_loopback, reveal
 
-__all__ = ["Backoff", "ManagedStream", "check_target", "is_loopback", "make_channel"]
+__all__ = [
+    "DropCopyStream",
+    "MarketDataStream",
+    "OrderStream",
+    "PolymarketTransport",
+    "check_target",
+    "is_loopback",
+    "make_channel",
+    "stream_failure",
+    "stream_policy",
+]
 
-log = logging.getLogger(__name__)
-
+# Refusals a reopen cannot cure: the stream gives up (start() raises them).
 _PERMANENT = {
     grpc.StatusCode.INVALID_ARGUMENT,
     grpc.StatusCode.PERMISSION_DENIED,
@@ -51,15 +90,7 @@ _PERMANENT = {
 }
 
 
-def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and loopback IP literals (127/8, ::1)."""
-    host = host.strip("[]")
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+# --- channels ----------------------------------------------------------------------
 
 
 def _host(target: str) -> str:
@@ -96,172 +127,247 @@ def make_channel(venue: str, target: str, tls: bool, keepalive_s: float) -> grpc
     return grpc.aio.insecure_channel(target, options=options)
 
 
-class Backoff:
-    """Exponential backoff with jitter: ``initial * 2**n`` capped at ``cap``,
-    each delay scaled by a uniform draw in ``[1 - jitter, 1]``."""
-
-    def __init__(self, initial_s: float, cap_s: float, jitter: float, rng: random.Random) -> None:
-        self.initial_s = initial_s
-        self.cap_s = cap_s
-        self.jitter = jitter
-        self.rng = rng
-        self.attempt = 0
-
-    def next_ns(self) -> int:
-        base = min(self.cap_s, self.initial_s * (2 ** self.attempt))
-        self.attempt += 1
-        return int(base * (1 - self.jitter * self.rng.random()) * NS_PER_S)
-
-    def reset(self) -> None:
-        self.attempt = 0
+# --- streams -----------------------------------------------------------------------
 
 
-Opener = Callable[[tuple[tuple[str, str], ...]], Any]  # metadata -> a grpc.aio UnaryStreamCall
+def stream_policy(settings: PolymarketSettings) -> StreamPolicy:
+    """How the core keeps the venue's streams open (see the module docs)."""
+    low = max(1, round(settings.reconnect_initial_s * 1000))
+    return StreamPolicy(reconnect_min_ms=low, reconnect_max_ms=max(low, round(settings.reconnect_max_s * 1000)),
+                        jitter=settings.reconnect_jitter, stale_after_ms=max(1, round(settings.stale_after_s * 1000)),
+                        reconnect_after_stale_ms=0)  # fmt: skip
 
 
-class ManagedStream:
-    """One long-lived server stream that reconnects itself; see the module docstring.
+def stream_failure(venue: str, exc: grpc.aio.AioRpcError, note: str = "") -> Exception:
+    """What a stream's gRPC status means to the core: ``RESOURCE_EXHAUSTED`` ->
+    :class:`VenueThrottled` (the sender backs off), a permanent refusal ->
+    :class:`VenueRejected` (the stream gives up), ``UNAUTHENTICATED`` ->
+    :class:`VenueAuthError`, anything else :class:`VenueUnavailable` (reopen)."""
+    code = exc.code()
+    message = f"{exc.details()}{'; ' + note if note else ''}"
+    if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+        return VenueThrottled(venue, message, code.name)
+    if code in _PERMANENT:
+        return VenueRejected(venue, message, code.name)
+    if code == grpc.StatusCode.UNAUTHENTICATED:
+        return VenueAuthError(venue, message, code.name)
+    return VenueUnavailable(venue, message, code.name)
 
-    ``opener(metadata)`` starts the call; ``on_open()`` runs before each
-    (re)open (the owner resets its codec there); ``handle(msg)`` runs per
-    message. ``publish`` receives the :class:`StreamStatus` events.
-    """
 
-    def __init__(self, *, venue: str, name: str, method: str, clock: Clock, sender: GatedSender, tokens: Any,
-                 opener: Opener, on_open: Callable[[], None], handle: Callable[[Any], None],
-                 publish: Callable[[Any], None], backoff: Backoff, stale_after_s: float,
-                 participant_id: str = "", on_rpc_error: Callable[[grpc.StatusCode], str] | None = None) -> None:
+class _VenueStream:
+    """What the venue's streams share: the authorized call and its status mapping."""
+
+    method = ""  # the venue method, as the risk layer counts it
+
+    def __init__(self, venue: str, name: str, tokens: TokenSource, participant_id: str, now: Callable[[], int]) -> None:
         self.venue = venue
         self.name = name
-        self.method = method
-        self.clock = clock
-        self.sender = sender
+        self.lease_key = f"{venue}:{name}"
         self.tokens = tokens
-        self._open = Outbound(MessageKind.QUERY, method, opener)  # the open the sender admits
-        self.on_open = on_open
-        self.handle = handle
-        self.publish = publish
-        self.backoff = backoff
-        self.stale_after_ns = int(stale_after_s * NS_PER_S)
         self.participant_id = participant_id
-        self.on_rpc_error = on_rpc_error  # may handle a code; returns a note for the status reason
-        self.state = StreamState.CONNECTING
-        self.received = 0
-        self.opens = 0
-        self.reconnects = 0
-        self.live = False
-        self.error: Exception | None = None  # why the stream gave up for good (start() raises it)
-        self.live_event = asyncio.Event()
-        self._call: Any = None
-        self._stale = False
-        self._lease: Any = None
+        self.now = now
 
-    def _status(self, state: StreamState, reason: str = "") -> None:
-        self.state = state
-        self.publish(StreamStatus(self.venue, "", 0, self.clock.now_ns(), state, reason, self.name))
+    def _call(self, request: Any, metadata: tuple[tuple[str, str], ...]) -> Any:
+        raise NotImplementedError
 
-    def mark_live(self) -> None:
-        """The owner has resynced from the new snapshot: the stream is LIVE."""
-        if not self.live:
-            self.live = True
-            self.backoff.reset()
-            self._status(StreamState.LIVE)
-            self.live_event.set()
+    def _lost(self, code: grpc.StatusCode) -> str:
+        """A note on what a failure with ``code`` cost this stream ('' for nothing)."""
+        return ""
 
-    async def run(self) -> None:
-        """Hold a stream slot and keep the stream open until cancelled."""
-        try:
-            self._lease = await self.sender.lease(f"{self.venue}:{self.name}")
-        except Denied as exc:  # no slot (or no budget): the risk layer said no
-            self.error = exc
-            self._status(StreamState.DOWN, f"risk layer: {exc}")
-            self.live_event.set()
-            return
-        watchdog = asyncio.create_task(self._watch(), name=f"{self.venue}:{self.name}:watchdog")
-        try:
-            while True:
-                reason, stale = await self._session()
-                if self.error is not None:
-                    self._status(StreamState.DOWN, reason)
-                    self.live_event.set()  # wake a waiting start(); it reads .error
-                    return
-                self._status(StreamState.STALE if stale else StreamState.DOWN, reason)
-                await self.clock.sleep_ns(self.backoff.next_ns())
-                self.reconnects += 1
-        finally:
-            watchdog.cancel()
-            await asyncio.gather(watchdog, return_exceptions=True)
-            if self._call is not None:
-                self._call.cancel()
-            await self._lease.release()
-
-    async def _session(self) -> tuple[str, bool]:
-        """One open-read cycle; returns (why it ended, whether it went stale)."""
-        self.live = False
-        self._stale = False
-        try:
-            return await self.sender.send(self._open, self._open_and_read)
-        except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if self._stale and task is not None and not task.cancelling():
-                return f"no message for {self.stale_after_ns / NS_PER_S:g} s", True
-            raise
-        except Denied as exc:
-            return f"risk layer: {exc}", False
-        except VenueError as exc:  # auth, throttled (the sender has backed off), ...
-            return str(exc), False
-        except Exception as exc:  # a bug in a handler must not end the stream silently
-            log.exception("%s: stream %s handler failed; resyncing", self.venue, self.name)
-            return f"internal error, resyncing: {exc!r}", False
-        finally:
-            self._call = None
-
-    async def _open_and_read(self, opener: Opener) -> tuple[str, bool]:
-        """The admitted open, then every message until the stream ends; an end by
-        ``RESOURCE_EXHAUSTED`` raises :class:`VenueThrottled` for the sender."""
+    async def open(self, request: Any) -> AsyncIterator[Any]:
         token = await self.tokens.token()
         metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {token}"),)
         if self.participant_id:
             metadata += (("x-participant-id", self.participant_id),)
-        self._status(StreamState.RESYNCING if self.opens else StreamState.CONNECTING)
-        self.opens += 1
-        self.on_open()
-        self._call = call = opener(metadata)
-        handle, read, eof = self.handle, call.read, grpc.aio.EOF
+        call = self._call(request, metadata)
+        read, eof = call.read, grpc.aio.EOF
         try:
-            while (msg := await read()) is not eof:
-                self.received += 1
-                handle(msg)
+            while (frame := await read()) is not eof:
+                yield frame
         except grpc.aio.AioRpcError as exc:
-            reason = self._rpc_error(exc, token)
-            if exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
-                raise VenueThrottled(self.venue, f"stream {self.name}: {reason}", exc.code().name) from exc
-            return reason, False
-        return "stream closed by the venue", False
+            if exc.code() == grpc.StatusCode.UNAUTHENTICATED:
+                self.tokens.invalidate(token)  # the next open mints a new one
+            raise stream_failure(self.venue, exc, self._lost(exc.code())) from exc
+        finally:
+            call.cancel()
 
-    def _rpc_error(self, exc: grpc.aio.AioRpcError, token: str) -> str:
-        code = exc.code()
-        reason = f"{code.name}: {exc.details()}"
-        if self.on_rpc_error is not None:
-            note = self.on_rpc_error(code)
-            if note:
-                return f"{reason}; {note}"
-        if code == grpc.StatusCode.UNAUTHENTICATED:
-            self.tokens.invalidate(token)
-        elif code in _PERMANENT:
-            self.error = VenueRejected(self.venue, f"stream {self.name} refused: {exc.details()}", code.name)
-        return reason
 
-    async def _watch(self) -> None:
-        """Cancel the call when nothing arrived for ``stale_after_s``."""
-        step = max(self.stale_after_ns // 4, 1)
-        seen, since = self.received, self.clock.now_ns()
-        while True:
-            await self.clock.sleep_ns(step)
-            now = self.clock.now_ns()
-            if self.received != seen or self._call is None:
-                seen, since = self.received, now
-            elif now - since >= self.stale_after_ns:
-                self._stale = True
-                self._call.cancel()
-                seen, since = self.received, now
+class MarketDataStream(_VenueStream):
+    """One market-data stream of up to 1000 symbols, read as raw bytes by ``codec``."""
+
+    method = "CreateMarketDataSubscription"
+
+    def __init__(self, venue: str, name: str, channel: Any, tokens: TokenSource, codec: MarketDataCodec,
+                 symbols: list[str], settings: PolymarketSettings, now: Callable[[], int]) -> None:  # fmt: skip
+        super().__init__(venue, name, tokens, "", now)
+        self.codec = codec
+        self.symbols = symbols
+        self.request = md_subscription(symbols, settings.depth, settings.slow_consumer_skip_to_head)
+        # Raw bytes off the wire: the codec reads only what the book needs.
+        self._open_raw = channel.unary_stream(
+            MD_METHOD, request_serializer=md.CreateMarketDataSubscriptionRequest.SerializeToString,
+            response_deserializer=None,
+        )
+
+    def _call(self, request: Any, metadata: tuple[tuple[str, str], ...]) -> Any:
+        return self._open_raw(request, metadata=metadata)
+
+    def resubscribe(self) -> Outbound:
+        self.codec.resync(self.symbols)  # every symbol's next update is its snapshot
+        return Outbound(MessageKind.QUERY, self.method, self.request)
+
+    def decode(self, frame: bytes) -> list[Event]:
+        return self.codec.on_bytes(frame, self.now())
+
+    def synced(self) -> bool:
+        return not self.codec.pending
+
+
+class OrderStream(_VenueStream):
+    """The order stream: the open-order snapshot, then executions and cancel rejects."""
+
+    method = "CreateOrderSubscription"
+
+    def __init__(self, venue: str, channel: Any, tokens: TokenSource, codec: OrderCodec, owners: OrderOwners,
+                 settings: PolymarketSettings, now: Callable[[], int], redelivered: Redeliveries) -> None:  # fmt: skip
+        super().__init__(venue, "orders", tokens, settings.participant_id, now)
+        self.codec = codec
+        self.owners = owners
+        self.redelivered = redelivered  # logs the venue's duplicate executions (the codec drops them)
+        self.request = order_subscription(settings.account)
+        self._stub = tr_grpc.OrderEntryAPIStub(channel)
+        self._snapshot = False
+
+    def _call(self, request: Any, metadata: tuple[tuple[str, str], ...]) -> Any:
+        return self._stub.CreateOrderSubscription(request, metadata=metadata)
+
+    def resubscribe(self) -> Outbound:
+        self._snapshot = False
+        return Outbound(MessageKind.QUERY, self.method, self.request)
+
+    def decode(self, frame: Any) -> list[Event]:
+        if frame.HasField("snapshot"):
+            self._snapshot = True
+        elif frame.HasField("update"):
+            self.redelivered.check(ex.id for ex in frame.update.executions)
+        events = self.codec.on_response(frame, self.now())
+        self.owners.settle(events)
+        return events
+
+    def synced(self) -> bool:
+        return self._snapshot
+
+
+class DropCopyStream(_VenueStream):
+    """The drop-copy stream: every execution of the account, resumed where it left off."""
+
+    method = "CreateDropCopySubscription"
+
+    def __init__(self, venue: str, channel: Any, tokens: TokenSource, codec: DropCopyCodec, owners: OrderOwners,
+                 settings: PolymarketSettings, now: Callable[[], int]) -> None:  # fmt: skip
+        super().__init__(venue, "dropcopy", tokens, settings.participant_id, now)
+        self.codec = codec
+        self.owners = owners
+        self.account = settings.account
+        self._stub = dc_grpc.DropCopyAPIStub(channel)
+        self._answered = False
+
+    def _call(self, request: Any, metadata: tuple[tuple[str, str], ...]) -> Any:
+        return self._stub.CreateDropCopySubscription(request, metadata=metadata)
+
+    def _lost(self, code: grpc.StatusCode) -> str:
+        return self.codec.resume_lost() if code == grpc.StatusCode.OUT_OF_RANGE else ""
+
+    def resubscribe(self) -> Outbound:
+        self._answered = False
+        return Outbound(MessageKind.QUERY, self.method, dropcopy_subscription(self.account, self.codec.resume_token))
+
+    def decode(self, frame: Any) -> list[Event]:
+        self._answered = True  # the venue's first answer (a heartbeat) says the replay is on its way
+        events = self.codec.on_response(frame, self.now())
+        self.owners.settle(events)
+        return events
+
+    def synced(self) -> bool:
+        return self._answered
+
+
+# --- the venue's wires ------------------------------------------------------------------
+
+
+class PolymarketTransport:
+    """The venue's connections, and the streams the core keeps open over them.
+
+    :meth:`connect` opens the HTTP client, mints the first token (a bad key or
+    client id fails here) and keeps it renewed; :meth:`open_channel` opens the
+    gRPC channel and the order entry ``settings.order_entry`` names;
+    :meth:`supervise` runs a stream until :meth:`close`.
+    """
+
+    def __init__(self, ctx: VenueContext, settings: PolymarketSettings, key: Any) -> None:
+        self.ctx = ctx
+        self.settings = settings
+        self.venue = ctx.name
+        self.key = key
+        self.policy = stream_policy(settings)
+        self._rng = random.Random(settings.seed)  # the backoff jitter of every stream
+        self.http: httpx.AsyncClient | None = None
+        self.tokens: TokenSource | None = None
+        self.rest: RestClient | None = None
+        self.channel: Any = None
+        self.entry: RestClient | GrpcOrderEntry | None = None  # where orders go
+        self.streams: list[SupervisedStream] = []
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    async def connect(self) -> None:
+        s, ctx = self.settings, self.ctx
+        self.http = httpx.AsyncClient(
+            timeout=httpx.Timeout(s.http_timeout_s),
+            limits=httpx.Limits(max_connections=s.http_max_connections, max_keepalive_connections=s.http_max_connections),
+        )
+        self.tokens = TokenSource(
+            venue=self.venue, http=self.http, clock=ctx.clock, sender=ctx.sender, token_url=s.token_url,
+            audience=s.audience or s.rest_base, client_id=reveal(s.client_id), key=self.key,
+            renew_before_s=s.token_renew_before_s,
+        )
+        self.rest = RestClient(venue=self.venue, base=s.rest_base, http=self.http, tokens=self.tokens,
+                               sender=ctx.sender, participant_id=s.participant_id)  # fmt: skip
+        await self.tokens.token()
+        self._spawn(self.tokens.run(), "token-renewal")
+
+    def open_channel(self) -> None:
+        s = self.settings
+        assert self.tokens is not None and self.rest is not None
+        self.channel = make_channel(self.venue, s.grpc_target, s.tls, s.keepalive_s)
+        if s.order_entry == "grpc":
+            self.entry = GrpcOrderEntry(venue=self.venue, channel=self.channel, tokens=self.tokens, sender=self.ctx.sender,
+                                        participant_id=s.participant_id, timeout_s=s.http_timeout_s)  # fmt: skip
+        else:
+            self.entry = self.rest
+
+    async def supervise(self, source: Any) -> SupervisedStream:
+        """Run ``source`` under the core's supervision until :meth:`close`; return
+        once it is LIVE (raise why it gave up, or ``VenueUnavailable`` after
+        ``start_timeout_s``)."""
+        stream = SupervisedStream(self.venue, source, self.policy, clock=self.ctx.clock, sender=self.ctx.sender,
+                                  publish=self.ctx.bus.publish, rng=self._rng)  # fmt: skip
+        self.streams.append(stream)
+        self._spawn(stream.run(), source.name)
+        await stream.wait_live(round(self.settings.start_timeout_s * 1000))
+        return stream
+
+    def _spawn(self, coro: Any, name: str) -> None:
+        self._tasks.append(asyncio.get_running_loop().create_task(coro, name=f"{self.venue}:{name}"))
+
+    async def close(self) -> None:
+        """Stop every stream (their slots released), the token renewal, the channel and the HTTP client."""
+        tasks, self._tasks = self._tasks, []
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self.channel is not None:
+            await self.channel.close()
+            self.channel = None
+        if self.http is not None:
+            await self.http.aclose()
+            self.http = None

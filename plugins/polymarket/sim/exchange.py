@@ -1,12 +1,12 @@
-"""The simulator's exchange core: instruments, engines, order entry, fan-out.
+"""The simulator's exchange core: instruments, engines, order entry, executions.
 
 Transport-free: the gRPC and HTTP servers authenticate, apply the ingress
 limits, then call in here with parsed protobuf requests (order entry through
-:meth:`Exchange.order_entry`, one table for both transports). Executions are
-built as ``polymarket.v1.Execution`` messages the moment the engine reports
-them (for accounts with a live order stream) and flushed as one
-``OrderUpdate`` per action; market-data updates are top-N pictures pushed to
-every stream subscribed to the symbol.
+:meth:`Exchange.order_entry`, one table for both transports:
+:mod:`plugins.polymarket.sim.entry`). Executions are built as
+``polymarket.v1.Execution`` messages the moment the engine reports them and
+flushed as one batch per action; the streams they go out on, and the
+market-data pictures, are :mod:`plugins.polymarket.sim.fanout`'s.
 """
 
 from __future__ import annotations
@@ -15,18 +15,25 @@ import itertools
 import secrets
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from typing import Any
 
 import grpc
 
 from framework.runtime.clock import NS_PER_S, Clock
-from plugins.polymarket.gen import dropcopy_pb2 as dc
 from plugins.polymarket.gen import enums_pb2 as E
-from plugins.polymarket.gen import marketdatasubscription_pb2 as md
 from plugins.polymarket.gen import refdata_pb2 as rd
 from plugins.polymarket.gen import trading_pb2 as tr
 from plugins.polymarket.limits import BATCH_MAX
 from plugins.polymarket.sim.engine import LIVE_STATES, Engine, RejectError, SimOrder
+from plugins.polymarket.sim.entry import (
+    ORDER_ENTRY,
+    Client,
+    EntryMethod,
+    RestingOrder,
+    SimError,
+    check_identity,
+)
+from plugins.polymarket.sim.fanout import Fanout, set_ts
 from plugins.polymarket.sim.faults import Faults
 from plugins.polymarket.sim.limits import SimLimits
 from plugins.polymarket.sim.settings import SimSettings
@@ -35,69 +42,6 @@ from plugins.polymarket.sim.streams import StreamHandle
 __all__ = ["FLOW_ACCOUNT", "ORDER_ENTRY", "Client", "EntryMethod", "Exchange", "RestingOrder", "SimError"]
 
 FLOW_ACCOUNT = "firms/sim-flow/accounts/flow"
-HEARTBEAT_MD = md.CreateMarketDataSubscriptionResponse(heartbeat={})
-HEARTBEAT_ORDERS = tr.CreateOrderSubscriptionResponse(heartbeat={})
-HEARTBEAT_DROPCOPY = dc.CreateDropCopySubscriptionResponse(heartbeat={})
-_HEARTBEATS = {"md": HEARTBEAT_MD, "orders": HEARTBEAT_ORDERS, "dropcopy": HEARTBEAT_DROPCOPY}
-
-
-class SimError(Exception):
-    """A request the exchange refuses, with its gRPC status."""
-
-    def __init__(self, code: grpc.StatusCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-class Client:
-    """A registered M2M client: its public key and what it may trade."""
-
-    def __init__(self, client_id: str, public_key_pem: bytes, firm: str, participant: str, accounts: list[str]) -> None:
-        self.client_id = client_id
-        self.public_key_pem = public_key_pem
-        self.firm = firm
-        self.participant = participant
-        self.accounts = accounts
-
-
-class EntryMethod(NamedTuple):
-    """One order-entry RPC: its request type, what it does to each of its
-    requests (``insert``, ``cancel`` or ``replace``), whether it is a ``*List``
-    batch, its response type and the response type of one of its requests."""
-
-    request: type
-    action: str
-    batch: bool
-    response: type
-    item: type
-
-
-_INS, _CXL, _RPL = tr.InsertOrderResponse, tr.CancelOrderResponse, tr.CancelReplaceOrderResponse
-ORDER_ENTRY = {
-    "InsertOrder": EntryMethod(tr.InsertOrderRequest, "insert", False, _INS, _INS),
-    "InsertOrderList": EntryMethod(tr.InsertOrderListRequest, "insert", True, tr.InsertOrderListResponse, _INS),
-    "CancelOrder": EntryMethod(tr.CancelOrderRequest, "cancel", False, _CXL, _CXL),
-    "CancelOrderList": EntryMethod(tr.CancelOrderListRequest, "cancel", True, tr.CancelOrderListResponse, _CXL),
-    "CancelReplaceOrder": EntryMethod(tr.CancelReplaceOrderRequest, "replace", False, _RPL, _RPL),
-    "CancelReplaceOrderList": EntryMethod(tr.CancelReplaceOrderListRequest, "replace", True, tr.CancelReplaceOrderListResponse, _RPL),
-}
-
-
-class RestingOrder(NamedTuple):
-    """A client order resting at the exchange now (wire price and quantity)."""
-
-    account: str
-    clord_id: str
-    order_id: str
-    symbol: str
-    side: str  # "BUY" or "SELL"
-    price: int
-    leaves: int
-
-
-def _set_ts(ts: Any, wall_ns: int) -> None:
-    ts.seconds, ts.nanos = divmod(wall_ns, NS_PER_S)
 
 
 class Exchange:
@@ -111,28 +55,38 @@ class Exchange:
         self.engines: dict[str, Engine] = {}
         self.clients: dict[str, Client] = {}
         self.tokens: dict[str, tuple[Client, int]] = {}  # token -> (client, expiry now_ns)
-        self.streams: list[StreamHandle] = []
         self.faults = Faults(lambda: list(self.streams), self._expire_all_tokens)
-        self.executions_sent = 0
         self.received: dict[str, int] = {}  # method -> requests accepted
-        self._md_subs: dict[str, list[StreamHandle]] = {}
-        self._order_subs: list[StreamHandle] = []
-        self._dropcopy_subs: list[StreamHandle] = []
-        # The latest executions of client accounts, in order: what drop copy
-        # replays. exec_base is the sequence number of exec_log[0].
-        self.exec_log: deque[tuple[str, tr.Execution]] = deque(maxlen=settings.dropcopy_retain)
-        self.exec_base = 0
         self._pending: list[tuple[str, tr.Execution]] = []
         self._order_seq = itertools.count(1)
         self._exec_seq = itertools.count(1)
         self._trade_seq = itertools.count(1)
         self._session = secrets.token_hex(4)
-        self._last_trades: dict[str, int] = {}
+        self.fanout = Fanout(settings, clock, self._session, self.faults.take_duplicate)
         # Live client orders, (account, clord_id) -> (symbol, order id): a
         # clord_id is unique among an account's live orders, across symbols.
         self._live: dict[tuple[str, str], tuple[str, str]] = {}
         for inst in instruments:
             self._list(inst)
+
+    @property
+    def streams(self) -> list[StreamHandle]:
+        """The streams open now."""
+        return self.fanout.streams
+
+    @property
+    def exec_log(self) -> deque[tuple[str, tr.Execution]]:
+        """The latest executions of client accounts, in order (what drop copy replays)."""
+        return self.fanout.exec_log
+
+    @property
+    def exec_base(self) -> int:
+        """The sequence number of ``exec_log[0]``."""
+        return self.fanout.exec_base
+
+    @property
+    def executions_sent(self) -> int:
+        return self.fanout.executions_sent
 
     def _list(self, inst: rd.Instrument) -> None:
         tick_wire = round(inst.tick_size * inst.price_scale) or 1
@@ -204,7 +158,7 @@ class Exchange:
 
     def _amend_all(self, client: Client, reqs: list[Any], amend: Callable[[Client, Any], None], item: type) -> list[Any]:
         for r in reqs:
-            _check_identity(r.order_id, r.clord_id)
+            check_identity(r.order_id, r.clord_id)
         for r in reqs:
             amend(client, r)
         return [item() for _ in reqs]
@@ -286,7 +240,7 @@ class Exchange:
         """The engine holding ``client``'s live order (by order id, else by
         clord_id; in ``symbol`` when it names one) and its id; ``(None, ...)``
         when there is none."""
-        _check_identity(order_id, clord_id)
+        check_identity(order_id, clord_id)
         if order_id:
             for engine in [self.engines[symbol]] if symbol in self.engines else self.engines.values():
                 o = engine.orders.get(order_id)
@@ -301,10 +255,7 @@ class Exchange:
 
     def _cancel_reject(self, client: Client, order_id: str, clord_id: str, exc: RejectError) -> None:
         cr = tr.CancelReject(order_id=order_id, clord_id=clord_id, reject_reason=exc.reason, text=exc.text)
-        msg = tr.CreateOrderSubscriptionResponse(update=tr.OrderUpdate(cancel_reject=cr), session_id=self._session)
-        for h in self._order_subs:
-            if h.firm == client.firm:
-                h.push(msg)
+        self.fanout.cancel_reject(client.firm, cr)
 
     def resting_orders(self, account: str | None = None) -> list[RestingOrder]:
         """The client orders resting now (of ``account``, or of every client
@@ -382,7 +333,7 @@ class Exchange:
             id=f"X{self._session}{next(self._exec_seq)}", type=kind, order=self._order_pb(o), last_shares=last_qty,
             last_px=last_px, trade_id=trade_id, aggressor=aggressor, text=text, order_reject_reason=reason,
         )
-        _set_ts(ex.transact_time, self.clock.wall_ns())
+        set_ts(ex.transact_time, self.clock.wall_ns())
         self._pending.append((o.account, ex))
 
     def _order_pb(self, o: SimOrder) -> tr.Order:
@@ -394,135 +345,47 @@ class Exchange:
             price_scale=inst.price_scale if inst else 0, fractional_quantity_scale=inst.fractional_qty_scale if inst else 0,
             price_to_quantity_filled=o.fills,
         )
-        _set_ts(pb.create_time, o.create_ns)
-        _set_ts(pb.last_transact_time, o.last_ns or o.create_ns)
+        set_ts(pb.create_time, o.create_ns)
+        set_ts(pb.last_transact_time, o.last_ns or o.create_ns)
         if o.expire_ns:
-            _set_ts(pb.good_till_time, o.expire_ns)
+            set_ts(pb.good_till_time, o.expire_ns)
         return pb
 
     def _flush(self, engine: Engine | None) -> None:
         if self._pending:
             pending, self._pending = self._pending, []
-            self._send_executions(pending)
+            self.fanout.send_executions(pending)
         if engine is not None and engine.dirty:
             engine.dirty = False
-            self.publish_book(engine)
+            self.fanout.publish_book(engine)
 
-    def _send_executions(self, pending: list[tuple[str, tr.Execution]]) -> None:
-        log = self.exec_log
-        first = self.exec_base + len(log)
-        overflow = len(log) + len(pending) - (log.maxlen or 0)
-        if overflow > 0:
-            self.exec_base += min(overflow, len(log))
-        log.extend(pending)
-        for h in self._dropcopy_subs:
-            for i, (account, ex) in enumerate(pending, first):
-                if account in h.accounts:
-                    h.push(_copy(ex, i))
-        for h in self._order_subs:
-            mine = [ex for account, ex in pending if account in h.accounts]
-            if not mine:
-                continue
-            if self.faults.take_duplicate():
-                mine = mine + mine[:1]
-            h.push(tr.CreateOrderSubscriptionResponse(update=tr.OrderUpdate(executions=mine), session_id=self._session))
-            self.executions_sent += len(mine)
-
-    # --- market data ---------------------------------------------------------
-
-    def md_update(self, engine: Engine, depth: int, *, first: bool = False) -> md.CreateMarketDataSubscriptionResponse:
-        sym = engine.symbol
-        u = md.MarketDataUpdate(
-            symbol=sym,
-            bids=[md.BookEntry(px=p, qty=q) for p, q in engine.top(E.SIDE_BUY, depth)],
-            offers=[md.BookEntry(px=p, qty=q) for p, q in engine.top(E.SIDE_SELL, depth)],
-        )
-        _set_ts(u.transact_time, self.clock.wall_ns())
-        if first:
-            u.state = engine.state
-        if engine.last_trade is not None and (first or self._last_trades.get(sym) != engine.trades):
-            self._last_trades[sym] = engine.trades
-            px, qty = engine.last_trade
-            u.stats.last_trade_px, u.stats.last_trade_qty, u.stats.shares_traded = px, qty, engine.shares_traded
-        return md.CreateMarketDataSubscriptionResponse(update=u)
-
-    def publish_book(self, engine: Engine) -> None:
-        subs = self._md_subs.get(engine.symbol)
-        if not subs:
-            return
-        by_depth: dict[int, Any] = {}
-        for h in subs:
-            msg = by_depth.get(h.depth)
-            if msg is None:
-                msg = by_depth[h.depth] = self.md_update(engine, h.depth)
-            h.push(msg)
+    # --- streams ---------------------------------------------------------------
 
     def set_state(self, symbol: str, state: int) -> None:
         """Change an instrument's state and tell its subscribers."""
         engine = self.engines[symbol]
         engine.state = state
         self.instruments[symbol].state = state
-        for h in self._md_subs.get(symbol, ()):
-            h.push(self.md_update(engine, h.depth, first=True))
-
-    # --- subscriptions -------------------------------------------------------
+        self.fanout.publish_state(engine)
 
     def subscribe_md(self, firm: str, symbols: list[str], depth: int, skip_to_head: bool) -> StreamHandle:
-        h = StreamHandle("md", firm, symbols=frozenset(symbols), depth=depth, max_queue=self.settings.max_queue, skip_to_head=skip_to_head)
-        self.streams.append(h)
-        for sym in symbols:
-            self._md_subs.setdefault(sym, []).append(h)
-            h.push(self.md_update(self.engines[sym], depth, first=True))
-        return h
+        return self.fanout.subscribe_md(firm, [self.engines[sym] for sym in symbols], depth, skip_to_head)
 
     def subscribe_orders(self, client: Client, accounts: list[str]) -> StreamHandle:
-        wanted = [a for a in accounts if a in client.accounts] if accounts else list(client.accounts)
-        h = StreamHandle("orders", client.firm, accounts=frozenset(wanted), max_queue=self.settings.max_queue)
-        self.streams.append(h)
-        self._order_subs.append(h)
-        snap = tr.OrderSnapshot(orders=self.open_orders(client, (), wanted))
-        h.push(tr.CreateOrderSubscriptionResponse(snapshot=snap, session_id=self._session))
-        return h
+        wanted = _accounts(client, accounts)
+        return self.fanout.subscribe_orders(client.firm, wanted, self.open_orders(client, (), wanted))
 
     def subscribe_dropcopy(self, client: Client, accounts: list[str], resume_token: bytes) -> StreamHandle:
         """Replay the executions after ``resume_token`` (none: from now), then go live."""
-        wanted = [a for a in accounts if a in client.accounts] if accounts else list(client.accounts)
-        h = StreamHandle("dropcopy", client.firm, accounts=frozenset(wanted), max_queue=self.settings.max_queue)
-        log, base = self.exec_log, self.exec_base
-        end = base + len(log)
-        start = int.from_bytes(resume_token, "big") if resume_token else end
-        if not base <= start <= end:
-            raise SimError(grpc.StatusCode.OUT_OF_RANGE, f"resume_token {start} is outside the retained {base}..{end}")
-        self.streams.append(h)
-        h.push(HEARTBEAT_DROPCOPY)  # tells the client the subscription is open
-        for i in range(start, end):
-            account, ex = log[i - base]
-            if account in h.accounts:
-                h.push(_copy(ex, i))
-        self._dropcopy_subs.append(h)
-        return h
+        return self.fanout.subscribe_dropcopy(client.firm, _accounts(client, accounts), resume_token)
 
     def unsubscribe(self, h: StreamHandle) -> None:
-        if h in self.streams:
-            self.streams.remove(h)
-        if h in self._order_subs:
-            self._order_subs.remove(h)
-        if h in self._dropcopy_subs:
-            self._dropcopy_subs.remove(h)
-        for sym in h.symbols:
-            subs = self._md_subs.get(sym)
-            if subs and h in subs:
-                subs.remove(h)
+        self.fanout.unsubscribe(h)
 
     def heartbeat(self) -> None:
-        for h in self.streams:
-            h.push(_HEARTBEATS[h.kind])
+        self.fanout.heartbeat()
 
 
-def _check_identity(order_id: str, clord_id: str) -> None:
-    if not order_id and not clord_id:
-        raise SimError(grpc.StatusCode.INVALID_ARGUMENT, "order_id or clord_id is required")
-
-
-def _copy(ex: tr.Execution, index: int) -> dc.CreateDropCopySubscriptionResponse:
-    return dc.CreateDropCopySubscriptionResponse(execution=ex, resume_token=(index + 1).to_bytes(8, "big"))
+def _accounts(client: Client, accounts: list[str]) -> list[str]:
+    """The accounts a subscription names that are ``client``'s (none named: all of them)."""
+    return [a for a in accounts if a in client.accounts] if accounts else list(client.accounts)

@@ -3,10 +3,13 @@ importing it never picks up another package's conftest)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 from framework.execution import GatedSender
-from framework.model.events import Event
+from framework.model.events import Event, Side, StreamState
+from framework.model.orders import SubmitOrder
 from framework.plugin.venue import CountingGate, VenueContext
 from framework.runtime.bus import Bus
 from framework.runtime.clock import LiveClock
@@ -37,3 +40,29 @@ def adapter_for(
     settings = settings_from(sim.adapter_settings(**{"reconnect_initial_s": 0.05, "depth": 5, "seed": 1, **overrides}))
     ctx = VenueContext("polymarket", bus, clock, GatedSender(gate or CountingGate()), symbols, **(restored or {}))
     return PolymarketAdapter(ctx, settings), rec
+
+
+async def until(predicate: Any, timeout: float = 5.0, what: str = "condition") -> None:
+    """Wait (real time) until ``predicate()`` holds, at most ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+def live(stream: Any) -> bool:
+    return stream.state is StreamState.LIVE
+
+
+def order(sym: str, clord: str, side: Side, price: int, size: int, **kw: Any) -> SubmitOrder:
+    return SubmitOrder("strat", "polymarket", sym, clord, side, price, size, **kw)
+
+
+def roomy_symbol(sim: Any, ad: Any) -> str:
+    """A symbol whose spread leaves room for a bid of our own inside it."""
+    for sym in ad.symbols:
+        b, a = ad.book(sym).best_bid(), ad.book(sym).best_ask()
+        if b and a and a[0] - b[0] >= 3:
+            return sym
+    raise AssertionError("no symbol with a wide enough spread")

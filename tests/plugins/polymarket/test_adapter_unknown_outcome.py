@@ -9,8 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from pm_support import adapter_for
-from test_pm_adapter_e2e import until
+from pm_support import adapter_for, until
 
 from framework.execution.lifecycle import OrderStatus
 from framework.execution.resolver import ExecutionSettings, UnknownResolver

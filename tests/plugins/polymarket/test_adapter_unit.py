@@ -1,31 +1,22 @@
-"""Adapter pieces without a network: request building, packing, backoff,
-declared limits, the client assertion, the plugin registration."""
+"""Adapter pieces without a network: declared limits, the client assertion,
+the plugin registration, settings from YAML."""
 
 from __future__ import annotations
 
-import random
-
 import jwt
 import pytest
-from google.protobuf import json_format
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from framework.config import Secret
 from framework.execution import GatedSender
-from framework.model.events import Side
-from framework.model.orders import OrderType, SubmitOrder, TimeInForce
 from framework.plugin.venue import CountingGate, TokenBucketRule, VenueContext
 from framework.runtime.bus import Bus
 from framework.runtime.clock import SimClock
-from plugins.polymarket.adapter import PolymarketAdapter, pack_symbols
+from plugins.polymarket.adapter import PolymarketAdapter
 from plugins.polymarket.auth import TokenSource, load_private_key
-from plugins.polymarket.gen import trading_pb2 as tr
 from plugins.polymarket.limits import venue_limits
 from plugins.polymarket.scales import Scales
 from plugins.polymarket.settings import PolymarketSettings, reveal
 from plugins.polymarket.sim import demo_keypair
-from plugins.polymarket.transport import Backoff
 
 
 class FakeSecret:
@@ -43,48 +34,6 @@ def offline_adapter(**kw) -> PolymarketAdapter:
     ad = PolymarketAdapter(VenueContext("pm", Bus(clock), clock, GatedSender(CountingGate()), ["S"]), settings)
     ad.scales["S"] = Scales("S", 1000, 100, "0.01")
     return ad
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    side=st.sampled_from([Side.BUY, Side.SELL]),
-    price=st.integers(1, 99),
-    size=st.integers(1, 10**9),
-    tif=st.sampled_from(list(TimeInForce)),
-    otype=st.sampled_from(list(OrderType)),
-    post_only=st.booleans(),
-    expire_ns=st.integers(1, 2**62),
-)
-def test_proto_and_json_requests_agree(side, price, size, tif, otype, post_only, expire_ns):
-    ad = offline_adapter()
-    o = SubmitOrder("s", "pm", "S", "clord-1", side, price, size, otype, tif, post_only, False, expire_ns)
-    from_json = json_format.ParseDict(ad.insert_body(o), tr.InsertOrderRequest())
-    assert from_json == ad.insert_proto(o)
-    assert from_json.price == price * 10  # 0.01 tick at price_scale 1000
-
-
-def test_market_order_is_ioc_limit_at_protective_price():
-    ad = offline_adapter()
-    body = ad.insert_body(SubmitOrder("s", "pm", "S", "m1", Side.SELL, 40, 5, OrderType.MARKET, TimeInForce.GTC))
-    assert body == {"type": "ORDER_TYPE_LIMIT", "side": "SIDE_SELL", "orderQty": "5", "symbol": "S", "price": "400",
-                    "timeInForce": "TIME_IN_FORCE_IMMEDIATE_OR_CANCEL", "clordId": "m1", "account": "firms/f/accounts/a"}
-
-
-def test_pack_symbols():
-    syms = [f"s{i}" for i in range(2500)]
-    packed = pack_symbols(syms + syms[:10])
-    assert [len(p) for p in packed] == [1000, 1000, 500] and [s for p in packed for s in p] == syms
-    assert pack_symbols([]) == []
-
-
-def test_backoff_doubles_to_cap_with_jitter():
-    b = Backoff(1.0, 30.0, 0.5, random.Random(3))
-    delays = [b.next_ns() / 1e9 for _ in range(8)]
-    for i, d in enumerate(delays):
-        base = min(30.0, 2.0**i)
-        assert base * 0.5 <= d <= base
-    b.reset()
-    assert b.next_ns() <= 1e9
 
 
 def test_declared_limits_by_tier():

@@ -137,7 +137,7 @@ class Venue:
         price = max((book.best_bid_price or 20) - 10, 1)
         order = SubmitOrder("mm", "pm", self.symbols[0], clord_id, Side.BUY, price, 1)
         assert self.adapter.entry is not None
-        await self.adapter.entry.insert_order(self.adapter.insert_body(order))
+        await self.adapter.entry.insert_order(self.adapter.requests.insert(order))
 
 
 async def test_sigkill_then_resume_leaves_no_orphans_no_reused_ids_no_overfills(
