@@ -81,6 +81,10 @@ from framework.plugin.venue import (
     VenueContext,
     VenueLimits,
 )
+from framework.plugin.view import (
+    RunView,
+    VenueView,
+)
 from framework.risk.checks import (
     Denial,
 )
@@ -138,6 +142,7 @@ __all__ = [
     "ReplaceOrder",
     "RiskCheckSpec",
     "RiskState",
+    "RunView",
     "Side",
     "SimClock",
     "SimulatorSpec",
@@ -157,6 +162,7 @@ __all__ = [
     "VenueSpec",
     "VenueThrottled",
     "VenueUnavailable",
+    "VenueView",
     "hookimpl",
 ]
 

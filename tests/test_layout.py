@@ -28,7 +28,6 @@ LONG_DEBT: set[str] = {
     "framework/kit/venue.py",
     "framework/paper/exchange.py",
     "framework/risk/redis_backend.py",
-    "framework/runtime/assembly.py",
     "plugins/dydx/codec.py",
     "plugins/polymarket/adapter.py",
     "plugins/polymarket/codec.py",
