@@ -20,13 +20,14 @@ import asyncio
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from bench.dydx import _count_updates, record_stream, serve_recording
 from framework.config import load_config
 from framework.model.events import StreamState, StreamStatus
 from framework.plugin.hookspecs import hookimpl
 from framework.plugin.manager import load_host
+from framework.plugin.view import RunView
+from framework.runtime.run import Run
 from framework.runtime.runner import run_config
 from plugins.dydx.recording import write_frames
 
@@ -60,11 +61,9 @@ class _StopAtEnd:
     def __init__(self) -> None:
         self.started = 0.0
         self.elapsed = 0.0
-        self.run: Any = None
 
     @hookimpl
-    def backplane_run_configured(self, run: Any) -> None:
-        self.run = run
+    def backplane_run_configured(self, run: RunView) -> None:
         self.started = time.perf_counter()
 
         def on_status(event: StreamStatus) -> None:
@@ -81,8 +80,9 @@ def _one_run(endpoint: str, strategies: str, tmp: Path) -> tuple[int, float, int
     probe = _StopAtEnd()
     host = load_host([(probe, "bench-probe")])
     cfg = load_config(path, host.config_schema())
-    asyncio.run(run_config(cfg, host, install_signals=False))
-    run = probe.run
+    runs: list[Run] = []
+    asyncio.run(run_config(cfg, host, install_signals=False, on_done=runs.append))
+    run = runs[0]
     return run.stats.events, probe.elapsed, run.stats.fills
 
 

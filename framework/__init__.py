@@ -83,6 +83,10 @@ from framework.plugin.venue import (
     VenueContext,
     VenueLimits,
 )
+from framework.plugin.view import (
+    RunView,
+    VenueView,
+)
 from framework.risk.checks import (
     Denial,
 )
@@ -151,6 +155,7 @@ __all__ = [
     "ReplaceOrder",
     "RiskCheckSpec",
     "RiskState",
+    "RunView",
     "Side",
     "SimClock",
     "SimulatorSpec",
@@ -173,6 +178,7 @@ __all__ = [
     "VenueSpec",
     "VenueThrottled",
     "VenueUnavailable",
+    "VenueView",
     "hookimpl",
 ]
 

@@ -103,9 +103,9 @@ def _build(v: Validator, root: yaml.MappingNode, schema: Schema, path: Path) -> 
     if "run" not in nodes:
         v.issue(root, ("run",), "missing required section 'run'",
                 "add a `run:` section with at least `name: <a name for the run>`")
-        run: Any = INVALID
+        run_section: Any = INVALID
     else:
-        run = v.check(nodes["run"], type_info(RunSection), ("run",))
+        run_section = v.check(nodes["run"], type_info(RunSection), ("run",))
     venues = _entries(v, nodes.get("venues"), root, "venues", VenueEntry, "settings",
                       schema.venues, "venue plugin")
     strategies = _entries(v, nodes.get("strategies"), root, "strategies", StrategyEntry, "params",
@@ -116,10 +116,10 @@ def _build(v: Validator, root: yaml.MappingNode, schema: Schema, path: Path) -> 
     schedule = _schedule(v, nodes.get("schedule"), _names(nodes.get("strategies")))
     sections = {name: v.check(nodes.get(name) or empty_mapping(root), type_info(cls), (name,))
                 for name, cls in schema.sections.items()}
-    parts = [run, venues, strategies, journal, schedule, *sections.values()]
+    parts = [run_section, venues, strategies, journal, schedule, *sections.values()]
     if any(p is INVALID for p in parts):
         return None
-    return RunConfig(run=run, venues=venues, strategies=strategies, journal=journal,
+    return RunConfig(run=run_section, venues=venues, strategies=strategies, journal=journal,
                      schedule=schedule, sections=sections, source=path,
                      secret_paths=frozenset(v.secret_paths),
                      locations={format_path(p): position(n) for p, n in v.nodes.items()})

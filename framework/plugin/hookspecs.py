@@ -21,7 +21,7 @@ Implement a hook with ``framework.plugin.hookspecs.hookimpl``::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pluggy
 
@@ -33,6 +33,9 @@ from framework.plugin.specs import (
     StrategySpec,
     VenueSpec,
 )
+
+if TYPE_CHECKING:
+    from framework.plugin.view import RunView
 
 PROJECT = "backplane"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -86,21 +89,25 @@ def backplane_commands() -> list[CommandSpec]:
 
 
 @hookspec
-def backplane_run_configured(run: Any) -> None:
-    """The run's config is validated and its components built, nothing started.
+def backplane_run_configured(run: RunView) -> None:
+    """The run's config is validated, nothing started yet.
 
-    ``run`` is the :class:`framework.runtime.runner.Run`. Raising aborts the run
-    before anything connects.
+    ``run`` is a :class:`framework.plugin.view.RunView`, the same object in
+    all three lifecycle hooks: ``run.bus`` (publish, subscribe) and
+    ``run.clock`` work now, ``run.venues`` and ``run.strategies`` fill as
+    they start. It reads the run's orders, positions, trading states and
+    budgets and can ``request_stop``; it never leads to a venue adapter or
+    around the risk layer. Raising aborts the run before anything connects.
     """
 
 
 @hookspec
-def backplane_run_started(run: Any) -> None:
+def backplane_run_started(run: RunView) -> None:
     """Every venue and strategy of ``run`` has started."""
 
 
 @hookspec
-def backplane_run_stopping(run: Any) -> None:
+def backplane_run_stopping(run: RunView) -> None:
     """``run`` is about to shut down (duration over, signal, or failure).
 
     Called before strategies stop and venues disconnect; keep it short: the

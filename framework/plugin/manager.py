@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib.metadata as md
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -29,6 +29,9 @@ from framework.plugin.specs import (
     StrategySpec,
     VenueSpec,
 )
+
+if TYPE_CHECKING:
+    from framework.plugin.view import RunView
 
 __all__ = ["ENTRY_POINT_GROUP", "PluginHost", "PluginInfo"]
 
@@ -197,8 +200,8 @@ class PluginHost:
     def names(self, kind: str) -> list[str]:
         return sorted(self.registry[kind])
 
-    def call_lifecycle(self, hook_name: str, run: Any) -> None:
-        """Call a run-lifecycle hook on every plugin."""
+    def call_lifecycle(self, hook_name: str, run: RunView) -> None:
+        """Call a run-lifecycle hook on every plugin with the run's read-only view."""
         getattr(self.pm.hook, hook_name)(run=run)
 
 

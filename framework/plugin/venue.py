@@ -27,7 +27,7 @@ import msgspec
 
 from framework.model.events import Instrument
 from framework.model.orders import CancelOrder, ReplaceOrder, SubmitOrder
-from framework.runtime.bus import Bus
+from framework.runtime.busport import EventBus
 from framework.runtime.clock import Clock
 
 __all__ = [
@@ -161,7 +161,8 @@ class CountingGate:
 
 class VenueContext(msgspec.Struct):
     """What the run hands a venue adapter: its name in the config, the bus to
-    publish on, the clock to read, the sender every outbound message goes
+    publish on (a :class:`~framework.runtime.busport.BusPort`: publish and
+    subscribe, never the other subscribers), the clock to read, the sender every outbound message goes
     through (a :class:`~framework.execution.GatedSender`), and the symbols the
     run's strategies want.
 
@@ -173,7 +174,7 @@ class VenueContext(msgspec.Struct):
     """
 
     name: str
-    bus: Bus
+    bus: EventBus
     clock: Clock
     sender: Any  # a framework.execution.GatedSender
     symbols: list[str] = []

@@ -234,14 +234,16 @@ def _describe(step: FaultStep) -> str:
     return " ".join(parts)
 
 
-def start_fault_plan(run: Any, stack: contextlib.AsyncExitStack, name: str, sim_spec: Any, simulator: Any) -> None:
+def start_fault_plan(
+    clock: Any, stack: contextlib.AsyncExitStack, name: str, simulate: Any, sim_spec: Any, simulator: Any
+) -> FaultPlan | None:
     """Start venue ``name``'s fault plan (its ``simulate: {faults: ...}``), if
-    it has one, on the run's clock; kept in ``run.fault_plans`` and cancelled
-    when the run stops (before its simulator)."""
-    steps = getattr(run.config.venues[name].simulate, "faults", None)
+    it has one, on the run's clock; cancelled when the run stops (before its
+    simulator). Returns it (None without one)."""
+    steps = getattr(simulate, "faults", None)
     if not steps or sim_spec.inject is None:
-        return
-    plan = FaultPlan(run.clock, name, steps, lambda fault, count, for_ns: sim_spec.inject(simulator, fault, count, for_ns))
+        return None
+    plan = FaultPlan(clock, name, steps, lambda fault, count, for_ns: sim_spec.inject(simulator, fault, count, for_ns))
     plan.start()
     stack.callback(plan.close)
-    run.fault_plans[name] = plan
+    return plan

@@ -14,9 +14,11 @@ cancels need at the venues' rates (``Protection.stop_budget_s``) plus
 then is cancelled and the exit code says so. Orders the run still believes
 open at exit are logged by name and the exit code is ``EXIT_ORDERS_OPEN``.
 
-The run's pieces meet at :class:`Run`: the clock, the bus, the venue
-adapters (or paper exchanges), the order router with the risk layer in front,
-the strategies and the journal.
+The run's parts meet at :class:`~framework.runtime.run.Run`, which owns the
+typed records assembly makes (:mod:`framework.runtime.parts`). Lifecycle hooks
+get its read-only :class:`~framework.plugin.view.RunView` (``Run.view``);
+whoever calls :func:`run_config` may look at the whole ``Run`` through
+``on_start`` (everything started) and ``on_done`` (everything stopped).
 """
 
 from __future__ import annotations
@@ -25,18 +27,12 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections import Counter
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
-from framework.execution.router import RunRouter
-from framework.execution.tracker import OrderTracker
 from framework.journal.lock import RunLocked
 from framework.plugin.manager import PluginHost
-from framework.plugin.strategy import Strategy
 from framework.runtime.assembly import start_components
-from framework.runtime.bus import Bus
 from framework.runtime.clock import (
     NS_PER_S,
     Clock,
@@ -45,8 +41,9 @@ from framework.runtime.clock import (
     let_woken_tasks_run,
 )
 from framework.runtime.faults import fault_issues
-from framework.runtime.schedule import Schedule
-from framework.runtime.status import RunStats, StatusLine
+from framework.runtime.parts import Core
+from framework.runtime.run import Run
+from framework.runtime.status import StatusLine
 
 __all__ = ["EXIT_CONFIG", "Run", "plan_issues", "run_config"]
 
@@ -56,97 +53,6 @@ EXIT_OK, EXIT_CONFIG, EXIT_STRATEGY_FAILED, EXIT_RUN_FAILED, EXIT_SHUTDOWN_TIMEO
 EXIT_RUN_LOCKED = 6  # another process runs this run id
 EXIT_ORDERS_OPEN = 7
 """The run ended with orders it believes open (named in the log): check the venue."""
-
-
-class Run:
-    """One run: its config, clock, bus and components, and how it ended."""
-
-    def __init__(self, config: Any, host: PluginHost, clock: Clock) -> None:
-        self.config = config
-        self.host = host
-        self.clock = clock
-        self.bus = Bus(clock)
-        self.tracker = OrderTracker()
-        self.router = RunRouter(self.bus, clock, self.tracker)
-        self.stats = RunStats()
-        self.venues: dict[str, Any] = {}  # name -> adapter
-        self.gates: dict[str, Any] = {}  # name -> the venue account's ingress gate
-        self.simulators: dict[str, Any] = {}  # venue name -> its in-process simulator (simulate: true)
-        self.fault_plans: dict[str, Any] = {}  # venue name -> its simulator's FaultPlan (simulate: {faults: ...})
-        self.risk: Any = None  # the pre-trade RiskLayer
-        self.resolver: Any = None  # asks venues about orders whose answer was lost
-        self.protection: Any = None  # framework.execution.protection.Protection, in front of the risk layer
-        self.stop_budget_s: float | None = None  # how long the stop's cancels may take (set at shutdown)
-        self.left_open: list[Any] = []  # orders still open when the run ended
-        self.restored: Any = None  # the journal's RestoredState when this run id was seen before
-        self.differences: list[Any] = []  # what reconciliation against live venues found
-        self.reconciled: Counter[str] = Counter()  # orders closed / adopted / cancelled by it
-        self.id_tag = ""  # this session's client order id tag (framework.model.ids)
-        self.strategies: dict[str, Strategy[Any]] = {}
-        self.failed_strategies: dict[str, str] = {}
-        self.journal: Any = None
-        self.schedule = Schedule(clock)
-        self.stop_requested = asyncio.Event()
-        self.stopping = False  # set when shutdown begins
-        self.fatal: BaseException | None = None
-
-    def request_stop(self, reason: str = "") -> None:
-        """Ask the run to shut down (signal, duration over, fatal error)."""
-        if reason:
-            log.info("stopping: %s", reason)
-        self.stop_requested.set()
-
-    def strategy_failed(self, name: str, why: str) -> None:
-        """Halt strategy ``name`` alone: unsubscribe it and cancel its orders."""
-        if name in self.failed_strategies:
-            return
-        self.failed_strategies[name] = why
-        log.error("strategy %s halted: %s", name, why)
-        self.retire_strategy(name)
-
-    def retire_strategy(self, name: str) -> None:
-        """Stop strategy ``name`` acting: unsubscribe it from the bus, cancel its
-        timers, then its working orders. Unsubscribed first, so that nothing it
-        receives while its cancels are in flight makes it send again."""
-        strategy = self.strategies.get(name)
-        if strategy is not None:
-            for sub in [s for s in self.bus.subscriptions if s.name.startswith(f"strategy:{name}:")]:
-                self.bus.unsubscribe(sub)
-            strategy.ctx.cancel_timers()
-            # While the run stops, unacknowledged inserts are left to the stop's
-            # batches (one message per 20 cancels) instead of one cancel each.
-            self.protection.pull(self.tracker.open_orders(name), unacked="skip" if self.stopping else "single")
-
-    def mark(self, venue: str, symbol: str) -> int | None:
-        """A mark price in ticks for PnL: the mid, rounded down (None without one)."""
-        adapter = self.venues.get(venue)
-        book = adapter.book(symbol) if adapter is not None else None
-        mid_x2 = book.mid_x2() if book is not None else None
-        return None if mid_x2 is None else mid_x2 // 2
-
-    def instrument(self, venue: str, symbol: str) -> Any:
-        """The venue's :class:`~framework.model.events.Instrument` for ``symbol``, or None."""
-        adapter = self.venues.get(venue)
-        return getattr(adapter, "instruments", {}).get(symbol) if adapter is not None else None
-
-    def money(self, venue: str, symbol: str, units: int) -> Decimal | None:
-        """tick x lot ``units`` of an instrument in its quote currency (None if unknown)."""
-        instrument = self.instrument(venue, symbol)
-        return None if instrument is None else units * instrument.tick_size * instrument.lot_size
-
-    def net_units(self, venue: str, symbol: str, pos: Any) -> int:
-        """Realised - fees + unrealised at the mark (none without a mark), tick x lot units."""
-        mark = self.mark(venue, symbol)
-        return pos.net(mark) if mark is not None else pos.realized - pos.fees
-
-    def total_pnl(self) -> Decimal:
-        """Net PnL in quote currency, summed over the instruments whose price unit the venue gave."""
-        total = Decimal(0)
-        for (_, venue, symbol), pos in self.tracker.positions.items():
-            net = self.money(venue, symbol, self.net_units(venue, symbol, pos))
-            if net is not None:
-                total += net
-        return total
 
 
 def plan_issues(host: PluginHost, cfg: Any) -> list[Any]:
@@ -224,11 +130,16 @@ async def run_config(
     install_signals: bool = True,
     run_id: str | None = None,
     status_every_s: int = 0,
+    on_start: Callable[[Run], None] | None = None,
     on_done: Callable[[Run], None] | None = None,
 ) -> int:
-    """Run ``config`` until its duration passes or a stop is requested; returns the exit code."""
+    """Run ``config`` until its duration passes or a stop is requested; returns the exit code.
+
+    ``on_start(run)`` is called once everything started (before the plugins'
+    ``backplane_run_started``), ``on_done(run)`` once everything stopped: the
+    embedding program's look at the whole :class:`Run`, which plugins never get."""
     clock = clock or (SimClock() if config.run.clock == "sim" else LiveClock())
-    run = Run(config, host, clock)
+    run = Run(Core.build(config, host, clock))
     loop = asyncio.get_running_loop()
     if install_signals:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -237,35 +148,37 @@ async def run_config(
     code = EXIT_OK
     try:
         try:
-            host.call_lifecycle("backplane_run_configured", run)
+            host.call_lifecycle("backplane_run_configured", run.view)
             await start_components(run, stack, run_id=run_id)
             status = StatusLine(run, run.stats, every_s=status_every_s) if status_every_s else None
             if status is not None:
                 status.start()
                 stack.callback(status.stop)
-            host.call_lifecycle("backplane_run_started", run)
+            if on_start is not None:
+                on_start(run)
+            host.call_lifecycle("backplane_run_started", run.view)
             await _wait(run, duration_s)
         except RunLocked as exc:
-            run.fatal = exc  # refused before anything started: a message, not a traceback
+            run.outcome.fatal = exc  # refused before anything started: a message, not a traceback
         except Exception as exc:
             log.exception("run failed")
-            run.fatal = exc
-        host.call_lifecycle("backplane_run_stopping", run)
+            run.outcome.fatal = exc
+        host.call_lifecycle("backplane_run_stopping", run.view)
     finally:
         # The stop's cancels get the time they need at the venues' rates on top of
         # the rest of the shutdown: a run with a thousand orders open still ends flat.
-        run.stopping = True
-        run.stop_budget_s = run.protection.stop_budget_s() if run.protection is not None else 0.0
-        limit_s = shutdown_timeout_s + run.stop_budget_s
+        run.outcome.stopping = True
+        run.outcome.stop_budget_s = run.guard.protection.stop_budget_s() if run.guard is not None else 0.0
+        limit_s = shutdown_timeout_s + run.outcome.stop_budget_s
         try:
             async with asyncio.timeout(limit_s):
                 await stack.aclose()
         except TimeoutError:
             log.error("shutdown took longer than %.1f s; cancelled what was left", limit_s)
             code = EXIT_SHUTDOWN_TIMEOUT
-        run.left_open = run.tracker.open_orders()
-        if run.left_open:
-            log.error("%d orders still open at exit: %s", len(run.left_open), _name_orders(run.left_open))
+        run.outcome.left_open = run.core.tracker.open_orders()
+        if run.outcome.left_open:
+            log.error("%d orders still open at exit: %s", len(run.outcome.left_open), _name_orders(run.outcome.left_open))
             code = EXIT_ORDERS_OPEN
         if install_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -274,11 +187,11 @@ async def run_config(
         on_done(run)
     if code:
         return code
-    if isinstance(run.fatal, RunLocked):
+    if isinstance(run.outcome.fatal, RunLocked):
         return EXIT_RUN_LOCKED
-    if run.fatal is not None:
+    if run.outcome.fatal is not None:
         return EXIT_RUN_FAILED
-    return EXIT_STRATEGY_FAILED if run.failed_strategies else EXIT_OK
+    return EXIT_STRATEGY_FAILED if run.outcome.failed else EXIT_OK
 
 
 def _name_orders(orders: list[Any], most: int = 50) -> str:
@@ -287,17 +200,17 @@ def _name_orders(orders: list[Any], most: int = 50) -> str:
 
 
 async def _wait(run: Run, duration_s: float | None) -> None:
-    if duration_s is None and run.config.run.duration is not None:
-        duration_s = run.config.run.duration / NS_PER_S
-    if isinstance(run.clock, SimClock):
-        await _run_simulated(run, run.clock, duration_s)
+    if duration_s is None and run.core.config.run.duration is not None:
+        duration_s = run.core.config.run.duration / NS_PER_S
+    if isinstance(run.core.clock, SimClock):
+        await _run_simulated(run, run.core.clock, duration_s)
         return
     if duration_s is None:
-        await run.stop_requested.wait()
+        await run.outcome.stop_requested.wait()
         return
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(duration_s):
-            await run.stop_requested.wait()
+            await run.outcome.stop_requested.wait()
 
 
 async def _run_simulated(run: Run, clock: SimClock, duration_s: float | None) -> None:
@@ -306,7 +219,7 @@ async def _run_simulated(run: Run, clock: SimClock, duration_s: float | None) ->
     if duration_s is None:
         raise ValueError("a simulated-clock run needs run.duration (or --duration)")
     end = clock.now_ns() + int(duration_s * NS_PER_S)
-    while not run.stop_requested.is_set():
+    while not run.outcome.stop_requested.is_set():
         await let_woken_tasks_run()
         nxt = clock.next_timer_ns()
         if nxt is None or nxt > end:

@@ -142,7 +142,8 @@ def _run(host: PluginHost, args: argparse.Namespace) -> int:
 
     from framework import config as cfgmod
     from framework.journal.lock import RunLocked
-    from framework.runtime.runner import EXIT_CONFIG, Run, plan_issues, run_config
+    from framework.runtime.run import Run
+    from framework.runtime.runner import EXIT_CONFIG, plan_issues, run_config
     from framework.runtime.status import summary_table
 
     for problem in host.problems:
@@ -160,12 +161,13 @@ def _run(host: PluginHost, args: argparse.Namespace) -> int:
         logging.getLogger(chatty).setLevel(logging.WARNING)  # one line per request drowns the run's own
 
     def report(run: Run) -> None:
-        if isinstance(run.fatal, RunLocked):
-            print(f"backplane run: {run.fatal}", file=sys.stderr)
+        if isinstance(run.outcome.fatal, RunLocked):
+            print(f"backplane run: {run.outcome.fatal}", file=sys.stderr)
             return
         print(summary_table(run, run.stats))
-        if run.journal is not None:
-            print(f"journal: {run.journal.run_dir}  (backplane report {run.journal.run_dir})")
+        journal = run.session.journal
+        if journal is not None:
+            print(f"journal: {journal.run_dir}  (backplane report {journal.run_dir})")
 
     return asyncio.run(
         run_config(

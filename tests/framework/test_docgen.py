@@ -21,7 +21,7 @@ def test_every_hook_and_spec_is_documented_under_its_phase() -> None:
     hooks = [name for name in dir(hookspecs) if name.startswith("backplane_")]
     assert hooks and all(f"#### `{name}(" in reference for name in hooks)
     assert reference.index("### Registration") < reference.index("`backplane_venues(") < reference.index("### Run lifecycle")
-    assert reference.index("### Run lifecycle") < reference.index("`backplane_run_started(run: Any) -> None`")
+    assert reference.index("### Run lifecycle") < reference.index("`backplane_run_started(run: RunView) -> None`")
     for name in specs.__all__:
         assert f"#### `{name}`" in reference
     assert "| `simulator` | `str \\| None` | `None` |" in reference

@@ -27,7 +27,6 @@ from framework.model.events import (
 )
 from framework.model.orders import SubmitOrder
 from framework.model.positions import PositionBook
-from framework.plugin.hookspecs import hookimpl
 from framework.plugin.manager import load_host
 from framework.plugin.venue import MessageKind
 from framework.risk import RiskConfig, RiskLayer, TradingState
@@ -38,6 +37,7 @@ from framework.risk.slots import MemorySlotRegistry
 from framework.risk.window import BudgetRule
 from framework.runtime.bus import Bus
 from framework.runtime.clock import NS_PER_MS, NS_PER_S, SimClock
+from framework.runtime.run import Run
 from framework.runtime.runner import EXIT_OK, run_config
 
 pytestmark = pytest.mark.timeout(60)
@@ -70,44 +70,55 @@ strategies:
 
 class Script:
     """Calls ``actions[t](run)`` at ``t`` seconds of the run's clock and keeps
-    ``snapshots[t]``: each strategy's open orders and the holds just before."""
+    ``snapshots[t]``: each strategy's open orders and the holds just before.
+    ``start`` is the run's ``on_start``: it gets the whole run (a test's look
+    inside), not the plugins' view."""
 
     def __init__(self, actions: dict[float, Any]) -> None:
         self.actions = actions
         self.snapshots: dict[float, dict[str, Any]] = {}
         self.denials: list[OrderDenied] = []
 
-    @hookimpl
-    def backplane_run_started(self, run: Any) -> None:
-        run.bus.subscribe(self.denials.append, OrderDenied, name="test:denials")
+    def start(self, run: Run) -> None:
+        run.core.bus.subscribe(self.denials.append, OrderDenied, name="test:denials")
         for t, action in self.actions.items():
             run.clock.call_later(int(t * NS_PER_S), self._at, run, t, action)
 
-    def _at(self, run: Any, t: float, action: Any) -> None:
+    def _at(self, run: Run, t: float, action: Any) -> None:
         self.snapshots[t] = {
             "mm": len(run.tracker.open_orders("mm")),
             "other": len(run.tracker.open_orders("other")),
-            "holds": dict(run.protection.holds),
+            "holds": dict(protection(run).holds),
             "sent": run.router.sent,
         }
         if action is not None:
             action(run)
 
 
+def protection(run: Run) -> Protection:
+    assert run.guard is not None
+    return run.guard.protection
+
+
+def run_dir(run: Run) -> Path:
+    assert run.session.journal is not None
+    return Path(run.session.journal.run_dir)
+
+
 async def run_script(tmp_path: Path, script: Script, *, extra: str = "", strategy_extra: str = "") -> Any:
-    host = load_host([(script, "script")])
+    host = load_host()
     path = tmp_path / "run.yaml"
     path.write_text(CONFIG.format(journal=tmp_path / "runs", extra=extra, strategy_extra=strategy_extra))
     runs: list[Any] = []
     code = await run_config(load_config(path, host.config_schema()), host, install_signals=False,
-                            run_id="p", on_done=runs.append)  # fmt: skip
+                            run_id="p", on_start=script.start, on_done=runs.append)  # fmt: skip
     assert code == EXIT_OK  # and so nothing was left open at the end
     return runs[0]
 
 
 async def test_kill_switch_halt_pulls_the_strategys_resting_orders(tmp_path: Path) -> None:
     script = Script({
-        5: lambda run: write_kill(run.journal.run_dir, strategy="mm", reason="test"),
+        5: lambda run: write_kill(run_dir(run), strategy="mm", reason="test"),
         10: None,
     })  # fmt: skip
     run = await run_script(tmp_path, script)
@@ -115,28 +126,28 @@ async def test_kill_switch_halt_pulls_the_strategys_resting_orders(tmp_path: Pat
     assert script.snapshots[10]["mm"] == 0  # within one poll (500 ms) its quotes were pulled ...
     assert script.snapshots[10]["other"] > 0  # ... and only its own
     assert run.risk.trading_state("mm") is TradingState.HALTED
-    assert run.protection.pulled >= script.snapshots[5]["mm"]
+    assert protection(run).pulled >= script.snapshots[5]["mm"]
 
 
 async def test_a_run_wide_halt_pulls_every_strategys_orders(tmp_path: Path) -> None:
-    script = Script({5: lambda run: write_kill(run.journal.run_dir), 6: None})
+    script = Script({5: lambda run: write_kill(run_dir(run)), 6: None})
     await run_script(tmp_path, script)
     assert script.snapshots[5]["mm"] > 0 and script.snapshots[5]["other"] > 0
     assert script.snapshots[6]["mm"] == 0 and script.snapshots[6]["other"] == 0
 
 
 async def test_reducing_keeps_only_orders_that_shrink_the_position(tmp_path: Path) -> None:
-    def long_a(run: Any) -> None:
+    def long_a(run: Run) -> None:
         # as if mm's bid in A had filled: long 5 (the paper book does not trade through mm here)
         run.tracker.positions.apply_fill("mm", "sim", "A", Side.BUY, 500, 5, 0)
 
-    def reducing(run: Any) -> None:
-        write_kill(run.journal.run_dir, strategy="mm", state=TradingState.REDUCING)
+    def reducing(run: Run) -> None:
+        write_kill(run_dir(run), strategy="mm", state=TradingState.REDUCING)
 
     seen: dict[float, dict[str, list[Any]]] = {}
 
     def look(t: float) -> Any:
-        def at(run: Any) -> None:
+        def at(run: Run) -> None:
             seen[t] = {s: sorted((o.side, o.remaining) for o in run.tracker.open_orders("mm", s)) for s in ("A", "B")}
             if t == 4.5:
                 reducing(run)  # applied at the next poll of the kill file
@@ -151,7 +162,7 @@ async def test_reducing_keeps_only_orders_that_shrink_the_position(tmp_path: Pat
 
 
 async def test_on_halt_keep_leaves_the_orders_resting(tmp_path: Path) -> None:
-    script = Script({5: lambda run: write_kill(run.journal.run_dir, strategy="mm"), 10: None})
+    script = Script({5: lambda run: write_kill(run_dir(run), strategy="mm"), 10: None})
     await run_script(tmp_path, script, extra="risk:\n  on_halt: keep\n")
     assert script.snapshots[10]["mm"] > 0  # halted (no new orders) but its quotes stay
 
@@ -165,9 +176,9 @@ async def test_schedule_halt_pulls_through_the_same_path(tmp_path: Path) -> None
 
 
 def _status(state: StreamState) -> Any:
-    def publish(run: Any) -> None:
+    def publish(run: Run) -> None:
         now = run.clock.now_ns()
-        run.bus.publish(StreamStatus("sim", "", now, now, state, "test", "md0"))
+        run.core.bus.publish(StreamStatus("sim", "", now, now, state, "test", "md0"))
 
     return publish
 
@@ -186,12 +197,12 @@ async def test_a_stale_stream_pulls_and_holds_until_live_again(tmp_path: Path) -
     assert run.risk.trading_state("mm") is TradingState.ACTIVE  # a hold is not a risk state
 
 
-def _freeze_book(run: Any) -> None:
-    run.venues["sim"]._timer.cancel()
+def _freeze_book(run: Run) -> None:
+    run.adapters["sim"]._timer.cancel()
 
 
-def _thaw_book(run: Any) -> None:
-    run.venues["sim"]._step()
+def _thaw_book(run: Run) -> None:
+    run.adapters["sim"]._step()
 
 
 async def test_a_book_without_updates_for_stale_after_ms_pulls_the_orders(tmp_path: Path) -> None:
@@ -305,7 +316,7 @@ async def test_a_simulated_run_stops_flat_when_its_cancels_wait_for_budget(tmp_p
     """The window is spent just before the stop: its cancels wait at the limiter
     for timers of the simulated clock, which the stop moves (nothing else does)."""
 
-    def spend_the_window(run: Any) -> None:
+    def spend_the_window(run: Run) -> None:
         limiter = run.gates["sim"].limiter
         while limiter.try_acquire(MessageKind.QUERY):
             pass
@@ -314,4 +325,4 @@ async def test_a_simulated_run_stops_flat_when_its_cancels_wait_for_budget(tmp_p
     script = Script({29.9: spend_the_window})
     run = await run_script(tmp_path, script, extra=extra)  # EXIT_OK: nothing open at the end
     assert script.snapshots[29.9]["mm"] > 0
-    assert run.left_open == [] and run.clock.now_ns() > 30 * NS_PER_S  # the stop moved the clock
+    assert run.outcome.left_open == [] and run.clock.now_ns() > 30 * NS_PER_S  # the stop moved the clock

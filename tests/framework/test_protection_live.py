@@ -21,6 +21,8 @@ from framework.plugin.hookspecs import hookimpl
 from framework.plugin.manager import load_host
 from framework.plugin.specs import StrategySpec
 from framework.plugin.strategy import Strategy
+from framework.plugin.view import RunView
+from framework.runtime.run import Run
 from framework.runtime.runner import EXIT_OK, run_config
 from plugins.polymarket.sim import DEMO_ACCOUNT, SimSettings
 from plugins.polymarket.sim.limits import LimitSettings
@@ -89,14 +91,14 @@ class Harness:
     def backplane_strategies(self) -> list[StrategySpec]:
         return [StrategySpec("ladder", Ladder, LadderParams)]
 
-    @hookimpl
-    def backplane_run_started(self, run: Any) -> None:
+    def start(self, run: Run) -> None:
+        """The run's ``on_start``: the whole run, for the protection's counters."""
         for t, action in self.actions.items():
             run.clock.call_later(int(t * 1e9), self._at, run, t, action)
         if self.stop_at:
             self.stop_once_resting(run, self.stop_at)
 
-    def stop_once_resting(self, run: Any, n: int) -> None:
+    def stop_once_resting(self, run: Run, n: int) -> None:
         """Stop the run as soon as each of ``n`` orders rests at the venue or was
         denied (the venue's insert bucket), checked every 50 ms."""
         self.peak = resting(self.sim)
@@ -106,11 +108,13 @@ class Harness:
             run.clock.call_later(50_000_000, self.stop_once_resting, run, n)
 
     @hookimpl
-    def backplane_run_stopping(self, run: Any) -> None:
+    def backplane_run_stopping(self, run: RunView) -> None:
         self.stop_started = time.monotonic()
 
-    def _at(self, run: Any, t: float, action: Any) -> None:
-        self.samples[t] = (resting(self.sim), run.protection.pulled, dict(run.protection.holds))
+    def _at(self, run: Run, t: float, action: Any) -> None:
+        assert run.guard is not None
+        protection = run.guard.protection
+        self.samples[t] = (resting(self.sim), protection.pulled, dict(protection.holds))
         if action is not None:
             action(run)
 
@@ -154,7 +158,8 @@ async def start(tmp_path: Path, *, orders: int, duration: str, actions: dict[flo
     path.write_text(CONFIG.format(duration=duration, orders=orders, rate=RATE, window=WINDOW, journal=tmp_path / "runs",
                                   venue_extra=venue_extra, strategy_extra=strategy_extra))  # fmt: skip
     runs: list[Any] = []
-    code = await run_config(load_config(path, host.config_schema()), host, install_signals=False, on_done=runs.append)
+    code = await run_config(load_config(path, host.config_schema()), host, install_signals=False,
+                            on_start=harness.start, on_done=runs.append)  # fmt: skip
     return code, runs[0], harness
 
 
@@ -162,13 +167,13 @@ async def test_the_stop_pulls_hundreds_of_resting_orders_in_batches(tmp_path: Pa
     code, run, harness = await start(tmp_path, orders=240, duration="60s", stop_at=240)
     assert harness.peak == 240  # all resting when the stop began
     assert harness.resting_at_exit == 0
-    assert code == EXIT_OK and run.left_open == []
+    assert code == EXIT_OK and run.outcome.left_open == []
     received = harness.sim.exchange.received
     # 12 lists of 20 instead of 240 single cancels: the budget left after the
     # inserts (about 130 messages in the window) could never have carried those
     assert received.get("CancelOrderList", 0) >= 12 and received.get("CancelOrder", 0) == 0
     assert harness.sim.violations == {}
-    assert harness.stop_ended - harness.stop_started < run.stop_budget_s
+    assert harness.stop_ended - harness.stop_started < run.outcome.stop_budget_s
 
 
 async def test_a_venue_disconnect_pulls_the_resting_orders(tmp_path: Path, caplog: Any) -> None:
@@ -177,7 +182,7 @@ async def test_a_venue_disconnect_pulls_the_resting_orders(tmp_path: Path, caplo
     still works); once the stream is back the hold lifts."""
     harness = Harness()
 
-    def kill(run: Any) -> None:
+    def kill(run: Run) -> None:
         harness.sim.faults.kill_streams("orders")
 
     harness.actions = {2: kill, 4: None}
@@ -197,7 +202,7 @@ async def test_a_silent_market_data_stream_pulls_the_strategys_orders(tmp_path: 
     stale_after_ms, is held and its resting orders pulled."""
     harness = Harness()
 
-    def silence(run: Any) -> None:
+    def silence(run: Run) -> None:
         harness.sim.faults.silence_streams("md")
 
     harness.actions = {2: silence, 4.5: None}

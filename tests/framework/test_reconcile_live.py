@@ -13,7 +13,7 @@ from pathlib import Path
 from framework.config import load_config
 from framework.journal import DifferenceKind
 from framework.plugin.manager import load_host
-from framework.runtime.assembly import CLOSED_AT_RECONCILE
+from framework.runtime.resume import CLOSED_AT_RECONCILE
 from framework.runtime.runner import run_config
 
 CONFIG = """\

@@ -11,9 +11,10 @@ import pytest
 from framework.config import ROUTED_MODES, load_config
 from framework.model.errors import ConfigError
 from framework.plugin.manager import load_host
-from framework.runtime.assembly import _ROUTES, start_venue
 from framework.runtime.clock import SimClock
-from framework.runtime.runner import Run
+from framework.runtime.parts import Core
+from framework.runtime.run import Run
+from framework.runtime.venues import ROUTES, start_venue
 from framework.tools.cli import main
 
 CONFIG = """\
@@ -63,12 +64,12 @@ async def test_start_venue_refuses_any_mode_without_a_route(tmp_path: Path) -> N
     """Whoever skips plan_issues still never reaches the live route (or the adapter)."""
     host = load_host()
     cfg = load_config(write(tmp_path, "paper", "replay"), host.config_schema())
-    run = Run(cfg, host, SimClock())
+    run = Run(Core.build(cfg, host, SimClock()))
     async with contextlib.AsyncExitStack() as stack:
         with pytest.raises(ConfigError, match="venues.b: mode 'replay' cannot run: no replay engine yet"):
             await start_venue(run, stack, "b", cfg.venues["b"])
-    assert run.venues == {}  # the adapter was never built, let alone routed
+    assert run.adapters == {} and run.venues == {}  # the adapter was never built, let alone routed
 
 
 def test_the_config_and_the_assembly_agree_on_the_routed_modes() -> None:
-    assert set(ROUTED_MODES) == set(_ROUTES)
+    assert set(ROUTED_MODES) == set(ROUTES)

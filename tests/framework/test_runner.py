@@ -17,6 +17,7 @@ from framework.plugin.hookspecs import hookimpl
 from framework.plugin.manager import load_host
 from framework.plugin.specs import StrategySpec
 from framework.plugin.strategy import Strategy
+from framework.plugin.view import RunView
 from framework.runtime.clock import SimClock
 from framework.runtime.runner import EXIT_OK, EXIT_STRATEGY_FAILED, run_config
 
@@ -215,7 +216,7 @@ async def test_schedule_entries_act_on_strategies_in_simulated_time(tmp_path: Pa
     runs: list = []
     await run_config(cfg, host, install_signals=False, run_id="sched", on_done=runs.append)
     run = runs[0]
-    assert run.schedule.fired == {"stop-taker": 3, "flat": 4}
+    assert run.core.schedule.fired == {"stop-taker": 3, "flat": 4}
     assert run.risk.trading_state("taker").name == "HALTED"
     assert run.risk.trading_state("mm").name == "ACTIVE"
     assert "taker" not in run.failed_strategies  # a scheduled halt is not a failure
@@ -256,24 +257,20 @@ async def test_shutdown_sends_every_cancel_before_the_venue_disconnects(tmp_path
         run = runs[0]
         seen["in_flight_at_venue_stop"] = run.router.in_flight
         # ... and the stopped strategy hears nothing more that could make it send again
-        seen["maker_subscriptions"] = sum(s.name.startswith("strategy:maker:") for s in run.bus.subscriptions)
+        seen["maker_subscriptions"] = sum(s.name.startswith("strategy:maker:") for s in run.core.bus.subscriptions)
         await real_stop(adapter)
 
     monkeypatch.setattr(PolymarketAdapter, "stop", stop)
 
     class Watch:
         @hookimpl
-        def backplane_run_configured(self, run: object) -> None:
-            runs.append(run)
-
-        @hookimpl
-        def backplane_run_stopping(self, run) -> None:
-            seen["working_at_stop"] = len(run.tracker.open_orders("maker"))
+        def backplane_run_stopping(self, run: RunView) -> None:
+            seen["working_at_stop"] = len(run.open_orders("maker"))
 
     host = load_host([(Watch(), "watch")])
     path = tmp_path / "run.yaml"
     path.write_text(LIVE_CONFIG.format(journal=tmp_path / "runs"))
-    code = await run_config(load_config(path, host.config_schema()), host, install_signals=False)
+    code = await run_config(load_config(path, host.config_schema()), host, install_signals=False, on_start=runs.append)
     assert code == EXIT_OK
     assert seen["working_at_stop"] > 0  # there were orders to cancel
     assert seen["in_flight_at_venue_stop"] == 0
