@@ -15,13 +15,14 @@ import msgspec
 import pytest
 
 from framework.config import load_config
-from framework.model.events import OrderAccepted
+from framework.model.events import OrderAccepted, StreamStatus
 from framework.plugin.hookspecs import hookimpl
 from framework.plugin.manager import load_host
 from framework.runtime.runner import EXIT_OK, plan_issues, run_config
+from framework.runtime.status import StatusLine
 
 ROOT = Path(__file__).resolve().parent.parent
-DURATION_S = 22.0
+DURATION_S = 30.0
 
 
 class Probe:
@@ -29,12 +30,18 @@ class Probe:
 
     def __init__(self) -> None:
         self.accepted: list[tuple[float, str]] = []
-        self.run: Any = None
+        self.lines: list[str] = []  # the status line after each stream state change
+        self.run: Any = None  # the whole run (run_config's on_start), to read the simulators
 
     @hookimpl
     def backplane_run_started(self, run: Any) -> None:
-        self.run = run
         run.bus.subscribe(lambda e: self.accepted.append((time.time(), e.venue)), OrderAccepted, name="probe")
+        run.bus.subscribe(self._status_line, StreamStatus, name="probe-status")
+
+    def _status_line(self, event: Any) -> None:
+        """The status line as a person would read it right after ``event``
+        (on the next loop turn: the run's own stats have counted it by then)."""
+        asyncio.get_running_loop().call_soon(lambda: self.lines.append(StatusLine(self.run, self.run.stats).render()))
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +61,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Probe, list[log
     journal = tmp_path_factory.mktemp("faults-demo") / "runs"
     cfg = msgspec.structs.replace(cfg, journal=msgspec.structs.replace(cfg.journal, path=str(journal)))
     try:
-        code = asyncio.run(run_config(cfg, host, duration_s=DURATION_S, install_signals=False))
+        code = asyncio.run(run_config(cfg, host, duration_s=DURATION_S, install_signals=False,
+                                      on_start=lambda run: setattr(probe, "run", run)))
     finally:
         root.removeHandler(handler)
         root.setLevel(old_level)
@@ -77,7 +85,7 @@ def test_every_fault_fired_in_the_simulators_counters(demo: Any) -> None:
     pm, node = probe.run.simulators["polymarket"], probe.run.simulators["dydx"]
     fired = pm.faults.injected
     assert fired["kill_streams"] >= 3 and fired["stall_streams"] >= 3  # market data, orders, drop copy
-    assert fired["fail_http"] == 20
+    assert fired["fail_http"] == 10
     assert node.injected == {"kill_streams": 1} and node.drops >= 1
     assert [s.fault for _, s in probe.run.fault_plans["polymarket"].fired] == ["kill_streams", "stall_streams", "http_5xx"]
 
@@ -109,3 +117,12 @@ def test_the_run_keeps_trading_after_each_fault(demo: Any) -> None:
     assert len(ends) == 3
     for end in ends:
         assert any(t > end for t in accepted), f"no order accepted after {end - ends[0]:.1f} s"
+
+
+def test_the_status_line_shows_each_fault_on_the_streams(demo: Any) -> None:
+    _, probe, _ = demo
+    lines = probe.lines
+    assert any("polymarket:orders down" in line or "polymarket:orders resyncing" in line for line in lines)  # the kill
+    assert any("polymarket:md0 stale" in line for line in lines)  # the stall
+    assert any("dydx:orderbook down" in line or "dydx:orderbook resyncing" in line for line in lines)  # the node's drop
+    assert "polymarket:md0 live" in lines[-1] or "stopped" in lines[-1] or "down" in lines[-1]

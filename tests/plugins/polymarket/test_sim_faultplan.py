@@ -11,8 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from pm_support import adapter_for
-from test_pm_adapter_e2e import order, until
+from pm_support import adapter_for, order, until
 
 from framework.model.errors import VenueUnavailable
 from framework.model.events import OrderAccepted, Side
@@ -106,11 +105,11 @@ async def test_a_duplicated_execution_is_one_warning_and_counted_once(
 
 async def test_a_stall_holds_every_message_until_its_end(started: Any) -> None:
     sim, ad, _ = started
-    received = ad.stream("orders").received
+    received = ad.stream("orders").frames
     end = inject(sim, "stall_streams")
     assert end is not None
     await ad.submit(_away(ad, "held"))  # its execution waits on the stalled stream
     await asyncio.sleep(1.2)  # two heartbeats' time (0.5 s here), and the execution's
-    assert ad.stream("orders").received == received
+    assert ad.stream("orders").frames == received
     end()
-    await until(lambda: ad.stream("orders").received > received, what="the backlog written")
+    await until(lambda: ad.stream("orders").frames > received, what="the backlog written")

@@ -11,13 +11,15 @@ import pytest
 from framework.model.events import StreamState
 from plugins.dydx.sim.faultplan import FAULTS, inject
 from plugins.dydx.sim.server import FakeNodeSettings, fake_node
-from tests.plugins.dydx.test_transport import _adapter, _caught_up, _until
+from tests.plugins.dydx.node_helpers import adapter_on as _adapter
+from tests.plugins.dydx.node_helpers import caught_up as _caught_up
+from tests.plugins.dydx.node_helpers import until as _until
 
 
 async def _live(node, adapter) -> None:
     await _until(lambda: node.subscribers)
     node.block()
-    await asyncio.wait_for(adapter.live.wait(), 5)
+    await asyncio.wait_for(adapter.transport.stream.live.wait(), 5)
     await _caught_up(node, adapter)
 
 
@@ -29,10 +31,10 @@ async def test_kill_streams_drops_every_subscriber_and_the_adapter_comes_back() 
             await _live(node, adapter)
             assert inject(node, "kill_streams") is None
             assert node.drops == 1 and node.injected == {"kill_streams": 1}
-            await _until(lambda: adapter.state is not StreamState.LIVE)
+            await _until(lambda: adapter.transport.stream.state is not StreamState.LIVE)
             await _until(lambda: node.subscribers, what="resubscribed")
             node.block()
-            await _until(lambda: adapter.state is StreamState.LIVE, what="live again")
+            await _until(lambda: adapter.transport.stream.state is StreamState.LIVE, what="live again")
             assert StreamState.DOWN in [s.state for s in statuses]
         finally:
             await adapter.stop()
@@ -44,17 +46,17 @@ async def test_a_stall_holds_every_response_until_its_end() -> None:
         await adapter.start()
         try:
             await _live(node, adapter)
-            before = adapter.received
+            before = adapter.transport.source.received
             end = inject(node, "stall_streams")
             assert end is not None
             for _ in range(5):
                 node.flow.tick()
                 node.flush()
             await asyncio.sleep(0.3)  # time enough to deliver them, were it not stalled
-            assert adapter.received == before and node.subscribers[0].queue.qsize() >= 4
+            assert adapter.transport.source.received == before and node.subscribers[0].queue.qsize() >= 4
             end()
             await _caught_up(node, adapter)
-            assert adapter.received > before and node.drops == 0
+            assert adapter.transport.source.received > before and node.drops == 0
         finally:
             await adapter.stop()
 
