@@ -14,17 +14,39 @@ __all__ = ["RestorableOrder", "restored_order"]
 class RestorableOrder(Protocol):
     """What :meth:`PaperExchange.restore` needs of a journalled open order."""
 
-    client_order_id: str
-    strategy: str
-    venue_order_id: str
-    symbol: str
-    side: Side
-    price: int
-    size: int
-    filled: int
-    tif: TimeInForce
-    expire_ns: int
-    post_only: bool
+    # Read-only members, so frozen records (the journal's ``OpenOrder``) satisfy it.
+    @property
+    def client_order_id(self) -> str: ...
+
+    @property
+    def strategy(self) -> str: ...
+
+    @property
+    def venue_order_id(self) -> str: ...
+
+    @property
+    def symbol(self) -> str: ...
+
+    @property
+    def side(self) -> Side: ...
+
+    @property
+    def price(self) -> int: ...
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def filled(self) -> int: ...
+
+    @property
+    def tif(self) -> TimeInForce: ...
+
+    @property
+    def expire_ns(self) -> int: ...
+
+    @property
+    def post_only(self) -> bool: ...
 
 
 def restored_order(rec: RestorableOrder, venue_order_id: str, seq: int) -> PaperOrder:

@@ -25,7 +25,7 @@ from framework.model.events import Instrument
 from framework.risk.config import TradingState
 from framework.runtime.busport import BusPort
 from framework.runtime.clock import Clock
-from framework.runtime.status import gate_usage
+from framework.runtime.stats import gate_usage
 
 if TYPE_CHECKING:
     from framework.execution.tracker import OrderTracker, TrackedOrder

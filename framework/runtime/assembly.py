@@ -231,7 +231,7 @@ def start_metrics(
     journal = session.journal
     if journal is None:
         return
-    from framework.runtime.status import gate_usage
+    from framework.runtime.stats import gate_usage
     from framework.tools.report import mark_metric
 
     def sample() -> None:

@@ -23,7 +23,7 @@ from framework.execution.router import RunRouter
 from framework.execution.tracker import OrderTracker
 from framework.runtime.bus import Bus
 from framework.runtime.schedule import Schedule
-from framework.runtime.status import RunStats
+from framework.runtime.stats import RunStats
 
 if TYPE_CHECKING:
     from framework.config import RunConfig

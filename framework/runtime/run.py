@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from framework.plugin.venue import Gate
     from framework.risk import RiskLayer
     from framework.runtime.clock import Clock
-    from framework.runtime.status import RunStats
+    from framework.runtime.stats import RunStats
 
 __all__ = ["Outcome", "Run"]
 

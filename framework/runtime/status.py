@@ -14,48 +14,22 @@ PnL figures are shown in price-tick x lot units of each instrument.
 from __future__ import annotations
 
 import sys
-from collections import Counter
 from decimal import Decimal
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from framework.model.events import (
-    Event,
-    OrderDenied,
-    OrderFilled,
-    StreamState,
-    StreamStatus,
-)
 from framework.runtime.clock import NS_PER_S
+from framework.runtime.stats import RunStats, gate_usage, stream_label
+
+if TYPE_CHECKING:
+    from framework.runtime.run import Run
 
 __all__ = ["RunStats", "StatusLine", "restricted_scopes", "stream_label", "summary_table"]
-
-
-class RunStats:
-    """Counters the status line reads, fed by one bus subscriber."""
-
-    def __init__(self) -> None:
-        self.events = 0
-        self.fills = 0
-        self.volume = 0
-        self.denials: Counter[str] = Counter()
-        self.streams: dict[str, StreamState] = {}  # "venue:stream" -> its last published state
-
-    def on_event(self, event: Event) -> None:
-        self.events += 1
-        kind = event.__class__
-        if kind is OrderFilled:
-            self.fills += 1
-            self.volume += event.size  # type: ignore[attr-defined]
-        elif kind is OrderDenied:
-            self.denials[event.reason.value] += 1  # type: ignore[attr-defined]
-        elif kind is StreamStatus:
-            self.streams[stream_label(event)] = event.state  # type: ignore[attr-defined]
 
 
 class StatusLine:
     """Prints the run's vital signs on a timer of the run's clock."""
 
-    def __init__(self, run: Any, stats: RunStats, out: TextIO | None = None, every_s: int = 10) -> None:
+    def __init__(self, run: Run, stats: RunStats, out: TextIO | None = None, every_s: int = 10) -> None:
         self._run = run
         self._stats = stats
         self._out = out or sys.stderr
@@ -98,13 +72,7 @@ class StatusLine:
         return " | ".join(parts)
 
 
-def stream_label(event: StreamStatus) -> str:
-    """How the status line names a stream: ``venue:stream`` (``/symbol`` for one symbol's status)."""
-    label = f"{event.venue}:{event.stream}" if event.stream else event.venue
-    return f"{label}/{event.symbol}" if event.symbol else label
-
-
-def restricted_scopes(run: Any) -> dict[str, tuple[str, str]]:
+def restricted_scopes(run: Run) -> dict[str, tuple[str, str]]:
     """Every scope of ``run`` that is not ACTIVE on its own: ``{"the run" | strategy:
     (state name, reason)}``, the run first (empty without a risk layer)."""
     risk = getattr(run, "risk", None)
@@ -113,14 +81,14 @@ def restricted_scopes(run: Any) -> dict[str, tuple[str, str]]:
     return {(scope or "the run"): (state.name, why) for scope, (state, why) in risk.restricted().items()}
 
 
-def _restricted_by_state(run: Any) -> dict[str, list[str]]:
+def _restricted_by_state(run: Run) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for scope, (state, _) in restricted_scopes(run).items():
         out.setdefault(state, []).append(scope)
     return dict(sorted(out.items()))  # HALTED before REDUCING
 
 
-def _state_of(run: Any, strategy: str) -> str:
+def _state_of(run: Run, strategy: str) -> str:
     """The summary's state column: failed, else halted / reducing (its own or the run's), else ok."""
     if strategy in run.failed_strategies:
         return "failed"
@@ -129,24 +97,13 @@ def _state_of(run: Any, strategy: str) -> str:
     return "ok" if state == "active" else state
 
 
-def gate_usage(gate: Any, now_ns: int) -> tuple[int, int, int, int]:
-    """``(window used, window cap, streams held, stream cap)`` of a venue gate (0 when unknown)."""
-    limiter = getattr(gate, "limiter", None)
-    window = getattr(limiter, "window", None)
-    used = window.window_used(now_ns) if window is not None else 0
-    cap = limiter.rule.cap if limiter is not None else 0
-    slots = getattr(gate, "slots", None)
-    held = len(slots.held()) if slots is not None else 0
-    return used, cap, held, getattr(slots, "cap", 0)
-
-
 def _gate_usage(gate: Any, now_ns: int) -> str:
     used, cap, held, stream_cap = gate_usage(gate, now_ns)
     budget = f"budget {used}/{cap}" if cap else "budget -"
     return f"{budget} streams {held}/{stream_cap or '-'}"
 
 
-def summary_table(run: Any, stats: RunStats) -> str:
+def summary_table(run: Run, stats: RunStats) -> str:
     """The end-of-run table: per strategy and instrument, position and PnL.
 
     Money columns are in the instrument's quote currency (tick x lot units
@@ -170,10 +127,10 @@ def summary_table(run: Any, stats: RunStats) -> str:
         rows.append((strategy, venue, symbol, f"{pos.qty:+,}", _fmt(money(pos.realized)), _fmt(money(pos.fees)),
                      _fmt(money(unreal)), _fmt(net), state))  # fmt: skip
     traded = {key[0] for key, _ in run.tracker.positions.items()}
-    for name, strategy in sorted(run.strategies.items()):
+    for name, part in sorted(run.strategies.items()):
         if name not in traded:
             state = _state_of(run, name)
-            rows.append((name, strategy.ctx.venue, "-", "+0", "0", "0", "0", "0", state))
+            rows.append((name, part.ctx.venue, "-", "+0", "0", "0", "0", "0", state))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = [
         "  ".join(c.rjust(w) if 3 <= i < 8 else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
@@ -197,7 +154,7 @@ def summary_table(run: Any, stats: RunStats) -> str:
     return "\n".join(lines)
 
 
-def simulator_lines(run: Any) -> list[str]:
+def simulator_lines(run: Run) -> list[str]:
     """What each in-process simulator of the run counted (``run.simulators``): its
     limit violations by kind, the orders resting there that the run believes
     closed, and the messages it accepted per second over the run's duration as
@@ -240,7 +197,7 @@ def sim_figures(simulator: Any) -> tuple[dict[str, int], int, float, list[str]] 
     return violations, limits.ingress_total, float(limits.settings.ingress_rate_per_s), resting
 
 
-def _open_in_run(run: Any, client_order_id: str) -> bool:
+def _open_in_run(run: Run, client_order_id: str) -> bool:
     order = run.tracker.order(client_order_id)
     return order is not None and order.is_open
 

@@ -12,7 +12,8 @@ from framework.plugin.manager import load_host
 from framework.runtime.bus import Bus
 from framework.runtime.clock import SimClock
 from framework.runtime.runner import run_config
-from framework.runtime.status import RunStats, StatusLine, summary_table
+from framework.runtime.stats import RunStats
+from framework.runtime.status import StatusLine, summary_table
 from framework.runtime.streams import StreamPolicy
 from tests.framework.runtime.streamrig import Rig, running
 
