@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from google.protobuf.message import DecodeError
+
 from framework.books.wire import Malformed, skip_field, varint
 from framework.model.events import BookDelta, Event
 from plugins.dydx.codec.fills import apply_fill
@@ -72,7 +74,8 @@ class DydxCodec(CodecState):
         self._n_updates = self._n_unknown = 0
         try:
             self._response(data, out)
-        except (Malformed, ValueError, IndexError) as exc:
+        except (Malformed, ValueError, IndexError, DecodeError) as exc:
+            # DecodeError: a damaged taker, subaccount or price message (parsed by protobuf)
             self.stats[MALFORMED] += 1
             self.request_resync(f"malformed response: {exc}")
         if self._n_updates:
