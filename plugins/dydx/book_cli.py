@@ -26,16 +26,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def build_books(path: str, until: int | None = None) -> tuple[DydxCodec, int]:
-    """Feed the recording into a native-unit codec; returns it and the records read."""
+def build_books(path: str, until: int | None = None) -> tuple[DydxCodec, int, str]:
+    """Feed the recording into a native-unit codec; returns it, the records read
+    and what stopped the read early ("" when the file ended cleanly).
+
+    A torn last frame (a recording cut while it was written) ends the read: the
+    books built from the frames before it are still returned.
+    """
     codec = DydxCodec("dydx", None, resync_on_crossed=False)
     n = 0
-    for ms, body in read_frames(path):
-        if until is not None and n >= until:
-            break
-        codec.feed(body, ms * 1_000_000)
-        n += 1
-    return codec, n
+    try:
+        for ms, body in read_frames(path):
+            if until is not None and n >= until:
+                break
+            codec.feed(body, ms * 1_000_000)
+            n += 1
+    except RecordingError as exc:
+        return codec, n, str(exc)
+    return codec, n, ""
 
 
 def books_as_dict(codec: DydxCodec, records: int) -> dict[str, Any]:
@@ -60,11 +68,14 @@ def books_as_dict(codec: DydxCodec, records: int) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        codec, n = build_books(args.file, args.until_record)
-    except (OSError, RecordingError) as exc:
+        codec, n, torn = build_books(args.file, args.until_record)
+    except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     data = books_as_dict(codec, n)
+    data["counters"]["torn_frames"] = 1 if torn else 0
+    if torn:
+        print(f"warning: {torn}; books as of the frames before it", file=sys.stderr)
     if args.json:
         print(json.dumps(data, indent=1))
         return 0

@@ -96,3 +96,25 @@ async def test_fake_node_serves_a_recorded_stream_through_the_servicer(tmp_path)
         got = [r async for r in call]
     assert [r.SerializeToString() for r in got] == [Response.FromString(b).SerializeToString() for b in bodies]
     await asyncio.sleep(0)
+
+
+def test_book_command_on_a_damaged_recording_counts_and_still_prints_the_books(tmp_path, capsys):
+    """Bit flips in every frame and a torn last frame: counted, the books of
+    what could be read printed, exit 0 -- never a traceback."""
+    path = tmp_path / "rec.bin"
+    _record(path, blocks=3)
+    frames = list(read_frames(path))
+    damaged = []
+    for i, (ms, body) in enumerate(frames):
+        raw = bytearray(body)
+        if i % 2 and raw:  # every other frame: flip a bit somewhere in its body
+            raw[(i * 7919) % len(raw)] ^= 1 << (i % 8)
+        damaged.append((ms, bytes(raw)))
+    write_frames(path, damaged)
+    path.write_bytes(path.read_bytes()[:-3])  # torn last frame
+    assert book_cli.run(argparse.Namespace(file=str(path), until_record=None, json=True)) == 0
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert data["records"] == len(frames) - 1
+    assert data["counters"]["torn_frames"] == 1 and "truncated" in captured.err
+    assert data["counters"]["messages"] == len(frames) - 1
