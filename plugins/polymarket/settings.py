@@ -70,6 +70,7 @@ class PolymarketSettings(msgspec.Struct, forbid_unknown_fields=True):
     reconnect_initial_s: Annotated[float, msgspec.Meta(gt=0)] = 1.0  # docs: 1 s doubling to 30 s
     reconnect_max_s: Annotated[float, msgspec.Meta(gt=0)] = 30.0
     reconnect_jitter: Annotated[float, msgspec.Meta(ge=0, le=1)] = 0.5  # a delay is scaled by a uniform draw in [1 - jitter, 1]
+    reconnect_stable_s: Annotated[float, msgspec.Meta(gt=0)] = 10.0  # LIVE this long before the backoff restarts from reconnect_initial_s
     token_renew_before_s: Annotated[float, msgspec.Meta(ge=0)] = 30.0  # mint a new token this long before expiry
     http_timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0
     http_max_connections: Annotated[int, msgspec.Meta(ge=1)] = 16

@@ -135,6 +135,7 @@ def stream_policy(settings: PolymarketSettings) -> StreamPolicy:
     low = max(1, round(settings.reconnect_initial_s * 1000))
     return StreamPolicy(reconnect_min_ms=low, reconnect_max_ms=max(low, round(settings.reconnect_max_s * 1000)),
                         jitter=settings.reconnect_jitter, stale_after_ms=max(1, round(settings.stale_after_s * 1000)),
+                        stable_after_ms=max(1, round(settings.reconnect_stable_s * 1000)),
                         reconnect_after_stale_ms=0)  # fmt: skip
 
 

@@ -223,8 +223,10 @@ def test_the_stream_policy_follows_the_venues_advice_from_the_settings():
     p = stream_policy(settings_from({}))
     assert (p.reconnect_min_ms, p.reconnect_max_ms, p.jitter) == (1_000, 30_000, 0.5)  # 1 s doubling to 30 s
     assert (p.stale_after_ms, p.reconnect_after_stale_ms) == (180_000, 0)  # a stale stream is reopened at once
-    p = stream_policy(settings_from({"reconnect_initial_s": 2.0, "reconnect_max_s": 1.0, "stale_after_s": 0.0005}))
-    assert (p.reconnect_min_ms, p.reconnect_max_ms, p.stale_after_ms) == (2_000, 2_000, 1)
+    assert p.stable_after_ms == 10_000  # the backoff restarts only after 10 s LIVE
+    p = stream_policy(settings_from({"reconnect_initial_s": 2.0, "reconnect_max_s": 1.0, "stale_after_s": 0.0005,
+                                     "reconnect_stable_s": 2.5}))
+    assert (p.reconnect_min_ms, p.reconnect_max_ms, p.stale_after_ms, p.stable_after_ms) == (2_000, 2_000, 1, 2_500)
 
 
 @pytest.mark.parametrize(("code", "raised"), [
