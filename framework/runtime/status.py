@@ -18,12 +18,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TextIO
 
 from framework.runtime.clock import NS_PER_S
-from framework.runtime.stats import RunStats, gate_usage, stream_label
+from framework.runtime.stats import RunStats, gate_usage
 
 if TYPE_CHECKING:
     from framework.runtime.run import Run
 
-__all__ = ["RunStats", "StatusLine", "restricted_scopes", "stream_label", "summary_table"]
+__all__ = ["StatusLine", "restricted_scopes", "summary_table"]
 
 
 class StatusLine:
